@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# The one dependency script: README, CI and developers all call this. Debian/Ubuntu, needs root (or sudo).
+# Usage: scripts/install-deps.sh [--with-torch]   (--with-torch adds the PyTorch oracle for parity tests)
+set -euo pipefail
+SUDO=""
+if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
+packages=(
+  build-essential cmake ninja-build pkg-config git ca-certificates
+  libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
+  libsndfile1-dev libsoxr-dev libkissfft-dev libcairo2-dev portaudio19-dev
+  libcurl4-openssl-dev libarchive-dev libssl-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  python3 python3-numpy
+)
+if [[ " $* " == *" --with-torch "* ]]; then
+  packages+=(python3-torch)
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+echo "install-deps: ok (${#packages[@]} packages)"

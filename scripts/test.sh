@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test command of the README and of CI: installs what it needs, builds warning-clean, runs every test
+# (unit tests, CLI tests and the PyTorch oracle), then runs the unit tests again under ASan + UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/install-deps.sh --with-torch
+jobs=$(nproc)
+
+echo "== build (Release, -Werror)"
+bash scripts/build.sh build -DNNSE_WERROR=ON
+echo "== tests"
+ctest --test-dir build --output-on-failure --parallel "$jobs" --timeout 1200
+
+echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
+bash scripts/build.sh build-asan -DNNSE_WERROR=ON -DNNSE_SANITIZE=ON -DNNSE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+echo "== unit tests under sanitizers"
+ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+  ctest --test-dir build-asan --output-on-failure --parallel "$jobs" -L unit --timeout 1200

@@ -1,0 +1,52 @@
+#include "nnse/dsp/frontend_config.h"
+
+#include <nlohmann/json.hpp>
+
+#include "nnse/util/error.h"
+
+namespace nnse::dsp {
+
+std::string to_string(FeatureType type) { return type == FeatureType::mel ? "mel" : "pspec"; }
+
+FeatureType feature_type_from_string(const std::string& name) {
+  if (name == "mel") return FeatureType::mel;
+  if (name == "pspec") return FeatureType::pspec;
+  throw Error("unknown feature type '" + name + "' (expected mel or pspec)");
+}
+
+void FrontendConfig::validate(const std::string& where) const {
+  auto fail = [&](const std::string& problem) { throw Error(where, problem); };
+  if (sample_rate <= 0) fail("sample_rate must be positive");
+  if (hop_length <= 0 || window_length <= 0) fail("window and hop must be positive");
+  if (window_length % hop_length != 0) fail("window_length must be a multiple of hop_length (COLA)");
+  if (fft_size < window_length) fail("fft_size must be at least window_length");
+  if (fft_size % 2 != 0) fail("fft_size must be even");
+  if (mel_bands <= 0 || mel_bands > bins()) fail("mel_bands must be in 1..fft_size/2+1");
+  if (context_frames <= 0) fail("context_frames must be positive");
+  if (!(log_offset > 0)) fail("log_offset must be positive");
+  if (!(dc_pole >= 0 && dc_pole < 1)) fail("dc_pole must be in [0, 1)");
+}
+
+void to_json(nlohmann::json& j, const FrontendConfig& c) {
+  j = nlohmann::json{{"sample_rate", c.sample_rate},   {"window_length", c.window_length},
+                     {"hop_length", c.hop_length},     {"fft_size", c.fft_size},
+                     {"mel_bands", c.mel_bands},       {"feature_type", to_string(c.feature_type)},
+                     {"context_frames", c.context_frames}, {"log_offset", c.log_offset},
+                     {"dc_pole", c.dc_pole},           {"dc_removal", c.dc_removal}};
+}
+
+void from_json(const nlohmann::json& j, FrontendConfig& c) {
+  FrontendConfig d;
+  c.sample_rate = j.value("sample_rate", d.sample_rate);
+  c.window_length = j.value("window_length", d.window_length);
+  c.hop_length = j.value("hop_length", d.hop_length);
+  c.fft_size = j.value("fft_size", d.fft_size);
+  c.mel_bands = j.value("mel_bands", d.mel_bands);
+  c.feature_type = feature_type_from_string(j.value("feature_type", to_string(d.feature_type)));
+  c.context_frames = j.value("context_frames", d.context_frames);
+  c.log_offset = j.value("log_offset", d.log_offset);
+  c.dc_pole = j.value("dc_pole", d.dc_pole);
+  c.dc_removal = j.value("dc_removal", d.dc_removal);
+}
+
+}  // namespace nnse::dsp

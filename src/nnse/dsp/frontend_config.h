@@ -1,0 +1,42 @@
+#pragma once
+// The one description of the audio front end. It travels with every feature file, shard, model and checkpoint,
+// so that a model can never be run with features it was not trained on. Defaults are the reference system's
+// (docs: ../shared/reference/nnse_reference.md sections 1.1-1.9). No other file hard-codes these numbers.
+#include <cstdint>
+#include <nlohmann/json_fwd.hpp>
+#include <string>
+
+namespace nnse::dsp {
+
+enum class FeatureType { mel, pspec };
+
+std::string to_string(FeatureType type);
+FeatureType feature_type_from_string(const std::string& name);  // throws nnse::Error for unknown names
+
+struct FrontendConfig {
+  int sample_rate = 16000;        // Hz, mono
+  int window_length = 480;        // samples (30 ms), sqrt periodic Hann scaled for COLA
+  int hop_length = 160;           // samples (10 ms): 100 frames per second
+  int fft_size = 512;             // the window is zero-padded at the end to this length
+  int mel_bands = 72;             // HTK mel triangles over 0 .. sample_rate/2
+  FeatureType feature_type = FeatureType::mel;
+  int context_frames = 6;         // frames stacked as network input, oldest first
+  double log_offset = 1.0 / 32768.0;  // log10(x + 2^-15)
+  double dc_pole = 31630.0 / 32768.0;  // DC-removal high-pass H(z) = (1 - z^-1) / (1 - a z^-1)
+  bool dc_removal = true;
+
+  int bins() const { return fft_size / 2 + 1; }
+  // Values per frame of the chosen feature: mel_bands for mel, bins() for pspec.
+  int feature_dim() const { return feature_type == FeatureType::mel ? mel_bands : bins(); }
+  // Samples of the analysis buffer that precede the current hop (the history of a streaming frame).
+  int history_length() const { return window_length - hop_length; }
+
+  // Throws nnse::Error naming `where` if the combination is not usable (hop does not divide the window, ...).
+  void validate(const std::string& where = "front-end config") const;
+  bool operator==(const FrontendConfig&) const = default;
+};
+
+void to_json(nlohmann::json& j, const FrontendConfig& config);
+void from_json(const nlohmann::json& j, FrontendConfig& config);
+
+}  // namespace nnse::dsp
