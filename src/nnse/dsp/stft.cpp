@@ -1,0 +1,155 @@
+#include "nnse/dsp/stft.h"
+
+#include <algorithm>
+#include <string>
+
+#include "nnse/dsp/window.h"
+#include "nnse/util/error.h"
+
+namespace nnse::dsp {
+namespace {
+
+std::size_t to_size(int n) { return static_cast<std::size_t>(n); }
+
+void check_size(const char* where, std::size_t got, int expected) {
+  if (got != to_size(expected)) {
+    throw Error(std::string(where) + ": expected " + std::to_string(expected) + " values, got " + std::to_string(got));
+  }
+}
+
+// First input sample of frame t (negative for the first frames, whose history lies before the stream start).
+std::ptrdiff_t frame_start(int t, const FrontendConfig& c) {
+  return static_cast<std::ptrdiff_t>(t) * c.hop_length - c.history_length();
+}
+
+}  // namespace
+
+Spectrum::Spectrum(int frames_, int bins_)
+    : frames(frames_), bins(bins_), values(static_cast<std::size_t>(frames_) * static_cast<std::size_t>(bins_)) {}
+
+// ---- streaming analysis ----
+
+StftAnalyzer::StftAnalyzer(const FrontendConfig& config)
+    : config_(config),
+      window_(stft_window(config)),
+      buffer_(to_size(config.window_length), 0.0f),
+      frame_(to_size(config.fft_size), 0.0f),
+      fft_(config.fft_size) {}
+
+void StftAnalyzer::reset() { std::fill(buffer_.begin(), buffer_.end(), 0.0f); }
+
+void StftAnalyzer::process_hop(std::span<const float> hop_samples, std::span<Complex> bins_out) {
+  check_size("StftAnalyzer::process_hop (samples)", hop_samples.size(), config_.hop_length);
+  check_size("StftAnalyzer::process_hop (bins)", bins_out.size(), config_.bins());
+  const auto history = to_size(config_.history_length());
+  std::copy(buffer_.begin() + static_cast<std::ptrdiff_t>(buffer_.size() - history), buffer_.end(), buffer_.begin());
+  std::copy(hop_samples.begin(), hop_samples.end(), buffer_.begin() + static_cast<std::ptrdiff_t>(history));
+  // frame_[win..fft) stays zero from construction.
+  for (std::size_t n = 0; n < buffer_.size(); ++n) frame_[n] = buffer_[n] * window_[n];
+  fft_.forward(frame_, bins_out);
+}
+
+// ---- streaming synthesis ----
+
+StftSynthesizer::StftSynthesizer(const FrontendConfig& config)
+    : config_(config),
+      window_(stft_window(config)),
+      time_(to_size(config.fft_size), 0.0f),
+      accumulator_(to_size(config.window_length), 0.0f),
+      fft_(config.fft_size) {}
+
+void StftSynthesizer::reset() { std::fill(accumulator_.begin(), accumulator_.end(), 0.0f); }
+
+void StftSynthesizer::process_frame(std::span<const Complex> bins, std::span<float> hop_out) {
+  check_size("StftSynthesizer::process_frame (bins)", bins.size(), config_.bins());
+  check_size("StftSynthesizer::process_frame (samples)", hop_out.size(), config_.hop_length);
+  fft_.inverse(bins, time_);
+  const std::size_t win = accumulator_.size();
+  for (std::size_t n = 0; n < win; ++n) accumulator_[n] += time_[n] * window_[n];
+  // The first hop samples have now received all win/hop overlapping frames.
+  const auto hop = to_size(config_.hop_length);
+  std::copy(accumulator_.begin(), accumulator_.begin() + static_cast<std::ptrdiff_t>(hop), hop_out.begin());
+  std::copy(accumulator_.begin() + static_cast<std::ptrdiff_t>(hop), accumulator_.end(), accumulator_.begin());
+  std::fill(accumulator_.end() - static_cast<std::ptrdiff_t>(hop), accumulator_.end(), 0.0f);
+}
+
+// ---- block mode ----
+
+int stft_frame_count(std::size_t length, const FrontendConfig& config) {
+  const auto hop = to_size(config.hop_length);
+  return static_cast<int>((length + hop - 1) / hop);
+}
+
+Spectrum stft(std::span<const float> signal, const FrontendConfig& config) {
+  config.validate("stft");
+  const int frames = stft_frame_count(signal.size(), config);
+  Spectrum spectrum(frames, config.bins());
+  const std::vector<float> window = stft_window(config);
+  std::vector<float> frame(to_size(config.fft_size), 0.0f);
+  RealFft fft(config.fft_size);
+  const auto length = static_cast<std::ptrdiff_t>(signal.size());
+  for (int t = 0; t < frames; ++t) {
+    const std::ptrdiff_t start = frame_start(t, config);
+    for (int n = 0; n < config.window_length; ++n) {
+      const std::ptrdiff_t i = start + n;
+      frame[to_size(n)] = (i >= 0 && i < length) ? signal[static_cast<std::size_t>(i)] * window[to_size(n)] : 0.0f;
+    }
+    fft.forward(frame, spectrum.frame(t));
+  }
+  return spectrum;
+}
+
+std::vector<float> istft(const Spectrum& spectrum, const FrontendConfig& config, std::size_t length) {
+  config.validate("istft");
+  if (spectrum.bins != config.bins()) {
+    throw Error("istft: spectrum has " + std::to_string(spectrum.bins) + " bins, config expects " +
+                std::to_string(config.bins()));
+  }
+  const std::vector<float> window = stft_window(config);
+  std::vector<float> time(to_size(config.fft_size));
+  std::vector<float> out(length, 0.0f);
+  RealFft fft(config.fft_size);
+  const auto total = static_cast<std::ptrdiff_t>(length);
+  for (int t = 0; t < spectrum.frames; ++t) {
+    const std::ptrdiff_t start = frame_start(t, config);
+    if (start >= total) break;
+    fft.inverse(spectrum.frame(t), time);
+    for (int n = 0; n < config.window_length; ++n) {
+      const std::ptrdiff_t i = start + n;
+      if (i >= 0 && i < total) out[static_cast<std::size_t>(i)] += time[to_size(n)] * window[to_size(n)];
+    }
+  }
+  return out;
+}
+
+Spectrum istft_adjoint(std::span<const float> grad_signal, const FrontendConfig& config, int frames) {
+  config.validate("istft_adjoint");
+  if (frames < 0) throw Error("istft_adjoint: negative frame count");
+  // istft is, per frame, x -> window * first_win(irfft(X)) placed at frame_start. The adjoint of placing and
+  // windowing is windowing a slice of the gradient; the adjoint of irfft (x[n] = (1/N) sum_k c_k Re(X_k e^{+i..}),
+  // c_k = 1 for bins 0 and N/2, 2 otherwise) is (c_k / N) times the forward DFT of that slice.
+  Spectrum grad(frames, config.bins());
+  const std::vector<float> window = stft_window(config);
+  std::vector<float> frame(to_size(config.fft_size), 0.0f);
+  RealFft fft(config.fft_size);
+  const auto length = static_cast<std::ptrdiff_t>(grad_signal.size());
+  const float inner = 2.0f / static_cast<float>(config.fft_size);
+  const float edge = 1.0f / static_cast<float>(config.fft_size);
+  const int last = config.bins() - 1;
+  for (int t = 0; t < frames; ++t) {
+    const std::ptrdiff_t start = frame_start(t, config);
+    for (int n = 0; n < config.window_length; ++n) {
+      const std::ptrdiff_t i = start + n;
+      frame[to_size(n)] =
+          (i >= 0 && i < length) ? grad_signal[static_cast<std::size_t>(i)] * window[to_size(n)] : 0.0f;
+    }
+    std::span<Complex> out = grad.frame(t);
+    fft.forward(frame, out);
+    out[0] = Complex(out[0].real() * edge, 0.0f);
+    out[to_size(last)] = Complex(out[to_size(last)].real() * edge, 0.0f);
+    for (int k = 1; k < last; ++k) out[to_size(k)] *= inner;
+  }
+  return grad;
+}
+
+}  // namespace nnse::dsp
