@@ -1,0 +1,296 @@
+#include "nnse/train/checkpoint.h"
+
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <fstream>
+#include <limits>
+#include <random>
+#include <thread>
+
+#include "nnse/util/atomic_file.h"
+#include "nnse/util/error.h"
+#include "test_support.h"
+
+namespace nnse::train {
+namespace {
+namespace fs = std::filesystem;
+
+const char* kArch =
+    "# tiny test arch\n"
+    "input_neurons 8\n"
+    "dropprob 0.0\n"
+    "layer_type lstm\n"
+    "layer_neurons 4\n"
+    "activation tanh\n"
+    "dropprob 0.0\n"
+    "layer_type fc\n"
+    "layer_neurons 5\n"
+    "activation sigmoid\n";
+
+Checkpoint sample_checkpoint(int epoch, int scale = 1) {
+  std::mt19937 rng(static_cast<unsigned>(epoch + 17));
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  auto random_vector = [&](int n) {
+    Eigen::VectorXf v(n);
+    for (int i = 0; i < n; ++i) v[i] = normal(rng);
+    return v;
+  };
+  Checkpoint c;
+  c.epoch = epoch;
+  c.arch_text = kArch;
+  c.frontend.mel_bands = 8;
+  c.loss_config = {{"name", "cmix"}, {"c", 0.3}, {"a", 0.3}, {"eps", 1e-8}};
+  c.options = {{"seed", 1}, {"batch_size", 4}};
+  c.parameters = {
+      {"layer0.lstm.input_weight", {8 * scale, 16}, false, random_vector(8 * scale * 16)},
+      {"layer0.lstm.bias", {16}, true, random_vector(16)},
+      {"layer1.fc.weight", {4, 5}, false, random_vector(20)},
+      {"layer1.fc.bias", {5}, true, random_vector(5)},
+  };
+  for (const auto& p : c.parameters) {
+    c.adam.first_moment.push_back(random_vector(static_cast<int>(p.value.size())));
+    c.adam.second_moment.push_back(random_vector(static_cast<int>(p.value.size())).cwiseAbs());
+  }
+  c.adam.step = 1234 + epoch;
+  c.rng_state = std::string("rng\0state with binary \xff bytes ", 30) + std::to_string(epoch);
+  c.feature_mean = {-3.0f, -2.5f, -2.0f, -1.5f, -1.25f, -1.0f, -1.1f, -1.2f};
+  c.feature_inv_std = {0.6f, 0.61f, 0.62f, 0.63f, 0.64f, 0.65f, 0.7f, 0.75f};
+  for (int e = 0; e <= epoch; ++e) {
+    c.train_loss.push_back(0.02 / (e + 1));
+    c.valid_loss.push_back(e == 0 ? std::numeric_limits<double>::quiet_NaN() : 0.03 / (e + 1));
+  }
+  return c;
+}
+
+void expect_same(const Checkpoint& a, const Checkpoint& b) {
+  EXPECT_EQ(a.epoch, b.epoch);
+  EXPECT_EQ(a.arch_text, b.arch_text);
+  EXPECT_TRUE(a.frontend == b.frontend);
+  EXPECT_EQ(a.loss_config, b.loss_config);
+  EXPECT_EQ(a.options, b.options);
+  EXPECT_EQ(a.rng_state, b.rng_state);
+  EXPECT_EQ(a.feature_mean, b.feature_mean);
+  EXPECT_EQ(a.feature_inv_std, b.feature_inv_std);
+  ASSERT_EQ(a.train_loss.size(), b.train_loss.size());
+  EXPECT_EQ(0, std::memcmp(a.train_loss.data(), b.train_loss.data(), a.train_loss.size() * sizeof(double)));
+  EXPECT_EQ(0, std::memcmp(a.valid_loss.data(), b.valid_loss.data(), a.valid_loss.size() * sizeof(double)));
+  ASSERT_EQ(a.parameters.size(), b.parameters.size());
+  for (std::size_t i = 0; i < a.parameters.size(); ++i) {
+    EXPECT_EQ(a.parameters[i].name, b.parameters[i].name);
+    EXPECT_EQ(a.parameters[i].shape, b.parameters[i].shape);
+    EXPECT_EQ(a.parameters[i].is_bias, b.parameters[i].is_bias);
+    EXPECT_EQ(a.parameters[i].value, b.parameters[i].value);
+    EXPECT_EQ(a.adam.first_moment[i], b.adam.first_moment[i]);
+    EXPECT_EQ(a.adam.second_moment[i], b.adam.second_moment[i]);
+  }
+  EXPECT_EQ(a.adam.step, b.adam.step);
+}
+
+// Runs `body`, expects an nnse::Error whose message names `file` and contains `needle`.
+template <typename F>
+void expect_error(F&& body, const std::string& file, const std::string& needle) {
+  try {
+    body();
+    ADD_FAILURE() << "no error thrown (expected '" << needle << "')";
+  } catch (const Error& e) {
+    const std::string message = e.what();
+    EXPECT_NE(message.find(file), std::string::npos) << message;
+    EXPECT_NE(message.find(needle), std::string::npos) << message;
+  }
+}
+
+TEST(Checkpoint, ModelNameFollowsTheReference) {
+  EXPECT_EQ(model_name_from_arch("nn_arch/def_se_nn_arch72_mel.txt"), "se_nn_arch72_mel");
+  EXPECT_EQ(model_name_from_arch("my_arch.txt"), "my_arch");
+  EXPECT_EQ(model_dir("models_trained", "x/def_tiny.txt"), fs::path("models_trained/tiny"));
+  EXPECT_EQ(checkpoint_path("m/tiny", 12), fs::path("m/tiny/checkpoints/epoch_12"));
+  EXPECT_EQ(latest_path("m/tiny"), fs::path("m/tiny/checkpoints/latest"));
+}
+
+TEST(Checkpoint, EncodeDecodeRoundTripsEverythingBitExactly) {
+  const Checkpoint c = sample_checkpoint(3);
+  const Checkpoint d = decode_checkpoint(encode_checkpoint(c), "mem");
+  expect_same(c, d);
+  EXPECT_TRUE(std::isnan(d.valid_loss[0]));
+}
+
+TEST(Checkpoint, EmptyAdamStateRoundTrips) {
+  Checkpoint c = sample_checkpoint(0);
+  c.adam = {};
+  const Checkpoint d = decode_checkpoint(encode_checkpoint(c), "mem");
+  EXPECT_TRUE(d.adam.first_moment.empty());
+  EXPECT_EQ(d.adam.step, 0);
+}
+
+TEST(Checkpoint, InconsistentInputIsRefusedOnSave) {
+  Checkpoint c = sample_checkpoint(1);
+  c.parameters[0].shape = {3, 3};
+  EXPECT_THROW(encode_checkpoint(c), Error);
+  c = sample_checkpoint(1);
+  c.adam.first_moment.pop_back();
+  EXPECT_THROW(encode_checkpoint(c), Error);
+}
+
+TEST(Checkpoint, SaveWritesEpochFileThenLatest) {
+  test::ScratchDir dir;
+  const fs::path model = dir / "tiny";
+  EXPECT_EQ(latest_epoch(model), std::nullopt);
+  const fs::path p0 = save_checkpoint(model, sample_checkpoint(0));
+  const fs::path p1 = save_checkpoint(model, sample_checkpoint(1));
+  EXPECT_EQ(p1, model / "checkpoints" / "epoch_1");
+  EXPECT_TRUE(fs::exists(p0));
+  EXPECT_EQ(read_file_bytes(model / "checkpoints" / "latest"), "1\n");
+  EXPECT_EQ(latest_epoch(model), 1);
+  expect_same(load_checkpoint(p1), sample_checkpoint(1));
+  // No temporaries are left behind.
+  for (const auto& entry : fs::directory_iterator(model / "checkpoints")) {
+    EXPECT_EQ(entry.path().filename().string().find(".tmp-"), std::string::npos) << entry.path();
+  }
+}
+
+TEST(Checkpoint, EveryFlippedByteIsDetected) {
+  const std::string bytes = encode_checkpoint(sample_checkpoint(2));
+  for (std::size_t i = 0; i < bytes.size(); ++i) {
+    std::string damaged = bytes;
+    damaged[i] = static_cast<char>(damaged[i] ^ 0x10);
+    EXPECT_THROW(decode_checkpoint(damaged, "ckpt"), Error) << "byte " << i;
+  }
+  std::string damaged = bytes;
+  damaged[bytes.size() / 2] ^= 1;
+  expect_error([&] { decode_checkpoint(damaged, "models/x/checkpoints/epoch_2"); }, "models/x/checkpoints/epoch_2",
+               "checksum");
+}
+
+TEST(Checkpoint, EveryTruncationIsDetected) {
+  const std::string bytes = encode_checkpoint(sample_checkpoint(2));
+  for (std::size_t n = 0; n < bytes.size(); ++n) {
+    EXPECT_THROW(decode_checkpoint(bytes.substr(0, n), "ckpt"), Error) << "length " << n;
+  }
+  expect_error([&] { decode_checkpoint(bytes.substr(0, bytes.size() - 100), "f/epoch_2"); }, "f/epoch_2",
+               "truncated");
+  expect_error([&] { decode_checkpoint(bytes + "xx", "f/epoch_2"); }, "f/epoch_2", "trailing");
+  expect_error([&] { decode_checkpoint("", "f/epoch_2"); }, "f/epoch_2", "not an nnse checkpoint");
+}
+
+TEST(Checkpoint, WrongVersionIsNamed) {
+  std::string bytes = encode_checkpoint(sample_checkpoint(2));
+  const std::uint32_t future = kCheckpointVersion + 1;
+  std::memcpy(bytes.data() + 8, &future, sizeof(future));
+  expect_error([&] { decode_checkpoint(bytes, "f/epoch_2"); }, "f/epoch_2", "version " + std::to_string(future));
+}
+
+TEST(Checkpoint, CorruptFileOnDiskNamesTheFile) {
+  test::ScratchDir dir;
+  const fs::path model = dir / "tiny";
+  const fs::path path = save_checkpoint(model, sample_checkpoint(4));
+  std::string bytes = read_file_bytes(path);
+  bytes[bytes.size() - 40] ^= 0x01;
+  write_file_atomic(path, bytes);
+  expect_error([&] { load_checkpoint(path); }, path.string(), "corrupt");
+  write_file_atomic(path, bytes.substr(0, 30));
+  expect_error([&] { load_checkpoint(path); }, path.string(), "truncated");
+  expect_error([&] { load_checkpoint(model / "checkpoints" / "epoch_9"); }, "epoch_9", "not found");
+}
+
+TEST(Checkpoint, EpochSelectionParsing) {
+  EXPECT_EQ(EpochSelection::parse("random").kind, EpochSelection::Kind::random);
+  EXPECT_EQ(EpochSelection::parse("latest").kind, EpochSelection::Kind::latest);
+  const auto n = EpochSelection::parse("17");
+  EXPECT_EQ(n.kind, EpochSelection::Kind::number);
+  EXPECT_EQ(n.epoch, 17);
+  EXPECT_EQ(n.to_string(), "17");
+  for (const char* bad : {"", "-1", "abc", "3x", "Latest", "1.5"}) {
+    expect_error([&] { EpochSelection::parse(bad); }, "--epoch-loaded", "expected random, latest");
+  }
+}
+
+TEST(Checkpoint, ResolveSelection) {
+  test::ScratchDir dir;
+  const fs::path model = dir / "tiny";
+  EXPECT_EQ(resolve_checkpoint(model, EpochSelection::parse("random")), std::nullopt);
+  expect_error([&] { resolve_checkpoint(model, EpochSelection::parse("latest")); }, "latest", "no checkpoint");
+  save_checkpoint(model, sample_checkpoint(0));
+  save_checkpoint(model, sample_checkpoint(1));
+  EXPECT_EQ(resolve_checkpoint(model, EpochSelection::parse("latest")), checkpoint_path(model, 1));
+  EXPECT_EQ(resolve_checkpoint(model, EpochSelection::parse("0")), checkpoint_path(model, 0));
+  expect_error([&] { resolve_checkpoint(model, EpochSelection::parse("5")); }, "epoch_5", "not found");
+  write_file_atomic(latest_path(model), std::string("garbage\n"));
+  expect_error([&] { resolve_checkpoint(model, EpochSelection::parse("latest")); }, "latest", "malformed");
+  write_file_atomic(latest_path(model), std::string("7\n"));
+  expect_error([&] { resolve_checkpoint(model, EpochSelection::parse("latest")); }, "epoch_7", "missing");
+}
+
+TEST(Checkpoint, ArchComparisonIgnoresCommentsAndSpacingOnly) {
+  const Checkpoint c = sample_checkpoint(1);
+  const std::string recommented = std::string("# another comment\n\n") + "input_neurons   8  # eight\n" +
+                                  (kArch + std::string(kArch).find("dropprob"));
+  EXPECT_NO_THROW(check_compatible(c, "ck", recommented, c.frontend));
+  std::string changed = kArch;
+  changed.replace(changed.find("layer_neurons 5"), 15, "layer_neurons 6");
+  expect_error([&] { check_compatible(c, "m/epoch_1", changed, c.frontend); }, "m/epoch_1",
+               "different nn_arch");
+  expect_error([&] { check_compatible(c, "m/epoch_1", changed, c.frontend); }, "m/epoch_1", "layer_neurons 6");
+}
+
+TEST(Checkpoint, FrontendMismatchNamesTheSetting) {
+  const Checkpoint c = sample_checkpoint(1);
+  dsp::FrontendConfig other = c.frontend;
+  other.feature_type = dsp::FeatureType::pspec;
+  expect_error([&] { check_compatible(c, "m/epoch_1", c.arch_text, other); }, "m/epoch_1", "feature_type");
+  other = c.frontend;
+  other.hop_length = 128;
+  expect_error([&] { check_compatible(c, "m/epoch_1", c.arch_text, other); }, "m/epoch_1", "hop_length");
+}
+
+TEST(Checkpoint, RestoreParametersChecksLayout) {
+  const Checkpoint c = sample_checkpoint(1);
+  nn::ParameterSet target = c.parameters;
+  for (auto& p : target) p.value.setZero();
+  restore_parameters(c, "ck", target);
+  EXPECT_EQ(target[2].value, c.parameters[2].value);
+  nn::ParameterSet wrong = c.parameters;
+  wrong[1].shape = {17};
+  expect_error([&] { restore_parameters(c, "m/epoch_1", wrong); }, "m/epoch_1", "layer0.lstm.bias");
+  wrong = c.parameters;
+  wrong.pop_back();
+  expect_error([&] { restore_parameters(c, "m/epoch_1", wrong); }, "m/epoch_1", "parameter tensors");
+}
+
+// A writer killed with SIGKILL at arbitrary moments never leaves a damaged checkpoint behind: every epoch_<N>
+// present decodes, and `latest` names one that exists.
+TEST(Checkpoint, KillDuringSavesNeverCorruptsExistingCheckpoints) {
+  test::ScratchDir dir;
+  const fs::path model = dir / "tiny";
+  save_checkpoint(model, sample_checkpoint(0, 64));
+  std::mt19937 rng(5);
+  std::uniform_int_distribution<int> delay_us(0, 20000);
+  for (int round = 0; round < 6; ++round) {
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      for (int epoch = 1;; ++epoch) save_checkpoint(model, sample_checkpoint(epoch % 5, 64));
+    }
+    std::this_thread::sleep_for(std::chrono::microseconds(delay_us(rng)));
+    ::kill(child, SIGKILL);
+    int status = 0;
+    ::waitpid(child, &status, 0);
+    const auto latest = latest_epoch(model);
+    ASSERT_TRUE(latest.has_value());
+    EXPECT_NO_THROW(load_checkpoint(checkpoint_path(model, *latest)));
+    for (const auto& entry : fs::directory_iterator(model / "checkpoints")) {
+      const std::string name = entry.path().filename().string();
+      if (name.starts_with("epoch_") && name.find(".tmp-") == std::string::npos) {
+        EXPECT_NO_THROW(load_checkpoint(entry.path())) << name;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nnse::train
