@@ -1,0 +1,256 @@
+#include "nnse/train/batcher.h"
+
+#include <algorithm>
+
+#include "nnse/util/error.h"
+
+namespace nnse::train {
+
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t& state) {
+  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+  return z ^ (z >> 31);
+}
+
+// Uniform in [0, bound) without modulo bias (rejection on the top partial range).
+std::uint64_t uniform_below(std::uint64_t& state, std::uint64_t bound) {
+  const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % bound);
+  for (;;) {
+    const std::uint64_t r = splitmix64(state);
+    if (r < limit) return r % bound;
+  }
+}
+
+}  // namespace
+
+void Batch::resize(int b, int t, int dim, int k) {
+  sequences = b;
+  frames = t;
+  feature_dim = dim;
+  bins = k;
+  const auto bt = static_cast<std::size_t>(b) * static_cast<std::size_t>(t);
+  features.assign(bt * static_cast<std::size_t>(dim), 0.0f);
+  valid.assign(bt, 0);
+  new_clip.assign(static_cast<std::size_t>(b), 0);
+  noisy.assign(bt * static_cast<std::size_t>(k), {});
+  clean.assign(bt * static_cast<std::size_t>(k), {});
+  clip_index.assign(static_cast<std::size_t>(b), -1);
+  valid_frames = 0;
+}
+
+std::vector<std::size_t> epoch_order(std::size_t count, std::uint64_t seed, int epoch, bool shuffle) {
+  std::vector<std::size_t> order(count);
+  for (std::size_t i = 0; i < count; ++i) order[i] = i;
+  if (!shuffle || count < 2) return order;
+  std::uint64_t state = seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(epoch) + 1;
+  splitmix64(state);
+  for (std::size_t i = count - 1; i > 0; --i) {
+    const auto j = static_cast<std::size_t>(uniform_below(state, static_cast<std::uint64_t>(i) + 1));
+    std::swap(order[i], order[j]);
+  }
+  return order;
+}
+
+// The deterministic part: which clip each slot holds and which frames go into the next batch.
+class Batcher::Producer {
+ public:
+  Producer(std::size_t clip_count, const ClipPreparer& preparer, const BatcherOptions& options)
+      : clip_count_(clip_count), preparer_(preparer), options_(options) {}
+
+  void reset(int epoch) {
+    epoch_ = epoch;
+    order_ = epoch_order(clip_count_, options_.seed, epoch, options_.shuffle);
+    next_clip_ = 0;
+    batch_index_ = 0;
+    slots_.assign(static_cast<std::size_t>(options_.batch_size), Slot{});
+  }
+
+  // Fills `batch` with the next chunk of every slot; false when the epoch has no frames left.
+  bool fill(Batch& batch) {
+    bool any = false;
+    std::vector<bool> starts(slots_.size(), false);
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      Slot& slot = slots_[s];
+      while (!slot.clip || slot.next_frame >= slot.clip->frames) {
+        slot.clip.reset();
+        slot.next_frame = 0;
+        if (next_clip_ >= order_.size()) break;
+        const std::size_t index = order_[next_clip_++];
+        auto clip = std::make_shared<PreparedClip>(preparer_(index, epoch_));
+        clip->index = index;
+        check_layout(*clip);
+        slot.clip = std::move(clip);
+        starts[s] = true;
+      }
+      any = any || slot.clip != nullptr;
+    }
+    if (!any) return false;
+
+    batch.resize(options_.batch_size, options_.chunk_frames, feature_dim_, bins_);
+    batch.epoch = epoch_;
+    batch.index = batch_index_++;
+    const auto t_max = static_cast<std::size_t>(options_.chunk_frames);
+    const auto dim = static_cast<std::size_t>(feature_dim_);
+    const auto k = static_cast<std::size_t>(bins_);
+    for (std::size_t s = 0; s < slots_.size(); ++s) {
+      Slot& slot = slots_[s];
+      if (!slot.clip) {
+        batch.new_clip[s] = 1;  // idle: nothing to carry
+        continue;
+      }
+      const PreparedClip& clip = *slot.clip;
+      batch.new_clip[s] = starts[s] ? 1 : 0;
+      batch.clip_index[s] = static_cast<std::int64_t>(clip.index);
+      const auto first = static_cast<std::size_t>(slot.next_frame);
+      const std::size_t count = std::min(t_max, static_cast<std::size_t>(clip.frames) - first);
+      std::copy_n(clip.features.begin() + static_cast<std::ptrdiff_t>(first * dim), count * dim,
+                  batch.features.begin() + static_cast<std::ptrdiff_t>(s * t_max * dim));
+      std::copy_n(clip.noisy.begin() + static_cast<std::ptrdiff_t>(first * k), count * k,
+                  batch.noisy.begin() + static_cast<std::ptrdiff_t>(s * t_max * k));
+      std::copy_n(clip.clean.begin() + static_cast<std::ptrdiff_t>(first * k), count * k,
+                  batch.clean.begin() + static_cast<std::ptrdiff_t>(s * t_max * k));
+      std::fill_n(batch.valid.begin() + static_cast<std::ptrdiff_t>(s * t_max), count, std::uint8_t{1});
+      batch.valid_frames += static_cast<std::int64_t>(count);
+      slot.next_frame += static_cast<int>(count);
+    }
+    return true;
+  }
+
+ private:
+  void check_layout(const PreparedClip& clip) {
+    if (feature_dim_ == 0) {
+      feature_dim_ = clip.feature_dim;
+      bins_ = clip.bins;
+    }
+    const auto frames = static_cast<std::size_t>(clip.frames);
+    if (clip.frames < 0 || clip.feature_dim != feature_dim_ || clip.bins != bins_ ||
+        clip.features.size() != frames * static_cast<std::size_t>(feature_dim_) ||
+        clip.noisy.size() != frames * static_cast<std::size_t>(bins_) || clip.clean.size() != clip.noisy.size()) {
+      throw Error("clip " + std::to_string(clip.index) + ": prepared data has an inconsistent layout (" +
+                  std::to_string(clip.frames) + " frames, dim " + std::to_string(clip.feature_dim) + ", bins " +
+                  std::to_string(clip.bins) + "; batch expects dim " + std::to_string(feature_dim_) + ", bins " +
+                  std::to_string(bins_) + ")");
+    }
+  }
+
+  std::size_t clip_count_;
+  const ClipPreparer& preparer_;
+  const BatcherOptions& options_;
+  int epoch_ = 0;
+  std::vector<std::size_t> order_;
+  std::size_t next_clip_ = 0;
+  int batch_index_ = 0;
+  std::vector<Slot> slots_;
+  int feature_dim_ = 0;
+  int bins_ = 0;
+};
+
+Batcher::Batcher(std::size_t clip_count, ClipPreparer preparer, BatcherOptions options)
+    : clip_count_(clip_count), preparer_(std::move(preparer)), options_(options) {
+  if (options_.batch_size < 1) throw Error("--batch-size", "must be at least 1");
+  if (options_.chunk_frames < 1) throw Error("--chunk-frames", "must be at least 1");
+  if (options_.prefetch < 0) options_.prefetch = 0;
+  producer_ = std::make_unique<Producer>(clip_count_, preparer_, options_);
+}
+
+Batcher::~Batcher() { stop(); }
+
+void Batcher::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  changed_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+void Batcher::start_epoch(int epoch) {
+  stop();
+  {
+    std::lock_guard lock(mutex_);
+    for (auto& batch : ready_) spare_.push_back(std::move(batch));
+    ready_.clear();
+    finished_ = false;
+    stopping_ = false;
+    error_ = nullptr;
+  }
+  wait_seconds_ = 0.0;
+  producer_->reset(epoch);
+  if (options_.prefetch > 0) thread_ = std::thread([this] { produce_loop(); });
+}
+
+std::unique_ptr<Batch> Batcher::take_spare() {
+  std::lock_guard lock(mutex_);
+  if (spare_.empty()) return std::make_unique<Batch>();
+  auto batch = std::move(spare_.back());
+  spare_.pop_back();
+  return batch;
+}
+
+void Batcher::recycle(std::unique_ptr<Batch> batch) {
+  if (!batch) return;
+  std::lock_guard lock(mutex_);
+  if (spare_.size() < static_cast<std::size_t>(options_.prefetch) + 1) spare_.push_back(std::move(batch));
+}
+
+void Batcher::produce_loop() {
+  try {
+    for (;;) {
+      {
+        std::unique_lock lock(mutex_);
+        changed_.wait(lock, [&] { return stopping_ || ready_.size() < static_cast<std::size_t>(options_.prefetch); });
+        if (stopping_) return;
+      }
+      auto batch = take_spare();
+      const bool more = producer_->fill(*batch);
+      {
+        std::lock_guard lock(mutex_);
+        if (more) {
+          ready_.push_back(std::move(batch));
+        } else {
+          finished_ = true;
+        }
+      }
+      changed_.notify_all();
+      if (!more) return;
+    }
+  } catch (...) {
+    {
+      std::lock_guard lock(mutex_);
+      error_ = std::current_exception();
+      finished_ = true;
+    }
+    changed_.notify_all();
+  }
+}
+
+std::unique_ptr<Batch> Batcher::next() {
+  const auto start = std::chrono::steady_clock::now();
+  if (options_.prefetch == 0) {
+    auto batch = take_spare();
+    const bool more = producer_->fill(*batch);
+    wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    return more ? std::move(batch) : nullptr;
+  }
+  std::unique_lock lock(mutex_);
+  changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
+  wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (!ready_.empty()) {
+    auto batch = std::move(ready_.front());
+    ready_.pop_front();
+    lock.unlock();
+    changed_.notify_all();
+    return batch;
+  }
+  if (error_) {
+    auto error = error_;
+    error_ = nullptr;
+    std::rethrow_exception(error);
+  }
+  return nullptr;
+}
+
+}  // namespace nnse::train

@@ -1,0 +1,120 @@
+#pragma once
+// Clips -> chunk batches for the training engine (reference section 4.2, with variable-length clips).
+//
+// A batch has B sequence slots of T frames. Each slot walks through consecutive T-frame chunks of one clip, so
+// the engine can carry recurrent state from one batch to the next in that slot; the first chunk of a clip has
+// new_clip = 1 (state and context reset), frames past a clip's end are padding with valid = 0. When a slot's
+// clip is used up it takes the next clip of the epoch's order in the following batch; the epoch ends when no
+// slot has anything left. The order is a permutation of the clips drawn from (seed, epoch) when shuffling, the
+// natural order otherwise, so a batch's contents depend only on (clips, seed, epoch), never on timing.
+//
+// Batches are built by a background thread (prefetch) while the engine trains on the previous one; the time
+// the consumer spends blocked in next() is measured so the trainer can report its data-wait share.
+#include <chrono>
+#include <complex>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+namespace nnse::train {
+
+// One clip, ready to be cut into chunks: normalized features of the noisy signal and the complex spectra of
+// noisy and clean, all row-major [frame][...].
+struct PreparedClip {
+  std::size_t index = 0;  // position in the clip source
+  int frames = 0;
+  int feature_dim = 0;
+  int bins = 0;
+  std::vector<float> features;               // [frames][feature_dim]
+  std::vector<std::complex<float>> noisy;    // [frames][bins]
+  std::vector<std::complex<float>> clean;    // [frames][bins]
+  double snr_db = 0.0;                       // the mixture's SNR, from the clip's metadata (NaN if unknown)
+};
+
+// Produces clip `index` of `epoch` (on-the-fly sources make new mixtures each epoch). Called from the
+// prefetch thread only, one call at a time.
+using ClipPreparer = std::function<PreparedClip(std::size_t index, int epoch)>;
+
+struct Batch {
+  int epoch = 0;
+  int index = 0;           // batch number within the epoch
+  int sequences = 0;       // B
+  int frames = 0;          // T
+  int feature_dim = 0;
+  int bins = 0;
+  std::vector<float> features;               // [B][T][feature_dim], zero on padded frames
+  std::vector<std::uint8_t> valid;           // [B][T]
+  std::vector<std::uint8_t> new_clip;        // [B]: 1 if this chunk is the first of its clip (or the slot is idle)
+  std::vector<std::complex<float>> noisy;    // [B][T][bins], zero on padded frames
+  std::vector<std::complex<float>> clean;    // [B][T][bins]
+  std::vector<std::int64_t> clip_index;      // [B]: source index of the slot's clip, -1 if the slot is idle
+  std::int64_t valid_frames = 0;             // sum of valid
+
+  void resize(int sequences, int frames, int feature_dim, int bins);
+};
+
+struct BatcherOptions {
+  int batch_size = 32;
+  int chunk_frames = 500;
+  bool shuffle = true;
+  std::uint64_t seed = 1;
+  int prefetch = 2;        // batches built ahead of the consumer (0: build in next(), no thread)
+};
+
+// Clip order for an epoch: a permutation of 0..count-1 from (seed, epoch) (Fisher-Yates on a splitmix64
+// stream, so it is the same on every platform and standard library).
+std::vector<std::size_t> epoch_order(std::size_t count, std::uint64_t seed, int epoch, bool shuffle);
+
+class Batcher {
+ public:
+  Batcher(std::size_t clip_count, ClipPreparer preparer, BatcherOptions options);
+  ~Batcher();
+  Batcher(const Batcher&) = delete;
+  Batcher& operator=(const Batcher&) = delete;
+
+  // Starts producing the batches of `epoch` (stops a previous epoch that was not consumed to the end).
+  void start_epoch(int epoch);
+  // The next batch of the current epoch, or nullptr when the epoch is done. Rethrows a preparer's exception.
+  std::unique_ptr<Batch> next();
+  // Hands a consumed batch back so its buffers are reused (optional).
+  void recycle(std::unique_ptr<Batch> batch);
+
+  // Seconds the consumer spent blocked in next() since start_epoch().
+  double wait_seconds() const { return wait_seconds_; }
+  std::size_t clip_count() const { return clip_count_; }
+  const BatcherOptions& options() const { return options_; }
+
+ private:
+  struct Slot {
+    std::shared_ptr<const PreparedClip> clip;
+    int next_frame = 0;
+  };
+  class Producer;  // walks the slots; runs on the prefetch thread or inline
+
+  void stop();
+  void produce_loop();
+  std::unique_ptr<Batch> take_spare();
+
+  std::size_t clip_count_;
+  ClipPreparer preparer_;
+  BatcherOptions options_;
+  std::unique_ptr<Producer> producer_;
+
+  std::thread thread_;
+  std::mutex mutex_;
+  std::condition_variable changed_;
+  std::deque<std::unique_ptr<Batch>> ready_;
+  std::vector<std::unique_ptr<Batch>> spare_;
+  bool finished_ = false;   // producer reached the end of the epoch
+  bool stopping_ = false;   // consumer asked the producer to quit
+  std::exception_ptr error_;
+  double wait_seconds_ = 0.0;
+};
+
+}  // namespace nnse::train

@@ -1,0 +1,238 @@
+#include "nnse/train/batcher.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <map>
+#include <set>
+#include <stdexcept>
+
+#include "nnse/util/error.h"
+
+namespace nnse::train {
+namespace {
+
+// Synthetic clip i has lengths[i] frames; every value encodes (clip, frame) so the test can trace it.
+PreparedClip synthetic_clip(std::size_t index, int frames, int epoch, int dim = 3, int bins = 2) {
+  PreparedClip c;
+  c.index = index;
+  c.frames = frames;
+  c.feature_dim = dim;
+  c.bins = bins;
+  for (int t = 0; t < frames; ++t) {
+    for (int d = 0; d < dim; ++d) c.features.push_back(static_cast<float>(index * 1000 + t) + 0.1f * d);
+    for (int k = 0; k < bins; ++k) {
+      c.noisy.emplace_back(static_cast<float>(index * 1000 + t), static_cast<float>(k + epoch));
+      c.clean.emplace_back(static_cast<float>(k), static_cast<float>(index * 1000 + t));
+    }
+  }
+  return c;
+}
+
+ClipPreparer preparer_for(std::vector<int> lengths) {
+  return [lengths](std::size_t index, int epoch) { return synthetic_clip(index, lengths.at(index), epoch); };
+}
+
+std::vector<std::unique_ptr<Batch>> drain(Batcher& batcher, int epoch) {
+  batcher.start_epoch(epoch);
+  std::vector<std::unique_ptr<Batch>> out;
+  while (auto batch = batcher.next()) out.push_back(std::move(batch));
+  return out;
+}
+
+TEST(EpochOrder, IsAPermutationThatDependsOnSeedAndEpoch) {
+  const auto a = epoch_order(100, 1, 0, true);
+  std::vector<std::size_t> sorted = a;
+  std::sort(sorted.begin(), sorted.end());
+  for (std::size_t i = 0; i < 100; ++i) EXPECT_EQ(sorted[i], i);
+  EXPECT_EQ(a, epoch_order(100, 1, 0, true));
+  EXPECT_NE(a, epoch_order(100, 1, 1, true));
+  EXPECT_NE(a, epoch_order(100, 2, 0, true));
+  const auto plain = epoch_order(5, 1, 3, false);
+  EXPECT_EQ(plain, (std::vector<std::size_t>{0, 1, 2, 3, 4}));
+  EXPECT_TRUE(epoch_order(0, 1, 0, true).empty());
+}
+
+TEST(Batcher, EverySlotWalksConsecutiveChunksOfItsClip) {
+  const std::vector<int> lengths = {7, 3, 12, 5, 1, 9, 4};
+  BatcherOptions options;
+  options.batch_size = 3;
+  options.chunk_frames = 4;
+  options.shuffle = true;
+  options.seed = 11;
+  Batcher batcher(lengths.size(), preparer_for(lengths), options);
+  const auto batches = drain(batcher, 2);
+  ASSERT_FALSE(batches.empty());
+
+  std::map<std::int64_t, int> next_frame;  // clip -> next expected frame
+  std::vector<std::int64_t> clip_in_slot(3, -1);
+  std::vector<std::int64_t> first_seen;
+  std::int64_t total_valid = 0;
+  for (const auto& b : batches) {
+    EXPECT_EQ(b->sequences, 3);
+    EXPECT_EQ(b->frames, 4);
+    EXPECT_EQ(b->epoch, 2);
+    std::int64_t valid_here = 0;
+    for (int s = 0; s < 3; ++s) {
+      const std::int64_t clip = b->clip_index[s];
+      if (clip < 0) {
+        EXPECT_EQ(b->new_clip[s], 1);
+        for (int t = 0; t < 4; ++t) EXPECT_EQ(b->valid[s * 4 + t], 0);
+        clip_in_slot[s] = -1;
+        continue;
+      }
+      if (b->new_clip[s]) {
+        EXPECT_EQ(next_frame.count(clip), 0u) << "clip " << clip << " started twice";
+        next_frame[clip] = 0;
+        first_seen.push_back(clip);
+      } else {
+        EXPECT_EQ(clip_in_slot[s], clip) << "state carried into a different clip";
+      }
+      clip_in_slot[s] = clip;
+      for (int t = 0; t < 4; ++t) {
+        const std::size_t i = static_cast<std::size_t>(s * 4 + t);
+        const int frame = next_frame[clip];
+        if (frame < lengths[static_cast<std::size_t>(clip)]) {
+          EXPECT_EQ(b->valid[i], 1);
+          EXPECT_FLOAT_EQ(b->features[i * 3 + 1], static_cast<float>(clip * 1000 + frame) + 0.1f);
+          EXPECT_EQ(b->noisy[i * 2 + 1], std::complex<float>(static_cast<float>(clip * 1000 + frame), 3.0f));
+          EXPECT_EQ(b->clean[i * 2], std::complex<float>(0.0f, static_cast<float>(clip * 1000 + frame)));
+          ++next_frame[clip];
+          ++valid_here;
+        } else {
+          EXPECT_EQ(b->valid[i], 0);
+          EXPECT_EQ(b->features[i * 3], 0.0f);
+          EXPECT_EQ(b->noisy[i * 2], std::complex<float>{});
+        }
+      }
+    }
+    EXPECT_EQ(b->valid_frames, valid_here);
+    total_valid += valid_here;
+  }
+  // Every clip was consumed completely and exactly once, in the epoch's order.
+  for (std::size_t c = 0; c < lengths.size(); ++c) EXPECT_EQ(next_frame[static_cast<std::int64_t>(c)], lengths[c]);
+  std::int64_t expected_total = 0;
+  for (int n : lengths) expected_total += n;
+  EXPECT_EQ(total_valid, expected_total);
+  const auto order = epoch_order(lengths.size(), 11, 2, true);
+  ASSERT_EQ(first_seen.size(), order.size());
+  for (std::size_t i = 0; i < order.size(); ++i) EXPECT_EQ(first_seen[i], static_cast<std::int64_t>(order[i]));
+}
+
+TEST(Batcher, PrefetchGivesTheSameBatchesAsInlineProduction) {
+  const std::vector<int> lengths = {30, 8, 17, 25, 3, 11, 40, 2, 9};
+  BatcherOptions options;
+  options.batch_size = 4;
+  options.chunk_frames = 6;
+  options.prefetch = 0;
+  Batcher inline_batcher(lengths.size(), preparer_for(lengths), options);
+  options.prefetch = 3;
+  Batcher threaded(lengths.size(), preparer_for(lengths), options);
+  for (int epoch = 0; epoch < 3; ++epoch) {
+    const auto a = drain(inline_batcher, epoch);
+    const auto b = drain(threaded, epoch);
+    ASSERT_EQ(a.size(), b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+      EXPECT_EQ(a[i]->index, static_cast<int>(i));
+      EXPECT_EQ(a[i]->features, b[i]->features);
+      EXPECT_EQ(a[i]->noisy, b[i]->noisy);
+      EXPECT_EQ(a[i]->clean, b[i]->clean);
+      EXPECT_EQ(a[i]->valid, b[i]->valid);
+      EXPECT_EQ(a[i]->new_clip, b[i]->new_clip);
+      EXPECT_EQ(a[i]->clip_index, b[i]->clip_index);
+    }
+  }
+}
+
+TEST(Batcher, RecycledBuffersAndRestartedEpochsGiveIdenticalBatches) {
+  const std::vector<int> lengths = {13, 5, 21, 8};
+  BatcherOptions options;
+  options.batch_size = 2;
+  options.chunk_frames = 5;
+  Batcher batcher(lengths.size(), preparer_for(lengths), options);
+  const auto reference = drain(batcher, 4);
+  // Start the epoch, stop half-way, start again, recycling every batch.
+  batcher.start_epoch(4);
+  for (int i = 0; i < 2; ++i) batcher.recycle(batcher.next());
+  batcher.start_epoch(4);
+  std::size_t i = 0;
+  while (auto batch = batcher.next()) {
+    ASSERT_LT(i, reference.size());
+    EXPECT_EQ(batch->features, reference[i]->features);
+    EXPECT_EQ(batch->valid, reference[i]->valid);
+    EXPECT_EQ(batch->index, reference[i]->index);
+    batcher.recycle(std::move(batch));
+    ++i;
+  }
+  EXPECT_EQ(i, reference.size());
+}
+
+TEST(Batcher, NoShuffleKeepsNaturalOrder) {
+  const std::vector<int> lengths = {2, 2, 2};
+  BatcherOptions options;
+  options.batch_size = 1;
+  options.chunk_frames = 2;
+  options.shuffle = false;
+  Batcher batcher(lengths.size(), preparer_for(lengths), options);
+  const auto batches = drain(batcher, 7);
+  ASSERT_EQ(batches.size(), 3u);
+  for (int i = 0; i < 3; ++i) EXPECT_EQ(batches[static_cast<std::size_t>(i)]->clip_index[0], i);
+}
+
+TEST(Batcher, EmptyClipsAreSkippedAndEmptySourcesGiveNoBatches) {
+  const std::vector<int> lengths = {0, 4, 0};
+  BatcherOptions options;
+  options.batch_size = 2;
+  options.chunk_frames = 4;
+  Batcher batcher(lengths.size(), preparer_for(lengths), options);
+  const auto batches = drain(batcher, 0);
+  ASSERT_EQ(batches.size(), 1u);
+  EXPECT_EQ(batches[0]->valid_frames, 4);
+  Batcher none(0, preparer_for({}), options);
+  EXPECT_TRUE(drain(none, 0).empty());
+}
+
+TEST(Batcher, PreparerErrorsReachTheConsumer) {
+  BatcherOptions options;
+  options.batch_size = 2;
+  options.chunk_frames = 3;
+  options.shuffle = false;
+  auto failing = [](std::size_t index, int epoch) -> PreparedClip {
+    if (index == 3) throw Error("clip_3.wav", "unreadable");
+    return synthetic_clip(index, 4, epoch);
+  };
+  Batcher batcher(6, failing, options);
+  batcher.start_epoch(0);
+  bool thrown = false;
+  try {
+    while (batcher.next()) {
+    }
+  } catch (const Error& e) {
+    thrown = true;
+    EXPECT_NE(std::string(e.what()).find("clip_3.wav"), std::string::npos);
+  }
+  EXPECT_TRUE(thrown);
+}
+
+TEST(Batcher, InconsistentClipLayoutIsAnError) {
+  BatcherOptions options;
+  options.batch_size = 2;
+  options.chunk_frames = 3;
+  options.shuffle = false;
+  auto mixed = [](std::size_t index, int epoch) { return synthetic_clip(index, 4, epoch, index == 0 ? 3 : 4); };
+  Batcher batcher(2, mixed, options);
+  batcher.start_epoch(0);
+  EXPECT_THROW(batcher.next(), Error);
+}
+
+TEST(Batcher, RejectsBadOptions) {
+  BatcherOptions options;
+  options.batch_size = 0;
+  EXPECT_THROW(Batcher(1, preparer_for({1}), options), Error);
+  options.batch_size = 1;
+  options.chunk_frames = 0;
+  EXPECT_THROW(Batcher(1, preparer_for({1}), options), Error);
+}
+
+}  // namespace
+}  // namespace nnse::train
