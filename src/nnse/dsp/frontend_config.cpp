@@ -25,6 +25,8 @@ void FrontendConfig::validate(const std::string& where) const {
   if (context_frames <= 0) fail("context_frames must be positive");
   if (!(log_offset > 0)) fail("log_offset must be positive");
   if (!(dc_pole >= 0 && dc_pole < 1)) fail("dc_pole must be in [0, 1)");
+  if (mel_weight_bits < 0 || mel_weight_bits > 30) fail("mel_weight_bits must be in 0..30");
+  if (!(stats_std_offset >= 0)) fail("stats_std_offset must not be negative");
 }
 
 void to_json(nlohmann::json& j, const FrontendConfig& c) {
@@ -32,7 +34,8 @@ void to_json(nlohmann::json& j, const FrontendConfig& c) {
                      {"hop_length", c.hop_length},     {"fft_size", c.fft_size},
                      {"mel_bands", c.mel_bands},       {"feature_type", to_string(c.feature_type)},
                      {"context_frames", c.context_frames}, {"log_offset", c.log_offset},
-                     {"dc_pole", c.dc_pole},           {"dc_removal", c.dc_removal}};
+                     {"dc_pole", c.dc_pole},           {"dc_removal", c.dc_removal},
+                     {"mel_weight_bits", c.mel_weight_bits}, {"stats_std_offset", c.stats_std_offset}};
 }
 
 void from_json(const nlohmann::json& j, FrontendConfig& c) {
@@ -47,6 +50,8 @@ void from_json(const nlohmann::json& j, FrontendConfig& c) {
   c.log_offset = j.value("log_offset", d.log_offset);
   c.dc_pole = j.value("dc_pole", d.dc_pole);
   c.dc_removal = j.value("dc_removal", d.dc_removal);
+  c.mel_weight_bits = j.value("mel_weight_bits", d.mel_weight_bits);
+  c.stats_std_offset = j.value("stats_std_offset", d.stats_std_offset);
 }
 
 }  // namespace nnse::dsp

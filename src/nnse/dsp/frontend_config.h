@@ -24,12 +24,17 @@ struct FrontendConfig {
   double log_offset = 1.0 / 32768.0;  // log10(x + 2^-15)
   double dc_pole = 31630.0 / 32768.0;  // DC-removal high-pass H(z) = (1 - z^-1) / (1 - a z^-1)
   bool dc_removal = true;
+  // Mel weights are floored to this many fraction bits, like the reference's Q15 table (peak 32767/32768), so
+  // the filterbank equals its fbank_mel.npy; 0 keeps the exact triangles (peak 1).
+  int mel_weight_bits = 15;
+  double stats_std_offset = 1.0 / 32768.0;  // feature stats: inv_std = 1 / (offset + std)
 
   int bins() const { return fft_size / 2 + 1; }
   // Values per frame of the chosen feature: mel_bands for mel, bins() for pspec.
   int feature_dim() const { return feature_type == FeatureType::mel ? mel_bands : bins(); }
   // Samples of the analysis buffer that precede the current hop (the history of a streaming frame).
   int history_length() const { return window_length - hop_length; }
+  double frame_rate() const { return static_cast<double>(sample_rate) / hop_length; }  // frames per second
 
   // Throws nnse::Error naming `where` if the combination is not usable (hop does not divide the window, ...).
   void validate(const std::string& where = "front-end config") const;
