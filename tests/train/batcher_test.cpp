@@ -7,7 +7,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
+#include "test_support.h"
 
 namespace nnse::train {
 namespace {
@@ -232,6 +234,35 @@ TEST(Batcher, RejectsBadOptions) {
   options.batch_size = 1;
   options.chunk_frames = 0;
   EXPECT_THROW(Batcher(1, preparer_for({1}), options), Error);
+}
+
+TEST(ClipFeaturizer, GivesNormalizedNoisyFeaturesAndBothSpectra) {
+  dsp::FrontendConfig config;
+  const auto clean = test::speech_like(0.5, config.sample_rate, 3);
+  auto noisy = test::white_noise(clean.size(), 9, 0.05f);
+  for (std::size_t i = 0; i < noisy.size(); ++i) noisy[i] += clean[i];
+  dsp::FeatureStats stats;
+  for (int i = 0; i < config.feature_dim(); ++i) {
+    stats.mean.push_back(-3.0f + 0.01f * static_cast<float>(i));
+    stats.inv_std.push_back(0.5f + 0.001f * static_cast<float>(i));
+  }
+  ClipFeaturizer featurizer(config, stats);
+  const PreparedClip clip = featurizer.prepare(noisy, clean, 5.0);
+  EXPECT_EQ(clip.frames, dsp::stft_frame_count(noisy.size(), config));
+  EXPECT_EQ(clip.feature_dim, config.feature_dim());
+  EXPECT_EQ(clip.bins, config.bins());
+  EXPECT_EQ(clip.snr_db, 5.0);
+  EXPECT_EQ(clip.noisy, dsp::stft(noisy, config).values);
+  EXPECT_EQ(clip.clean, dsp::stft(clean, config).values);
+  dsp::FeatureMatrix expected = dsp::compute_features(dsp::stft(noisy, config), config);
+  stats.normalize(expected);
+  ASSERT_EQ(clip.features.size(), expected.values.size());
+  for (std::size_t i = 0; i < expected.values.size(); ++i) EXPECT_FLOAT_EQ(clip.features[i], expected.values[i]);
+  const dsp::FeatureMatrix raw = featurizer.raw_features(noisy);
+  EXPECT_EQ(raw.values, dsp::compute_features(dsp::stft(noisy, config), config).values);
+
+  EXPECT_THROW(featurizer.prepare(noisy, std::span<const float>(clean).first(100)), Error);
+  EXPECT_THROW(ClipFeaturizer(config, dsp::FeatureStats::identity(10)), Error);
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
 
 namespace nnse::train {
@@ -39,6 +40,38 @@ void Batch::resize(int b, int t, int dim, int k) {
   clean.assign(bt * static_cast<std::size_t>(k), {});
   clip_index.assign(static_cast<std::size_t>(b), -1);
   valid_frames = 0;
+}
+
+ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats)
+    : config_(config), stats_(std::move(stats)), extractor_(config) {
+  if (stats_.dim() != config_.feature_dim()) {
+    throw Error("feature stats have " + std::to_string(stats_.dim()) + " bands, the front end produces " +
+                std::to_string(config_.feature_dim()));
+  }
+}
+
+PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<const float> clean, double snr_db) {
+  if (noisy.size() != clean.size()) {
+    throw Error("clip: noisy has " + std::to_string(noisy.size()) + " samples, clean has " +
+                std::to_string(clean.size()));
+  }
+  dsp::Spectrum noisy_spectrum = dsp::stft(noisy, config_);
+  dsp::Spectrum clean_spectrum = dsp::stft(clean, config_);
+  dsp::FeatureMatrix features = extractor_.process(noisy_spectrum);
+  stats_.normalize(features);
+  PreparedClip clip;
+  clip.frames = noisy_spectrum.frames;
+  clip.feature_dim = features.dim;
+  clip.bins = noisy_spectrum.bins;
+  clip.features = std::move(features.values);
+  clip.noisy = std::move(noisy_spectrum.values);
+  clip.clean = std::move(clean_spectrum.values);
+  clip.snr_db = snr_db;
+  return clip;
+}
+
+dsp::FeatureMatrix ClipFeaturizer::raw_features(std::span<const float> noisy) {
+  return extractor_.process(dsp::stft(noisy, config_));
 }
 
 std::vector<std::size_t> epoch_order(std::size_t count, std::uint64_t seed, int epoch, bool shuffle) {

@@ -20,7 +20,12 @@
 #include <memory>
 #include <mutex>
 #include <thread>
+#include <span>
 #include <vector>
+
+#include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/features.h"
+#include "nnse/dsp/frontend_config.h"
 
 namespace nnse::train {
 
@@ -35,6 +40,23 @@ struct PreparedClip {
   std::vector<std::complex<float>> noisy;    // [frames][bins]
   std::vector<std::complex<float>> clean;    // [frames][bins]
   double snr_db = 0.0;                       // the mixture's SNR, from the clip's metadata (NaN if unknown)
+};
+
+// Turns (noisy, clean) audio into a PreparedClip: block STFT of both (dsp::stft; DC removal is the mixer's job,
+// not repeated here), log features of the noisy spectrum, normalized with `stats`. One instance per thread.
+class ClipFeaturizer {
+ public:
+  ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats);
+  PreparedClip prepare(std::span<const float> noisy, std::span<const float> clean, double snr_db = 0.0);
+  // Unnormalized log features of a noisy signal (for computing the stats in the first place).
+  dsp::FeatureMatrix raw_features(std::span<const float> noisy);
+  const dsp::FrontendConfig& config() const { return config_; }
+  const dsp::FeatureStats& stats() const { return stats_; }
+
+ private:
+  dsp::FrontendConfig config_;
+  dsp::FeatureStats stats_;
+  dsp::FeatureExtractor extractor_;
 };
 
 // Produces clip `index` of `epoch` (on-the-fly sources make new mixtures each epoch). Called from the
