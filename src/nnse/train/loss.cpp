@@ -1,0 +1,493 @@
+#include "nnse/train/loss.h"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <span>
+#include <sstream>
+
+#include "nnse/dsp/stft.h"
+#include "nnse/util/error.h"
+
+namespace nnse::train {
+namespace {
+
+enum class Kind { mag_mse, mag_mae, log_mse, cplx_mse, cplx_mae, cmag_mse, ccplx_mse, cmix, si_sdr, wsdr, spec_corr, nnse_pow };
+
+struct NamedKind {
+  const char* name;
+  Kind kind;
+  double default_eps;  // 0: the loss needs no guard
+};
+
+constexpr NamedKind kLosses[] = {
+    {"mag_mse", Kind::mag_mse, 0.0},     {"mag_mae", Kind::mag_mae, 0.0},     {"log_mse", Kind::log_mse, 1e-8},
+    {"cplx_mse", Kind::cplx_mse, 0.0},   {"cplx_mae", Kind::cplx_mae, 0.0},   {"cmag_mse", Kind::cmag_mse, 1e-6},
+    {"ccplx_mse", Kind::ccplx_mse, 1e-6}, {"cmix", Kind::cmix, 1e-6},         {"si_sdr", Kind::si_sdr, 1e-8},
+    {"wsdr", Kind::wsdr, 1e-8},          {"spec_corr", Kind::spec_corr, 1e-6}, {"nnse_pow", Kind::nnse_pow, 1e-6},
+};
+
+// The exponent of the reference system's loss (magnitude^0.6 = power^0.3); not a knob, it defines nnse_pow.
+constexpr double kNnsePowExponent = 0.6;
+
+const NamedKind* find_loss(const std::string& name) {
+  for (const auto& entry : kLosses) {
+    if (name == entry.name) return &entry;
+  }
+  return nullptr;
+}
+
+std::string valid_names() {
+  std::string out;
+  for (const auto& entry : kLosses) out += (out.empty() ? "" : ", ") + std::string(entry.name);
+  return out;
+}
+
+std::size_t to_size(long long n) { return static_cast<std::size_t>(n); }
+
+// Gains are masks, normally >= 0: at G = 0 we use the right derivative of |G| so a gain stuck at zero still
+// gets a useful gradient (the symmetric choice, 0, would freeze it).
+double gain_sign(double g) { return g >= 0.0 ? 1.0 : -1.0; }
+
+double sign(double x) { return x > 0.0 ? 1.0 : (x < 0.0 ? -1.0 : 0.0); }
+
+// Power-law compression with an offset: C(x) = (x + eps)^c - eps^c. C(0) = 0 and the slope at 0 is finite
+// (c eps^(c-1)) where x^c has an infinite one; this is the reference's own guard (reference 4.4).
+struct Compression {
+  double c, eps, offset;
+  Compression(double c_, double eps_) : c(c_), eps(eps_), offset(std::pow(eps_, c_)) {}
+  double value(double x) const { return std::pow(x + eps, c) - offset; }
+  double slope(double x) const { return c * std::pow(x + eps, c - 1.0); }
+};
+
+// One time-frequency bin in double precision.
+struct Bin {
+  double sr, si, yr, yi, g;
+  double clean_mag() const { return std::hypot(sr, si); }
+  double noisy_mag() const { return std::hypot(yr, yi); }
+};
+
+void check_batch(const LossBatch& b, const char* who) {
+  if (b.sequences < 0 || b.frames < 0 || b.bins <= 0) {
+    throw Error(std::string("loss ") + who + ": bad batch shape " + std::to_string(b.sequences) + "x" +
+                std::to_string(b.frames) + "x" + std::to_string(b.bins));
+  }
+  if (b.sequences > 0 && b.frames > 0 && (!b.noisy || !b.clean || !b.gain)) {
+    throw Error(std::string("loss ") + who + ": missing noisy, clean or gain array");
+  }
+}
+
+bool frame_valid(const LossBatch& b, int s, int t) {
+  return !b.valid || b.valid[to_size(static_cast<long long>(s) * b.frames + t)] != 0;
+}
+
+std::size_t offset(const LossBatch& b, int s, int t) {
+  return to_size((static_cast<long long>(s) * b.frames + t) * b.bins);
+}
+
+// Sums f(bin, dl) over the valid bins of the range, scales by `scale`, and writes scale * dl to the gradient
+// (zero on padded frames).
+template <class F>
+double sum_bins(const LossBatch& b, float* grad, double scale, F&& f) {
+  double total = 0.0;
+  for (int s = 0; s < b.sequences; ++s) {
+    for (int t = 0; t < b.frames; ++t) {
+      const std::size_t base = offset(b, s, t);
+      if (!frame_valid(b, s, t)) {
+        if (grad) std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
+        continue;
+      }
+      double frame_total = 0.0;
+      for (int k = 0; k < b.bins; ++k) {
+        const std::size_t i = base + to_size(k);
+        const Bin bin{b.clean[i].real(), b.clean[i].imag(), b.noisy[i].real(), b.noisy[i].imag(), b.gain[i]};
+        double dl = 0.0;
+        frame_total += f(bin, dl);
+        if (grad) grad[i] = static_cast<float>(dl * scale);
+      }
+      total += frame_total;
+    }
+  }
+  return total * scale;
+}
+
+// ---- spectral losses, one bin at a time ----
+
+class BinLoss final : public Loss {
+ public:
+  BinLoss(Kind kind, std::string name, double c, double a, double eps)
+      : kind_(kind), name_(std::move(name)), c_(c), a_(a), eps_(eps), compress_(kind == Kind::nnse_pow ? kNnsePowExponent : c, eps > 0 ? eps : 1.0) {}
+
+  double evaluate(const LossBatch& b, float* grad) const override {
+    check_batch(b, name_.c_str());
+    if (b.total_valid_frames <= 0.0) {
+      zero_gradient(b, grad);
+      return 0.0;
+    }
+    const double per_frame = 1.0 / b.total_valid_frames;
+    const double scale = kind_ == Kind::nnse_pow ? per_frame : per_frame / b.bins;
+    const Compression& C = compress_;
+    switch (kind_) {
+      case Kind::mag_mse:
+        return sum_bins(b, grad, scale, [](const Bin& x, double& dl) {
+          const double ay = x.noisy_mag();
+          const double d = x.clean_mag() - std::abs(x.g) * ay;
+          dl = -2.0 * d * gain_sign(x.g) * ay;
+          return d * d;
+        });
+      case Kind::mag_mae:
+        return sum_bins(b, grad, scale, [](const Bin& x, double& dl) {
+          const double ay = x.noisy_mag();
+          const double d = x.clean_mag() - std::abs(x.g) * ay;
+          dl = -sign(d) * gain_sign(x.g) * ay;
+          return std::abs(d);
+        });
+      case Kind::log_mse:
+        return sum_bins(b, grad, scale, [eps = eps_](const Bin& x, double& dl) {
+          const double py = x.yr * x.yr + x.yi * x.yi;
+          const double ph = x.g * x.g * py;
+          const double d = std::log10(x.sr * x.sr + x.si * x.si + eps) - std::log10(ph + eps);
+          dl = -2.0 * d * (2.0 * x.g * py) / ((ph + eps) * std::numbers::ln10);
+          return d * d;
+        });
+      case Kind::cplx_mse:
+        return sum_bins(b, grad, scale, [](const Bin& x, double& dl) {
+          const double er = x.sr - x.g * x.yr, ei = x.si - x.g * x.yi;
+          dl = -2.0 * (er * x.yr + ei * x.yi);
+          return er * er + ei * ei;
+        });
+      case Kind::cplx_mae:
+        return sum_bins(b, grad, scale, [](const Bin& x, double& dl) {
+          const double er = x.sr - x.g * x.yr, ei = x.si - x.g * x.yi;
+          dl = -(sign(er) * x.yr + sign(ei) * x.yi);
+          return std::abs(er) + std::abs(ei);
+        });
+      case Kind::cmag_mse:
+      case Kind::nnse_pow:
+        return sum_bins(b, grad, scale, [&C](const Bin& x, double& dl) {
+          double d_cmag = 0.0;
+          const double l = cmag(C, x, d_cmag);
+          dl = d_cmag;
+          return l;
+        });
+      case Kind::ccplx_mse:
+        return sum_bins(b, grad, scale, [&C](const Bin& x, double& dl) { return ccplx(C, x, dl); });
+      case Kind::cmix:
+        return sum_bins(b, grad, scale, [&C, a = a_](const Bin& x, double& dl) {
+          double d_mag = 0.0, d_cplx = 0.0;
+          const double l = (1.0 - a) * cmag(C, x, d_mag) + a * ccplx(C, x, d_cplx);
+          dl = (1.0 - a) * d_mag + a * d_cplx;
+          return l;
+        });
+      default:
+        throw Error("loss " + name_ + ": not a bin-wise loss");
+    }
+  }
+
+  std::string describe() const override {
+    std::ostringstream out;
+    out << name_;
+    switch (kind_) {
+      case Kind::mag_mse: out << ": E[(|S| - |G Y|)^2]"; break;
+      case Kind::mag_mae: out << ": E[||S| - |G Y||]"; break;
+      case Kind::log_mse: out << " (eps=" << eps_ << "): E[(log10(|S|^2+eps) - log10(|G Y|^2+eps))^2]"; break;
+      case Kind::cplx_mse: out << ": E[|S - G Y|^2]"; break;
+      case Kind::cplx_mae: out << ": E[|Re(S - G Y)| + |Im(S - G Y)|]"; break;
+      case Kind::cmag_mse: out << " (c=" << c_ << ", eps=" << eps_ << "): E[(C(|S|) - C(|G Y|))^2]"; break;
+      case Kind::ccplx_mse: out << " (c=" << c_ << ", eps=" << eps_ << "): E[|C(|S|)e^{j arg S} - C(|G Y|)e^{j arg G Y}|^2]"; break;
+      case Kind::cmix: out << " (c=" << c_ << ", a=" << a_ << ", eps=" << eps_ << "): (1-a) cmag_mse + a ccplx_mse"; break;
+      case Kind::nnse_pow:
+        out << " (exponent=" << kNnsePowExponent << ", eps=" << eps_ << "): sum over bins, mean over frames of (C(|S|) - C(|G Y|))^2";
+        return out.str();
+      default: break;
+    }
+    if (kind_ == Kind::cmag_mse || kind_ == Kind::ccplx_mse || kind_ == Kind::cmix) out << ", C(x) = (x+eps)^c - eps^c";
+    out << "; E = mean over valid frames and bins";
+    return out.str();
+  }
+
+ private:
+  static double cmag(const Compression& C, const Bin& x, double& dl) {
+    const double ay = x.noisy_mag();
+    const double ah = std::abs(x.g) * ay;
+    const double d = C.value(x.clean_mag()) - C.value(ah);
+    dl = -2.0 * d * C.slope(ah) * ay * gain_sign(x.g);
+    return d * d;
+  }
+
+  // |C(|S|) u_S - P u_Y|^2 with u = unit phasor (0 for a zero bin) and P = sign(G) C(|G| |Y|), which is odd
+  // and smooth in G, so this loss is differentiable at G = 0 too.
+  static double ccplx(const Compression& C, const Bin& x, double& dl) {
+    const double as = x.clean_mag(), ay = x.noisy_mag();
+    const double cs = as > 0.0 ? C.value(as) / as : 0.0;
+    const double tr = cs * x.sr, ti = cs * x.si;
+    const double ur = ay > 0.0 ? x.yr / ay : 0.0, ui = ay > 0.0 ? x.yi / ay : 0.0;
+    const double ah = std::abs(x.g) * ay;
+    const double p = gain_sign(x.g) * C.value(ah);
+    const double dp = C.slope(ah) * ay;
+    const double er = tr - p * ur, ei = ti - p * ui;
+    dl = -2.0 * (er * ur + ei * ui) * dp;
+    return er * er + ei * ei;
+  }
+
+  static void zero_gradient(const LossBatch& b, float* grad) {
+    if (grad) std::fill(grad, grad + to_size(static_cast<long long>(b.sequences) * b.frames * b.bins), 0.0f);
+  }
+
+  Kind kind_;
+  std::string name_;
+  double c_, a_, eps_;
+  Compression compress_;
+};
+
+// ---- spectral correlation, one frame at a time ----
+
+class SpecCorrLoss final : public Loss {
+ public:
+  SpecCorrLoss(double c, double eps) : c_(c), eps_(eps), compress_(c, eps) {}
+
+  double evaluate(const LossBatch& b, float* grad) const override {
+    check_batch(b, "spec_corr");
+    const double scale = b.total_valid_frames > 0.0 ? 1.0 / b.total_valid_frames : 0.0;
+    std::vector<double> u(to_size(b.bins)), v(to_size(b.bins)), dv(to_size(b.bins));
+    double total = 0.0;
+    for (int s = 0; s < b.sequences; ++s) {
+      for (int t = 0; t < b.frames; ++t) {
+        const std::size_t base = offset(b, s, t);
+        if (!frame_valid(b, s, t) || scale == 0.0) {
+          if (grad) std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
+          continue;
+        }
+        double uv = 0.0, uu = 0.0, vv = 0.0;
+        for (int k = 0; k < b.bins; ++k) {
+          const std::size_t i = base + to_size(k);
+          const double ay = std::abs(static_cast<std::complex<double>>(b.noisy[i]));
+          const double g = b.gain[i];
+          const double ah = std::abs(g) * ay;
+          const auto kk = to_size(k);
+          u[kk] = compress_.value(std::abs(static_cast<std::complex<double>>(b.clean[i])));
+          v[kk] = compress_.value(ah);
+          dv[kk] = compress_.slope(ah) * ay * gain_sign(g);
+          uv += u[kk] * v[kk];
+          uu += u[kk] * u[kk];
+          vv += v[kk] * v[kk];
+        }
+        const double root = std::sqrt((uu + eps_) * (vv + eps_));
+        const double cosine = uv / root;
+        total += 1.0 - cosine;
+        if (grad) {
+          for (int k = 0; k < b.bins; ++k) {
+            const auto kk = to_size(k);
+            const double dcos = u[kk] / root - uv * v[kk] / ((vv + eps_) * root);
+            grad[base + kk] = static_cast<float>(-dcos * dv[kk] * scale);
+          }
+        }
+      }
+    }
+    return total * scale;
+  }
+
+  std::string describe() const override {
+    std::ostringstream out;
+    out << "spec_corr (c=" << c_ << ", eps=" << eps_
+        << "): mean over valid frames of 1 - <C(|S|), C(|G Y|)> / sqrt((|C(|S|)|^2+eps)(|C(|G Y|)|^2+eps)), "
+           "C(x) = (x+eps)^c - eps^c";
+    return out.str();
+  }
+
+ private:
+  double c_, eps_;
+  Compression compress_;
+};
+
+// ---- time-domain losses, one sequence at a time ----
+
+double dot(std::span<const float> x, std::span<const float> y) {
+  double sum = 0.0;
+  for (std::size_t i = 0; i < x.size(); ++i) sum += static_cast<double>(x[i]) * y[i];
+  return sum;
+}
+
+class TimeLoss final : public Loss {
+ public:
+  TimeLoss(Kind kind, std::string name, double eps, const dsp::FrontendConfig& frontend)
+      : kind_(kind), name_(std::move(name)), eps_(eps), frontend_(frontend) {}
+
+  double evaluate(const LossBatch& b, float* grad) const override {
+    check_batch(b, name_.c_str());
+    if (b.bins != frontend_.bins()) {
+      throw Error("loss " + name_ + ": batch has " + std::to_string(b.bins) + " bins, the front end " +
+                  std::to_string(frontend_.bins()));
+    }
+    const double scale = b.total_sequences > 0 ? 1.0 / b.total_sequences : 0.0;
+    if (grad) std::fill(grad, grad + to_size(static_cast<long long>(b.sequences) * b.frames * b.bins), 0.0f);
+    double total = 0.0;
+    for (int s = 0; s < b.sequences; ++s) {
+      int frames = 0;  // padding is at the end: the sequence is its leading run of valid frames
+      while (frames < b.frames && frame_valid(b, s, frames)) ++frames;
+      if (frames == 0 || scale == 0.0) continue;
+      total += sequence(b, s, frames, scale, grad);
+    }
+    return total * scale;
+  }
+
+  std::string describe() const override {
+    std::ostringstream out;
+    out << name_ << " (eps=" << eps_ << "): ";
+    if (kind_ == Kind::si_sdr) {
+      out << "-10 log10((|b s|^2+eps) / (|b s - s_hat|^2+eps)), b = <s_hat, s> / (|s|^2+eps)";
+    } else {
+      out << "-(w cos(s, s_hat) + (1-w) cos(n, n_hat)), n = y - s, n_hat = y - s_hat, w = |s|^2/(|s|^2+|n|^2+eps), "
+             "cos(x, z) = <x, z> / sqrt((|x|^2+eps)(|z|^2+eps))";
+    }
+    out << "; s = istft(S), s_hat = istft(G Y) over the valid frames; mean over sequences";
+    return out.str();
+  }
+
+ private:
+  // Loss of one sequence (unscaled); adds scale * dL/dG to its gradient rows.
+  double sequence(const LossBatch& b, int s, int frames, double scale, float* grad) const {
+    const int bins = b.bins;
+    dsp::Spectrum clean(frames, bins), estimate(frames, bins), noisy(frames, bins);
+    for (int t = 0; t < frames; ++t) {
+      const std::size_t base = offset(b, s, t);
+      for (int k = 0; k < bins; ++k) {
+        const std::size_t i = base + to_size(k);
+        clean.at(t, k) = b.clean[i];
+        noisy.at(t, k) = b.noisy[i];
+        estimate.at(t, k) = b.gain[i] * b.noisy[i];
+      }
+    }
+    const std::size_t length = to_size(static_cast<long long>(frames) * frontend_.hop_length);
+    const std::vector<float> x = dsp::istft(clean, frontend_, length);
+    const std::vector<float> xh = dsp::istft(estimate, frontend_, length);
+    std::vector<double> dx(length, 0.0);  // dL/d s_hat
+    double loss = 0.0;
+    if (kind_ == Kind::si_sdr) {
+      loss = si_sdr(x, xh, dx);
+    } else {
+      const std::vector<float> y = dsp::istft(noisy, frontend_, length);
+      loss = wsdr(x, xh, y, dx);
+    }
+    if (grad) {
+      std::vector<float> g(length);
+      for (std::size_t i = 0; i < length; ++i) g[i] = static_cast<float>(dx[i] * scale);
+      const dsp::Spectrum back = dsp::istft_adjoint(g, frontend_, frames);
+      for (int t = 0; t < frames; ++t) {
+        const std::size_t base = offset(b, s, t);
+        for (int k = 0; k < bins; ++k) {
+          const std::size_t i = base + to_size(k);
+          const std::complex<float> a = back.at(t, k);
+          // S_hat = G Y: dL/dG = dL/dRe * Re Y + dL/dIm * Im Y.
+          grad[i] = a.real() * b.noisy[i].real() + a.imag() * b.noisy[i].imag();
+        }
+      }
+    }
+    return loss;
+  }
+
+  double si_sdr(std::span<const float> x, std::span<const float> xh, std::vector<double>& dx) const {
+    const double xx = dot(x, x), xhx = dot(xh, x);
+    const double beta = xhx / (xx + eps_);
+    const double target = beta * beta * xx;  // |b s|^2
+    double error_pos = 0.0;                   // |b s - s_hat|^2, summed directly: no cancellation near the optimum
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double e = beta * x[i] - xh[i];
+      error_pos += e * e;
+    }
+    const double k = 10.0 / std::numbers::ln10;
+    // d beta / d s_hat = s / (xx + eps); target and error depend on s_hat directly and through beta.
+    const double dbeta_scale = 1.0 / (xx + eps_);
+    const double d_target_dbeta = 2.0 * beta * xx;
+    const double d_error_dbeta = 2.0 * beta * xx - 2.0 * xhx;  // d|b s - s_hat|^2 / d beta
+    const double wt = -k / (target + eps_), we = k / (error_pos + eps_);
+    for (std::size_t i = 0; i < x.size(); ++i) {
+      const double dbeta = x[i] * dbeta_scale;
+      const double dtarget = d_target_dbeta * dbeta;
+      const double derror = d_error_dbeta * dbeta - 2.0 * (beta * x[i] - xh[i]);
+      dx[i] = wt * dtarget + we * derror;
+    }
+    return -k * (std::log(target + eps_) - std::log(error_pos + eps_));
+  }
+
+  // cos(p, q) and its gradient with respect to q (scaled by `weight` and added to dq).
+  double cosine(std::span<const double> p, std::span<const double> q, double weight, std::vector<double>& dq) const {
+    double pq = 0.0, pp = 0.0, qq = 0.0;
+    for (std::size_t i = 0; i < p.size(); ++i) {
+      pq += p[i] * q[i];
+      pp += p[i] * p[i];
+      qq += q[i] * q[i];
+    }
+    const double root = std::sqrt((pp + eps_) * (qq + eps_));
+    for (std::size_t i = 0; i < p.size(); ++i) dq[i] += weight * (p[i] / root - pq * q[i] / ((qq + eps_) * root));
+    return pq / root;
+  }
+
+  double wsdr(std::span<const float> x, std::span<const float> xh, std::span<const float> y, std::vector<double>& dx) const {
+    const std::size_t n = x.size();
+    std::vector<double> s(n), sh(n), noise(n), noise_h(n);
+    for (std::size_t i = 0; i < n; ++i) {
+      s[i] = x[i];
+      sh[i] = xh[i];
+      noise[i] = static_cast<double>(y[i]) - x[i];
+      noise_h[i] = static_cast<double>(y[i]) - xh[i];
+    }
+    double ss = 0.0, nn = 0.0;
+    for (std::size_t i = 0; i < n; ++i) {
+      ss += s[i] * s[i];
+      nn += noise[i] * noise[i];
+    }
+    const double w = ss / (ss + nn + eps_);
+    std::vector<double> d_speech(n, 0.0), d_noise(n, 0.0);
+    const double cs = cosine(s, sh, -w, d_speech);
+    const double cn = cosine(noise, noise_h, -(1.0 - w), d_noise);
+    for (std::size_t i = 0; i < n; ++i) dx[i] = d_speech[i] - d_noise[i];  // n_hat = y - s_hat
+    return -(w * cs + (1.0 - w) * cn);
+  }
+
+  Kind kind_;
+  std::string name_;
+  double eps_;
+  dsp::FrontendConfig frontend_;
+};
+
+}  // namespace
+
+std::vector<std::string> loss_names() {
+  std::vector<std::string> names;
+  for (const auto& entry : kLosses) names.emplace_back(entry.name);
+  return names;
+}
+
+double default_loss_eps(const std::string& name) {
+  const NamedKind* entry = find_loss(name);
+  if (!entry) throw Error("unknown loss '" + name + "' (valid: " + valid_names() + ")");
+  return entry->default_eps;
+}
+
+std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendConfig& frontend) {
+  const NamedKind* entry = find_loss(config.name);
+  if (!entry) throw Error("unknown loss '" + config.name + "' (valid: " + valid_names() + ")");
+  if (!(config.c > 0.0 && config.c <= 1.0)) {
+    throw Error("loss " + config.name + ": compression c must be in (0, 1], got " + std::to_string(config.c));
+  }
+  if (!(config.a >= 0.0 && config.a <= 1.0)) {
+    throw Error("loss " + config.name + ": mixing weight a must be in [0, 1], got " + std::to_string(config.a));
+  }
+  if (config.eps != -1.0 && !(config.eps > 0.0 && std::isfinite(config.eps))) {
+    throw Error("loss " + config.name + ": eps must be > 0 (or -1 for the default), got " + std::to_string(config.eps));
+  }
+  const double eps = config.eps == -1.0 ? entry->default_eps : config.eps;
+  switch (entry->kind) {
+    case Kind::si_sdr:
+    case Kind::wsdr:
+      frontend.validate("loss " + config.name);
+      return std::make_unique<TimeLoss>(entry->kind, entry->name, eps, frontend);
+    case Kind::spec_corr:
+      return std::make_unique<SpecCorrLoss>(config.c, eps);
+    default:
+      return std::make_unique<BinLoss>(entry->kind, entry->name, config.c, config.a, eps);
+  }
+}
+
+}  // namespace nnse::train
