@@ -1,0 +1,78 @@
+#pragma once
+// The float streaming enhancer used by `nnse enhance`, `nnse test` and `nnse eval`: audio in, audio out, any
+// block size, constant memory. Per 10 ms hop: DC removal -> STFT -> log features -> normalization -> network
+// (the gain per bin) -> gain x noisy spectrum (noisy phase) -> inverse STFT with overlap-add.
+//
+// Alignment: the analysis/synthesis pair delays the signal by (window - hop) samples; the enhancer drops that
+// many leading output samples and flushes the tail in finish(), so output sample n belongs to input sample n and
+// the output has exactly the input's length.
+//
+// The network runs over blocks of `block_frames` frames (one GEMM per layer per block instead of one tiny
+// product per frame); its recurrent state is carried from block to block, so the result is the same as
+// frame-by-frame streaming.
+#include <cstdint>
+#include <memory>
+#include <span>
+#include <vector>
+
+#include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend_config.h"
+#include "nnse/nn/model.h"
+
+namespace nnse::enhance {
+
+struct EnhancerOptions {
+  int block_frames = 100;        // frames per network call (1 s of audio at hop 160)
+  // Keep per-frame analysis (noisy and enhanced log power, gains) of the first `analysis_seconds` seconds for
+  // pictures; 0 = keep nothing. Bounded so that long files keep constant memory.
+  double analysis_seconds = 0.0;
+};
+
+// Per-frame views for pictures: [frames][bins], row-major.
+struct EnhancementAnalysis {
+  int frames = 0, bins = 0;
+  std::vector<float> noisy_db;     // 10 log10(|Y|^2 + floor)
+  std::vector<float> enhanced_db;  // 10 log10(|G Y|^2 + floor)
+  std::vector<float> gain;         // G in [0, 1] for a sigmoid output
+};
+
+class Enhancer {
+ public:
+  // The model, config and stats must describe one trained model (a checkpoint); they must outlive the enhancer.
+  Enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
+           EnhancerOptions options = {});
+  ~Enhancer();
+  Enhancer(const Enhancer&) = delete;
+  Enhancer& operator=(const Enhancer&) = delete;
+
+  // Starts a new stream: zero DC, STFT and recurrent state, context history = the log floor.
+  void reset();
+  // Feeds input samples (any count); appends the enhanced samples that are complete to `out`.
+  void process(std::span<const float> input, std::vector<float>& out);
+  // Ends the stream: appends the remaining samples so that the total output length equals the total input length.
+  void finish(std::vector<float>& out);
+
+  const EnhancementAnalysis& analysis() const { return analysis_; }
+  std::int64_t frames_processed() const { return frames_processed_; }
+
+ private:
+  struct State;
+  void run_block();
+  void push_hop(std::span<const float> hop, std::vector<float>& out);
+
+  const nn::Model& model_;
+  dsp::FrontendConfig frontend_;
+  const dsp::FeatureStats& stats_;
+  EnhancerOptions options_;
+  std::unique_ptr<State> state_;
+  EnhancementAnalysis analysis_;
+  std::int64_t frames_processed_ = 0;
+  std::int64_t samples_in_ = 0;
+  std::int64_t samples_out_ = 0;
+};
+
+// Whole-signal convenience wrapper (tests, eval): returns an output of the same length as `input`.
+std::vector<float> enhance_signal(const nn::Model& model, const dsp::FrontendConfig& frontend,
+                                  const dsp::FeatureStats& stats, std::span<const float> input);
+
+}  // namespace nnse::enhance

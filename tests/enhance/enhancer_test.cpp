@@ -1,0 +1,135 @@
+#include "nnse/enhance/enhancer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "nnse/dsp/dc_filter.h"
+#include "test_support.h"
+
+namespace nnse::enhance {
+namespace {
+
+const std::filesystem::path kArch = std::filesystem::path(NNSE_SOURCE_DIR) / "nn_arch" / "def_se_nn_arch72_mel.txt";
+
+// The reference arch with its last layer forced to a constant gain sigmoid(bias).
+nn::Model constant_gain_model(float bias) {
+  nn::Model model = nn::Model::from_file(kArch, 7);
+  auto& params = model.parameters();
+  params[params.size() - 2].value.setZero();
+  params.back().value.setConstant(bias);
+  return model;
+}
+
+std::vector<float> dc_removed(const std::vector<float>& x, const dsp::FrontendConfig& config) {
+  std::vector<float> y = x;
+  dsp::DcRemover dc(config.dc_pole);
+  dc.process(y);
+  return y;
+}
+
+TEST(Enhancer, UnitGainReproducesTheInputAlignedAndSameLength) {
+  dsp::FrontendConfig config;
+  const nn::Model model = constant_gain_model(30.0f);  // sigmoid(30) = 1 - 1e-13
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = test::speech_like(2.0, config.sample_rate, 3);
+  const auto y = enhance_signal(model, config, stats, x);
+  ASSERT_EQ(y.size(), x.size());
+  // Analysis + synthesis with unit gain is the identity after the delay compensation: the output is the
+  // DC-removed input, sample for sample, including the last samples (flushed by finish()).
+  EXPECT_GT(test::snr_db(dc_removed(x, config), y), 80.0);
+}
+
+TEST(Enhancer, HalfGainHalvesTheSignal) {
+  dsp::FrontendConfig config;
+  const nn::Model model = constant_gain_model(0.0f);  // sigmoid(0) = 0.5
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = test::speech_like(1.0, config.sample_rate, 4);
+  const auto y = enhance_signal(model, config, stats, x);
+  auto expected = dc_removed(x, config);
+  for (auto& v : expected) v *= 0.5f;
+  EXPECT_GT(test::snr_db(expected, y), 80.0);
+}
+
+TEST(Enhancer, OutputDoesNotDependOnHowTheInputIsCut) {
+  dsp::FrontendConfig config;
+  const nn::Model model = nn::Model::from_file(kArch, 11);  // random weights: a non-trivial, time-varying gain
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = test::speech_like(3.0, config.sample_rate, 5);
+  const auto whole = enhance_signal(model, config, stats, x);
+
+  for (int block_frames : {1, 7, 100}) {
+    for (std::size_t piece : {std::size_t{1}, std::size_t{97}, std::size_t{160}, std::size_t{4001}}) {
+      Enhancer enhancer(model, config, stats, {.block_frames = block_frames});
+      std::vector<float> out;
+      for (std::size_t i = 0; i < x.size(); i += piece) {
+        enhancer.process(std::span<const float>(x).subspan(i, std::min(piece, x.size() - i)), out);
+      }
+      enhancer.finish(out);
+      ASSERT_EQ(out.size(), x.size());
+      double max_diff = 0.0;
+      for (std::size_t i = 0; i < x.size(); ++i) max_diff = std::max(max_diff, double(std::abs(out[i] - whole[i])));
+      EXPECT_LT(max_diff, 1e-5) << "block_frames " << block_frames << " piece " << piece;
+    }
+  }
+}
+
+TEST(Enhancer, ResetStartsAFreshStream) {
+  dsp::FrontendConfig config;
+  const nn::Model model = nn::Model::from_file(kArch, 12);
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = test::speech_like(1.0, config.sample_rate, 6);
+  Enhancer enhancer(model, config, stats);
+  std::vector<float> first, second;
+  enhancer.process(x, first);
+  enhancer.finish(first);
+  enhancer.reset();
+  enhancer.process(x, second);
+  enhancer.finish(second);
+  EXPECT_EQ(first, second);
+}
+
+TEST(Enhancer, ShortSilentAndExtremeInputsGiveFiniteOutputOfTheSameLength) {
+  dsp::FrontendConfig config;
+  const nn::Model model = nn::Model::from_file(kArch, 13);
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const std::vector<std::vector<float>> inputs = {
+      {},                                       // nothing
+      std::vector<float>(50, 0.3f),             // shorter than a hop
+      std::vector<float>(479, -0.2f),           // shorter than a window
+      std::vector<float>(16000, 0.0f),          // digital silence
+      std::vector<float>(16000, 0.5f),          // pure DC offset
+      std::vector<float>(16000, 1.0f),          // full-scale clipping
+  };
+  for (const auto& x : inputs) {
+    const auto y = enhance_signal(model, config, stats, x);
+    ASSERT_EQ(y.size(), x.size());
+    for (float v : y) ASSERT_TRUE(std::isfinite(v));
+  }
+  // Silence stays silence.
+  for (float v : enhance_signal(model, config, stats, std::vector<float>(8000, 0.0f))) EXPECT_EQ(v, 0.0f);
+}
+
+TEST(Enhancer, KeepsBoundedAnalysisForPictures) {
+  dsp::FrontendConfig config;
+  const nn::Model model = constant_gain_model(0.0f);
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = test::speech_like(3.0, config.sample_rate, 8);
+  Enhancer enhancer(model, config, stats, {.block_frames = 100, .analysis_seconds = 1.0});
+  std::vector<float> out;
+  enhancer.process(x, out);
+  enhancer.finish(out);
+  const auto& analysis = enhancer.analysis();
+  EXPECT_EQ(analysis.frames, 100);
+  ASSERT_EQ(analysis.gain.size(), 100u * 257u);
+  for (float g : analysis.gain) EXPECT_NEAR(g, 0.5f, 1e-6f);
+  // Half gain is -6.02 dB everywhere the noisy spectrum is well above the floor.
+  for (std::size_t i = 0; i < analysis.noisy_db.size(); ++i) {
+    if (analysis.noisy_db[i] > -40.0f) {  // well above the 1e-10 display floor
+      EXPECT_NEAR(analysis.noisy_db[i] - analysis.enhanced_db[i], 6.0206f, 1e-3f);
+    }
+  }
+}
+
+}  // namespace
+}  // namespace nnse::enhance
