@@ -1,0 +1,88 @@
+// nnse enhance IN OUT: the simplest form. IN may be a file or a folder (every audio file in it, recursively,
+// written under OUT with the same relative path and a .wav extension).
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <set>
+
+#include "cli/model_source.h"
+#include "cli/progress.h"
+#include "cli/subcommand.h"
+#include "nnse/util/error.h"
+
+namespace nnse::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct EnhanceArgs {
+  std::string input, output;
+  ModelChoice model;
+  bool pictures = false;
+};
+
+bool is_audio_extension(const fs::path& file) {
+  static const std::set<std::string> extensions = {".wav", ".flac", ".ogg", ".oga", ".aiff", ".aif", ".au", ".opus", ".mp3"};
+  std::string ext = file.extension().string();
+  for (auto& c : ext) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return extensions.count(ext) > 0;
+}
+
+void run(const EnhanceArgs& args) {
+  const enhance::TrainedModel trained = load_trained_model(args.model);
+  spdlog::info("model: {}", trained.description);
+  const fs::path input(args.input), output(args.output);
+  if (!fs::exists(input)) throw Error(input, "no such file or folder");
+  enhance::FileEnhanceOptions options;
+  if (!fs::is_directory(input)) {
+    if (fs::is_directory(output)) throw Error(output, "is a folder; give an output file name (or a folder as input)");
+    if (args.pictures) options.picture = fs::path(output).replace_extension(".png");
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = enhance::enhance_file(trained, input, output, options);
+    const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    spdlog::info("{} -> {} ({:.1f} s of audio, real-time factor {:.4f})", input.string(), output.string(), result.seconds,
+                 elapsed / std::max(result.seconds, 1e-9));
+    return;
+  }
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::recursive_directory_iterator(input)) {
+    if (entry.is_regular_file() && is_audio_extension(entry.path())) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  if (files.empty()) throw Error(input, "no audio files in this folder");
+  ProgressBar progress(files.size());
+  std::size_t failed = 0;
+  for (std::size_t i = 0; i < files.size(); ++i) {
+    progress.update(i, files[i].filename().string());
+    fs::path target = output / fs::relative(files[i], input);
+    target.replace_extension(".wav");
+    options.picture = args.pictures ? std::optional<fs::path>(fs::path(target).replace_extension(".png")) : std::nullopt;
+    options.announce = false;
+    try {
+      enhance::enhance_file(trained, files[i], target, options);
+    } catch (const Error& e) {
+      // One bad file must not stop a batch: report it by name and carry on, then fail at the end.
+      std::fprintf(stderr, "\n");
+      spdlog::error("{}", e.what());
+      ++failed;
+    }
+  }
+  progress.update(files.size(), "done");
+  if (failed > 0) throw Error(input, std::to_string(failed) + " of " + std::to_string(files.size()) + " files could not be enhanced (see above)");
+}
+
+void setup(CLI::App& parent) {
+  auto args = std::make_shared<EnhanceArgs>();
+  CLI::App* command = parent.add_subcommand("enhance", "Enhance a file or every audio file of a folder with a trained model");
+  command->add_option("input", args->input, "Noisy audio file (any format/rate/channels libsndfile reads) or folder")
+      ->required();
+  command->add_option("output", args->output, "Enhanced 16-bit WAV file, or output folder when input is a folder")
+      ->required();
+  add_model_options(*command, args->model, true);
+  command->add_flag(flag("pictures"), args->pictures, "Also write a PNG beside each output (spectrograms, mask, waveforms)");
+  command->callback([args] { run(*args); });
+}
+
+const Registration registration{"enhance", 60, &setup};
+
+}  // namespace
+}  // namespace nnse::cli
