@@ -1,0 +1,58 @@
+#pragma once
+// Decoded corpus audio shared by all mixing threads: each file is decoded once (mono, pipeline rate), high-passed
+// with the front end's DC remover when asked, and kept while it fits the memory budget (least recently used
+// files are dropped first). Two threads asking for the same file wait for one decode. A file that cannot be
+// decoded is recorded in the SkipLog once and returned as an entry with `error` set, so callers skip it.
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <future>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "nnse/data/skip_log.h"
+
+namespace nnse::data {
+
+struct DecodedAudio {
+  std::vector<float> samples;
+  double active_power = 0.0;  // active speech level of the whole file (level.h), for speech
+  std::string error;          // non-empty: the file is unusable and `samples` is empty
+};
+
+class AudioCache {
+ public:
+  AudioCache(int sample_rate, double dc_pole, bool dc_removal, std::size_t budget_bytes,
+             std::shared_ptr<SkipLog> skipped);
+  // `dc` applies the DC remover (speech and noise); RIRs are read as they are. Thread-safe.
+  std::shared_ptr<const DecodedAudio> get(const std::filesystem::path& file, bool dc);
+  std::size_t bytes() const;
+  int sample_rate() const { return sample_rate_; }
+
+ private:
+  using Future = std::shared_future<std::shared_ptr<const DecodedAudio>>;
+  struct Slot {
+    Future future;
+    std::size_t bytes = 0;
+    bool ready = false;
+    std::list<std::string>::iterator lru;
+  };
+  std::shared_ptr<const DecodedAudio> decode(const std::filesystem::path& file, bool dc) const;
+  void evict_locked();
+
+  int sample_rate_;
+  double dc_pole_;
+  bool dc_removal_;
+  std::size_t budget_;
+  std::shared_ptr<SkipLog> skipped_;
+  mutable std::mutex mutex_;
+  std::unordered_map<std::string, Slot> slots_;
+  std::list<std::string> lru_;  // most recently used first; only ready slots
+  std::size_t bytes_ = 0;
+};
+
+}  // namespace nnse::data

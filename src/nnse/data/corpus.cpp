@@ -1,0 +1,471 @@
+#include "nnse/data/corpus.h"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+#include <atomic>
+#include <fstream>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include "nnse/audio/audio_io.h"
+#include "nnse/data/checksum.h"
+#include "nnse/data/random.h"
+#include "nnse/util/error.h"
+
+namespace nnse::data {
+namespace fs = std::filesystem;
+
+std::string to_string(Split split) {
+  switch (split) {
+    case Split::train: return "train";
+    case Split::valid: return "valid";
+    case Split::test: return "test";
+  }
+  return "?";
+}
+
+Split split_from_string(const std::string& name) {
+  if (name == "train") return Split::train;
+  if (name == "valid") return Split::valid;
+  if (name == "test") return Split::test;
+  throw Error("unknown split '" + name + "' (expected train, valid or test)");
+}
+
+std::vector<Split> splits_from_option(const std::string& name) {
+  if (name == "all") return {Split::train, Split::valid, Split::test};
+  return {split_from_string(name)};
+}
+
+std::string to_string(Kind kind) {
+  switch (kind) {
+    case Kind::speech: return "speech";
+    case Kind::noise: return "noise";
+    case Kind::rir: return "rir";
+  }
+  return "?";
+}
+
+std::string to_string(Layout layout) {
+  switch (layout) {
+    case Layout::manifest: return "manifest";
+    case Layout::librispeech: return "librispeech";
+    case Layout::musan: return "musan";
+    case Layout::plain: return "plain";
+  }
+  return "?";
+}
+
+const std::vector<CorpusFile>& SplitFiles::of(Kind kind) const {
+  switch (kind) {
+    case Kind::speech: return speech;
+    case Kind::noise: return noise;
+    case Kind::rir: return rir;
+  }
+  return speech;
+}
+
+Split hash_split(std::string_view key) {
+  const std::string hex = md5_hex({reinterpret_cast<const std::uint8_t*>(key.data()), key.size()});
+  const auto bucket = std::stoul(hex.substr(0, 8), nullptr, 16) % 100;
+  if (bucket < 80) return Split::train;
+  if (bucket < 90) return Split::valid;
+  return Split::test;
+}
+
+bool is_librispeech_subset(const std::string& name) {
+  for (const char* prefix : {"train-", "dev-", "test-"}) {
+    if (name.rfind(prefix, 0) == 0 && (name.find("clean") != std::string::npos || name.find("other") != std::string::npos)) {
+      return true;
+    }
+  }
+  return false;
+}
+
+Split librispeech_split(const std::string& subset) {
+  if (!is_librispeech_subset(subset)) throw Error(subset, "not a LibriSpeech subset name");
+  if (subset.rfind("train-", 0) == 0) return Split::train;
+  if (subset.rfind("dev-", 0) == 0) return Split::valid;
+  return Split::test;
+}
+
+bool is_audio_file(const fs::path& file) {
+  std::string ext = file.extension().string();
+  std::transform(ext.begin(), ext.end(), ext.begin(), [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  static const std::set<std::string> known = {".wav", ".flac", ".ogg", ".oga", ".opus", ".mp3", ".aif",
+                                              ".aiff", ".au",  ".w64", ".caf", ".sph"};
+  return known.count(ext) > 0;
+}
+
+namespace {
+
+bool is_dir(const fs::path& p) {
+  std::error_code ec;
+  return fs::is_directory(p, ec);
+}
+
+bool looks_like_musan(const fs::path& folder) {
+  return is_dir(folder / "noise") && is_dir(folder / "music");
+}
+
+bool has_librispeech_subsets(const fs::path& folder) {
+  std::error_code ec;
+  for (const auto& entry : fs::directory_iterator(folder, ec)) {
+    if (entry.is_directory() && is_librispeech_subset(entry.path().filename().string())) return true;
+  }
+  return false;
+}
+
+// Audio files below `folder`, sorted, hidden entries (temporary extraction folders, dot files) left out.
+std::vector<fs::path> scan_audio(const fs::path& folder) {
+  std::vector<fs::path> files;
+  std::error_code ec;
+  fs::recursive_directory_iterator it(folder, fs::directory_options::skip_permission_denied, ec);
+  if (ec) throw Error(folder, "cannot list folder: " + ec.message());
+  for (; it != fs::recursive_directory_iterator(); it.increment(ec)) {
+    if (ec) throw Error(folder, "cannot list folder: " + ec.message());
+    const std::string name = it->path().filename().string();
+    if (!name.empty() && name[0] == '.') {
+      if (it->is_directory()) it.disable_recursion_pending();
+      continue;
+    }
+    if (it->is_regular_file() && is_audio_file(it->path())) files.push_back(it->path());
+  }
+  std::sort(files.begin(), files.end());
+  return files;
+}
+
+std::string relative_name(const fs::path& file, const fs::path& root) {
+  return file.lexically_relative(root).generic_string();
+}
+
+// The first `levels` components of a relative name's folder ("noise/ufoai/x.flac", 2 -> "noise/ufoai").
+std::string leading_folders(const std::string& name, int levels, const std::string& fallback) {
+  const fs::path parent = fs::path(name).parent_path();
+  std::string out;
+  int n = 0;
+  for (const auto& part : parent) {
+    if (n == levels) break;
+    if (!out.empty()) out += "/";
+    out += part.generic_string();
+    ++n;
+  }
+  return out.empty() ? fallback : out;
+}
+
+std::vector<std::string> split_tabs(const std::string& line) {
+  std::vector<std::string> out;
+  std::string cell;
+  std::istringstream in(line);
+  while (std::getline(in, cell, '\t')) out.push_back(cell);
+  return out;
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\r' || s.back() == ' ' || s.back() == '\n')) s.pop_back();
+  std::size_t i = 0;
+  while (i < s.size() && s[i] == ' ') ++i;
+  s = s.substr(i);
+  if (s.rfind("./", 0) == 0) s = s.substr(2);
+  return s;
+}
+
+// splits/{train,valid,test}.txt of a folder, as relative name -> split; empty when the folder has none.
+std::map<std::string, Split> read_split_lists(const fs::path& root) {
+  std::map<std::string, Split> out;
+  if (!is_dir(root / "splits")) return out;
+  for (const Split split : {Split::train, Split::valid, Split::test}) {
+    const fs::path list = root / "splits" / (to_string(split) + ".txt");
+    std::ifstream in(list);
+    if (!in) continue;
+    for (std::string line; std::getline(in, line);) {
+      line = trim(line);
+      if (line.empty() || line[0] == '#') continue;
+      const auto [it, inserted] = out.emplace(line, split);
+      if (!inserted && it->second != split) {
+        throw Error(list, "'" + line + "' is listed in more than one split (" + to_string(it->second) + " and " +
+                              to_string(split) + ")");
+      }
+    }
+  }
+  return out;
+}
+
+struct Listed {
+  CorpusFile file;
+  Split split;
+  Kind kind;
+};
+
+}  // namespace
+
+DetectedLayout detect_layout(const fs::path& folder) {
+  if (!is_dir(folder)) throw Error(folder, "no such folder");
+  if (fs::exists(folder / "MANIFEST.tsv")) return {Layout::manifest, folder};
+  if (is_dir(folder / "LibriSpeech")) return {Layout::librispeech, folder / "LibriSpeech"};
+  if (has_librispeech_subsets(folder)) return {Layout::librispeech, folder};
+  if (is_librispeech_subset(folder.filename().string())) return {Layout::librispeech, folder};
+  if (is_dir(folder / "musan") && looks_like_musan(folder / "musan")) return {Layout::musan, folder / "musan"};
+  if (looks_like_musan(folder)) return {Layout::musan, folder};
+  return {Layout::plain, folder};
+}
+
+Corpus::Corpus(const CorpusSources& sources, int sample_rate, std::shared_ptr<SkipLog> skipped, int threads)
+    : sample_rate_(sample_rate), threads_(std::max(1, threads)), skipped_(std::move(skipped)) {
+  if (!skipped_) skipped_ = std::make_shared<SkipLog>();
+  if (!sources.corpus.empty()) {
+    const fs::path folder = fs::absolute(sources.corpus).lexically_normal();
+    if (!is_dir(folder)) throw Error(folder, "corpus folder does not exist");
+    if (fs::exists(folder / "MANIFEST.tsv")) {
+      add_folder(folder, -1);
+    } else {
+      // A download folder: LibriSpeech for speech, MUSAN for noise, side by side.
+      bool any = false;
+      if (is_dir(folder / "LibriSpeech")) add_folder(folder / "LibriSpeech", static_cast<int>(Kind::speech)), any = true;
+      if (is_dir(folder / "musan")) add_folder(folder / "musan", static_cast<int>(Kind::noise)), any = true;
+      if (!any) {
+        throw Error(folder, "not a corpus folder: it has no MANIFEST.tsv and no LibriSpeech/ or musan/ folder "
+                            "(use --speech/--noise/--rir for plain folders)");
+      }
+    }
+  }
+  if (!sources.speech.empty()) add_folder(fs::absolute(sources.speech).lexically_normal(), static_cast<int>(Kind::speech));
+  if (!sources.noise.empty()) add_folder(fs::absolute(sources.noise).lexically_normal(), static_cast<int>(Kind::noise));
+  if (!sources.rir.empty()) add_folder(fs::absolute(sources.rir).lexically_normal(), static_cast<int>(Kind::rir));
+  if (origins_.empty()) throw Error("no corpus given (--corpus, or --speech and --noise)");
+  for (auto& split : splits_) {
+    for (auto* list : {&split.speech, &split.noise, &split.rir}) {
+      std::sort(list->begin(), list->end(), [](const CorpusFile& a, const CorpusFile& b) { return a.name < b.name; });
+    }
+  }
+}
+
+Corpus::~Corpus() = default;
+
+void Corpus::add_folder(const fs::path& folder, int kind_filter) {
+  const DetectedLayout detected = detect_layout(folder);
+  const fs::path& root = detected.root;
+  std::vector<Listed> listed;
+  auto wants = [&](Kind kind) { return kind_filter < 0 || kind_filter == static_cast<int>(kind); };
+
+  switch (detected.layout) {
+    case Layout::manifest: {
+      const fs::path manifest = root / "MANIFEST.tsv";
+      std::ifstream in(manifest);
+      if (!in) throw Error(manifest, "cannot open for reading");
+      std::string line;
+      if (!std::getline(in, line)) throw Error(manifest, "empty manifest");
+      const auto header = split_tabs(trim(line));
+      auto column = [&](const std::string& name) -> int {
+        const auto it = std::find(header.begin(), header.end(), name);
+        return it == header.end() ? -1 : static_cast<int>(it - header.begin());
+      };
+      const int c_path = column("path"), c_kind = column("kind"), c_group = column("speaker_or_group"),
+                c_duration = column("duration_s");
+      if (c_path < 0 || c_kind < 0) throw Error(manifest, "header must name the columns 'path' and 'kind'");
+      const auto lists = read_split_lists(root);
+      std::size_t unlisted = 0, line_number = 1;
+      std::set<std::string> in_manifest;
+      while (std::getline(in, line)) {
+        ++line_number;
+        line = trim(line);
+        if (line.empty()) continue;
+        const auto cells = split_tabs(line);
+        if (static_cast<int>(cells.size()) <= std::max(c_path, c_kind)) {
+          throw Error(manifest, "line " + std::to_string(line_number) + ": too few columns");
+        }
+        const std::string name = trim(cells[static_cast<std::size_t>(c_path)]);
+        const std::string kind_name = cells[static_cast<std::size_t>(c_kind)];
+        in_manifest.insert(name);
+        Kind kind;
+        if (kind_name == "speech") kind = Kind::speech;
+        else if (kind_name == "noise") kind = Kind::noise;
+        else if (kind_name == "rir") kind = Kind::rir;
+        else throw Error(manifest, "line " + std::to_string(line_number) + ": unknown kind '" + kind_name + "'");
+        if (!wants(kind)) continue;
+        Split split;
+        if (lists.empty()) {
+          split = hash_split(fs::path(name).stem().string());
+        } else {
+          const auto it = lists.find(name);
+          if (it == lists.end()) {
+            ++unlisted;
+            continue;
+          }
+          split = it->second;
+        }
+        CorpusFile file;
+        file.path = root / name;
+        file.name = name;
+        file.group = kind == Kind::speech && c_group >= 0 && static_cast<int>(cells.size()) > c_group
+                         ? cells[static_cast<std::size_t>(c_group)]
+                         : leading_folders(name, 2, to_string(kind));
+        if (kind != Kind::speech) file.group = leading_folders(name, 2, to_string(kind));
+        if (c_duration >= 0 && static_cast<int>(cells.size()) > c_duration) {
+          try {
+            const double seconds = std::stod(cells[static_cast<std::size_t>(c_duration)]);
+            if (seconds > 0) file.samples = std::llround(seconds * sample_rate_);
+          } catch (const std::exception&) {
+            // Unknown length: found from the file header later.
+          }
+        }
+        listed.push_back({std::move(file), split, kind});
+      }
+      if (unlisted > 0) spdlog::warn("{}: {} files are in no split list and are not used", manifest.string(), unlisted);
+      for (const auto& [name, split] : lists) {
+        if (!in_manifest.count(name)) {
+          spdlog::warn("{}: '{}' is in splits/{}.txt but not in MANIFEST.tsv; not used", manifest.string(), name,
+                       to_string(split));
+        }
+      }
+      break;
+    }
+    case Layout::librispeech: {
+      if (kind_filter != static_cast<int>(Kind::speech)) throw Error(folder, "a LibriSpeech folder can only be speech");
+      std::vector<fs::path> subsets;
+      if (is_librispeech_subset(root.filename().string()) && !has_librispeech_subsets(root)) {
+        subsets.push_back(root);
+      } else {
+        for (const auto& entry : fs::directory_iterator(root)) {
+          if (entry.is_directory() && is_librispeech_subset(entry.path().filename().string())) subsets.push_back(entry.path());
+        }
+        std::sort(subsets.begin(), subsets.end());
+      }
+      for (const auto& subset : subsets) {
+        const Split split = librispeech_split(subset.filename().string());
+        const fs::path base = subset.parent_path();
+        for (const auto& path : scan_audio(subset)) {
+          CorpusFile file;
+          file.path = path;
+          file.name = relative_name(path, base);  // "train-clean-100/19/198/19-198-0000.flac"
+          const fs::path rel = path.lexically_relative(subset);
+          file.group = rel.begin() != rel.end() ? rel.begin()->string() : subset.filename().string();
+          listed.push_back({std::move(file), split, Kind::speech});
+        }
+      }
+      break;
+    }
+    case Layout::musan: {
+      if (kind_filter != static_cast<int>(Kind::noise)) {
+        throw Error(folder, "a MUSAN folder can only be noise (its speech part is never used)");
+      }
+      for (const char* part : {"noise", "music"}) {
+        if (!is_dir(root / part)) continue;
+        for (const auto& path : scan_audio(root / part)) {
+          CorpusFile file;
+          file.path = path;
+          file.name = relative_name(path, root);  // "noise/free-sound/noise-free-sound-0000.wav"
+          file.group = "musan/" + leading_folders(file.name, 2, part);
+          listed.push_back({std::move(file), hash_split(path.stem().string()), Kind::noise});
+        }
+      }
+      break;
+    }
+    case Layout::plain: {
+      if (kind_filter < 0) {
+        throw Error(folder, "--corpus expects a folder with MANIFEST.tsv (or LibriSpeech/ and musan/ folders); use "
+                            "--speech, --noise and --rir for plain folders");
+      }
+      const Kind kind = static_cast<Kind>(kind_filter);
+      const auto lists = read_split_lists(root);
+      for (const auto& path : scan_audio(root)) {
+        const std::string name = relative_name(path, root);
+        if (name.rfind("splits/", 0) == 0) continue;
+        Split split;
+        if (lists.empty()) {
+          split = hash_split(path.stem().string());
+        } else {
+          const auto it = lists.find(name);
+          if (it == lists.end()) continue;
+          split = it->second;
+        }
+        CorpusFile file;
+        file.path = path;
+        file.name = name;
+        file.group = leading_folders(name, 1, root.filename().string());
+        listed.push_back({std::move(file), split, kind});
+      }
+      for (const auto& [name, split] : lists) {
+        if (!fs::exists(root / name)) skipped_->add((root / name).string(), "listed in splits/" + to_string(split) + ".txt but missing");
+      }
+      break;
+    }
+  }
+
+  std::set<Kind> kinds;
+  for (auto& item : listed) {
+    kinds.insert(item.kind);
+    auto& split = splits_[static_cast<int>(item.split)];
+    auto& list = item.kind == Kind::speech ? split.speech : item.kind == Kind::noise ? split.noise : split.rir;
+    list.push_back(std::move(item.file));
+  }
+  if (listed.empty()) spdlog::warn("{}: no audio files found ({} layout)", folder.string(), to_string(detected.layout));
+  for (const Kind kind : kinds) origins_.push_back({kind, folder, detected.layout});
+  if (kinds.empty() && kind_filter >= 0) origins_.push_back({static_cast<Kind>(kind_filter), folder, detected.layout});
+}
+
+void Corpus::resolve(Split split) const {
+  SplitFiles& files = splits_[static_cast<int>(split)];
+  std::vector<CorpusFile*> pending;
+  for (auto* list : {&files.speech, &files.noise, &files.rir}) {
+    for (auto& file : *list) pending.push_back(&file);
+  }
+  if (!pending.empty() && std::any_of(pending.begin(), pending.end(), [](auto* f) { return f->samples < 0; })) {
+    spdlog::debug("reading the headers of the {} split's files", to_string(split));
+  }
+  std::atomic<std::size_t> next{0};
+  auto work = [&] {
+    for (std::size_t i = next++; i < pending.size(); i = next++) {
+      CorpusFile& file = *pending[i];
+      std::error_code ec;
+      if (!fs::is_regular_file(file.path, ec)) {
+        skipped_->add(file.path.string(), fs::exists(file.path, ec) ? "not a regular file" : "no such file");
+        file.samples = 0;
+        continue;
+      }
+      if (file.samples >= 0) continue;
+      try {
+        audio::AudioReader reader(file.path, sample_rate_, false);
+        file.samples = reader.output_length();
+      } catch (const std::exception& e) {
+        std::string reason = e.what();
+        const std::string prefix = file.path.string() + ": ";
+        if (reason.rfind(prefix, 0) == 0) reason = reason.substr(prefix.size());
+        skipped_->add(file.path.string(), reason);
+        file.samples = 0;
+      }
+    }
+  };
+  const int workers = static_cast<int>(std::min<std::size_t>(static_cast<std::size_t>(threads_), pending.size() / 64 + 1));
+  std::vector<std::thread> pool;
+  for (int t = 1; t < workers; ++t) pool.emplace_back(work);
+  work();
+  for (auto& thread : pool) thread.join();
+  for (auto* list : {&files.speech, &files.noise, &files.rir}) {
+    std::erase_if(*list, [](const CorpusFile& f) { return f.samples <= 0; });
+  }
+}
+
+const SplitFiles& Corpus::files(Split split) const {
+  std::call_once(resolved_[static_cast<int>(split)], [&] { resolve(split); });
+  return splits_[static_cast<int>(split)];
+}
+
+std::vector<std::string> Corpus::noise_types(Split split) const {
+  std::set<std::string> groups;
+  for (const auto& file : files(split).noise) groups.insert(file.group);
+  return {groups.begin(), groups.end()};
+}
+
+nlohmann::json Corpus::summary() const {
+  nlohmann::json origins = nlohmann::json::array();
+  for (const auto& origin : origins_) {
+    origins.push_back({{"kind", to_string(origin.kind)}, {"folder", origin.folder.string()}, {"layout", to_string(origin.layout)}});
+  }
+  return {{"origins", origins}};
+}
+
+}  // namespace nnse::data

@@ -1,0 +1,47 @@
+#pragma once
+// Counter-based randomness for the data pipeline. Every random decision is drawn from a generator whose seed is
+// derived from *what* is being decided (run seed, split, epoch, clip index, purpose), never from a shared stream,
+// so any clip can be regenerated alone and results never depend on thread count or generation order.
+//
+// Derivation: key = mix64(... mix64(mix64(seed ^ C0) ^ part1) ^ part2 ...), mix64 = SplitMix64's finalizer;
+// the generator is xoshiro256** seeded from the key with SplitMix64. The distributions below are written out
+// (not std::uniform_*_distribution, whose output differs between standard libraries) so shards are
+// byte-identical on every platform.
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <string_view>
+#include <vector>
+
+namespace nnse::data {
+
+std::uint64_t mix64(std::uint64_t x);
+// Derives a key from a seed and a list of 64-bit parts (order matters).
+std::uint64_t derive_key(std::uint64_t seed, std::initializer_list<std::uint64_t> parts);
+// Stable 64-bit hash of a text (FNV-1a followed by mix64): file names, purpose tags.
+std::uint64_t hash_text(std::string_view text);
+
+// Purposes of the random streams (part of every key, so two decisions never share a stream).
+enum class Stream : std::uint64_t {
+  speech_order = 0x5e1ec7,  // which utterances an (epoch, noise type) uses, and in what order
+  padding = 0x9add,         // silence lengths around utterances and their gains
+  clip = 0xc11b,            // SNR, level, reverb, noise file and offset of one clip
+};
+
+class Rng {
+ public:
+  explicit Rng(std::uint64_t key);
+  std::uint64_t next();
+  double uniform();                                  // [0, 1), 53 random bits
+  double uniform(double low, double high);           // [low, high)
+  std::uint64_t below(std::uint64_t n);              // [0, n), unbiased; n > 0
+  std::int64_t between(std::int64_t low, std::int64_t high);  // [low, high); high > low
+  bool chance(double probability);                   // true with the given probability
+  // Fisher-Yates permutation of 0..n-1.
+  std::vector<std::size_t> permutation(std::size_t n);
+
+ private:
+  std::uint64_t s_[4];
+};
+
+}  // namespace nnse::data

@@ -1,0 +1,316 @@
+// Mixtures: determinism, split isolation, SNR on active speech, level, reverberation, one-shot sequencing,
+// --datasize-noise, on-the-fly source.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <map>
+#include <set>
+
+#include "data_fixtures.h"
+#include "nnse/audio/audio_io.h"
+#include "nnse/data/clip_source.h"
+#include "nnse/data/mixer.h"
+#include "nnse/util/error.h"
+#include "test_support.h"
+
+namespace nnse::data {
+namespace {
+namespace fs = std::filesystem;
+
+struct Fixture {
+  test::ScratchDir dir{"nnse-mixer"};
+  std::shared_ptr<Corpus> corpus;
+  explicit Fixture(const test::TinyCorpusOptions& options = {}) {
+    test::make_manifest_corpus(dir.path(), options);
+    corpus = std::make_shared<Corpus>(CorpusSources{.corpus = dir.path()}, 16000, std::make_shared<SkipLog>());
+  }
+};
+
+MixConfig small_config() {
+  MixConfig c;
+  c.seed = 11;
+  c.clip_seconds = 4.0;
+  c.datasize_noise = -1;
+  return c;
+}
+
+std::vector<float> difference(const std::vector<float>& a, const std::vector<float>& b) {
+  std::vector<float> d(a.size());
+  for (std::size_t i = 0; i < a.size(); ++i) d[i] = a[i] - b[i];
+  return d;
+}
+
+TEST(Mixer, SameSeedSameClipInAnyOrderDifferentSeedDiffers) {
+  Fixture f;
+  const Mixer a(f.corpus, Split::train, small_config());
+  auto other_corpus = std::make_shared<Corpus>(CorpusSources{.corpus = f.dir.path()}, 16000, nullptr);
+  const Mixer b(other_corpus, Split::train, small_config());
+  ASSERT_GE(a.size(), 6u);
+  const Clip late_first = b.make(5);
+  for (std::size_t i = 0; i < 6; ++i) {
+    const Clip x = a.make(i), y = b.make(i);
+    EXPECT_EQ(x.noisy, y.noisy) << i;
+    EXPECT_EQ(x.clean, y.clean) << i;
+    EXPECT_EQ(nlohmann::json(x.meta), nlohmann::json(y.meta));
+  }
+  EXPECT_EQ(late_first.noisy, a.make(5).noisy);
+  EXPECT_EQ(a.recipe(), b.recipe());
+  MixConfig other = small_config();
+  other.seed = 12;
+  const Mixer c(f.corpus, Split::train, other);
+  EXPECT_NE(c.make(0).noisy, a.make(0).noisy);
+  EXPECT_NE(c.recipe(), a.recipe());
+  // Epochs give new mixtures of the same split.
+  EXPECT_NE(a.make(0, 1).noisy, a.make(0, 0).noisy);
+}
+
+TEST(Mixer, ClipsOfASplitUseOnlyThatSplitsFiles) {
+  Fixture f;
+  MixConfig config = small_config();
+  config.reverb_prob = 0.5;
+  for (const Split split : {Split::train, Split::valid, Split::test}) {
+    const Mixer mixer(f.corpus, split, config);
+    std::set<std::string> own;
+    for (const Kind kind : {Kind::speech, Kind::noise, Kind::rir}) {
+      for (const auto& file : f.corpus->files(split).of(kind)) own.insert(file.name);
+    }
+    std::size_t reverberant = 0;
+    for (std::size_t i = 0; i < mixer.size(); ++i) {
+      for (const int epoch : {0, 3}) {
+        const Clip clip = mixer.make(i, epoch);
+        EXPECT_EQ(clip.meta.split, to_string(split));
+        for (const auto& piece : clip.meta.speech) EXPECT_TRUE(own.count(piece.file)) << piece.file;
+        for (const auto& noise : clip.meta.noise_files) EXPECT_TRUE(own.count(noise)) << noise;
+        if (clip.meta.reverb) {
+          EXPECT_TRUE(own.count(clip.meta.rir)) << clip.meta.rir;
+          ++reverberant;
+        }
+      }
+    }
+    EXPECT_GT(reverberant, 0u) << to_string(split);
+  }
+}
+
+TEST(Mixer, RealizedSnrOnActiveSpeechIsTheDrawnSnr) {
+  Fixture f;
+  MixConfig config = small_config();
+  config.reverb_prob = 0.0;
+  const Mixer mixer(f.corpus, Split::train, config);
+  std::set<double> seen;
+  for (std::size_t i = 0; i < std::min<std::size_t>(mixer.size(), 40); ++i) {
+    const Clip clip = mixer.make(i);
+    if (!clip.meta.snr_db) continue;
+    // Oracle independent of level.h: the synthetic speech is active on every sample it occupies, so active
+    // power = power over the speech pieces the metadata lists.
+    double speech_energy = 0.0;
+    std::size_t speech_samples = 0;
+    for (const auto& piece : clip.meta.speech) {
+      for (std::int64_t k = piece.clip_offset; k < piece.clip_offset + piece.length; ++k) {
+        speech_energy += static_cast<double>(clip.clean[static_cast<std::size_t>(k)]) * clip.clean[static_cast<std::size_t>(k)];
+      }
+      speech_samples += static_cast<std::size_t>(piece.length);
+    }
+    ASSERT_GT(speech_samples, 0u);
+    const auto noise = difference(clip.noisy, clip.clean);
+    const double realized = 10 * std::log10((speech_energy / static_cast<double>(speech_samples)) / mean_power(noise));
+    EXPECT_NEAR(realized, *clip.meta.snr_db, 0.5) << "clip " << i;
+    seen.insert(*clip.meta.snr_db);
+    for (const double snr : {*clip.meta.snr_db}) {
+      EXPECT_TRUE(std::find(config.snr_db.begin(), config.snr_db.end(), snr) != config.snr_db.end());
+    }
+  }
+  EXPECT_GE(seen.size(), 5u);  // the draw covers the list
+}
+
+TEST(Mixer, PeakLevelIsUniformInRange) {
+  Fixture f;
+  const Mixer mixer(f.corpus, Split::train, small_config());
+  double low = 1.0, high = 0.0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(mixer.size(), 60); ++i) {
+    const Clip clip = mixer.make(i);
+    float peak = 0.0f, clean_peak = 0.0f;
+    for (const float v : clip.noisy) peak = std::max(peak, std::fabs(v));
+    for (const float v : clip.clean) clean_peak = std::max(clean_peak, std::fabs(v));
+    EXPECT_GE(peak, 0.01f - 1e-6f);
+    EXPECT_LE(peak, 0.95f + 1e-6f);
+    EXPECT_NEAR(peak, clip.meta.peak, 1e-5);
+    EXPECT_LT(clean_peak, 1.0f);  // fits 16-bit storage
+    low = std::min(low, static_cast<double>(peak));
+    high = std::max(high, static_cast<double>(peak));
+  }
+  EXPECT_LT(low, 0.2);   // about 40 dB of level augmentation is used
+  EXPECT_GT(high, 0.7);
+}
+
+double correlation(const std::vector<float>& x, const std::vector<float>& y, std::size_t from) {
+  double xy = 0, xx = 0, yy = 0;
+  for (std::size_t n = from; n < x.size(); ++n) {
+    xy += static_cast<double>(x[n]) * y[n];
+    xx += static_cast<double>(x[n]) * x[n];
+    yy += static_cast<double>(y[n]) * y[n];
+  }
+  return xy / std::sqrt(xx * yy);
+}
+
+TEST(Mixer, ReverbTargetKeepsTheDirectPathAndEarlyReflections) {
+  Fixture f;
+  MixConfig dry_config = small_config(), wet_config = small_config();
+  dry_config.reverb_prob = 0.0;
+  wet_config.reverb_prob = 1.0;
+  const Mixer dry(f.corpus, Split::train, dry_config), wet(f.corpus, Split::train, wet_config);
+  std::size_t checked = 0;
+  for (std::size_t i = 0; i < 8; ++i) {
+    // The reverb draw changes nothing else: same speech window, SNR, noise file and level draws.
+    const Clip a = dry.make(i), b = wet.make(i);
+    ASSERT_TRUE(b.meta.reverb);
+    ASSERT_FALSE(a.meta.reverb);
+    if (!a.meta.snr_db) continue;
+    // Rebuild the expected target from the dry clip and the RIR the metadata names: dry speech convolved with
+    // the shortened RIR, aligned on its (negative) peak.
+    const auto h = audio::read_mono(f.dir / b.meta.rir, 16000, false);
+    const auto rir = prepare_rir(h, 16000, wet_config.rir);
+    const auto expected = fft_convolve(a.clean, {rir.target, rir.full}, rir.peak, a.clean.size());
+    const std::size_t from = 8000;  // past the part that depends on speech before the window
+    EXPECT_GT(correlation(b.clean, expected[0], from), 0.999) << "clip " << i;
+    EXPECT_LT(correlation(b.clean, expected[1], from), correlation(b.clean, expected[0], from));
+    ++checked;
+  }
+  EXPECT_GT(checked, 3u);
+}
+
+TEST(Mixer, ReverbInputIsTheFullRirAndTargetTheShortenedOne) {
+  // Direct check on the signals the mixer builds: compare the reverberant input's and target's late energy.
+  Fixture f;
+  MixConfig config = small_config();
+  config.reverb_prob = 1.0;
+  config.snr_db = {30};
+  const Mixer mixer(f.corpus, Split::train, config);
+  const Clip clip = mixer.make(0);
+  ASSERT_TRUE(clip.meta.reverb);
+  const auto& input = clip.noisy;  // reverberant speech + noise 30 dB down
+  // After every utterance ends, the input rings on (full RIR) while the target decays faster.
+  double input_tail = 0, target_tail = 0;
+  for (const auto& piece : clip.meta.speech) {
+    const auto end = piece.clip_offset + piece.length;
+    for (std::int64_t k = end + 800; k < end + 3200 && k < static_cast<std::int64_t>(clip.clean.size()); ++k) {
+      input_tail += static_cast<double>(input[static_cast<std::size_t>(k)]) * input[static_cast<std::size_t>(k)];
+      target_tail += static_cast<double>(clip.clean[static_cast<std::size_t>(k)]) * clip.clean[static_cast<std::size_t>(k)];
+    }
+  }
+  EXPECT_GT(input_tail, 1.5 * target_tail);
+}
+
+TEST(Mixer, OneShotsAreSequencedIntoATypingStream) {
+  Fixture f;
+  MixConfig config = small_config();
+  config.clip_seconds = 6.0;
+  const Mixer mixer(f.corpus, Split::train, config);
+  const auto& types = mixer.noise_types();
+  const auto keys = static_cast<std::size_t>(std::find(types.begin(), types.end(), "noise/keys") - types.begin());
+  ASSERT_LT(keys, types.size());
+  const Clip clip = mixer.make(keys);  // clip i has type i mod T
+  EXPECT_EQ(clip.meta.noise_type, "noise/keys");
+  EXPECT_TRUE(clip.meta.one_shot_stream);
+  EXPECT_GE(clip.meta.noise_files.size(), 3u);
+  // Count key onsets in the noise: 10 ms frames whose energy jumps by 10 dB over the previous frame.
+  const auto noise = difference(clip.noisy, clip.clean);
+  std::vector<double> energy;
+  for (std::size_t s = 0; s + 160 <= noise.size(); s += 160) {
+    double e = 0;
+    for (std::size_t k = s; k < s + 160; ++k) e += static_cast<double>(noise[k]) * noise[k];
+    energy.push_back(e + 1e-12);
+  }
+  int onsets = 0;
+  for (std::size_t t = 1; t < energy.size(); ++t) onsets += energy[t] > 10 * energy[t - 1] ? 1 : 0;
+  EXPECT_GE(onsets, 10);  // typing at 3-12 keys per second, with pauses
+  EXPECT_LE(onsets, 80);
+  // A long noise file is cropped, not sequenced.
+  const auto hum = static_cast<std::size_t>(std::find(types.begin(), types.end(), "noise/hum") - types.begin());
+  EXPECT_FALSE(mixer.make(hum).meta.one_shot_stream);
+}
+
+TEST(Mixer, DatasizeNoiseDrawsNSpeechFilesPerNoiseType) {
+  Fixture f;
+  MixConfig config = small_config();
+  config.datasize_noise = 6;
+  config.clip_seconds = 2.0;
+  const Mixer train(f.corpus, Split::train, config);
+  EXPECT_EQ(train.speech_per_type(), 6u);
+  const Mixer valid(f.corpus, Split::valid, config);
+  EXPECT_EQ(valid.speech_per_type(), 2u);  // N/5 rounded up, as the reference's test set
+  const auto types = train.noise_types().size();
+  EXPECT_EQ(train.size(), types * train.clips_per_type());
+  std::map<std::string, std::set<std::string>> per_type;
+  for (std::size_t i = 0; i < train.size(); ++i) {
+    const Clip clip = train.make(i);
+    for (const auto& piece : clip.meta.speech) per_type[clip.meta.noise_type].insert(piece.file);
+  }
+  for (const auto& [type, files] : per_type) EXPECT_LE(files.size(), 6u) << type;
+  config.datasize_noise = -1;
+  EXPECT_EQ(Mixer(f.corpus, Split::train, config).speech_per_type(), f.corpus->files(Split::train).speech.size());
+}
+
+TEST(Mixer, EveryUtteranceIsUsedOncePerTypeAndClipsAreFilledWithSpeech) {
+  Fixture f;
+  MixConfig config = small_config();
+  config.clip_seconds = 3.0;
+  const Mixer mixer(f.corpus, Split::train, config);
+  std::map<std::string, std::set<std::string>> per_type;
+  double active = 0;
+  for (std::size_t i = 0; i < mixer.size(); ++i) {
+    const Clip clip = mixer.make(i);
+    for (const auto& piece : clip.meta.speech) per_type[clip.meta.noise_type].insert(piece.file);
+    active += clip.meta.active_fraction;
+  }
+  const auto speech = f.corpus->files(Split::train).speech.size();
+  for (const auto& [type, files] : per_type) EXPECT_GE(files.size(), speech - 2) << type;
+  // Utterances 1-2.5 s with 0.25-2 s silences on both sides: speech is about 45 % of the time.
+  EXPECT_GT(active / static_cast<double>(mixer.size()), 0.3);
+}
+
+TEST(Mixer, ConfigRoundTripsThroughJsonAndIsValidated) {
+  MixConfig c = small_config();
+  c.reverb_prob = 0.3;
+  c.snr_db = {0, 5};
+  const nlohmann::json j = c;
+  const MixConfig back = j.get<MixConfig>();
+  EXPECT_EQ(nlohmann::json(back), j);
+  MixConfig bad = c;
+  bad.reverb_prob = 1.5;
+  EXPECT_THROW(bad.validate(), Error);
+  bad = c;
+  bad.datasize_noise = 0;
+  EXPECT_THROW(bad.validate(), Error);
+}
+
+TEST(OnTheFlyClipSource, GivesMixerClipsAndNewMixturesPerEpoch) {
+  Fixture f;
+  const OnTheFlyClipSource source({.corpus = f.dir.path()}, Split::valid, small_config());
+  ASSERT_GT(source.size(), 0u);
+  EXPECT_TRUE(source.varies_with_epoch());
+  EXPECT_EQ(source.clip_samples(), 64000u);
+  const Clip a = source.get(0, 0), b = source.get(0, 1);
+  EXPECT_EQ(a.noisy.size(), 64000u);
+  EXPECT_NE(a.noisy, b.noisy);
+  EXPECT_EQ(a.noisy, source.get(0, 0).noisy);
+}
+
+TEST(OnTheFlyClipSource, PrefetcherReturnsClipsInOrder) {
+  Fixture f;
+  auto source = std::make_shared<OnTheFlyClipSource>(CorpusSources{.corpus = f.dir.path()}, Split::train, small_config());
+  std::vector<std::size_t> order = {4, 1, 3, 0, 2, 5, 1};
+  ClipPrefetcher prefetcher(source, order, 2, 3, 3);
+  Clip clip;
+  std::size_t k = 0;
+  while (prefetcher.next(clip)) {
+    ASSERT_LT(k, order.size());
+    EXPECT_EQ(clip.meta.index, order[k]);
+    EXPECT_EQ(clip.noisy, source->get(order[k], 2).noisy);
+    ++k;
+  }
+  EXPECT_EQ(k, order.size());
+}
+
+}  // namespace
+}  // namespace nnse::data
