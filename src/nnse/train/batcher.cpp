@@ -42,6 +42,22 @@ void Batch::resize(int b, int t, int dim, int k) {
   valid_frames = 0;
 }
 
+ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::string description) {
+  ClipSet set;
+  set.size = source->size();
+  set.description = std::move(description);
+  set.get = [source](std::size_t index, int epoch) { return source->get(index, epoch); };
+  return set;
+}
+
+std::filesystem::path shard_split_folder(const std::filesystem::path& data_dir, const std::string& split) {
+  if (std::filesystem::exists(data_dir / split / "index.json")) return data_dir / split;
+  if (std::filesystem::exists(data_dir / "index.json")) return data_dir;
+  if (!std::filesystem::is_directory(data_dir)) throw Error(data_dir, "no such data folder");
+  throw Error(data_dir, "no shards of split '" + split + "' here (expected " + (data_dir / split / "index.json").string() +
+                            "; make them with `nnse data --out " + data_dir.string() + "`)");
+}
+
 ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats)
     : config_(config), stats_(std::move(stats)), extractor_(config) {
   if (stats_.dim() != config_.feature_dim()) {
@@ -68,6 +84,13 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
   clip.clean = std::move(clean_spectrum.values);
   clip.snr_db = snr_db;
   return clip;
+}
+
+void ClipFeaturizer::prepare_noisy(std::span<const float> noisy, dsp::Spectrum& spectrum,
+                                   dsp::FeatureMatrix& features) {
+  spectrum = dsp::stft(noisy, config_);
+  features = extractor_.process(spectrum);
+  stats_.normalize(features);
 }
 
 dsp::FeatureMatrix ClipFeaturizer::raw_features(std::span<const float> noisy) {

@@ -16,16 +16,21 @@
 #include <cstdint>
 #include <deque>
 #include <exception>
+#include <filesystem>
 #include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
 #include <span>
+#include <string>
 #include <vector>
 
+#include "nnse/data/clip_source.h"
+#include "nnse/data/mixer.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/features.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/dsp/stft.h"
 
 namespace nnse::train {
 
@@ -42,12 +47,28 @@ struct PreparedClip {
   double snr_db = 0.0;                       // the mixture's SNR, from the clip's metadata (NaN if unknown)
 };
 
+// The clips the trainer reads: a count and a thread-safe getter (clip `index` of `epoch`; sources that make new
+// mixtures each epoch use the epoch, fixed ones ignore it). The CLI adapts shard folders and on-the-fly mixers.
+struct ClipSet {
+  std::size_t size = 0;
+  std::function<data::Clip(std::size_t index, int epoch)> get;
+  std::string description;  // for messages ("shards in data/train", ...)
+};
+
+// Adapts a data::ClipSource (shards or on-the-fly mixing) to a ClipSet; the set keeps the source alive.
+ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::string description);
+// The folder of one split's shards under an `nnse data --out DIR` folder: DIR/<split> when it has an index.json,
+// else DIR itself when it has one (a split folder given directly). Throws nnse::Error naming DIR otherwise.
+std::filesystem::path shard_split_folder(const std::filesystem::path& data_dir, const std::string& split);
+
 // Turns (noisy, clean) audio into a PreparedClip: block STFT of both (dsp::stft; DC removal is the mixer's job,
 // not repeated here), log features of the noisy spectrum, normalized with `stats`. One instance per thread.
 class ClipFeaturizer {
  public:
   ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats);
   PreparedClip prepare(std::span<const float> noisy, std::span<const float> clean, double snr_db = 0.0);
+  // The noisy side only: spectrum and normalized features (enhancement).
+  void prepare_noisy(std::span<const float> noisy, dsp::Spectrum& spectrum, dsp::FeatureMatrix& features);
   // Unnormalized log features of a noisy signal (for computing the stats in the first place).
   dsp::FeatureMatrix raw_features(std::span<const float> noisy);
   const dsp::FrontendConfig& config() const { return config_; }

@@ -1,0 +1,94 @@
+// nnse eval: enhance every mixture of a held-out split with a trained checkpoint and report noisy vs enhanced for
+// every objective metric, overall and per SNR (library: nnse/train/evaluate.h).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "cli/model_source.h"
+#include "cli/subcommand.h"
+#include "nnse/train/checkpoint.h"
+#include "nnse/train/evaluate.h"
+#include "nnse/train/trainer.h"
+#include "nnse/util/atomic_file.h"
+#include "nnse/util/error.h"
+
+namespace nnse::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct EvalCliOptions {
+  ModelChoice model;
+  train::DataChoice data;
+  std::string split = "test";
+  std::string json;
+  std::string pesq_cmd;
+  std::size_t max_clips = 0;
+  int threads = 2;
+};
+
+void run_eval(const EvalCliOptions& o) {
+  const fs::path checkpoint_file = resolve_model_file(o.model);
+  if (!o.model.nn_arch.empty() && o.model.model.empty()) {
+    // The arch file names the model folder; it must also still describe the checkpoint's network.
+    const train::Checkpoint checkpoint = train::load_checkpoint(checkpoint_file);
+    train::check_compatible(checkpoint, checkpoint_file, read_file_bytes(o.model.nn_arch), checkpoint.frontend);
+  }
+  enhance::TrainedModel trained = load_trained_model(o.model);
+  train::DataChoice data = o.data;
+  data.threads = o.threads;
+  const train::ClipSet clips = train::open_split_data(data, o.split, trained.frontend, o.max_clips);
+  const std::string& description = clips.description;
+
+  train::EvalOptions options;
+  options.threads = o.threads;
+  options.metric_options.pesq_command = o.pesq_cmd;
+  options.progress = [](std::size_t done, std::size_t total) { spdlog::debug("evaluated {}/{} clips", done, total); };
+  spdlog::info("evaluating {} on {} clips of {}", trained.description, clips.size, description);
+  const train::EvalReport report =
+      train::evaluate_clips(trained.model, trained.frontend, trained.stats, clips, options);
+
+  std::printf("model %s, %s, %zu clips\n", trained.description.c_str(), description.c_str(), clips.size);
+  std::printf("%s", train::format_table(report).c_str());
+  if (o.pesq_cmd.empty()) std::printf("PESQ: absent (give --pesq-cmd to run an external PESQ tool)\n");
+  if (!o.json.empty()) {
+    nlohmann::json j = train::to_json(report);
+    j["model"] = {{"description", trained.description}, {"checkpoint", checkpoint_file.string()}};
+    j["data"] = {{"description", description}, {"split", o.split}};
+    j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
+    write_file_atomic(o.json, j.dump(2) + "\n");
+    spdlog::info("{}: evaluation report", o.json);
+  }
+}
+
+void setup_eval(CLI::App& parent) {
+  auto o = std::make_shared<EvalCliOptions>();
+  CLI::App* cmd = parent.add_subcommand(
+      "eval",
+      "Enhance every mixture of a split with a trained checkpoint (whole clip, zero initial state, gain on the noisy "
+      "STFT, aligned inverse STFT) and report SI-SDR, SNR, segSNR, LSD, STOI, ESTOI (and PESQ with --pesq-cmd) of "
+      "noisy vs enhanced, overall and per SNR");
+  add_model_options(*cmd, o->model, true);
+  cmd->add_option(flag("data"), o->data.data, "Shards from `nnse data --out DIR` (reads DIR/<split>)");
+  cmd->add_option(flag("corpus"), o->data.corpus, "Or mix the split's clips from this corpus");
+  cmd->add_option(flag("split"), o->split, "Split to evaluate")
+      ->check(CLI::IsMember({"train", "valid", "test"}))
+      ->capture_default_str();
+  cmd->add_option(flag("json"), o->json, "Also write the report (groups and per-clip metrics) as JSON");
+  cmd->add_option(flag("pesq-cmd"), o->pesq_cmd,
+                  "External PESQ command template, e.g. \"pesq +16000 {ref} {deg}\" (its last printed number)");
+  cmd->add_option(flag("max-clips"), o->max_clips, "Evaluate only the first N clips (0: all)");
+  cmd->add_option(flag("datasize-noise"), o->data.datasize_noise, "With --corpus: speech files per noise type")
+      ->capture_default_str();
+  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length")->capture_default_str();
+  cmd->add_option(flag("threads"), o->threads, "Threads for the network and the metrics")->capture_default_str();
+  cmd->add_option(flag("seed"), o->data.seed, "With --corpus: mixing seed")->capture_default_str();
+  cmd->callback([o] { run_eval(*o); });
+}
+
+const Registration registration{"eval", 50, &setup_eval};
+
+}  // namespace
+}  // namespace nnse::cli

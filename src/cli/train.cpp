@@ -1,0 +1,115 @@
+// nnse train: the epoch loop (library: nnse/train/trainer.h) over shards written by `nnse data` or over
+// mixtures made on the fly from a corpus, with checkpoints that resume exactly (--epoch-loaded).
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "cli/subcommand.h"
+#include "nnse/train/trainer.h"
+#include "nnse/util/error.h"
+
+namespace nnse::cli {
+namespace {
+namespace fs = std::filesystem;
+
+struct TrainCliOptions {
+  std::string nn_arch;
+  std::string feat_type = "mel";
+  std::string epoch_loaded = "random";
+  train::DataChoice data;
+  train::TrainOptions train;
+};
+
+void run_train(TrainCliOptions o) {
+  o.train.arch_file = o.nn_arch;
+  o.train.epoch_loaded = train::EpochSelection::parse(o.epoch_loaded);
+  o.train.frontend.feature_type = dsp::feature_type_from_string(o.feat_type);
+  o.train.frontend.validate("--feat-type");
+  o.data.seed = o.train.seed;
+  o.data.threads = o.train.threads;
+  const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
+  if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
+  const auto result = train::train(o.train, data.train, data.valid ? &*data.valid : nullptr,
+                                   [](const train::EpochReport& e) {
+                                     std::printf("%s\n", train::format_epoch(e).c_str());
+                                     std::fflush(stdout);
+                                   });
+  switch (result.status) {
+    case train::TrainResult::Status::nothing_to_do:
+      std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
+      break;
+    case train::TrainResult::Status::diverged:
+      throw Error(result.model_dir, result.message);
+    case train::TrainResult::Status::completed:
+      std::printf("%s: trained epochs %d..%d; latest checkpoint %s\n", result.model_dir.c_str(), result.first_epoch,
+                  result.last_good_epoch,
+                  train::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
+      break;
+  }
+}
+
+void setup_train(CLI::App& parent) {
+  auto o = std::make_shared<TrainCliOptions>();
+  CLI::App* cmd = parent.add_subcommand(
+      "train",
+      "Train a model: per epoch a shuffled train pass over chunked clips (state carried across the chunks of a clip), "
+      "a validation pass, and a checkpoint in MODELS_DIR/<arch name>/checkpoints/epoch_<N> (+ latest)");
+  cmd->add_option(flag("nn-arch"), o->nn_arch, "Model definition (nn_arch text format); names the model folder")
+      ->required();
+  cmd->add_option(flag("data"), o->data.data,
+                  "Shards from `nnse data --out DIR`: trains on DIR/train, validates on DIR/valid when present");
+  cmd->add_option(flag("corpus"), o->data.corpus, "Corpus folder to mix from (with --on-the-fly)");
+  cmd->add_flag(flag("on-the-fly"), o->data.on_the_fly,
+                "Mix new training clips from --corpus every epoch instead of reading shards (validation: the "
+                "corpus's valid split, fixed)");
+  cmd->add_option(flag("valid-data"), o->data.valid_data, "Validation shards (a `nnse data` folder or a split folder)");
+  cmd->add_flag(flag("no-valid"), o->data.no_valid, "Skip the validation pass");
+  o->train.epochs = 1000;  // the reference's -n default
+  cmd->add_option("-n," + flag("epochs"), o->train.epochs, "Train until this many epochs exist (epochs 0 .. N-1)")
+      ->capture_default_str();
+  cmd->add_option(flag("epoch-loaded"), o->epoch_loaded,
+                  "random: fresh weights from epoch 0; latest or N: resume from that checkpoint at the next epoch")
+      ->capture_default_str();
+  cmd->add_option(flag("feat-type"), o->feat_type, "Features: mel or pspec")
+      ->check(CLI::IsMember({"mel", "pspec"}))
+      ->capture_default_str();
+  std::string loss_list;
+  for (const auto& name : train::loss_names()) loss_list += (loss_list.empty() ? "" : ", ") + name;
+  cmd->add_option(flag("loss"), o->train.loss.name, "Training loss: " + loss_list)->capture_default_str();
+  cmd->add_option(flag("loss-c"), o->train.loss.c, "Power-law compression exponent c")->capture_default_str();
+  cmd->add_option(flag("loss-a"), o->train.loss.a, "Weight of the complex term in cmix")->capture_default_str();
+  cmd->add_option(flag("loss-eps"), o->train.loss.eps, "Loss guard eps (-1: the loss's default)")
+      ->capture_default_str();
+  cmd->add_option("-b," + flag("batch-size"), o->train.batch_size, "Sequences per step")->capture_default_str();
+  cmd->add_option("-t," + flag("chunk-frames"), o->train.chunk_frames, "Frames per chunk (truncated BPTT length)")
+      ->capture_default_str();
+  cmd->add_option(flag("lr"), o->train.learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option(flag("clip-norm"), o->train.clip_norm, "Global gradient-norm clip (0: off, as the reference)")
+      ->capture_default_str();
+  cmd->add_option(flag("threads"), o->train.threads, "Training threads")->capture_default_str();
+  cmd->add_option(flag("seed"), o->train.seed, "Seed of initialization, clip order, dropout and mixing")
+      ->capture_default_str();
+  cmd->add_option(flag("models-dir"), o->train.models_dir, "Where model folders go")->capture_default_str();
+  cmd->add_option(flag("max-skipped-steps"), o->train.max_consecutive_skips,
+                  "Stop after this many consecutive non-finite steps")
+      ->capture_default_str();
+  cmd->add_option(flag("prefetch"), o->train.prefetch, "Batches prepared ahead by the data thread")
+      ->capture_default_str();
+  cmd->add_flag_callback(
+      flag("zero-initial-state"), [o] { o->train.random_initial_state = false; },
+      "Start each training clip from a zero recurrent state (the reference draws a random one)");
+  cmd->add_option(flag("datasize-noise"), o->data.datasize_noise,
+                  "With --on-the-fly: speech files per noise type (-1: all)")
+      ->capture_default_str();
+  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --on-the-fly: clip length")->capture_default_str();
+  cmd->callback([o] { run_train(*o); });
+}
+
+const Registration registration{"train", 40, &setup_train};
+
+}  // namespace
+}  // namespace nnse::cli

@@ -1,0 +1,437 @@
+#include "nnse/train/trainer.h"
+
+#include <fmt/format.h>
+#include <spdlog/spdlog.h>
+
+#include <chrono>
+#include <cmath>
+#include <limits>
+#include <memory>
+#include <thread>
+
+#include "nnse/data/clip_source.h"
+#include "nnse/dsp/context.h"
+#include "nnse/nn/arch.h"
+#include "nnse/nn/model.h"
+#include "nnse/train/batcher.h"
+#include "nnse/train/engine.h"
+#include "nnse/util/atomic_file.h"
+#include "nnse/util/error.h"
+
+namespace nnse::train {
+namespace fs = std::filesystem;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+double seconds_since(Clock::time_point start) {
+  return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
+
+nlohmann::json loss_json(const LossConfig& loss) {
+  return {{"name", loss.name}, {"c", loss.c}, {"a", loss.a}, {"eps", loss.eps}};
+}
+
+nlohmann::json options_json(const TrainOptions& o) {
+  return {{"seed", o.seed},
+          {"batch_size", o.batch_size},
+          {"chunk_frames", o.chunk_frames},
+          {"learning_rate", o.learning_rate},
+          {"clip_norm", o.clip_norm},
+          {"threads", o.threads},
+          {"random_initial_state", o.random_initial_state}};
+}
+
+double clip_snr(const data::Clip& clip) { return clip.meta.snr_db ? *clip.meta.snr_db : kNaN; }
+
+ClipPreparer make_preparer(const ClipSet& clips, ClipFeaturizer& featurizer) {
+  return [&clips, &featurizer](std::size_t index, int epoch) {
+    const data::Clip clip = clips.get(index, epoch);
+    return featurizer.prepare(clip.noisy, clip.clean, clip_snr(clip));
+  };
+}
+
+// The loss callback for one batch: each engine thread evaluates its range of sequences against the batch totals.
+class BatchLoss {
+ public:
+  explicit BatchLoss(const Loss& loss) : loss_(loss) {}
+  void set_batch(const Batch& batch) {
+    batch_ = &batch;
+    active_ = 0;
+    for (std::size_t s = 0; s < batch.clip_index.size(); ++s) active_ += batch.clip_index[s] >= 0 ? 1 : 0;
+  }
+  LossFn function() {
+    return [this](int first, int count, const float* output, float* grad) {
+      const Batch& b = *batch_;
+      const auto frames = static_cast<std::size_t>(b.frames);
+      const auto offset = static_cast<std::size_t>(first) * frames * static_cast<std::size_t>(b.bins);
+      LossBatch lb;
+      lb.sequences = count;
+      lb.frames = b.frames;
+      lb.bins = b.bins;
+      lb.noisy = b.noisy.data() + offset;
+      lb.clean = b.clean.data() + offset;
+      lb.gain = output;
+      lb.valid = b.valid.data() + static_cast<std::size_t>(first) * frames;
+      lb.total_valid_frames = static_cast<double>(b.valid_frames);
+      lb.total_sequences = active_;
+      return loss_.evaluate(lb, grad);
+    };
+  }
+
+ private:
+  const Loss& loss_;
+  const Batch* batch_ = nullptr;
+  int active_ = 0;
+};
+
+ChunkInput chunk_input(const Batch& batch) {
+  ChunkInput input;
+  input.sequences = batch.sequences;
+  input.frames = batch.frames;
+  input.input_dim = batch.feature_dim;
+  input.features = batch.features.data();
+  input.valid = batch.valid.data();
+  input.new_clip = batch.new_clip.data();
+  return input;
+}
+
+void write_history(const fs::path& model_dir, const std::vector<double>& train, const std::vector<double>& valid) {
+  std::string csv = "epoch,train_loss,valid_loss\n";
+  for (std::size_t e = 0; e < train.size(); ++e) {
+    auto number = [](double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : std::string(); };
+    csv += fmt::format("{},{},{}\n", e, number(train[e]), number(valid[e]));
+  }
+  write_file_atomic(model_dir / "loss_history.csv", csv);
+}
+
+void check_rate(const data::ClipSource& source, const std::string& where, const dsp::FrontendConfig& frontend) {
+  if (source.sample_rate() != frontend.sample_rate) {
+    throw Error(where, fmt::format("clips are at {} Hz, the front end expects {} Hz", source.sample_rate(),
+                                   frontend.sample_rate));
+  }
+}
+
+ClipSet shard_set(const fs::path& folder, const dsp::FrontendConfig& frontend) {
+  auto source = std::make_shared<data::ShardClipSource>(folder);
+  check_rate(*source, folder.string(), frontend);
+  return clip_set_from(source, "shards in " + folder.string());
+}
+
+data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& frontend) {
+  data::MixConfig config;
+  config.seed = choice.seed;
+  config.datasize_noise = choice.datasize_noise;
+  config.clip_seconds = choice.clip_seconds;
+  config.frontend = frontend;
+  return config;
+}
+
+ClipSet mixed_set(const DataChoice& choice, data::Split split, const data::MixConfig& config) {
+  data::CorpusSources corpus;
+  corpus.corpus = choice.corpus;
+  auto source = std::make_shared<data::OnTheFlyClipSource>(corpus, split, config, choice.threads);
+  return clip_set_from(source, "mixtures of " + choice.corpus.string() + " (" + data::to_string(split) + " split)");
+}
+
+}  // namespace
+
+TrainingData open_training_data(const DataChoice& choice, const dsp::FrontendConfig& frontend) {
+  TrainingData result;
+  if (!choice.data.empty() && choice.on_the_fly) {
+    throw Error("--on-the-fly", "use either --data (shards) or --corpus with --on-the-fly");
+  }
+  if (!choice.data.empty()) {
+    result.train = shard_set(shard_split_folder(choice.data, "train"), frontend);
+  } else if (choice.on_the_fly) {
+    if (choice.corpus.empty()) throw Error("--on-the-fly", "needs --corpus DIR");
+    const data::MixConfig config = mix_config(choice, frontend);
+    result.train = mixed_set(choice, data::Split::train, config);
+    result.train.description += ", new mixtures every epoch";
+    if (!choice.no_valid && choice.valid_data.empty()) {
+      data::MixConfig valid_config = config;
+      // The reference's test set is a fifth of its training set (section 2.4).
+      if (valid_config.datasize_noise > 0) valid_config.datasize_noise = std::max<std::int64_t>(1, config.datasize_noise / 5);
+      result.valid = mixed_set(choice, data::Split::valid, valid_config);
+    }
+  } else {
+    throw Error("nnse train", "no training data: give --data DIR (from `nnse data`) or --corpus DIR --on-the-fly");
+  }
+  if (!choice.no_valid && !result.valid) {
+    if (!choice.valid_data.empty()) {
+      result.valid = shard_set(shard_split_folder(choice.valid_data, "valid"), frontend);
+    } else if (!choice.data.empty() && fs::exists(choice.data / "valid" / "index.json")) {
+      result.valid = shard_set(choice.data / "valid", frontend);
+    }
+  }
+  return result;
+}
+
+ClipSet open_split_data(const DataChoice& choice, const std::string& split, const dsp::FrontendConfig& frontend,
+                        std::size_t max_clips) {
+  ClipSet set;
+  if (!choice.data.empty()) {
+    set = shard_set(shard_split_folder(choice.data, split), frontend);
+  } else if (!choice.corpus.empty()) {
+    data::MixConfig config = mix_config(choice, frontend);
+    set = mixed_set(choice, data::split_from_string(split), config);
+  } else {
+    throw Error("--data", "give --data DIR (shards from `nnse data`) or --corpus DIR");
+  }
+  if (max_clips > 0 && set.size > max_clips) set.size = max_clips;
+  if (set.size == 0) throw Error(set.description, "no clips");
+  return set;
+}
+
+std::string format_epoch(const EpochReport& r) {
+  const std::string valid = std::isfinite(r.valid_loss) ? fmt::format("{:.6g}", r.valid_loss) : "-";
+  return fmt::format("epoch {}: train loss {:.6g}, valid loss {} | {} steps, {} skipped | {:.1f} s, data wait {:.1f}%",
+                     r.epoch, r.train_loss, valid, r.steps, r.skipped_steps, r.seconds, 100.0 * r.data_wait_share);
+}
+
+dsp::FeatureStats compute_training_stats(const ClipSet& clips, const dsp::FrontendConfig& config, int threads,
+                                         std::int64_t* frames_out) {
+  if (clips.size == 0) throw Error(clips.description, "no training clips to compute feature statistics from");
+  const int workers = std::max(1, threads);
+  const int dim = config.feature_dim();
+  dsp::FeatureStatsAccumulator total(dim);
+  // Per-clip accumulators merged in clip order keep the result independent of the thread count.
+  const std::size_t block = 64;
+  for (std::size_t start = 0; start < clips.size; start += block) {
+    const std::size_t count = std::min(block, clips.size - start);
+    std::vector<dsp::FeatureStatsAccumulator> partial(count, dsp::FeatureStatsAccumulator(dim));
+    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
+    auto work = [&](int worker) {
+      try {
+        ClipFeaturizer featurizer(config, dsp::FeatureStats::identity(dim));
+        for (std::size_t i = static_cast<std::size_t>(worker); i < count; i += static_cast<std::size_t>(workers)) {
+          const data::Clip clip = clips.get(start + i, 0);
+          partial[i].add(featurizer.raw_features(clip.noisy));
+        }
+      } catch (...) {
+        errors[static_cast<std::size_t>(worker)] = std::current_exception();
+      }
+    };
+    std::vector<std::thread> pool;
+    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+    work(0);
+    for (auto& t : pool) t.join();
+    for (const auto& error : errors) {
+      if (error) std::rethrow_exception(error);
+    }
+    for (const auto& p : partial) total.merge(p);
+  }
+  if (frames_out) *frames_out = total.frames();
+  return total.finish(config.stats_std_offset);
+}
+
+TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const ClipSet* valid_clips,
+                  const std::function<void(const EpochReport&)>& on_epoch) {
+  const dsp::FrontendConfig& frontend = options.frontend;
+  frontend.validate("front-end config");
+  if (options.epochs < 0) throw Error("--epochs", "must not be negative");
+  if (options.max_consecutive_skips < 1) throw Error("max consecutive skipped steps must be at least 1");
+  if (train_clips.size == 0) throw Error(train_clips.description, "no training clips");
+
+  const nn::Arch arch = nn::load_arch_file(options.arch_file);
+  nn::Model model(arch, options.seed);
+  if (model.input_dim() != frontend.feature_dim()) {
+    throw Error(options.arch_file, fmt::format("input_neurons is {} but the {} front end gives {} features per frame",
+                                               model.input_dim(), dsp::to_string(frontend.feature_type),
+                                               frontend.feature_dim()));
+  }
+  if (model.output_dim() != frontend.bins()) {
+    throw Error(options.arch_file, fmt::format("the last layer has {} outputs; a gain per STFT bin needs {} "
+                                               "(len_filter > 1 is not supported for training)",
+                                               model.output_dim(), frontend.bins()));
+  }
+  const auto loss = make_loss(options.loss, frontend);
+
+  TrainResult result;
+  result.model_dir = model_dir(options.models_dir, options.arch_file);
+  const fs::path& dir = result.model_dir;
+  const fs::path stats_file = dir / "feature_stats.json";
+
+  dsp::FeatureStats stats;
+  std::vector<double> train_history, valid_history;
+  int start_epoch = 0;
+  Checkpoint resumed;
+  const auto checkpoint_file = resolve_checkpoint(dir, options.epoch_loaded);
+  if (checkpoint_file) {
+    resumed = load_checkpoint(*checkpoint_file);
+    check_compatible(resumed, *checkpoint_file, model.arch_text(), frontend);
+    restore_parameters(resumed, *checkpoint_file, model.parameters());
+    stats.mean = resumed.feature_mean;
+    stats.inv_std = resumed.feature_inv_std;
+    if (stats.dim() != frontend.feature_dim()) {
+      throw Error(*checkpoint_file, fmt::format("feature stats have {} bands, expected {}", stats.dim(),
+                                                frontend.feature_dim()));
+    }
+    train_history = resumed.train_loss;
+    valid_history = resumed.valid_loss;
+    train_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
+    valid_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
+    start_epoch = resumed.epoch + 1;
+    if (resumed.loss_config != loss_json(options.loss)) {
+      spdlog::warn("{}: trained so far with loss {}, continuing with {}", checkpoint_file->string(),
+                   resumed.loss_config.dump(), loss_json(options.loss).dump());
+    }
+    spdlog::info("resuming from {} (epoch {}), next epoch {}", checkpoint_file->string(), resumed.epoch,
+                 start_epoch);
+  } else if (fs::exists(stats_file)) {
+    stats = dsp::load_feature_stats(stats_file, &frontend);
+    spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
+  } else {
+    spdlog::info("computing feature statistics over {} training clips", train_clips.size);
+    std::int64_t frames = 0;
+    stats = compute_training_stats(train_clips, frontend, options.threads, &frames);
+    dsp::save_feature_stats(stats_file, stats, frontend, frames);
+    spdlog::info("{}: statistics of {} frames", stats_file.string(), frames);
+  }
+
+  result.first_epoch = start_epoch;
+  result.last_good_epoch = start_epoch - 1;
+  if (start_epoch >= options.epochs) {
+    result.status = TrainResult::Status::nothing_to_do;
+    result.message = fmt::format("epoch {} is already trained; --epochs {} asks for nothing more", start_epoch - 1,
+                                 options.epochs);
+    return result;
+  }
+
+  EngineOptions engine_options;
+  engine_options.threads = options.threads;
+  engine_options.seed = options.seed;
+  engine_options.adam.learning_rate = options.learning_rate;
+  engine_options.clip_norm = options.clip_norm;
+  engine_options.random_initial_state = options.random_initial_state;
+  engine_options.pad_frame = dsp::context_fill_frame(frontend, &stats);
+  Engine engine(model, engine_options);
+  if (checkpoint_file) {
+    if (resumed.adam.first_moment.empty()) {
+      engine.adam_state() = make_adam_state(model.parameters());
+      engine.adam_state().step = resumed.adam.step;
+    } else {
+      check_adam_state(resumed.adam, model.parameters(), checkpoint_file->string());
+      engine.adam_state() = resumed.adam;
+    }
+    engine.set_rng_state(resumed.rng_state);
+  }
+
+  ClipFeaturizer train_featurizer(frontend, stats);
+  BatcherOptions batch_options;
+  batch_options.batch_size = options.batch_size;
+  batch_options.chunk_frames = options.chunk_frames;
+  batch_options.seed = options.seed;
+  batch_options.prefetch = options.prefetch;
+  batch_options.shuffle = true;
+  Batcher train_batcher(train_clips.size, make_preparer(train_clips, train_featurizer), batch_options);
+
+  std::unique_ptr<ClipFeaturizer> valid_featurizer;
+  std::unique_ptr<Batcher> valid_batcher;
+  if (valid_clips && valid_clips->size > 0) {
+    valid_featurizer = std::make_unique<ClipFeaturizer>(frontend, stats);
+    BatcherOptions valid_options = batch_options;
+    valid_options.shuffle = false;
+    valid_batcher = std::make_unique<Batcher>(valid_clips->size, make_preparer(*valid_clips, *valid_featurizer),
+                                              valid_options);
+  }
+
+  spdlog::info("training {} ({} parameters) on {} clips, {} validation clips; loss {}; epochs {}..{}",
+               model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
+               valid_batcher ? valid_clips->size : 0, loss->describe(), start_epoch, options.epochs - 1);
+
+  BatchLoss batch_loss(*loss);
+  const LossFn loss_fn = batch_loss.function();
+  for (int epoch = start_epoch; epoch < options.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    EpochReport report;
+    report.epoch = epoch;
+
+    // Train pass.
+    train_batcher.start_epoch(epoch);
+    double loss_sum = 0.0;
+    std::int64_t consecutive_skips = 0;
+    while (auto batch = train_batcher.next()) {
+      batch_loss.set_batch(*batch);
+      const StepResult step = engine.train_step(chunk_input(*batch), loss_fn);
+      ++report.steps;
+      if (step.skipped) {
+        ++report.skipped_steps;
+        if (++consecutive_skips >= options.max_consecutive_skips) {
+          result.status = TrainResult::Status::diverged;
+          result.message = fmt::format(
+              "training diverged: {} consecutive steps with a non-finite loss or gradient in epoch {} (step {}); "
+              "stopped without saving this epoch",
+              consecutive_skips, epoch, report.steps);
+          break;
+        }
+      } else {
+        consecutive_skips = 0;
+        loss_sum += step.loss * static_cast<double>(batch->valid_frames);
+        report.frames += batch->valid_frames;
+      }
+      train_batcher.recycle(std::move(batch));
+    }
+    if (result.status == TrainResult::Status::diverged) break;
+    const double train_seconds = seconds_since(epoch_start);
+    report.train_loss = report.frames > 0 ? loss_sum / static_cast<double>(report.frames) : kNaN;
+    report.data_wait_share = train_seconds > 0 ? train_batcher.wait_seconds() / train_seconds : 0.0;
+
+    // Validation pass: fixed clips (epoch 0 of the source), natural order, no dropout, zero initial state.
+    report.valid_loss = kNaN;
+    if (valid_batcher) {
+      valid_batcher->start_epoch(0);
+      double valid_sum = 0.0;
+      std::int64_t valid_frames = 0;
+      while (auto batch = valid_batcher->next()) {
+        batch_loss.set_batch(*batch);
+        valid_sum += engine.evaluate(chunk_input(*batch), loss_fn) * static_cast<double>(batch->valid_frames);
+        valid_frames += batch->valid_frames;
+        valid_batcher->recycle(std::move(batch));
+      }
+      report.valid_loss = valid_frames > 0 ? valid_sum / static_cast<double>(valid_frames) : kNaN;
+    }
+    engine.reset_state();
+
+    if (!std::isfinite(report.train_loss) || (valid_batcher && !std::isfinite(report.valid_loss))) {
+      result.status = TrainResult::Status::diverged;
+      result.message = fmt::format("training diverged: epoch {} ended with a non-finite loss (train {}, valid {}; {} of {} steps "
+                                   "skipped); stopped without saving this epoch",
+                                   epoch, report.train_loss, report.valid_loss, report.skipped_steps, report.steps);
+      break;
+    }
+
+    train_history.push_back(report.train_loss);
+    valid_history.push_back(report.valid_loss);
+    Checkpoint checkpoint;
+    checkpoint.epoch = epoch;
+    checkpoint.arch_text = model.arch_text();
+    checkpoint.frontend = frontend;
+    checkpoint.loss_config = loss_json(options.loss);
+    checkpoint.options = options_json(options);
+    checkpoint.feature_mean = stats.mean;
+    checkpoint.feature_inv_std = stats.inv_std;
+    checkpoint.parameters = model.parameters();
+    checkpoint.adam = engine.adam_state();
+    checkpoint.rng_state = engine.rng_state();
+    checkpoint.train_loss = train_history;
+    checkpoint.valid_loss = valid_history;
+    report.checkpoint = save_checkpoint(dir, checkpoint);
+    write_history(dir, train_history, valid_history);
+    result.last_good_epoch = epoch;
+    report.seconds = seconds_since(epoch_start);
+    result.epochs.push_back(report);
+    if (on_epoch) on_epoch(report);
+  }
+  if (result.status == TrainResult::Status::diverged) {
+    result.message += result.last_good_epoch >= 0
+                          ? fmt::format("; the last good checkpoint is {}",
+                                        checkpoint_path(dir, result.last_good_epoch).string())
+                          : std::string("; no checkpoint was written");
+  }
+  return result;
+}
+
+}  // namespace nnse::train

@@ -1,0 +1,258 @@
+#include "nnse/train/trainer.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "nnse/util/atomic_file.h"
+#include "nnse/util/error.h"
+#include "test_support.h"
+
+namespace nnse::train {
+namespace {
+namespace fs = std::filesystem;
+
+// Small enough to train in milliseconds, but with every kind of carried state (conv1d history, lstm) and dropout.
+const char* kTinyArch =
+    "input_neurons 72\n"
+    "dropprob 0.1\n"
+    "layer_type conv1d\n"
+    "num_filters 6\n"
+    "kernel_size 3\n"
+    "activation tanh\n"
+    "dropprob 0.1\n"
+    "layer_type lstm\n"
+    "layer_neurons 6\n"
+    "activation tanh\n"
+    "dropprob 0.0\n"
+    "layer_type fc\n"
+    "layer_neurons 257\n"
+    "activation sigmoid\n";
+
+fs::path write_arch(const test::ScratchDir& dir, const std::string& text, const std::string& name = "def_tiny.txt") {
+  const fs::path path = dir / name;
+  write_file_atomic(path, text);
+  return path;
+}
+
+// Speech-like target plus white noise; lengths vary so chunks end at different places.
+ClipSet synthetic_clips(std::size_t count, std::uint32_t seed, float noise = 0.05f, bool poison = false) {
+  ClipSet set;
+  set.size = count;
+  set.description = "synthetic";
+  set.get = [seed, noise, poison](std::size_t index, int) {
+    const double seconds = 0.2 + 0.05 * static_cast<double>((index * 7 + seed) % 6);
+    data::Clip clip;
+    clip.clean = test::speech_like(seconds, 16000, static_cast<std::uint32_t>(seed * 100 + index));
+    clip.noisy = test::white_noise(clip.clean.size(), static_cast<std::uint32_t>(seed * 1000 + index), noise);
+    for (std::size_t i = 0; i < clip.noisy.size(); ++i) clip.noisy[i] += clip.clean[i];
+    if (poison) {
+      for (std::size_t i = 0; i < clip.noisy.size(); i += 100) clip.noisy[i] = std::numeric_limits<float>::quiet_NaN();
+    }
+    clip.meta.snr_db = 5.0;
+    return clip;
+  };
+  return set;
+}
+
+TrainOptions tiny_options(const fs::path& arch, const fs::path& models, int epochs, const std::string& loaded) {
+  TrainOptions o;
+  o.arch_file = arch;
+  o.models_dir = models;
+  o.epochs = epochs;
+  o.epoch_loaded = EpochSelection::parse(loaded);
+  o.batch_size = 3;
+  o.chunk_frames = 16;
+  o.threads = 1;
+  o.seed = 7;
+  o.learning_rate = 3e-3;
+  return o;
+}
+
+void expect_bit_identical(const Checkpoint& a, const Checkpoint& b) {
+  ASSERT_EQ(a.parameters.size(), b.parameters.size());
+  for (std::size_t i = 0; i < a.parameters.size(); ++i) {
+    const auto& x = a.parameters[i].value;
+    const auto& y = b.parameters[i].value;
+    ASSERT_EQ(x.size(), y.size());
+    EXPECT_EQ(0, std::memcmp(x.data(), y.data(), static_cast<std::size_t>(x.size()) * sizeof(float)))
+        << a.parameters[i].name;
+    EXPECT_EQ(0, std::memcmp(a.adam.first_moment[i].data(), b.adam.first_moment[i].data(),
+                             static_cast<std::size_t>(x.size()) * sizeof(float)));
+    EXPECT_EQ(0, std::memcmp(a.adam.second_moment[i].data(), b.adam.second_moment[i].data(),
+                             static_cast<std::size_t>(x.size()) * sizeof(float)));
+  }
+  EXPECT_EQ(a.adam.step, b.adam.step);
+  EXPECT_EQ(a.rng_state, b.rng_state);
+  ASSERT_EQ(a.train_loss.size(), b.train_loss.size());
+  EXPECT_EQ(0, std::memcmp(a.train_loss.data(), b.train_loss.data(), a.train_loss.size() * sizeof(double)));
+  EXPECT_EQ(0, std::memcmp(a.valid_loss.data(), b.valid_loss.data(), a.valid_loss.size() * sizeof(double)));
+  EXPECT_EQ(a.feature_mean, b.feature_mean);
+  EXPECT_EQ(a.feature_inv_std, b.feature_inv_std);
+}
+
+TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet train_clips = synthetic_clips(7, 1);
+  const ClipSet valid_clips = synthetic_clips(3, 2);
+
+  const TrainResult whole = train(tiny_options(arch, dir / "a", 3, "random"), train_clips, &valid_clips);
+  ASSERT_EQ(whole.status, TrainResult::Status::completed);
+  ASSERT_EQ(whole.epochs.size(), 3u);
+  EXPECT_EQ(whole.model_dir, dir / "a" / "tiny");
+
+  const TrainResult first = train(tiny_options(arch, dir / "b", 2, "random"), train_clips, &valid_clips);
+  ASSERT_EQ(first.epochs.size(), 2u);
+  const TrainResult resumed = train(tiny_options(arch, dir / "b", 3, "latest"), train_clips, &valid_clips);
+  ASSERT_EQ(resumed.status, TrainResult::Status::completed);
+  EXPECT_EQ(resumed.first_epoch, 2);
+  ASSERT_EQ(resumed.epochs.size(), 1u);
+  EXPECT_EQ(resumed.epochs[0].epoch, 2);
+
+  const Checkpoint a = load_checkpoint(whole.model_dir / "checkpoints" / "epoch_2");
+  const Checkpoint b = load_checkpoint(resumed.model_dir / "checkpoints" / "epoch_2");
+  expect_bit_identical(a, b);
+  EXPECT_EQ(b.train_loss.size(), 3u);
+  EXPECT_EQ(latest_epoch(resumed.model_dir), 2);
+
+  // Resuming from an explicit older epoch continues from there and gives the same epoch again.
+  const TrainResult again = train(tiny_options(arch, dir / "b", 3, "1"), train_clips, &valid_clips);
+  EXPECT_EQ(again.first_epoch, 2);
+  expect_bit_identical(a, load_checkpoint(again.model_dir / "checkpoints" / "epoch_2"));
+
+  // Nothing left to do.
+  const TrainResult done = train(tiny_options(arch, dir / "b", 3, "latest"), train_clips, &valid_clips);
+  EXPECT_EQ(done.status, TrainResult::Status::nothing_to_do);
+  EXPECT_TRUE(fs::exists(whole.model_dir / "feature_stats.json"));
+  EXPECT_TRUE(fs::exists(whole.model_dir / "loss_history.csv"));
+}
+
+TEST(Trainer, TwoThreadsAreDeterministic) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet train_clips = synthetic_clips(6, 3);
+  auto options = tiny_options(arch, dir / "a", 2, "random");
+  options.threads = 2;
+  const TrainResult a = train(options, train_clips, nullptr);
+  options.models_dir = dir / "b";
+  const TrainResult b = train(options, train_clips, nullptr);
+  ASSERT_EQ(a.epochs.size(), 2u);
+  EXPECT_TRUE(std::isnan(a.epochs[0].valid_loss));
+  expect_bit_identical(load_checkpoint(a.epochs[1].checkpoint), load_checkpoint(b.epochs[1].checkpoint));
+}
+
+TEST(Trainer, LossGoesDownOnASmallSyntheticTask) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet train_clips = synthetic_clips(8, 4, 0.1f);
+  const ClipSet valid_clips = synthetic_clips(4, 5, 0.1f);
+  auto options = tiny_options(arch, dir / "m", 12, "random");
+  options.learning_rate = 1e-2;
+  std::vector<std::string> lines;
+  const TrainResult r =
+      train(options, train_clips, &valid_clips, [&](const EpochReport& e) { lines.push_back(format_epoch(e)); });
+  ASSERT_EQ(r.epochs.size(), 12u);
+  ASSERT_EQ(lines.size(), 12u);
+  EXPECT_NE(lines[0].find("epoch 0: train loss"), std::string::npos) << lines[0];
+  EXPECT_NE(lines[0].find("data wait"), std::string::npos);
+  const auto& first = r.epochs.front();
+  const auto& last = r.epochs.back();
+  EXPECT_LT(last.train_loss, 0.8 * first.train_loss) << lines.front() << "\n" << lines.back();
+  EXPECT_LT(last.valid_loss, 0.8 * first.valid_loss) << lines.front() << "\n" << lines.back();
+  for (const auto& e : r.epochs) {
+    EXPECT_EQ(e.skipped_steps, 0);
+    EXPECT_GT(e.frames, 0);
+    EXPECT_GE(e.data_wait_share, 0.0);
+    EXPECT_LE(e.data_wait_share, 1.0);
+  }
+}
+
+TEST(Trainer, RepeatedDivergenceStopsAndKeepsTheLastGoodCheckpoint) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  auto options = tiny_options(arch, dir / "m", 1, "random");
+  const TrainResult good = train(options, synthetic_clips(4, 6), nullptr);
+  ASSERT_EQ(good.last_good_epoch, 0);
+  const std::string before = read_file_bytes(good.model_dir / "checkpoints" / "epoch_0");
+
+  // Every clip now carries a NaN: every step is non-finite.
+  options.epochs = 3;
+  options.epoch_loaded = EpochSelection::parse("latest");
+  options.batch_size = 1;
+  options.max_consecutive_skips = 4;
+  const TrainResult bad = train(options, synthetic_clips(12, 6, 0.05f, true), nullptr);
+  EXPECT_EQ(bad.status, TrainResult::Status::diverged);
+  EXPECT_EQ(bad.last_good_epoch, 0);
+  EXPECT_TRUE(bad.epochs.empty());
+  EXPECT_NE(bad.message.find("4 consecutive steps"), std::string::npos) << bad.message;
+  EXPECT_NE(bad.message.find("epoch_0"), std::string::npos) << bad.message;
+  EXPECT_EQ(latest_epoch(good.model_dir), 0);
+  EXPECT_FALSE(fs::exists(good.model_dir / "checkpoints" / "epoch_1"));
+  EXPECT_EQ(read_file_bytes(good.model_dir / "checkpoints" / "epoch_0"), before);
+
+  // An epoch too short to reach the limit but with nothing finite is a non-finite epoch: also a stop.
+  options.max_consecutive_skips = 100;
+  const TrainResult short_bad = train(options, synthetic_clips(2, 6, 0.05f, true), nullptr);
+  EXPECT_EQ(short_bad.status, TrainResult::Status::diverged);
+  EXPECT_NE(short_bad.message.find("non-finite"), std::string::npos);
+  EXPECT_EQ(latest_epoch(good.model_dir), 0);
+}
+
+TEST(Trainer, ResumingWithAnotherArchOrFrontEndIsRefused) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet clips = synthetic_clips(3, 8);
+  train(tiny_options(arch, dir / "m", 1, "random"), clips, nullptr);
+
+  std::string changed = kTinyArch;
+  changed.replace(changed.find("layer_neurons 6"), 15, "layer_neurons 5");
+  write_arch(dir, changed);
+  try {
+    train(tiny_options(arch, dir / "m", 2, "latest"), clips, nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("epoch_0"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("different nn_arch"), std::string::npos) << e.what();
+  }
+
+  write_arch(dir, kTinyArch);
+  auto options = tiny_options(arch, dir / "m", 2, "0");
+  options.frontend.mel_weight_bits = 0;
+  try {
+    train(options, clips, nullptr);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("mel_weight_bits"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(train(tiny_options(arch, dir / "m", 2, "5"), clips, nullptr), Error);
+}
+
+TEST(Trainer, ArchMustMatchTheFrontEnd) {
+  test::ScratchDir dir;
+  std::string wrong_input = kTinyArch;
+  wrong_input.replace(0, std::string("input_neurons 72").size(), "input_neurons 64");
+  const fs::path arch = write_arch(dir, wrong_input);
+  EXPECT_THROW(train(tiny_options(arch, dir / "m", 1, "random"), synthetic_clips(2, 1), nullptr), Error);
+  std::string wrong_output = kTinyArch;
+  wrong_output.replace(wrong_output.find("257"), 3, "100");
+  const fs::path arch2 = write_arch(dir, wrong_output, "def_tiny2.txt");
+  EXPECT_THROW(train(tiny_options(arch2, dir / "m", 1, "random"), synthetic_clips(2, 1), nullptr), Error);
+}
+
+TEST(Trainer, StatsDoNotDependOnThreadCount) {
+  const ClipSet clips = synthetic_clips(70, 9);
+  dsp::FrontendConfig config;
+  std::int64_t frames1 = 0, frames3 = 0;
+  const auto one = compute_training_stats(clips, config, 1, &frames1);
+  const auto three = compute_training_stats(clips, config, 3, &frames3);
+  EXPECT_EQ(one, three);
+  EXPECT_EQ(frames1, frames3);
+  EXPECT_GT(frames1, 70 * 20);
+  EXPECT_EQ(one.dim(), 72);
+}
+
+}  // namespace
+}  // namespace nnse::train
