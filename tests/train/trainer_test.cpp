@@ -6,6 +6,10 @@
 #include <cstring>
 #include <limits>
 
+#include "data/data_fixtures.h"
+#include "nnse/data/clip_source.h"
+#include "nnse/data/corpus.h"
+#include "nnse/data/shard.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
@@ -252,6 +256,94 @@ TEST(Trainer, StatsDoNotDependOnThreadCount) {
   EXPECT_EQ(frames1, frames3);
   EXPECT_GT(frames1, 70 * 20);
   EXPECT_EQ(one.dim(), 72);
+}
+
+}  // namespace
+}  // namespace nnse::train
+
+// The whole command-line path on shards written by the data pipeline from a tiny synthetic corpus.
+namespace nnse::train {
+namespace {
+
+TEST(TrainCli, TrainsResumesEvaluatesAndComparesFromShards) {
+  test::ScratchDir dir;
+  test::TinyCorpusOptions corpus_options;
+  corpus_options.speech_files = 15;
+  corpus_options.noise_files_per_group = 3;
+  corpus_options.rirs = 2;
+  test::make_manifest_corpus(dir / "corpus", corpus_options);
+  auto corpus = std::make_shared<data::Corpus>(data::CorpusSources{.corpus = dir / "corpus"}, 16000,
+                                               std::make_shared<data::SkipLog>());
+  data::MixConfig mix;
+  mix.clip_seconds = 1.5;
+  mix.datasize_noise = -1;
+  for (auto split : {data::Split::train, data::Split::valid, data::Split::test}) {
+    const data::Mixer mixer(corpus, split, mix);
+    data::ShardJobOptions job;
+    job.out = dir / "shards" / data::to_string(split);
+    job.records_per_shard = 4;
+    ASSERT_TRUE(data::write_shards(mixer, job).complete);
+  }
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const std::string common = "--nn-arch " + arch.string() + " --data " + (dir / "shards").string() +
+                             " --models-dir " + (dir / "models").string() +
+                             " --batch-size 4 --chunk-frames 40 --threads 1 --lr 0.003";
+
+  auto first = test::run_nnse("train " + common + " --epochs 2 2>&1");
+  ASSERT_EQ(first.exit_code, 0) << first.output;
+  EXPECT_NE(first.output.find("epoch 0: train loss"), std::string::npos) << first.output;
+  EXPECT_NE(first.output.find("epoch 1: train loss"), std::string::npos);
+  EXPECT_EQ(first.output.find("valid loss -"), std::string::npos) << "DIR/valid is used by default";
+
+  // The reference's underscore spellings work too.
+  auto resumed = test::run_nnse("train " + common + " --epochs 3 --epoch_loaded latest --loss_c 0.3 2>&1");
+  ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
+  EXPECT_EQ(resumed.output.find("epoch 1:"), std::string::npos) << resumed.output;
+  EXPECT_NE(resumed.output.find("epoch 2: train loss"), std::string::npos) << resumed.output;
+
+  const fs::path json = dir / "eval.json";
+  auto eval = test::run_nnse("eval --nn-arch " + arch.string() + " --models-dir " + (dir / "models").string() +
+                             " --epoch-loaded 2 --data " + (dir / "shards").string() + " --split test --json " +
+                             json.string() + " --threads 1 2>&1");
+  ASSERT_EQ(eval.exit_code, 0) << eval.output;
+  EXPECT_NE(eval.output.find("all ("), std::string::npos) << eval.output;
+  EXPECT_NE(eval.output.find("SI-SDR dB"), std::string::npos);
+  EXPECT_NE(eval.output.find("SNR "), std::string::npos);
+  const auto report = nlohmann::json::parse(read_file_bytes(json));
+  EXPECT_EQ(report["groups"][0]["label"], "all");
+  EXPECT_GT(report["clips"].size(), 0u);
+
+  // A damaged checkpoint is refused with one line naming it.
+  const fs::path checkpoint = dir / "models" / "tiny" / "checkpoints" / "epoch_2";
+  std::string bytes = read_file_bytes(checkpoint);
+  bytes[bytes.size() / 2] ^= 0x40;
+  write_file_atomic(checkpoint, bytes);
+  auto broken = test::run_nnse("eval --nn-arch " + arch.string() + " --models-dir " + (dir / "models").string() +
+                               " --epoch-loaded latest --data " + (dir / "shards").string() + " 2>&1");
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.output.find(checkpoint.string() + ": checkpoint is corrupt"), std::string::npos) << broken.output;
+  auto broken_train = test::run_nnse("train " + common + " --epochs 4 --epoch-loaded latest 2>&1");
+  EXPECT_EQ(broken_train.exit_code, 1);
+  EXPECT_NE(broken_train.output.find("corrupt"), std::string::npos) << broken_train.output;
+
+  auto no_data = test::run_nnse("train --nn-arch " + arch.string() + " --epochs 1 2>&1");
+  EXPECT_EQ(no_data.exit_code, 1);
+  EXPECT_NE(no_data.output.find("no training data"), std::string::npos) << no_data.output;
+
+  const fs::path out = dir / "comparison";
+  auto compare = test::run_nnse("compare-losses --nn-arch " + arch.string() + " --data " +
+                                (dir / "shards").string() + " --losses cmix,mag_mse --epochs 1 --batch-size 4 "
+                                "--chunk-frames 40 --threads 1 --out " + out.string() + " 2>&1");
+  ASSERT_EQ(compare.exit_code, 0) << compare.output;
+  const std::string md = read_file_bytes(out / "loss_comparison.md");
+  EXPECT_NE(md.find("| cmix | trained | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("| mag_mse | trained | 1 |"), std::string::npos) << md;
+  EXPECT_NE(md.find("nnse compare-losses --nn-arch"), std::string::npos);
+  EXPECT_TRUE(fs::exists(out / "loss_comparison.csv"));
+  EXPECT_TRUE(fs::exists(out / "loss_comparison.png"));
+  // Both runs used the same statistics.
+  EXPECT_EQ(read_file_bytes(out / "models" / "cmix" / "tiny" / "feature_stats.json"),
+            read_file_bytes(out / "models" / "mag_mse" / "tiny" / "feature_stats.json"));
 }
 
 }  // namespace
