@@ -99,6 +99,9 @@ void setup_train(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_option(flag("prefetch"), o->train.prefetch, "Batches prepared ahead by the data thread")
       ->capture_default_str();
+  cmd->add_option(flag("data-threads"), o->train.data_threads,
+                  "Threads reading/mixing and featurizing clips ahead of training (0: the batch thread does it)")
+      ->capture_default_str();
   cmd->add_flag_callback(
       flag("zero-initial-state"), [o] { o->train.random_initial_state = false; },
       "Start each training clip from a zero recurrent state (the reference draws a random one)");

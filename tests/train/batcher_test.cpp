@@ -130,9 +130,12 @@ TEST(Batcher, PrefetchGivesTheSameBatchesAsInlineProduction) {
   Batcher inline_batcher(lengths.size(), preparer_for(lengths), options);
   options.prefetch = 3;
   Batcher threaded(lengths.size(), preparer_for(lengths), options);
+  options.prepare_threads = 3;
+  options.prepare_depth = 2;
+  Batcher parallel(lengths.size(), preparer_for(lengths), options);
   for (int epoch = 0; epoch < 3; ++epoch) {
     const auto a = drain(inline_batcher, epoch);
-    const auto b = drain(threaded, epoch);
+    const auto b = drain(epoch == 1 ? parallel : threaded, epoch);
     ASSERT_EQ(a.size(), b.size());
     for (std::size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i]->index, static_cast<int>(i));
@@ -153,7 +156,16 @@ TEST(Batcher, RecycledBuffersAndRestartedEpochsGiveIdenticalBatches) {
   options.chunk_frames = 5;
   Batcher batcher(lengths.size(), preparer_for(lengths), options);
   const auto reference = drain(batcher, 4);
+  options.prepare_threads = 2;
+  Batcher parallel(lengths.size(), preparer_for(lengths), options);
   // Start the epoch, stop half-way, start again, recycling every batch.
+  parallel.start_epoch(4);
+  for (int i = 0; i < 2; ++i) parallel.recycle(parallel.next());
+  parallel.start_epoch(4);
+  for (std::size_t i = 0; auto batch = parallel.next(); ++i) {
+    ASSERT_LT(i, reference.size());
+    EXPECT_EQ(batch->features, reference[i]->features);
+  }
   batcher.start_epoch(4);
   for (int i = 0; i < 2; ++i) batcher.recycle(batcher.next());
   batcher.start_epoch(4);
@@ -203,17 +215,20 @@ TEST(Batcher, PreparerErrorsReachTheConsumer) {
     if (index == 3) throw Error("clip_3.wav", "unreadable");
     return synthetic_clip(index, 4, epoch);
   };
-  Batcher batcher(6, failing, options);
-  batcher.start_epoch(0);
-  bool thrown = false;
-  try {
-    while (batcher.next()) {
+  for (int threads : {0, 2}) {
+    options.prepare_threads = threads;
+    Batcher batcher(6, failing, options);
+    batcher.start_epoch(0);
+    bool thrown = false;
+    try {
+      while (batcher.next()) {
+      }
+    } catch (const Error& e) {
+      thrown = true;
+      EXPECT_NE(std::string(e.what()).find("clip_3.wav"), std::string::npos);
     }
-  } catch (const Error& e) {
-    thrown = true;
-    EXPECT_NE(std::string(e.what()).find("clip_3.wav"), std::string::npos);
+    EXPECT_TRUE(thrown) << threads << " threads";
   }
-  EXPECT_TRUE(thrown);
 }
 
 TEST(Batcher, InconsistentClipLayoutIsAnError) {

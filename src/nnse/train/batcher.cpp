@@ -1,6 +1,7 @@
 #include "nnse/train/batcher.h"
 
 #include <algorithm>
+#include <map>
 
 #include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
@@ -110,6 +111,79 @@ std::vector<std::size_t> epoch_order(std::size_t count, std::uint64_t seed, int 
   return order;
 }
 
+// Prepares the clips of one epoch's order on worker threads, at most `depth` ahead of the consumer, and hands them
+// out strictly in order: what a slot receives never depends on which worker was faster.
+class ClipWindow {
+ public:
+  ClipWindow(const std::vector<std::size_t>& order, int epoch, const ClipPreparer& preparer, int threads,
+             std::size_t depth)
+      : order_(order), epoch_(epoch), preparer_(preparer), depth_(std::max<std::size_t>(1, depth)) {
+    for (int i = 0; i < threads; ++i) workers_.emplace_back([this] { work(); });
+  }
+  ~ClipWindow() {
+    {
+      std::lock_guard lock(mutex_);
+      stopping_ = true;
+    }
+    space_.notify_all();
+    for (auto& w : workers_) w.join();
+  }
+  ClipWindow(const ClipWindow&) = delete;
+  ClipWindow& operator=(const ClipWindow&) = delete;
+
+  // The clip at `position` of the order; positions must be taken in increasing order.
+  PreparedClip take(std::size_t position) {
+    std::unique_lock lock(mutex_);
+    ready_.wait(lock, [&] { return done_.count(position) > 0; });
+    auto node = done_.extract(position);
+    consumed_ = position + 1;
+    lock.unlock();
+    space_.notify_all();
+    if (node.mapped().error) std::rethrow_exception(node.mapped().error);
+    return std::move(node.mapped().clip);
+  }
+
+ private:
+  struct Result {
+    PreparedClip clip;
+    std::exception_ptr error;
+  };
+  void work() {
+    for (;;) {
+      std::size_t position = 0;
+      {
+        std::unique_lock lock(mutex_);
+        space_.wait(lock, [&] { return stopping_ || (next_ < order_.size() && next_ < consumed_ + depth_); });
+        if (stopping_) return;
+        position = next_++;
+      }
+      Result result;
+      try {
+        result.clip = preparer_(order_[position], epoch_);
+      } catch (...) {
+        result.error = std::current_exception();
+      }
+      {
+        std::lock_guard lock(mutex_);
+        done_.emplace(position, std::move(result));
+      }
+      ready_.notify_all();
+    }
+  }
+
+  const std::vector<std::size_t>& order_;
+  int epoch_;
+  const ClipPreparer& preparer_;
+  std::size_t depth_;
+  std::mutex mutex_;
+  std::condition_variable ready_, space_;
+  std::map<std::size_t, Result> done_;
+  std::size_t next_ = 0;      // next position handed to a worker
+  std::size_t consumed_ = 0;  // positions before this were taken
+  bool stopping_ = false;
+  std::vector<std::thread> workers_;
+};
+
 // The deterministic part: which clip each slot holds and which frames go into the next batch.
 class Batcher::Producer {
  public:
@@ -117,8 +191,15 @@ class Batcher::Producer {
       : clip_count_(clip_count), preparer_(preparer), options_(options) {}
 
   void reset(int epoch) {
+    window_.reset();  // joins the previous epoch's workers before their order changes
     epoch_ = epoch;
     order_ = epoch_order(clip_count_, options_.seed, epoch, options_.shuffle);
+    if (options_.prepare_threads > 0 && !order_.empty()) {
+      const int threads = std::min<int>(options_.prepare_threads, static_cast<int>(order_.size()));
+      const auto depth = options_.prepare_depth > 0 ? static_cast<std::size_t>(options_.prepare_depth)
+                                                    : 2 * static_cast<std::size_t>(threads);
+      window_ = std::make_unique<ClipWindow>(order_, epoch_, preparer_, threads, depth);
+    }
     next_clip_ = 0;
     batch_index_ = 0;
     slots_.assign(static_cast<std::size_t>(options_.batch_size), Slot{});
@@ -134,8 +215,9 @@ class Batcher::Producer {
         slot.clip.reset();
         slot.next_frame = 0;
         if (next_clip_ >= order_.size()) break;
-        const std::size_t index = order_[next_clip_++];
-        auto clip = std::make_shared<PreparedClip>(preparer_(index, epoch_));
+        const std::size_t position = next_clip_++;
+        const std::size_t index = order_[position];
+        auto clip = std::make_shared<PreparedClip>(window_ ? window_->take(position) : preparer_(index, epoch_));
         clip->index = index;
         check_layout(*clip);
         slot.clip = std::move(clip);
@@ -202,6 +284,7 @@ class Batcher::Producer {
   std::vector<Slot> slots_;
   int feature_dim_ = 0;
   int bins_ = 0;
+  std::unique_ptr<ClipWindow> window_;
 };
 
 Batcher::Batcher(std::size_t clip_count, ClipPreparer preparer, BatcherOptions options)

@@ -80,8 +80,9 @@ class ClipFeaturizer {
   dsp::FeatureExtractor extractor_;
 };
 
-// Produces clip `index` of `epoch` (on-the-fly sources make new mixtures each epoch). Called from the
-// prefetch thread only, one call at a time.
+// Produces clip `index` of `epoch` (on-the-fly sources make new mixtures each epoch). With
+// BatcherOptions::prepare_threads > 0 it is called from that many worker threads at once (for different clips),
+// so it must be thread-safe; with 0 it is called from the batch-building thread only.
 using ClipPreparer = std::function<PreparedClip(std::size_t index, int epoch)>;
 
 struct Batch {
@@ -108,6 +109,8 @@ struct BatcherOptions {
   bool shuffle = true;
   std::uint64_t seed = 1;
   int prefetch = 2;        // batches built ahead of the consumer (0: build in next(), no thread)
+  int prepare_threads = 0; // workers preparing clips ahead, in epoch order (0: prepared when a slot needs one)
+  int prepare_depth = 0;   // clips prepared ahead at most (0: 2 per worker)
 };
 
 // Clip order for an epoch: a permutation of 0..count-1 from (seed, epoch) (Fisher-Yates on a splitmix64

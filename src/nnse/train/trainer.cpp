@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <memory>
+#include <mutex>
 #include <thread>
 
 #include "nnse/data/clip_source.h"
@@ -41,16 +42,41 @@ nlohmann::json options_json(const TrainOptions& o) {
           {"learning_rate", o.learning_rate},
           {"clip_norm", o.clip_norm},
           {"threads", o.threads},
+          {"data_threads", o.data_threads},
           {"random_initial_state", o.random_initial_state}};
 }
 
 double clip_snr(const data::Clip& clip) { return clip.meta.snr_db ? *clip.meta.snr_db : kNaN; }
 
-ClipPreparer make_preparer(const ClipSet& clips, ClipFeaturizer& featurizer) {
-  return [&clips, &featurizer](std::size_t index, int epoch) {
-    const data::Clip clip = clips.get(index, epoch);
-    return featurizer.prepare(clip.noisy, clip.clean, clip_snr(clip));
-  };
+// Featurizers keep scratch buffers, so each concurrent preparation borrows its own.
+class FeaturizerPool {
+ public:
+  FeaturizerPool(const dsp::FrontendConfig& config, const dsp::FeatureStats& stats) : config_(config), stats_(stats) {}
+  PreparedClip prepare(const data::Clip& clip) {
+    std::unique_ptr<ClipFeaturizer> featurizer;
+    {
+      std::lock_guard lock(mutex_);
+      if (!free_.empty()) {
+        featurizer = std::move(free_.back());
+        free_.pop_back();
+      }
+    }
+    if (!featurizer) featurizer = std::make_unique<ClipFeaturizer>(config_, stats_);
+    PreparedClip prepared = featurizer->prepare(clip.noisy, clip.clean, clip_snr(clip));
+    std::lock_guard lock(mutex_);
+    free_.push_back(std::move(featurizer));
+    return prepared;
+  }
+
+ private:
+  dsp::FrontendConfig config_;
+  dsp::FeatureStats stats_;
+  std::mutex mutex_;
+  std::vector<std::unique_ptr<ClipFeaturizer>> free_;
+};
+
+ClipPreparer make_preparer(const ClipSet& clips, FeaturizerPool& pool) {
+  return [&clips, &pool](std::size_t index, int epoch) { return pool.prepare(clips.get(index, epoch)); };
 }
 
 // The loss callback for one batch: each engine thread evaluates its range of sequences against the batch totals.
@@ -319,22 +345,21 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     engine.set_rng_state(resumed.rng_state);
   }
 
-  ClipFeaturizer train_featurizer(frontend, stats);
+  FeaturizerPool featurizers(frontend, stats);
   BatcherOptions batch_options;
   batch_options.batch_size = options.batch_size;
   batch_options.chunk_frames = options.chunk_frames;
   batch_options.seed = options.seed;
   batch_options.prefetch = options.prefetch;
+  batch_options.prepare_threads = options.data_threads;
   batch_options.shuffle = true;
-  Batcher train_batcher(train_clips.size, make_preparer(train_clips, train_featurizer), batch_options);
+  Batcher train_batcher(train_clips.size, make_preparer(train_clips, featurizers), batch_options);
 
-  std::unique_ptr<ClipFeaturizer> valid_featurizer;
   std::unique_ptr<Batcher> valid_batcher;
   if (valid_clips && valid_clips->size > 0) {
-    valid_featurizer = std::make_unique<ClipFeaturizer>(frontend, stats);
     BatcherOptions valid_options = batch_options;
     valid_options.shuffle = false;
-    valid_batcher = std::make_unique<Batcher>(valid_clips->size, make_preparer(*valid_clips, *valid_featurizer),
+    valid_batcher = std::make_unique<Batcher>(valid_clips->size, make_preparer(*valid_clips, featurizers),
                                               valid_options);
   }
 

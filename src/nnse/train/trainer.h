@@ -38,6 +38,7 @@ struct TrainOptions {
   int threads = 2;
   std::uint64_t seed = 1;                          // initialization, clip order, dropout, initial states
   int prefetch = 2;                                // batches prepared ahead by the data thread
+  int data_threads = 2;                            // clips read / mixed / featurized ahead in parallel
   int max_consecutive_skips = 10;
   bool random_initial_state = true;                // reference: random lstm state at a clip start in training
   dsp::FrontendConfig frontend;
