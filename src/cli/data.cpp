@@ -136,7 +136,7 @@ void run_data(const DataCliOptions& o) {
   for (const data::Split split : data::splits_from_option(o.split)) {
     const data::Mixer mixer(corpus, split, o.mix, cache);
     const fs::path folder = fs::path(o.out) / data::to_string(split);
-    std::printf("%s: %zu clips of %.1f s (%zu noise types x %zu; %zu speech files per type), %zu%s RIRs -> %s\n",
+    std::printf("%s: %zu clips of %.1f s (%zu noise types x %zu; %zu speech files per type), %zu RIRs%s -> %s\n",
                 data::to_string(split).c_str(), mixer.size(), o.mix.clip_seconds, mixer.noise_types().size(),
                 mixer.clips_per_type(), mixer.speech_per_type(), corpus->files(split).rir.size(),
                 corpus->files(split).rir.empty() && o.mix.reverb_prob > 0 ? " (no reverberation in this split)" : "",
