@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -132,6 +133,10 @@ TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
   EXPECT_EQ(done.status, TrainResult::Status::nothing_to_do);
   EXPECT_TRUE(fs::exists(whole.model_dir / "feature_stats.json"));
   EXPECT_TRUE(fs::exists(whole.model_dir / "loss_history.csv"));
+  EXPECT_TRUE(fs::exists(whole.model_dir / "loss_history.png"));
+  const std::string csv = read_file_bytes(whole.model_dir / "loss_history.csv");
+  EXPECT_EQ(csv.rfind("epoch,train_loss,valid_loss\n0,", 0), 0u) << csv;
+  EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 }
 
 TEST(Trainer, TwoThreadsAreDeterministic) {

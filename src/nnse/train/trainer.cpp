@@ -14,6 +14,7 @@
 #include "nnse/dsp/context.h"
 #include "nnse/nn/arch.h"
 #include "nnse/nn/model.h"
+#include "nnse/plot/figure.h"
 #include "nnse/train/batcher.h"
 #include "nnse/train/engine.h"
 #include "nnse/util/atomic_file.h"
@@ -131,6 +132,21 @@ void write_history(const fs::path& model_dir, const std::vector<double>& train, 
     csv += fmt::format("{},{},{}\n", e, number(train[e]), number(valid[e]));
   }
   write_file_atomic(model_dir / "loss_history.csv", csv);
+  // The curve as a picture (the reference shows it when resuming); only once there is a line to draw.
+  if (train.size() < 2) return;
+  std::vector<plot::LineSeries> series;
+  series.push_back({"train", std::vector<float>(train.begin(), train.end()), 0.0, 1.0});
+  bool any_valid = false;
+  for (double v : valid) any_valid = any_valid || std::isfinite(v);
+  if (any_valid) series.push_back({"valid", std::vector<float>(valid.begin(), valid.end()), 0.0, 1.0});
+  plot::LineOptions options;
+  options.title = "loss per epoch (" + model_dir.filename().string() + ")";
+  options.x_label = "epoch";
+  options.y_label = "loss";
+  options.height = 320;
+  plot::Figure figure(800);
+  figure.add_lines(series, options);
+  figure.save_png(model_dir / "loss_history.png");
 }
 
 void check_rate(const data::ClipSource& source, const std::string& where, const dsp::FrontendConfig& frontend) {
@@ -306,15 +322,21 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     }
     spdlog::info("resuming from {} (epoch {}), next epoch {}", checkpoint_file->string(), resumed.epoch,
                  start_epoch);
-  } else if (fs::exists(stats_file)) {
-    stats = dsp::load_feature_stats(stats_file, &frontend);
-    spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
   } else {
-    spdlog::info("computing feature statistics over {} training clips", train_clips.size);
-    std::int64_t frames = 0;
-    stats = compute_training_stats(train_clips, frontend, options.threads, &frames);
-    dsp::save_feature_stats(stats_file, stats, frontend, frames);
-    spdlog::info("{}: statistics of {} frames", stats_file.string(), frames);
+    if (const auto previous = latest_epoch(dir)) {
+      spdlog::warn("{}: starting afresh (--epoch-loaded random) over checkpoints up to epoch {}; each is replaced "
+                   "when this run reaches it", checkpoint_dir(dir).string(), *previous);
+    }
+    if (fs::exists(stats_file)) {
+      stats = dsp::load_feature_stats(stats_file, &frontend);
+      spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
+    } else {
+      spdlog::info("computing feature statistics over {} training clips", train_clips.size);
+      std::int64_t frames = 0;
+      stats = compute_training_stats(train_clips, frontend, options.threads, &frames);
+      dsp::save_feature_stats(stats_file, stats, frontend, frames);
+      spdlog::info("{}: statistics of {} frames", stats_file.string(), frames);
+    }
   }
 
   result.first_epoch = start_epoch;
