@@ -3,13 +3,16 @@
 #include <fmt/format.h>
 
 #include <cairo.h>
+#include <dlfcn.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <exception>
 #include <limits>
 #include <memory>
 #include <numbers>
 #include <map>
+#include <mutex>
 #include <thread>
 
 #include "nnse/dsp/context.h"
@@ -242,6 +245,18 @@ EvalReport evaluate_clips(nn::Model& model, const dsp::FrontendConfig& frontend,
   return summarize(std::move(results));
 }
 
+void release_font_caches_at_exit() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    std::atexit([] {
+      cairo_debug_reset_static_data();
+      // fontconfig's configuration outlives cairo's reset; FcFini frees it. Looked up at run time because nnse
+      // links fontconfig only through cairo.
+      if (void* fini = ::dlsym(RTLD_DEFAULT, "FcFini")) reinterpret_cast<void (*)()>(fini)();
+    });
+  });
+}
+
 std::string to_string(LossRun::Status status) {
   switch (status) {
     case LossRun::Status::trained: return "trained";
@@ -352,6 +367,7 @@ void bar_panel(cairo_t* cr, double x0, double y0, double w, double h, const std:
 }
 
 void write_chart(const std::filesystem::path& file, const LossComparison& comparison) {
+  release_font_caches_at_exit();
   std::vector<std::string> names;
   std::vector<const LossRun*> runs;
   for (const auto& run : comparison.runs) {

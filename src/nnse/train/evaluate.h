@@ -92,6 +92,11 @@ struct EvalOptions {
 EvalReport evaluate_clips(nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
                           const ClipSet& clips, const EvalOptions& options);
 
+// Cairo's text drawing leaves cairo and fontconfig caches allocated for the life of the process, which the
+// sanitizer CI run reports as leaks. Registers (once) an exit handler that frees them; call it before drawing
+// text with cairo (the comparison chart, plot::Figure pictures).
+void release_font_caches_at_exit();
+
 // `nnse compare-losses` (issue 6): one model per loss, everything else identical, each evaluated on the same split.
 struct LossRun {
   std::string loss;                  // loss name

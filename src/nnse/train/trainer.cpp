@@ -17,6 +17,7 @@
 #include "nnse/plot/figure.h"
 #include "nnse/train/batcher.h"
 #include "nnse/train/engine.h"
+#include "nnse/train/evaluate.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
@@ -144,6 +145,7 @@ void write_history(const fs::path& model_dir, const std::vector<double>& train, 
   options.x_label = "epoch";
   options.y_label = "loss";
   options.height = 320;
+  release_font_caches_at_exit();
   plot::Figure figure(800);
   figure.add_lines(series, options);
   figure.save_png(model_dir / "loss_history.png");
