@@ -446,9 +446,10 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
 
     if (!std::isfinite(report.train_loss) || (valid_batcher && !std::isfinite(report.valid_loss))) {
       result.status = TrainResult::Status::diverged;
-      result.message = fmt::format("training diverged: epoch {} ended with a non-finite loss (train {}, valid {}; {} of {} steps "
-                                   "skipped); stopped without saving this epoch",
-                                   epoch, report.train_loss, report.valid_loss, report.skipped_steps, report.steps);
+      result.message = fmt::format(
+          "training diverged: epoch {} ended with a non-finite loss (train {}, valid {}; {} of {} steps skipped); "
+          "stopped without saving this epoch",
+          epoch, report.train_loss, report.valid_loss, report.skipped_steps, report.steps);
       break;
     }
 
