@@ -74,7 +74,7 @@ struct QuadraticLoss {
 // Runs an optional warm-up chunk (state carry), then checks d(loss of `chunk`)/d(every parameter) against central
 // differences with the carried state held fixed (truncated BPTT).
 void check_gradients(DoubleNet& n, const Chunk& chunk, const Chunk* warmup, const DropoutKey* dropout,
-                     double tolerance = 1e-6) {
+                     int block_steps = 0, double tolerance = 1e-6) {
   const int out_dim = n.net.output_dim();
   StreamState<double> state(n.net, chunk.sequences);
   std::vector<double> pad(static_cast<std::size_t>(n.net.input_dim()));
@@ -82,6 +82,7 @@ void check_gradients(DoubleNet& n, const Chunk& chunk, const Chunk* warmup, cons
   state.set_pad_frame(pad);
   for (int s = 0; s < chunk.sequences; ++s) state.reset(s);
   Worker<double> worker(n.net);
+  worker.set_block_steps(block_steps);
   std::vector<double> y(static_cast<std::size_t>(chunk.sequences) * chunk.frames * out_dim);
   if (warmup) {
     std::vector<double> y0(static_cast<std::size_t>(warmup->sequences) * warmup->frames * out_dim);
@@ -242,6 +243,24 @@ TEST(GradientCheck, ScalarOutputAndLenFilter) {
               "layer_type fc\nlayer_neurons 2\nactivation sigmoid\nscalar_output 0.7\nlen_filter 2\n");
   EXPECT_EQ(n.net.output_dim(), 4);
   check_gradients(n, Chunk(2, 4, 3, 61), nullptr, nullptr);
+}
+
+// The chunk in blocks of a few time steps (what long chunks do): state, gradient carries and conv1d gradients
+// cross block boundaries.
+TEST(GradientCheck, MultiBlockChunks) {
+  for (int steps : {1, 2, 3}) {
+    for (const char* text : {kConvLstm, kConvGru, kStacked}) {
+      DoubleNet n(text);
+      const int dim = n.net.input_dim();
+      Chunk warm(2, 3, dim, 71);
+      Chunk chunk(2, 7, dim, 72);
+      chunk.valid[1 * 7 + 6] = 0;
+      check_gradients(n, chunk, &warm, nullptr, steps);
+    }
+    DoubleNet n(kDropout);
+    DropoutKey key{5, 18, 0};
+    check_gradients(n, Chunk(3, 5, 4, 73), nullptr, &key, steps);
+  }
 }
 
 }  // namespace

@@ -65,6 +65,16 @@ TEST(Network, ChunkedRunsEqualOneRunWithCarriedState) {
   std::vector<double> whole(static_cast<std::size_t>(S) * T * O);
   worker.forward(n.pointers, {S, T, features.data(), nullptr}, whole_state, 0, nullptr, whole.data());
 
+  for (int steps : {1, 4}) {  // the whole chunk again, in time blocks
+    StreamState<double> state(n.net, S);
+    state.set_pad_frame(pad);
+    for (int s = 0; s < S; ++s) state.reset(s);
+    Worker<double> blocked(n.net);
+    blocked.set_block_steps(steps);
+    std::vector<double> y(whole.size());
+    blocked.forward(n.pointers, {S, T, features.data(), nullptr}, state, 0, nullptr, y.data());
+    for (std::size_t i = 0; i < whole.size(); ++i) ASSERT_NEAR(y[i], whole[i], 1e-12) << i;
+  }
   for (const std::vector<int>& cuts : {std::vector<int>{0, 1, 2, 3, 11}, std::vector<int>{0, 5, 11}}) {
     StreamState<double> state(n.net, S);
     state.set_pad_frame(pad);

@@ -164,14 +164,18 @@ class Worker {
   // carried state). grad_output: dLoss/dOutput [sequences][frames][output_dim]; frames with valid == 0 count as
   // zero. grads: one pointer per parameter tensor, overwritten with this slice's gradient.
   void backward(std::span<const T* const> params, const T* grad_output, std::span<T* const> grads);
+  // Time steps per block (0 = automatic, about 384 frames x sequences). The chunk runs block by block through
+  // all layers, so a block's data stays in cache; results do not depend on it beyond float rounding.
+  void set_block_steps(int steps) { block_steps_ = steps; }
 
  private:
+  int block_steps(int sequences) const;
   const Network<T>* network_;
   std::vector<std::unique_ptr<LayerWork<T>>> layers_;
-  std::vector<T> input_, masks_, grad_a_, grad_b_;
+  std::vector<T> input_, masks_;
   std::vector<std::size_t> mask_offset_;
   const std::uint8_t* valid_ = nullptr;
-  int sequences_ = 0, frames_ = 0;
+  int sequences_ = 0, frames_ = 0, block_steps_ = 0;
   bool has_masks_ = false;
 };
 

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <atomic>
 #include <condition_variable>
 #include <exception>
 #include <mutex>
@@ -112,18 +113,9 @@ Engine::Engine(nn::Model& model, EngineOptions options)
       pool_(std::make_unique<Pool>(threads_)),
       state_(model.network(), 0) {
   model_.check_parameters();
-  for (int i = 0; i < threads_; ++i) workers_.emplace_back(model.network());
   const auto& params = model_.parameters();
-  worker_gradients_.resize(static_cast<std::size_t>(threads_));
-  gradient_pointers_.resize(static_cast<std::size_t>(threads_));
-  for (int w = 0; w < threads_; ++w) {
-    auto& grads = worker_gradients_[static_cast<std::size_t>(w)];
-    for (const auto& tensor : params) grads.push_back(Eigen::VectorXf::Zero(tensor.value.size()));
-    for (auto& g : grads) gradient_pointers_[static_cast<std::size_t>(w)].push_back(g.data());
-  }
   for (const auto& tensor : params) gradient_.push_back(Eigen::VectorXf::Zero(tensor.value.size()));
   effective_.resize(params.size());
-  contributions_.resize(static_cast<std::size_t>(threads_));
   adam_ = make_adam_state(params);
   set_pad_frame(options_.pad_frame);
 }
@@ -161,6 +153,22 @@ void Engine::set_rng_state(const std::string& text) {
     step_ = step;
   } catch (const std::logic_error&) {
     throw Error("engine RNG state", "malformed number in '" + text + "'");
+  }
+}
+
+int Engine::shard_count(int sequences) const {
+  return std::max((sequences + kShardSequences - 1) / kShardSequences, std::min(threads_, sequences));
+}
+
+void Engine::ensure_shards(int shards) {
+  const auto& params = model_.parameters();
+  while (static_cast<int>(workers_.size()) < shards) {
+    workers_.emplace_back(model_.network());
+    auto& grads = worker_gradients_.emplace_back();
+    auto& pointers = gradient_pointers_.emplace_back();
+    for (const auto& tensor : params) grads.push_back(Eigen::VectorXf::Zero(tensor.value.size()));
+    for (auto& g : grads) pointers.push_back(g.data());
+    contributions_.push_back(0.0);
   }
 }
 
@@ -218,7 +226,9 @@ double Engine::run(const ChunkInput& input, const LossFn* loss, Mode mode, float
     output = output_.data();
   }
   if (loss && grad_output_.size() < out_size) grad_output_.resize(out_size);
-  const int used = std::min(threads_, S);
+  const int shards = shard_count(S);
+  ensure_shards(shards);
+  shards_ = shards;
 
   struct Job {
     Engine* self;
@@ -227,15 +237,35 @@ double Engine::run(const ChunkInput& input, const LossFn* loss, Mode mode, float
     Mode mode;
     float* output;
     bool backward;
-    int used, S, T, D, O;
-  } job{this, &input, loss, mode, output, backward, used, S, T, D, O};
+    int shards, S, T, D, O;
+    std::atomic<int> next{0};
+  } job{this, &input, loss, mode, output, backward, shards, S, T, D, O};
 
-  auto call = [](void* context, int w) {
+  // Threads take shards in any order; each shard's arithmetic does not depend on which thread runs it.
+  auto call = [](void* context, int) {
     Job& j = *static_cast<Job*>(context);
-    Engine& e = *j.self;
-    // Contiguous ranges whose sizes differ by at most one, in thread order.
-    const int first = static_cast<int>(static_cast<std::int64_t>(j.S) * w / j.used);
-    const int count = static_cast<int>(static_cast<std::int64_t>(j.S) * (w + 1) / j.used) - first;
+    for (int w; (w = j.next.fetch_add(1)) < j.shards;) j.self->run_shard(j, w);
+  };
+  pool_->run(std::min(threads_, shards), call, &job);
+
+  // A clip ends at its first padded frame: the slot starts afresh at its next chunk.
+  if (input.valid)
+    for (int s = 0; s < S; ++s) {
+      const std::uint8_t* v = input.valid + static_cast<std::size_t>(s) * T;
+      if (std::find(v, v + T, std::uint8_t{0}) != v + T) fresh_[static_cast<std::size_t>(s)] = 1;
+    }
+  double total = 0.0;
+  for (int w = 0; w < shards; ++w) total += contributions_[static_cast<std::size_t>(w)];
+  return total;
+}
+
+template <typename Job>
+void Engine::run_shard(Job& j, int w) {
+  Engine& e = *this;
+  {
+    // Contiguous ranges whose sizes differ by at most one, in batch order.
+    const int first = static_cast<int>(static_cast<std::int64_t>(j.S) * w / j.shards);
+    const int count = static_cast<int>(static_cast<std::int64_t>(j.S) * (w + 1) / j.shards) - first;
     const std::size_t frame0 = static_cast<std::size_t>(first) * j.T;
     nn::ChunkSlice<float> slice{count, j.T, j.input->features + frame0 * j.D,
                                 j.input->valid ? j.input->valid + frame0 : nullptr};
@@ -249,18 +279,7 @@ double Engine::run(const ChunkInput& input, const LossFn* loss, Mode mode, float
     std::fill(grad, grad + static_cast<std::size_t>(count) * j.T * j.O, 0.0f);
     e.contributions_[static_cast<std::size_t>(w)] = (*j.loss)(first, count, out, grad);
     if (j.backward) worker.backward(e.parameter_pointers_, grad, e.gradient_pointers_[static_cast<std::size_t>(w)]);
-  };
-  pool_->run(used, call, &job);
-
-  // A clip ends at its first padded frame: the slot starts afresh at its next chunk.
-  if (input.valid)
-    for (int s = 0; s < S; ++s) {
-      const std::uint8_t* v = input.valid + static_cast<std::size_t>(s) * T;
-      if (std::find(v, v + T, std::uint8_t{0}) != v + T) fresh_[static_cast<std::size_t>(s)] = 1;
-    }
-  double total = 0.0;
-  for (int w = 0; w < used; ++w) total += contributions_[static_cast<std::size_t>(w)];
-  return total;
+  }
 }
 
 double Engine::reduce_gradient() {
@@ -268,7 +287,7 @@ double Engine::reduce_gradient() {
   for (std::size_t i = 0; i < gradient_.size(); ++i) {
     Eigen::VectorXf& g = gradient_[i];
     g = worker_gradients_[0][i];
-    for (int w = 1; w < active_workers_; ++w) g += worker_gradients_[static_cast<std::size_t>(w)][i];
+    for (int w = 1; w < shards_; ++w) g += worker_gradients_[static_cast<std::size_t>(w)][i];
     squared += g.cast<double>().squaredNorm();
   }
   return std::sqrt(squared);
@@ -276,7 +295,6 @@ double Engine::reduce_gradient() {
 
 StepResult Engine::train_step(const ChunkInput& input, const LossFn& loss) {
   check_adam_state(adam_, model_.parameters(), "engine");
-  active_workers_ = std::min(threads_, input.sequences);
   StepResult result;
   result.loss = run(input, &loss, Mode::train, nullptr, true);
   result.gradient_norm = reduce_gradient();
@@ -301,7 +319,6 @@ StepResult Engine::train_step(const ChunkInput& input, const LossFn& loss) {
 
 double Engine::compute_gradient(const ChunkInput& input, const LossFn& loss, std::vector<Eigen::VectorXf>& gradient,
                                 bool training) {
-  active_workers_ = std::min(threads_, input.sequences);
   const double value = run(input, &loss, training ? Mode::train : Mode::evaluate, nullptr, true);
   reduce_gradient();
   gradient = gradient_;

@@ -1,8 +1,10 @@
 #pragma once
-// The data-parallel training step. A batch of sequences is split into contiguous sub-batches, one per thread;
-// each thread runs forward, the caller's loss and backward on its sub-batch into private gradients, and the
-// gradients are summed in a fixed order. Results for a given (seed, thread count) are bit-identical from run
-// to run, and equal to one thread's up to float rounding (only the summation order of the gradient differs).
+// The data-parallel training step. A batch of sequences is split into contiguous shards of about 8 sequences (at
+// least one per thread); the threads take shards as they become free and run forward, the caller's loss and
+// backward on each into the shard's private gradient, and the shard gradients are summed in shard order. Results
+// for a given (seed, thread count) are bit-identical from run to run, and equal to one thread's up to float
+// rounding (exactly equal while the batch has at least 8 sequences per thread: the shards then depend on the
+// batch size only).
 //
 // State: the engine keeps, per batch slot (= sequence index in the batch), the state carried from one chunk of
 // a clip to the next (lstm/gru state, conv1d history). A slot starts afresh before a chunk when the chunk's
@@ -30,8 +32,9 @@ struct ChunkInput {
   const std::uint8_t* new_clip = nullptr; // [sequences], 1 = this chunk starts a clip in that slot; null = none
 };
 
-// Called once per thread for a contiguous range of sequences [first, first + count), possibly concurrently for
-// disjoint ranges (it must be safe to call that way), with that range's network output [count][frames][output_dim].
+// Called once per shard for a contiguous range of sequences [first, first + count) (the ranges cover the batch),
+// concurrently from several threads for disjoint ranges (it must be safe to call that way), with that range's
+// network output [count][frames][output_dim]. grad_output arrives zeroed.
 // Returns the range's loss contribution and writes dLoss/dOutput, same layout. Contributions of all ranges are
 // summed; normalize by batch totals (not per range) so the sum is the batch loss.
 using LossFn = std::function<double(int first, int count, const float* output, float* grad_output)>;
@@ -101,13 +104,22 @@ class Engine {
   void prepare(const ChunkInput& input, Mode mode);
   void gather_parameters();
   double reduce_gradient();
+  int shard_count(int sequences) const;
+  void ensure_shards(int shards);
+  template <typename Job>
+  void run_shard(Job& job, int shard);
+  // Sequences per shard: the batch is cut into shards of about this many sequences (at least one per thread),
+  // which threads take dynamically, so a thread held up by the OS does not hold up the step; per-core speed is
+  // nearly the same from 8 to 32 sequences. Shards depend on the batch size only (given at least as many shards
+  // as threads), so results are then bit-identical whatever the thread count.
+  static constexpr int kShardSequences = 8;
 
   nn::Model& model_;
   EngineOptions options_;
   int threads_ = 1;
-  int active_workers_ = 1;  // threads used by the last step (min(threads, sequences))
+  int shards_ = 1;  // shards of the last chunk
   std::unique_ptr<Pool> pool_;
-  std::vector<nn::Worker<float>> workers_;
+  std::vector<nn::Worker<float>> workers_;     // per shard
   nn::StreamState<float> state_;
   std::vector<std::uint8_t> fresh_;            // per slot: start afresh before the next chunk
   std::vector<std::vector<Eigen::VectorXf>> worker_gradients_;
