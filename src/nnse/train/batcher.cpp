@@ -317,6 +317,7 @@ void Batcher::start_epoch(int epoch) {
     error_ = nullptr;
   }
   wait_seconds_ = 0.0;
+  epoch_ = epoch;
   producer_->reset(epoch);
   if (options_.prefetch > 0) thread_ = std::thread([this] { produce_loop(); });
 }

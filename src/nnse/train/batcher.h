@@ -131,6 +131,8 @@ class Batcher {
   // Hands a consumed batch back so its buffers are reused (optional).
   void recycle(std::unique_ptr<Batch> batch);
 
+  // The epoch of the last start_epoch() (-1 before the first).
+  int epoch() const { return epoch_; }
   // Seconds the consumer spent blocked in next() since start_epoch().
   double wait_seconds() const { return wait_seconds_; }
   std::size_t clip_count() const { return clip_count_; }
@@ -161,6 +163,7 @@ class Batcher {
   bool stopping_ = false;   // consumer asked the producer to quit
   std::exception_ptr error_;
   double wait_seconds_ = 0.0;
+  int epoch_ = -1;
 };
 
 }  // namespace nnse::train

@@ -195,10 +195,8 @@ TrainingData open_training_data(const DataChoice& choice, const dsp::FrontendCon
     result.train = mixed_set(choice, data::Split::train, config);
     result.train.description += ", new mixtures every epoch";
     if (!choice.no_valid && choice.valid_data.empty()) {
-      data::MixConfig valid_config = config;
-      // The reference's test set is a fifth of its training set (section 2.4).
-      if (valid_config.datasize_noise > 0) valid_config.datasize_noise = std::max<std::int64_t>(1, config.datasize_noise / 5);
-      result.valid = mixed_set(choice, data::Split::valid, valid_config);
+      // Same recipe; the mixer itself draws N/5 speech files for the held-out splits (reference 2.4).
+      result.valid = mixed_set(choice, data::Split::valid, config);
     }
   } else {
     throw Error("nnse train", "no training data: give --data DIR (from `nnse data`) or --corpus DIR --on-the-fly");
@@ -399,7 +397,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     report.epoch = epoch;
 
     // Train pass.
-    train_batcher.start_epoch(epoch);
+    if (train_batcher.epoch() != epoch) train_batcher.start_epoch(epoch);
     double loss_sum = 0.0;
     std::int64_t consecutive_skips = 0;
     while (auto batch = train_batcher.next()) {
@@ -427,6 +425,8 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     const double train_seconds = seconds_since(epoch_start);
     report.train_loss = report.frames > 0 ? loss_sum / static_cast<double>(report.frames) : kNaN;
     report.data_wait_share = train_seconds > 0 ? train_batcher.wait_seconds() / train_seconds : 0.0;
+    // The next epoch's first clips are prepared while validation and the checkpoint run.
+    if (epoch + 1 < options.epochs) train_batcher.start_epoch(epoch + 1);
 
     // Validation pass: fixed clips (epoch 0 of the source), natural order, no dropout, zero initial state.
     report.valid_loss = kNaN;
