@@ -9,7 +9,6 @@
 #include <cmath>
 #include <cstdlib>
 #include <nlohmann/json.hpp>
-#include <regex>
 
 #include "nnse/audio/audio_io.h"
 #include "nnse/metrics/metrics.h"
@@ -31,6 +30,33 @@ std::string shell_quote(const std::string& text) {
     }
   }
   return out + "'";
+}
+
+bool is_digit(const std::string& text, std::size_t at) {
+  return at < text.size() && text[at] >= '0' && text[at] <= '9';
+}
+
+// Length of the decimal number ([-+]digits[.digits][e[-+]digits], or .digits) starting at `at`; 0 if none.
+// Written out rather than with std::regex, whose libstdc++ code trips -Wmaybe-uninitialized under sanitizers.
+std::size_t number_length(const std::string& text, std::size_t at) {
+  std::size_t i = at;
+  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
+  std::size_t digits = 0;
+  while (is_digit(text, i)) ++i, ++digits;
+  if (i < text.size() && text[i] == '.' && (digits > 0 || is_digit(text, i + 1))) {
+    ++i;
+    while (is_digit(text, i)) ++i, ++digits;
+  }
+  if (digits == 0) return 0;
+  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
+    std::size_t j = i + 1;
+    if (j < text.size() && (text[j] == '-' || text[j] == '+')) ++j;
+    if (is_digit(text, j)) {
+      while (is_digit(text, j)) ++j;
+      i = j;
+    }
+  }
+  return i - at;
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
@@ -142,11 +168,16 @@ std::optional<double> external_pesq(const std::string& command_template, const f
   const int status = ::pclose(pipe);
   if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
   // The last number printed: PESQ tools end with the score (MOS-LQO for the ITU tool).
-  static const std::regex number(R"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)");
   std::optional<double> last;
-  for (auto it = std::sregex_iterator(output.begin(), output.end(), number); it != std::sregex_iterator(); ++it) {
-    const double value = std::strtod(it->str().c_str(), nullptr);
+  for (std::size_t at = 0; at < output.size();) {
+    const std::size_t length = number_length(output, at);
+    if (length == 0) {
+      ++at;
+      continue;
+    }
+    const double value = std::strtod(output.substr(at, length).c_str(), nullptr);
     if (std::isfinite(value)) last = value;
+    at += length;
   }
   return last;
 }

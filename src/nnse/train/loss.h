@@ -29,7 +29,8 @@ struct LossBatch {
   const std::complex<float>* noisy = nullptr;  // [sequences][frames][bins]  Y
   const std::complex<float>* clean = nullptr;  // [sequences][frames][bins]  S (target)
   const float* gain = nullptr;                 // [sequences][frames][bins]  G
-  const std::uint8_t* valid = nullptr;         // [sequences][frames] 1 = real frame, 0 = padding (at the end)
+  const std::uint8_t* valid = nullptr;         // [sequences][frames] 1 = real frame, 0 = padding (at the end);
+                                               // nullptr = every frame is real
   double total_valid_frames = 0;               // over the WHOLE batch (all ranges), for normalization
   int total_sequences = 0;                     // over the whole batch
 };
