@@ -14,5 +14,5 @@ ctest --test-dir build --output-on-failure --parallel "$jobs" --timeout 1200
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 bash scripts/build.sh build-asan -DNNSE_WERROR=ON -DNNSE_SANITIZE=ON -DNNSE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== unit tests under sanitizers"
-ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure --parallel "$jobs" -L unit --timeout 1200
