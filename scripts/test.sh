@@ -12,7 +12,9 @@ echo "== tests"
 ctest --test-dir build --output-on-failure --parallel "$jobs" --timeout 1200
 
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
-bash scripts/build.sh build-asan -DNNSE_WERROR=ON -DNNSE_SANITIZE=ON -DNNSE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
+# No -Werror here: GCC 12 emits false-positive -Wmaybe-uninitialized inside libstdc++ (std::regex) under
+# -fsanitize; the warning-clean gate is the Release build above.
+bash scripts/build.sh build-asan -DNNSE_SANITIZE=ON -DNNSE_BUILD_BENCH=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo
 echo "== unit tests under sanitizers"
 LSAN_OPTIONS=suppressions=$PWD/scripts/lsan.supp ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure --parallel "$jobs" -L unit --timeout 1200

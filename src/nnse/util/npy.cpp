@@ -2,7 +2,6 @@
 
 #include <cstring>
 #include <numeric>
-#include <regex>
 
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
@@ -78,16 +77,40 @@ NpyArray read_npy(const std::filesystem::path& file) {
   }
   if (bytes.size() < offset + header_length) throw Error(file, "truncated .npy header");
   const std::string header = bytes.substr(offset, header_length);
-  std::smatch m;
   NpyArray array;
-  if (!std::regex_search(header, m, std::regex("'descr':\\s*'([^']+)'"))) throw Error(file, "npy header has no descr");
-  array.dtype = m[1];
-  if (std::regex_search(header, m, std::regex("'fortran_order':\\s*True"))) throw Error(file, "Fortran-order .npy is not supported");
-  if (!std::regex_search(header, m, std::regex("'shape':\\s*\\(([^)]*)\\)"))) throw Error(file, "npy header has no shape");
-  const std::string dims = m[1];
-  const std::regex number("\\d+");
-  for (std::sregex_iterator it(dims.begin(), dims.end(), number), end; it != end; ++it) {
-    array.shape.push_back(std::stoul(it->str()));
+  // The header is a Python dict literal; a full parser is not needed for the three keys NumPy writes.
+  auto value_after = [&](const std::string& key) -> std::string {
+    const auto at = header.find("'" + key + "'");
+    if (at == std::string::npos) throw Error(file, "npy header has no " + key);
+    const auto colon = header.find(':', at);
+    if (colon == std::string::npos) throw Error(file, "malformed npy header");
+    return header.substr(colon + 1);
+  };
+  const std::string descr = value_after("descr");
+  const auto quote = descr.find('\'');
+  const auto quote_end = quote == std::string::npos ? quote : descr.find('\'', quote + 1);
+  if (quote_end == std::string::npos) throw Error(file, "malformed npy descr");
+  array.dtype = descr.substr(quote + 1, quote_end - quote - 1);
+  const std::string order = value_after("fortran_order");
+  if (order.find_first_not_of(' ') != std::string::npos && order.compare(order.find_first_not_of(' '), 4, "True") == 0) {
+    throw Error(file, "Fortran-order .npy is not supported");
+  }
+  const std::string shape_text = value_after("shape");
+  const auto open = shape_text.find('(');
+  const auto close = shape_text.find(')');
+  if (open == std::string::npos || close == std::string::npos || close < open) throw Error(file, "malformed npy shape");
+  std::size_t value = 0;
+  bool in_number = false;
+  for (std::size_t i = open + 1; i <= close; ++i) {
+    const char c = shape_text[i];
+    if (c >= '0' && c <= '9') {
+      value = value * 10 + static_cast<std::size_t>(c - '0');
+      in_number = true;
+    } else if (in_number) {
+      array.shape.push_back(value);
+      value = 0;
+      in_number = false;
+    }
   }
   const std::size_t count = array.size();
   const char* data = bytes.data() + offset + header_length;
