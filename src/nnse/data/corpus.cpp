@@ -300,10 +300,10 @@ void Corpus::add_folder(const fs::path& folder, int kind_filter) {
         CorpusFile file;
         file.path = root / name;
         file.name = name;
-        file.group = kind == Kind::speech && c_group >= 0 && static_cast<int>(cells.size()) > c_group
-                         ? cells[static_cast<std::size_t>(c_group)]
-                         : leading_folders(name, 2, to_string(kind));
-        if (kind != Kind::speech) file.group = leading_folders(name, 2, to_string(kind));
+        // Noise types and RIR groups are folders ("noise/ufoai"); speech groups are speakers when the manifest says.
+        const bool has_speaker = c_group >= 0 && static_cast<int>(cells.size()) > c_group;
+        file.group = kind == Kind::speech && has_speaker ? cells[static_cast<std::size_t>(c_group)]
+                                                         : leading_folders(name, 2, to_string(kind));
         if (c_duration >= 0 && static_cast<int>(cells.size()) > c_duration) {
           try {
             const double seconds = std::stod(cells[static_cast<std::size_t>(c_duration)]);
