@@ -61,6 +61,7 @@ std::string command_line(const CompareOptions& o) {
   if (o.data.on_the_fly) {
     cmd += fmt::format(" --corpus {} --on-the-fly --datasize-noise {} --clip-seconds {}", o.data.corpus.string(),
                        o.data.datasize_noise, o.data.clip_seconds);
+    if (o.data.eq_db > 0) cmd += fmt::format(" --eq-db {}", o.data.eq_db);
   } else if (!o.data.corpus.empty()) {
     cmd += " --corpus " + o.data.corpus.string();
   }
@@ -200,6 +201,8 @@ void setup_compare(CLI::App& parent) {
   cmd->add_option(flag("datasize-noise"), o->data.datasize_noise, "With --corpus: speech files per noise type")
       ->capture_default_str();
   cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length")->capture_default_str();
+  cmd->add_option(flag("eq-db"), o->data.eq_db, "With --on-the-fly, augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
+      ->capture_default_str();
   cmd->add_option(flag("split"), o->split, "Split to evaluate on")
       ->check(CLI::IsMember({"valid", "test"}))
       ->capture_default_str();

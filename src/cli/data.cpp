@@ -195,6 +195,8 @@ void setup_data(CLI::App& parent) {
                   "Speech files drawn per noise type (train; valid and test use N/5), -1 = all (reference 2.4)")
       ->capture_default_str();
   cmd->add_option(flag("clip-seconds"), o->mix.clip_seconds, "Clip length in seconds")->capture_default_str();
+  cmd->add_option(flag("eq-db"), o->mix.coloration.max_db, "Augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
+      ->capture_default_str();
   cmd->add_option(flag("reverb-prob"), o->mix.reverb_prob, "Share of clips reverberated with an RIR of the split")
       ->capture_default_str();
   cmd->add_option(flag("snr"), o->mix.snr_db, "SNR choices in dB")->delimiter(',')->capture_default_str();

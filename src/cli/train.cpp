@@ -109,6 +109,9 @@ void setup_train(CLI::App& parent) {
                   "With --on-the-fly: speech files per noise type (-1: all)")
       ->capture_default_str();
   cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --on-the-fly: clip length")->capture_default_str();
+  cmd->add_option(flag("eq-db"), o->data.eq_db,
+                  "With --on-the-fly, augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
+      ->capture_default_str();
   cmd->callback([o] { run_train(*o); });
 }
 

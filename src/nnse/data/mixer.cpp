@@ -63,6 +63,8 @@ void MixConfig::validate() const {
   }
   if (!(level.frame_seconds > 0.0 && level.threshold_db > 0.0)) fail("active-level", "frame and threshold must be positive");
   if (!(frontend.dc_pole >= 0.0 && frontend.dc_pole < 1.0)) fail("dc-pole", "must be in [0, 1)");
+  if (!(coloration.max_db >= 0.0 && coloration.max_db <= 24.0)) fail("eq-db", "must be in [0, 24]");
+  if (coloration.bands < 0 || coloration.bands > 16) fail("eq-db", "bands must be in [0, 16]");
 }
 
 void to_json(nlohmann::json& j, const MixConfig& c) {
@@ -90,6 +92,12 @@ void to_json(nlohmann::json& j, const MixConfig& c) {
       {"frontend", {{"sample_rate", c.frontend.sample_rate}, {"dc_pole", c.frontend.dc_pole},
                     {"dc_removal", c.frontend.dc_removal}}},
   };
+  // Written only when on, so recipes (and shards) made without augmentation keep their identity.
+  if (c.coloration.max_db > 0.0) {
+    j["coloration"] = {{"max_db", c.coloration.max_db}, {"bands", c.coloration.bands},
+                       {"min_hz", c.coloration.min_hz}, {"max_hz", c.coloration.max_hz},
+                       {"min_q", c.coloration.min_q}, {"max_q", c.coloration.max_q}};
+  }
 }
 
 void from_json(const nlohmann::json& j, MixConfig& c) {
@@ -123,6 +131,13 @@ void from_json(const nlohmann::json& j, MixConfig& c) {
   c.frontend.sample_rate = frontend.value("sample_rate", d.frontend.sample_rate);
   c.frontend.dc_pole = frontend.value("dc_pole", d.frontend.dc_pole);
   c.frontend.dc_removal = frontend.value("dc_removal", d.frontend.dc_removal);
+  const auto coloration = j.value("coloration", nlohmann::json::object());
+  c.coloration.max_db = coloration.value("max_db", d.coloration.max_db);
+  c.coloration.bands = coloration.value("bands", d.coloration.bands);
+  c.coloration.min_hz = coloration.value("min_hz", d.coloration.min_hz);
+  c.coloration.max_hz = coloration.value("max_hz", d.coloration.max_hz);
+  c.coloration.min_q = coloration.value("min_q", d.coloration.min_q);
+  c.coloration.max_q = coloration.value("max_q", d.coloration.max_q);
 }
 
 void to_json(nlohmann::json& j, const ClipMeta& m) {
@@ -437,6 +452,14 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   }
 
   const auto rate = config_.frontend.sample_rate;
+  const bool colored = split_ == Split::train && config_.coloration.max_db > 0.0;
+  Rng coloration_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
+                                               index, static_cast<std::uint64_t>(Stream::coloration)}));
+  if (colored) {
+    const auto speech_filter = random_coloration(coloration_rng, config_.coloration, rate);
+    apply_coloration(speech_filter, input);
+    apply_coloration(speech_filter, target);
+  }
   const ActiveLevel level_in = active_speech_level(input, rate, config_.level);
   meta.active_fraction = level_in.active_fraction;
   if (level_in.power > 0.0) {
@@ -450,6 +473,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   }
 
   std::vector<float> noise = noise_for(type, static_cast<std::size_t>(length), noise_rng, meta);
+  if (colored) apply_coloration(random_coloration(coloration_rng, config_.coloration, rate), noise);
   const double noise_gain = db_to_gain(-snr) / std::sqrt(mean_power(noise));
   clip.noisy.resize(static_cast<std::size_t>(length));
   for (std::size_t k = 0; k < clip.noisy.size(); ++k) {

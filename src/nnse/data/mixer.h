@@ -21,6 +21,8 @@
 // reflections) -> each of input and target scaled to unit active speech level (level.h) -> noise scaled to unit
 // power and by 10^(-SNR/20), SNR uniform from `snr_db` -> noisy = input + noise -> noisy and target scaled by
 // one gain so that max |noisy| is uniform in [min_peak, max_peak] (lowered if the target would clip).
+// With coloration on (train split), the speech (input and target alike) and the noise are each filtered by
+// their own random peaking-EQ cascade before the levels are set; its draws come from their own stream.
 // Speech and noise are DC-filtered as in the front end (per file, before mixing; the filter is linear and
 // time-invariant, so this equals filtering the mixture parts).
 //
@@ -38,6 +40,7 @@
 #include <vector>
 
 #include "nnse/data/audio_cache.h"
+#include "nnse/data/coloration.h"
 #include "nnse/data/corpus.h"
 #include "nnse/data/level.h"
 #include "nnse/data/reverb.h"
@@ -62,6 +65,9 @@ struct MixConfig {
   double typing_pause_prob = 0.15, typing_pause_min_seconds = 0.4, typing_pause_max_seconds = 1.5;
   RirOptions rir;
   ActiveLevelOptions level;
+  // Augmentation (coloration.h), train split only: valid and test mixtures stay as recorded so that they
+  // measure real conditions. Off by default (the reference has none).
+  ColorationOptions coloration;
   dsp::FrontendConfig frontend;  // sample_rate, dc_pole and dc_removal are used here
 
   std::size_t clip_samples() const;

@@ -26,6 +26,7 @@ enum class Stream : std::uint64_t {
   speech_order = 0x5e1ec7,  // which utterances an (epoch, noise type) uses, and in what order
   padding = 0x9add,         // silence lengths around utterances and their gains
   clip = 0xc11b,            // SNR, level, reverb, noise file and offset of one clip
+  coloration = 0xc0102,     // random spectral coloration of one clip's speech and noise (augmentation)
 };
 
 class Rng {

@@ -169,6 +169,7 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   config.seed = choice.seed;
   config.datasize_noise = choice.datasize_noise;
   config.clip_seconds = choice.clip_seconds;
+  config.coloration.max_db = choice.eq_db;
   config.frontend = frontend;
   return config;
 }

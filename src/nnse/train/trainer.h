@@ -74,6 +74,7 @@ struct DataChoice {
   bool no_valid = false;
   std::int64_t datasize_noise = data::MixConfig{}.datasize_noise;  // on-the-fly: speech files per noise type
   double clip_seconds = data::MixConfig{}.clip_seconds;
+  double eq_db = 0.0;                // on-the-fly: random spectral coloration of training mixtures (0: off)
   std::uint64_t seed = 1;            // mixing seed
   int threads = 1;                   // for reading the corpus
 };

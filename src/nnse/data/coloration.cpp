@@ -1,0 +1,60 @@
+#include "nnse/data/coloration.h"
+
+#include <cmath>
+#include <complex>
+#include <numbers>
+
+#include "nnse/data/random.h"
+
+namespace nnse::data {
+
+Biquad Biquad::peaking(double f0_hz, double q, double gain_db, int sample_rate) {
+  const double a = std::pow(10.0, gain_db / 40.0);
+  const double w0 = 2.0 * std::numbers::pi * f0_hz / sample_rate;
+  const double alpha = std::sin(w0) / (2.0 * q);
+  const double cos_w0 = std::cos(w0);
+  const double a0 = 1.0 + alpha / a;
+  Biquad f;
+  f.b0 = (1.0 + alpha * a) / a0;
+  f.b1 = -2.0 * cos_w0 / a0;
+  f.b2 = (1.0 - alpha * a) / a0;
+  f.a1 = -2.0 * cos_w0 / a0;
+  f.a2 = (1.0 - alpha / a) / a0;
+  return f;
+}
+
+double Biquad::response_db(double hz, int sample_rate) const {
+  const std::complex<double> z1 = std::polar(1.0, -2.0 * std::numbers::pi * hz / sample_rate);
+  const std::complex<double> z2 = z1 * z1;
+  const std::complex<double> h = (b0 + b1 * z1 + b2 * z2) / (1.0 + a1 * z1 + a2 * z2);
+  return 20.0 * std::log10(std::abs(h));
+}
+
+std::vector<Biquad> random_coloration(Rng& rng, const ColorationOptions& options, int sample_rate) {
+  std::vector<Biquad> filters;
+  if (!(options.max_db > 0.0)) return filters;
+  const double top = std::min(options.max_hz, 0.45 * sample_rate);
+  for (int i = 0; i < options.bands; ++i) {
+    const double f0 = options.min_hz * std::pow(top / options.min_hz, rng.uniform());
+    const double q = rng.uniform(options.min_q, options.max_q);
+    const double gain = rng.uniform(-options.max_db, options.max_db);
+    filters.push_back(Biquad::peaking(f0, q, gain, sample_rate));
+  }
+  return filters;
+}
+
+void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signal) {
+  for (const Biquad& f : filters) {
+    // Transposed direct form II in double: stable for these low-order, moderate-gain sections.
+    double s1 = 0.0, s2 = 0.0;
+    for (float& v : signal) {
+      const double x = v;
+      const double y = f.b0 * x + s1;
+      s1 = f.b1 * x - f.a1 * y + s2;
+      s2 = f.b2 * x - f.a2 * y;
+      v = static_cast<float>(y);
+    }
+  }
+}
+
+}  // namespace nnse::data

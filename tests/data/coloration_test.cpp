@@ -1,0 +1,140 @@
+// Random spectral coloration (augmentation): the filter's response, its implementation against that response,
+// the draw's bounds, and how the mixer uses it (train split only, off by default, same recipe when off).
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <nlohmann/json.hpp>
+#include <numbers>
+
+#include "data_fixtures.h"
+#include "nnse/data/coloration.h"
+#include "nnse/data/level.h"
+#include "nnse/data/mixer.h"
+#include "nnse/data/random.h"
+#include "nnse/util/error.h"
+#include "test_support.h"
+
+namespace nnse::data {
+namespace {
+
+constexpr int kRate = 16000;
+
+TEST(Coloration, PeakingFilterHasItsGainAtTheCentreAndNoneAtDcAndNyquist) {
+  for (const double gain : {-9.0, -3.0, 4.0, 12.0}) {
+    const Biquad f = Biquad::peaking(1000.0, 1.0, gain, kRate);
+    EXPECT_NEAR(f.response_db(1000.0, kRate), gain, 1e-9);
+    EXPECT_NEAR(f.response_db(0.0, kRate), 0.0, 1e-9);
+    EXPECT_NEAR(f.response_db(kRate / 2.0, kRate), 0.0, 1e-9);
+    // Between: strictly between 0 dB and the peak gain, on the peak's side.
+    const double half_way = f.response_db(1500.0, kRate);
+    EXPECT_GT(std::fabs(half_way), 0.1);
+    EXPECT_LT(std::fabs(half_way), std::fabs(gain));
+    EXPECT_GT(half_way * gain, 0.0);
+  }
+}
+
+TEST(Coloration, FilteringASineScalesItByTheResponse) {
+  // The time-domain recursion against the analytic response: steady-state amplitude of a sine.
+  const std::vector<Biquad> cascade = {Biquad::peaking(700.0, 0.7, 6.0, kRate), Biquad::peaking(3000.0, 1.5, -8.0, kRate)};
+  for (const double hz : {200.0, 700.0, 1800.0, 3000.0, 6000.0}) {
+    std::vector<float> x(kRate);
+    for (std::size_t n = 0; n < x.size(); ++n) x[n] = static_cast<float>(0.5 * std::sin(2 * std::numbers::pi * hz * n / kRate));
+    apply_coloration(cascade, x);
+    double expected_db = 0.0;
+    for (const auto& f : cascade) expected_db += f.response_db(hz, kRate);
+    const std::span<const float> settled(x.data() + kRate / 2, kRate / 2);  // past the transient
+    const double rms = std::sqrt(mean_power(settled));
+    EXPECT_NEAR(20 * std::log10(rms / (0.5 / std::sqrt(2.0))), expected_db, 0.05) << hz << " Hz";
+  }
+}
+
+TEST(Coloration, DrawIsBoundedDeterministicAndEmptyWhenOff) {
+  ColorationOptions options;
+  Rng off(1);
+  EXPECT_TRUE(random_coloration(off, options, kRate).empty());
+  options.max_db = 6.0;
+  Rng a(7), b(7), c(8);
+  const auto fa = random_coloration(a, options, kRate);
+  const auto fb = random_coloration(b, options, kRate);
+  const auto fc = random_coloration(c, options, kRate);
+  ASSERT_EQ(fa.size(), static_cast<std::size_t>(options.bands));
+  for (std::size_t i = 0; i < fa.size(); ++i) EXPECT_EQ(fa[i].b0, fb[i].b0);
+  EXPECT_NE(fa[0].b0, fc[0].b0);
+  // Any frequency: the cascade cannot exceed bands x max_db.
+  for (int seed = 0; seed < 20; ++seed) {
+    Rng r(static_cast<std::uint64_t>(seed));
+    const auto filters = random_coloration(r, options, kRate);
+    for (double hz = 0; hz <= 8000; hz += 250) {
+      double total = 0;
+      for (const auto& f : filters) total += f.response_db(hz, kRate);
+      EXPECT_LE(std::fabs(total), options.bands * options.max_db + 1e-9);
+    }
+  }
+}
+
+struct MixFixture {
+  test::ScratchDir dir{"nnse-coloration"};
+  std::shared_ptr<Corpus> corpus;
+  MixFixture() {
+    test::make_manifest_corpus(dir.path(), {});
+    corpus = std::make_shared<Corpus>(CorpusSources{.corpus = dir.path()}, kRate, std::make_shared<SkipLog>());
+  }
+};
+
+MixConfig mix_config(double eq_db) {
+  MixConfig c;
+  c.seed = 5;
+  c.clip_seconds = 4.0;
+  c.datasize_noise = -1;
+  c.reverb_prob = 0.0;
+  c.coloration.max_db = eq_db;
+  return c;
+}
+
+TEST(Coloration, MixerColorsTrainingClipsOnlyAndKeepsTheSnr) {
+  MixFixture f;
+  const Mixer plain(f.corpus, Split::train, mix_config(0.0));
+  const Mixer colored(f.corpus, Split::train, mix_config(6.0));
+  EXPECT_EQ(plain.recipe(), Mixer(f.corpus, Split::train, MixConfig(mix_config(0.0))).recipe());
+  EXPECT_NE(plain.recipe(), colored.recipe());
+  EXPECT_FALSE(nlohmann::json(mix_config(0.0)).contains("coloration"));  // recipes without it are unchanged
+  int compared = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(plain.size(), 8); ++i) {
+    const Clip a = plain.make(i), b = colored.make(i);
+    if (!b.meta.snr_db) continue;
+    ++compared;
+    // Same draws otherwise (SNR, noise file, offset), different signals.
+    EXPECT_EQ(a.meta.snr_db, b.meta.snr_db);
+    EXPECT_EQ(a.meta.noise_files, b.meta.noise_files);
+    EXPECT_NE(a.noisy, b.noisy);
+    EXPECT_NE(a.clean, b.clean);
+    // The SNR is set after coloring: measured on the colored speech and noise it is still the drawn one.
+    std::vector<float> noise(b.noisy.size());
+    for (std::size_t k = 0; k < noise.size(); ++k) noise[k] = b.noisy[k] - b.clean[k];
+    const double speech = active_speech_level(b.clean, kRate).power;
+    EXPECT_NEAR(10 * std::log10(speech / mean_power(noise)), *b.meta.snr_db, 0.05) << i;
+    EXPECT_EQ(b.noisy, colored.make(i).noisy);  // deterministic
+  }
+  EXPECT_GT(compared, 0);
+  for (const Split split : {Split::valid, Split::test}) {
+    const Mixer held_out_plain(f.corpus, split, mix_config(0.0));
+    const Mixer held_out_colored(f.corpus, split, mix_config(6.0));
+    ASSERT_GT(held_out_plain.size(), 0u);
+    EXPECT_EQ(held_out_plain.make(0).noisy, held_out_colored.make(0).noisy);
+  }
+}
+
+TEST(Coloration, ConfigRoundTripsAndIsValidated) {
+  MixConfig c = mix_config(4.5);
+  c.coloration.bands = 2;
+  const nlohmann::json j = c;
+  EXPECT_EQ(nlohmann::json(j.get<MixConfig>()), j);
+  MixConfig bad = mix_config(30.0);
+  EXPECT_THROW(bad.validate(), Error);
+  bad = mix_config(-1.0);
+  EXPECT_THROW(bad.validate(), Error);
+  EXPECT_NO_THROW(mix_config(6.0).validate());
+}
+
+}  // namespace
+}  // namespace nnse::data
