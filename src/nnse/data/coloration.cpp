@@ -1,5 +1,6 @@
 #include "nnse/data/coloration.h"
 
+#include <algorithm>
 #include <cmath>
 #include <complex>
 #include <numbers>
@@ -44,16 +45,21 @@ std::vector<Biquad> random_coloration(Rng& rng, const ColorationOptions& options
 }
 
 void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signal) {
-  for (const Biquad& f : filters) {
-    // Transposed direct form II in double: stable for these low-order, moderate-gain sections.
-    double s1 = 0.0, s2 = 0.0;
-    for (float& v : signal) {
-      const double x = v;
-      const double y = f.b0 * x + s1;
-      s1 = f.b1 * x - f.a1 * y + s2;
-      s2 = f.b2 * x - f.a2 * y;
-      v = static_cast<float>(y);
+  // All sections in one pass (transposed direct form II, double): the sections' recursions are independent
+  // dependency chains, so the processor overlaps them instead of waiting on one chain per pass.
+  constexpr std::size_t kMaxSections = 16;
+  const std::size_t count = std::min(filters.size(), kMaxSections);
+  std::array<double, kMaxSections> s1{}, s2{};
+  for (float& v : signal) {
+    double x = v;
+    for (std::size_t i = 0; i < count; ++i) {
+      const Biquad& f = filters[i];
+      const double y = f.b0 * x + s1[i];
+      s1[i] = f.b1 * x - f.a1 * y + s2[i];
+      s2[i] = f.b2 * x - f.a2 * y;
+      x = y;
     }
+    v = static_cast<float>(x);
   }
 }
 

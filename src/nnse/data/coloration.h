@@ -33,7 +33,8 @@ struct ColorationOptions {
 // Draws `options.bands` peaking filters (empty when max_db is 0).
 std::vector<Biquad> random_coloration(Rng& rng, const ColorationOptions& options, int sample_rate);
 
-// Runs the cascade over each signal in place, each from zero state (the same filter for every signal).
+// Runs the cascade (at most 16 sections, as ColorationOptions::bands allows) over the signal in place, from
+// zero state.
 void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signal);
 
 }  // namespace nnse::data

@@ -458,7 +458,11 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   if (colored) {
     const auto speech_filter = random_coloration(coloration_rng, config_.coloration, rate);
     apply_coloration(speech_filter, input);
-    apply_coloration(speech_filter, target);
+    if (rir) {
+      apply_coloration(speech_filter, target);
+    } else {
+      target = input;
+    }
   }
   const ActiveLevel level_in = active_speech_level(input, rate, config_.level);
   meta.active_fraction = level_in.active_fraction;

@@ -57,14 +57,32 @@ struct Compression {
   double c, eps, offset;
   Compression(double c_, double eps_) : c(c_), eps(eps_), offset(std::pow(eps_, c_)) {}
   double value(double x) const { return std::pow(x + eps, c) - offset; }
-  double slope(double x) const { return c * std::pow(x + eps, c - 1.0); }
+  // C(x) and C'(x) from one pow: the loss is evaluated for every bin of every step, and pow dominates it.
+  void value_and_slope(double x, double& value_out, double& slope_out) const {
+    const double base = x + eps;
+    const double powered = std::pow(base, c);
+    value_out = powered - offset;
+    slope_out = c * powered / base;
+  }
 };
 
-// One time-frequency bin in double precision.
+// One time-frequency bin in double precision. (STFT values are far from overflow, so sqrt(x^2 + y^2) is as
+// exact as hypot and much cheaper.)
 struct Bin {
   double sr, si, yr, yi, g;
-  double clean_mag() const { return std::hypot(sr, si); }
-  double noisy_mag() const { return std::hypot(yr, yi); }
+  double clean_mag() const { return std::sqrt(sr * sr + si * si); }
+  double noisy_mag() const { return std::sqrt(yr * yr + yi * yi); }
+};
+
+// The compressed quantities that cmag_mse and ccplx_mse share, computed once per bin.
+struct CompressedBin {
+  double as, ay, ah;      // |S|, |Y|, |G Y|
+  double c_as, c_ah;      // C(|S|), C(|G Y|)
+  double slope_ah;        // C'(|G Y|)
+  CompressedBin(const Compression& C, const Bin& x) : as(x.clean_mag()), ay(x.noisy_mag()), ah(std::abs(x.g) * ay) {
+    c_as = C.value(as);
+    C.value_and_slope(ah, c_ah, slope_ah);
+  }
 };
 
 void check_batch(const LossBatch& b, const char* who) {
@@ -164,18 +182,14 @@ class BinLoss final : public Loss {
         });
       case Kind::cmag_mse:
       case Kind::nnse_pow:
-        return sum_bins(b, grad, scale, [&C](const Bin& x, double& dl) {
-          double d_cmag = 0.0;
-          const double l = cmag(C, x, d_cmag);
-          dl = d_cmag;
-          return l;
-        });
+        return sum_bins(b, grad, scale, [&C](const Bin& x, double& dl) { return cmag(CompressedBin(C, x), x, dl); });
       case Kind::ccplx_mse:
-        return sum_bins(b, grad, scale, [&C](const Bin& x, double& dl) { return ccplx(C, x, dl); });
+        return sum_bins(b, grad, scale, [&C](const Bin& x, double& dl) { return ccplx(CompressedBin(C, x), x, dl); });
       case Kind::cmix:
         return sum_bins(b, grad, scale, [&C, a = a_](const Bin& x, double& dl) {
+          const CompressedBin cb(C, x);
           double d_mag = 0.0, d_cplx = 0.0;
-          const double l = (1.0 - a) * cmag(C, x, d_mag) + a * ccplx(C, x, d_cplx);
+          const double l = (1.0 - a) * cmag(cb, x, d_mag) + a * ccplx(cb, x, d_cplx);
           dl = (1.0 - a) * d_mag + a * d_cplx;
           return l;
         });
@@ -207,24 +221,21 @@ class BinLoss final : public Loss {
   }
 
  private:
-  static double cmag(const Compression& C, const Bin& x, double& dl) {
-    const double ay = x.noisy_mag();
-    const double ah = std::abs(x.g) * ay;
-    const double d = C.value(x.clean_mag()) - C.value(ah);
-    dl = -2.0 * d * C.slope(ah) * ay * gain_sign(x.g);
+  static double cmag(const CompressedBin& cb, const Bin& x, double& dl) {
+    const double d = cb.c_as - cb.c_ah;
+    dl = -2.0 * d * cb.slope_ah * cb.ay * gain_sign(x.g);
     return d * d;
   }
 
   // |C(|S|) u_S - P u_Y|^2 with u = unit phasor (0 for a zero bin) and P = sign(G) C(|G| |Y|), which is odd
   // and smooth in G, so this loss is differentiable at G = 0 too.
-  static double ccplx(const Compression& C, const Bin& x, double& dl) {
-    const double as = x.clean_mag(), ay = x.noisy_mag();
-    const double cs = as > 0.0 ? C.value(as) / as : 0.0;
+  static double ccplx(const CompressedBin& cb, const Bin& x, double& dl) {
+    const double as = cb.as, ay = cb.ay;
+    const double cs = as > 0.0 ? cb.c_as / as : 0.0;
     const double tr = cs * x.sr, ti = cs * x.si;
     const double ur = ay > 0.0 ? x.yr / ay : 0.0, ui = ay > 0.0 ? x.yi / ay : 0.0;
-    const double ah = std::abs(x.g) * ay;
-    const double p = gain_sign(x.g) * C.value(ah);
-    const double dp = C.slope(ah) * ay;
+    const double p = gain_sign(x.g) * cb.c_ah;
+    const double dp = cb.slope_ah * ay;
     const double er = tr - p * ur, ei = ti - p * ui;
     dl = -2.0 * (er * ur + ei * ui) * dp;
     return er * er + ei * ei;
@@ -266,8 +277,9 @@ class SpecCorrLoss final : public Loss {
           const double ah = std::abs(g) * ay;
           const auto kk = to_size(k);
           u[kk] = compress_.value(std::abs(static_cast<std::complex<double>>(b.clean[i])));
-          v[kk] = compress_.value(ah);
-          dv[kk] = compress_.slope(ah) * ay * gain_sign(g);
+          double slope = 0.0;
+          compress_.value_and_slope(ah, v[kk], slope);
+          dv[kk] = slope * ay * gain_sign(g);
           uv += u[kk] * v[kk];
           uu += u[kk] * u[kk];
           vv += v[kk] * v[kk];
