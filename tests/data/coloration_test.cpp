@@ -48,6 +48,16 @@ TEST(Coloration, FilteringASineScalesItByTheResponse) {
   }
 }
 
+TEST(Coloration, SilenceAfterSoundDecaysToExactZero) {
+  // Long silences must not leave the filter states in the (slow) subnormal range: the output becomes exact zeros.
+  const std::vector<Biquad> cascade = {Biquad::peaking(300.0, 0.5, 9.0, kRate), Biquad::peaking(5000.0, 2.0, -9.0, kRate)};
+  std::vector<float> x(2 * kRate, 0.0f);
+  for (int n = 0; n < 1600; ++n) x[static_cast<std::size_t>(n)] = static_cast<float>(std::sin(0.3 * n));
+  apply_coloration(cascade, x);
+  EXPECT_NE(x[1700], 0.0f);  // the ring-down is still there just after the sound
+  for (std::size_t n = kRate; n < x.size(); ++n) ASSERT_EQ(x[n], 0.0f) << n;
+}
+
 TEST(Coloration, DrawIsBoundedDeterministicAndEmptyWhenOff) {
   ColorationOptions options;
   Rng off(1);

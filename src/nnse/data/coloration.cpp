@@ -50,8 +50,12 @@ void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signa
   constexpr std::size_t kMaxSections = 16;
   const std::size_t count = std::min(filters.size(), kMaxSections);
   std::array<double, kMaxSections> s1{}, s2{};
-  for (float& v : signal) {
-    double x = v;
+  // In the silences between utterances the states decay towards zero and would reach the subnormal range,
+  // where arithmetic is dozens of times slower; states far below any audible level are set to zero instead.
+  constexpr double kNegligible = 1e-30;
+  constexpr std::size_t kCheckEvery = 64;
+  for (std::size_t n = 0; n < signal.size(); ++n) {
+    double x = signal[n];
     for (std::size_t i = 0; i < count; ++i) {
       const Biquad& f = filters[i];
       const double y = f.b0 * x + s1[i];
@@ -59,7 +63,13 @@ void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signa
       s2[i] = f.b2 * x - f.a2 * y;
       x = y;
     }
-    v = static_cast<float>(x);
+    signal[n] = static_cast<float>(x);
+    if (n % kCheckEvery == 0) {
+      for (std::size_t i = 0; i < count; ++i) {
+        if (std::fabs(s1[i]) < kNegligible) s1[i] = 0.0;
+        if (std::fabs(s2[i]) < kNegligible) s2[i] = 0.0;
+      }
+    }
   }
 }
 
