@@ -98,29 +98,38 @@ std::size_t offset(const LossBatch& b, int s, int t) {
   return to_size((static_cast<long long>(s) * b.frames + t) * b.bins);
 }
 
+// Calls frame(base) for every valid frame of the range (base = index of its first bin) and zeroes the gradient
+// of padded frames.
+template <class F>
+void for_each_valid_frame(const LossBatch& b, float* grad, F&& frame) {
+  for (int s = 0; s < b.sequences; ++s) {
+    for (int t = 0; t < b.frames; ++t) {
+      const std::size_t base = offset(b, s, t);
+      if (frame_valid(b, s, t)) {
+        frame(base);
+      } else if (grad) {
+        std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
+      }
+    }
+  }
+}
+
 // Sums f(bin, dl) over the valid bins of the range, scales by `scale`, and writes scale * dl to the gradient
 // (zero on padded frames).
 template <class F>
 double sum_bins(const LossBatch& b, float* grad, double scale, F&& f) {
   double total = 0.0;
-  for (int s = 0; s < b.sequences; ++s) {
-    for (int t = 0; t < b.frames; ++t) {
-      const std::size_t base = offset(b, s, t);
-      if (!frame_valid(b, s, t)) {
-        if (grad) std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
-        continue;
-      }
-      double frame_total = 0.0;
-      for (int k = 0; k < b.bins; ++k) {
-        const std::size_t i = base + to_size(k);
-        const Bin bin{b.clean[i].real(), b.clean[i].imag(), b.noisy[i].real(), b.noisy[i].imag(), b.gain[i]};
-        double dl = 0.0;
-        frame_total += f(bin, dl);
-        if (grad) grad[i] = static_cast<float>(dl * scale);
-      }
-      total += frame_total;
+  for_each_valid_frame(b, grad, [&](std::size_t base) {
+    double frame_total = 0.0;
+    for (int k = 0; k < b.bins; ++k) {
+      const std::size_t i = base + to_size(k);
+      const Bin bin{b.clean[i].real(), b.clean[i].imag(), b.noisy[i].real(), b.noisy[i].imag(), b.gain[i]};
+      double dl = 0.0;
+      frame_total += f(bin, dl);
+      if (grad) grad[i] = static_cast<float>(dl * scale);
     }
-  }
+    total += frame_total;
+  });
   return total * scale;
 }
 
@@ -137,52 +146,45 @@ double sum_compressed(const LossBatch& b, float* grad, double scale, const Compr
       p(bins), er(bins), ei(bins);
   const Array ones = Array::Ones(bins);
   double total = 0.0;
-  for (int s = 0; s < b.sequences; ++s) {
-    for (int t = 0; t < b.frames; ++t) {
-      const std::size_t base = offset(b, s, t);
-      if (!frame_valid(b, s, t)) {
-        if (grad) std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
-        continue;
-      }
-      for (Eigen::Index k = 0; k < bins; ++k) {
-        const std::size_t i = base + static_cast<std::size_t>(k);
-        sr[k] = b.clean[i].real();
-        si[k] = b.clean[i].imag();
-        yr[k] = b.noisy[i].real();
-        yi[k] = b.noisy[i].imag();
-        g[k] = b.gain[i];
-      }
-      as = (sr.square() + si.square()).sqrt();
-      ay = (yr.square() + yi.square()).sqrt();
-      sign_g = (g >= 0.0).select(ones, -ones);  // the right derivative of |G| at 0
-      ah = g.abs() * ay;
-      c_as = (C.c * (as + C.eps).log()).exp() - C.offset;
-      powered_h = (C.c * (ah + C.eps).log()).exp();
-      c_ah = powered_h - C.offset;
-      slope_ah = C.c * powered_h / (ah + C.eps);
-      loss.setZero();
-      dl.setZero();
-      if (a != 1.0) {
-        d = c_as - c_ah;
-        loss += (1.0 - a) * d.square();
-        dl += (1.0 - a) * (-2.0) * d * slope_ah * ay * sign_g;
-      }
-      if (a != 0.0) {
-        cs = (as > 0.0).select(c_as / as, 0.0);
-        ur = (ay > 0.0).select(yr / ay, 0.0);
-        ui = (ay > 0.0).select(yi / ay, 0.0);
-        p = sign_g * c_ah;
-        er = cs * sr - p * ur;
-        ei = cs * si - p * ui;
-        loss += a * (er.square() + ei.square());
-        dl += a * (-2.0) * (er * ur + ei * ui) * slope_ah * ay;
-      }
-      total += loss.sum();
-      if (grad) {
-        for (Eigen::Index k = 0; k < bins; ++k) grad[base + static_cast<std::size_t>(k)] = static_cast<float>(dl[k] * scale);
-      }
+  for_each_valid_frame(b, grad, [&](std::size_t base) {
+    for (Eigen::Index k = 0; k < bins; ++k) {
+      const std::size_t i = base + static_cast<std::size_t>(k);
+      sr[k] = b.clean[i].real();
+      si[k] = b.clean[i].imag();
+      yr[k] = b.noisy[i].real();
+      yi[k] = b.noisy[i].imag();
+      g[k] = b.gain[i];
     }
-  }
+    as = (sr.square() + si.square()).sqrt();
+    ay = (yr.square() + yi.square()).sqrt();
+    sign_g = (g >= 0.0).select(ones, -ones);  // the right derivative of |G| at 0
+    ah = g.abs() * ay;
+    c_as = (C.c * (as + C.eps).log()).exp() - C.offset;
+    powered_h = (C.c * (ah + C.eps).log()).exp();
+    c_ah = powered_h - C.offset;
+    slope_ah = C.c * powered_h / (ah + C.eps);
+    loss.setZero();
+    dl.setZero();
+    if (a != 1.0) {
+      d = c_as - c_ah;
+      loss += (1.0 - a) * d.square();
+      dl += (1.0 - a) * (-2.0) * d * slope_ah * ay * sign_g;
+    }
+    if (a != 0.0) {
+      cs = (as > 0.0).select(c_as / as, 0.0);
+      ur = (ay > 0.0).select(yr / ay, 0.0);
+      ui = (ay > 0.0).select(yi / ay, 0.0);
+      p = sign_g * c_ah;
+      er = cs * sr - p * ur;
+      ei = cs * si - p * ui;
+      loss += a * (er.square() + ei.square());
+      dl += a * (-2.0) * (er * ur + ei * ui) * slope_ah * ay;
+    }
+    total += loss.sum();
+    if (grad) {
+      for (Eigen::Index k = 0; k < bins; ++k) grad[base + static_cast<std::size_t>(k)] = static_cast<float>(dl[k] * scale);
+    }
+  });
   return total * scale;
 }
 
