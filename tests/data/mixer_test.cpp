@@ -10,6 +10,7 @@
 #include "data_fixtures.h"
 #include "nnse/audio/audio_io.h"
 #include "nnse/data/clip_source.h"
+#include "nnse/data/level.h"
 #include "nnse/data/mixer.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
@@ -282,6 +283,58 @@ TEST(Mixer, ConfigRoundTripsThroughJsonAndIsValidated) {
   bad = c;
   bad.datasize_noise = 0;
   EXPECT_THROW(bad.validate(), Error);
+}
+
+MixConfig colored_config(double eq_db) {
+  MixConfig c = small_config();
+  c.reverb_prob = 0.0;
+  c.coloration.max_db = eq_db;
+  return c;
+}
+
+TEST(Mixer, ColorationTouchesTrainingClipsOnlyAndKeepsTheSnr) {
+  Fixture f;
+  const Mixer plain(f.corpus, Split::train, colored_config(0.0));
+  const Mixer colored(f.corpus, Split::train, colored_config(6.0));
+  EXPECT_EQ(plain.recipe(), Mixer(f.corpus, Split::train, MixConfig(colored_config(0.0))).recipe());
+  EXPECT_NE(plain.recipe(), colored.recipe());
+  EXPECT_FALSE(nlohmann::json(colored_config(0.0)).contains("coloration"));  // recipes without it are unchanged
+  int compared = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(plain.size(), 8); ++i) {
+    const Clip a = plain.make(i), b = colored.make(i);
+    if (!b.meta.snr_db) continue;
+    ++compared;
+    // Same draws otherwise (SNR, noise file, offset), different signals.
+    EXPECT_EQ(a.meta.snr_db, b.meta.snr_db);
+    EXPECT_EQ(a.meta.noise_files, b.meta.noise_files);
+    EXPECT_NE(a.noisy, b.noisy);
+    EXPECT_NE(a.clean, b.clean);
+    // The SNR is set after coloring: measured on the colored speech and noise it is still the drawn one.
+    std::vector<float> noise(b.noisy.size());
+    for (std::size_t k = 0; k < noise.size(); ++k) noise[k] = b.noisy[k] - b.clean[k];
+    const double speech = active_speech_level(b.clean, 16000).power;
+    EXPECT_NEAR(10 * std::log10(speech / mean_power(noise)), *b.meta.snr_db, 0.05) << i;
+    EXPECT_EQ(b.noisy, colored.make(i).noisy);  // deterministic
+  }
+  EXPECT_GT(compared, 0);
+  for (const Split split : {Split::valid, Split::test}) {
+    const Mixer held_out_plain(f.corpus, split, colored_config(0.0));
+    const Mixer held_out_colored(f.corpus, split, colored_config(6.0));
+    ASSERT_GT(held_out_plain.size(), 0u);
+    EXPECT_EQ(held_out_plain.make(0).noisy, held_out_colored.make(0).noisy);
+  }
+}
+
+TEST(Mixer, ColorationConfigRoundTripsAndIsValidated) {
+  MixConfig c = colored_config(4.5);
+  c.coloration.bands = 2;
+  const nlohmann::json j = c;
+  EXPECT_EQ(nlohmann::json(j.get<MixConfig>()), j);
+  MixConfig bad = colored_config(30.0);
+  EXPECT_THROW(bad.validate(), Error);
+  bad = colored_config(-1.0);
+  EXPECT_THROW(bad.validate(), Error);
+  EXPECT_NO_THROW(colored_config(6.0).validate());
 }
 
 TEST(OnTheFlyClipSource, GivesMixerClipsAndNewMixturesPerEpoch) {

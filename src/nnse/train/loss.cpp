@@ -98,6 +98,10 @@ std::size_t offset(const LossBatch& b, int s, int t) {
   return to_size((static_cast<long long>(s) * b.frames + t) * b.bins);
 }
 
+void zero_gradient(const LossBatch& b, float* grad) {
+  if (grad) std::fill(grad, grad + to_size(static_cast<long long>(b.sequences) * b.frames * b.bins), 0.0f);
+}
+
 // Calls frame(base) for every valid frame of the range (base = index of its first bin) and zeroes the gradient
 // of padded frames.
 template <class F>
@@ -274,10 +278,6 @@ class BinLoss final : public Loss {
   }
 
  private:
-  static void zero_gradient(const LossBatch& b, float* grad) {
-    if (grad) std::fill(grad, grad + to_size(static_cast<long long>(b.sequences) * b.frames * b.bins), 0.0f);
-  }
-
   Kind kind_;
   std::string name_;
   double c_, a_, eps_;
@@ -292,43 +292,40 @@ class SpecCorrLoss final : public Loss {
 
   double evaluate(const LossBatch& b, float* grad) const override {
     check_batch(b, "spec_corr");
-    const double scale = b.total_valid_frames > 0.0 ? 1.0 / b.total_valid_frames : 0.0;
+    if (b.total_valid_frames <= 0.0) {
+      zero_gradient(b, grad);
+      return 0.0;
+    }
+    const double scale = 1.0 / b.total_valid_frames;
     std::vector<double> u(to_size(b.bins)), v(to_size(b.bins)), dv(to_size(b.bins));
     double total = 0.0;
-    for (int s = 0; s < b.sequences; ++s) {
-      for (int t = 0; t < b.frames; ++t) {
-        const std::size_t base = offset(b, s, t);
-        if (!frame_valid(b, s, t) || scale == 0.0) {
-          if (grad) std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
-          continue;
-        }
-        double uv = 0.0, uu = 0.0, vv = 0.0;
+    for_each_valid_frame(b, grad, [&](std::size_t base) {
+      double uv = 0.0, uu = 0.0, vv = 0.0;
+      for (int k = 0; k < b.bins; ++k) {
+        const std::size_t i = base + to_size(k);
+        const double ay = std::abs(static_cast<std::complex<double>>(b.noisy[i]));
+        const double g = b.gain[i];
+        const double ah = std::abs(g) * ay;
+        const auto kk = to_size(k);
+        u[kk] = compress_.value(std::abs(static_cast<std::complex<double>>(b.clean[i])));
+        double slope = 0.0;
+        compress_.value_and_slope(ah, v[kk], slope);
+        dv[kk] = slope * ay * gain_sign(g);
+        uv += u[kk] * v[kk];
+        uu += u[kk] * u[kk];
+        vv += v[kk] * v[kk];
+      }
+      const double root = std::sqrt((uu + eps_) * (vv + eps_));
+      const double cosine = uv / root;
+      total += 1.0 - cosine;
+      if (grad) {
         for (int k = 0; k < b.bins; ++k) {
-          const std::size_t i = base + to_size(k);
-          const double ay = std::abs(static_cast<std::complex<double>>(b.noisy[i]));
-          const double g = b.gain[i];
-          const double ah = std::abs(g) * ay;
           const auto kk = to_size(k);
-          u[kk] = compress_.value(std::abs(static_cast<std::complex<double>>(b.clean[i])));
-          double slope = 0.0;
-          compress_.value_and_slope(ah, v[kk], slope);
-          dv[kk] = slope * ay * gain_sign(g);
-          uv += u[kk] * v[kk];
-          uu += u[kk] * u[kk];
-          vv += v[kk] * v[kk];
-        }
-        const double root = std::sqrt((uu + eps_) * (vv + eps_));
-        const double cosine = uv / root;
-        total += 1.0 - cosine;
-        if (grad) {
-          for (int k = 0; k < b.bins; ++k) {
-            const auto kk = to_size(k);
-            const double dcos = u[kk] / root - uv * v[kk] / ((vv + eps_) * root);
-            grad[base + kk] = static_cast<float>(-dcos * dv[kk] * scale);
-          }
+          const double dcos = u[kk] / root - uv * v[kk] / ((vv + eps_) * root);
+          grad[base + kk] = static_cast<float>(-dcos * dv[kk] * scale);
         }
       }
-    }
+    });
     return total * scale;
   }
 
