@@ -33,8 +33,10 @@ void BM_Loss(benchmark::State& state, const std::string& name) {
   batch.sequences = sequences;
   batch.frames = frames;
   batch.bins = bins;
-  batch.noisy = noisy.data();
-  batch.clean = clean.data();
+  const auto noisy_rows = nnse::train::sequence_rows(noisy, sequences, frames, bins);
+  const auto clean_rows = nnse::train::sequence_rows(clean, sequences, frames, bins);
+  batch.noisy = noisy_rows.data();
+  batch.clean = clean_rows.data();
   batch.gain = gain.data();
   batch.total_valid_frames = static_cast<double>(sequences) * frames;
   batch.total_sequences = sequences;

@@ -97,7 +97,7 @@ void setup_train(CLI::App& parent) {
   cmd->add_option(flag("max-skipped-steps"), o->train.max_consecutive_skips,
                   "Stop after this many consecutive non-finite steps")
       ->capture_default_str();
-  cmd->add_option(flag("prefetch"), o->train.prefetch, "Batches prepared ahead by the data thread")
+  cmd->add_option(flag("prefetch"), o->train.prefetch, "Batches assembled ahead of the engine (0: least memory; more can hide data preparation on spare cores, at up to one more clip per batch slot in memory)")
       ->capture_default_str();
   cmd->add_option(flag("data-threads"), o->train.data_threads,
                   "Threads reading/mixing and featurizing clips ahead of training (0: the batch thread does it)")
@@ -109,6 +109,9 @@ void setup_train(CLI::App& parent) {
                   "With --on-the-fly: speech files per noise type (-1: all)")
       ->capture_default_str();
   cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --on-the-fly: clip length")->capture_default_str();
+  cmd->add_option(flag("cache-mb"), o->data.cache_mb,
+                  "With --on-the-fly: memory for decoded corpus audio (MiB, train and valid together)")
+      ->capture_default_str();
   cmd->add_option(flag("eq-db"), o->data.eq_db,
                   "With --on-the-fly, augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
       ->capture_default_str();

@@ -15,12 +15,14 @@
 
 namespace nnse::test {
 
-inline void write_audio(const std::filesystem::path& file, const std::vector<float>& samples, int rate = 16000) {
+// 16-bit FLAC or WAV by extension; `subtype` SF_FORMAT_FLOAT makes a float WAV.
+inline void write_audio(const std::filesystem::path& file, const std::vector<float>& samples, int rate = 16000,
+                        int subtype = SF_FORMAT_PCM_16) {
   std::filesystem::create_directories(file.parent_path());
   SF_INFO info{};
   info.samplerate = rate;
   info.channels = 1;
-  info.format = file.extension() == ".flac" ? (SF_FORMAT_FLAC | SF_FORMAT_PCM_16) : (SF_FORMAT_WAV | SF_FORMAT_PCM_16);
+  info.format = (file.extension() == ".flac" ? SF_FORMAT_FLAC : SF_FORMAT_WAV) | subtype;
   SNDFILE* sf = sf_open(file.c_str(), SFM_WRITE, &info);
   if (!sf) throw std::runtime_error("cannot write " + file.string());
   sf_command(sf, SFC_SET_CLIPPING, nullptr, SF_TRUE);  // FLAC refuses out-of-range samples otherwise

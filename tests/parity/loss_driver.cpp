@@ -63,6 +63,8 @@ int run(int argc, char** argv) {
   const int sequences = static_cast<int>(shape[0]), frames = static_cast<int>(shape[1]), bins = static_cast<int>(shape[2]);
   const std::size_t per_sequence = static_cast<std::size_t>(frames) * static_cast<std::size_t>(bins);
   const nnse::dsp::FrontendConfig frontend;
+  const auto noisy_rows = nnse::train::sequence_rows(noisy, sequences, frames, bins);
+  const auto clean_rows = nnse::train::sequence_rows(clean, sequences, frames, bins);
   for (const std::string& name : nnse::train::loss_names()) {
     config.name = name;
     const auto loss = nnse::train::make_loss(config, frontend);
@@ -75,8 +77,8 @@ int run(int argc, char** argv) {
       batch.frames = frames;
       batch.bins = bins;
       const std::size_t off = static_cast<std::size_t>(first) * per_sequence;
-      batch.noisy = noisy.data() + off;
-      batch.clean = clean.data() + off;
+      batch.noisy = noisy_rows.data() + first;
+      batch.clean = clean_rows.data() + first;
       batch.gain = gain.data() + off;
       batch.valid = valid.data() + static_cast<std::size_t>(first) * static_cast<std::size_t>(frames);
       batch.total_valid_frames = valid_frames;

@@ -35,6 +35,15 @@ ClipPreparer preparer_for(std::vector<int> lengths) {
   return [lengths](std::size_t index, int epoch) { return synthetic_clip(index, lengths.at(index), epoch); };
 }
 
+// Sequence s's noisy (or clean) spectrum over the batch's valid frames, as the loss reads it.
+std::vector<std::complex<float>> valid_spectrum(const Batch& b, int s, bool noisy) {
+  int frames = 0;
+  while (frames < b.frames && b.valid[static_cast<std::size_t>(s * b.frames + frames)]) ++frames;
+  const std::complex<float>* rows = noisy ? b.noisy(s) : b.clean(s);
+  if (!rows) return {};
+  return {rows, rows + static_cast<std::size_t>(frames * b.bins)};
+}
+
 std::vector<std::unique_ptr<Batch>> drain(Batcher& batcher, int epoch) {
   batcher.start_epoch(epoch);
   std::vector<std::unique_ptr<Batch>> out;
@@ -79,6 +88,8 @@ TEST(Batcher, EverySlotWalksConsecutiveChunksOfItsClip) {
       const std::int64_t clip = b->clip_index[s];
       if (clip < 0) {
         EXPECT_EQ(b->new_clip[s], 1);
+        EXPECT_EQ(b->noisy(s), nullptr);
+        EXPECT_EQ(b->clean(s), nullptr);
         for (int t = 0; t < 4; ++t) EXPECT_EQ(b->valid[s * 4 + t], 0);
         clip_in_slot[s] = -1;
         continue;
@@ -97,14 +108,13 @@ TEST(Batcher, EverySlotWalksConsecutiveChunksOfItsClip) {
         if (frame < lengths[static_cast<std::size_t>(clip)]) {
           EXPECT_EQ(b->valid[i], 1);
           EXPECT_FLOAT_EQ(b->features[i * 3 + 1], static_cast<float>(clip * 1000 + frame) + 0.1f);
-          EXPECT_EQ(b->noisy[i * 2 + 1], std::complex<float>(static_cast<float>(clip * 1000 + frame), 3.0f));
-          EXPECT_EQ(b->clean[i * 2], std::complex<float>(0.0f, static_cast<float>(clip * 1000 + frame)));
+          EXPECT_EQ(b->noisy(s)[t * 2 + 1], std::complex<float>(static_cast<float>(clip * 1000 + frame), 3.0f));
+          EXPECT_EQ(b->clean(s)[t * 2], std::complex<float>(0.0f, static_cast<float>(clip * 1000 + frame)));
           ++next_frame[clip];
           ++valid_here;
         } else {
           EXPECT_EQ(b->valid[i], 0);
           EXPECT_EQ(b->features[i * 3], 0.0f);
-          EXPECT_EQ(b->noisy[i * 2], std::complex<float>{});
         }
       }
     }
@@ -140,8 +150,10 @@ TEST(Batcher, PrefetchGivesTheSameBatchesAsInlineProduction) {
     for (std::size_t i = 0; i < a.size(); ++i) {
       EXPECT_EQ(a[i]->index, static_cast<int>(i));
       EXPECT_EQ(a[i]->features, b[i]->features);
-      EXPECT_EQ(a[i]->noisy, b[i]->noisy);
-      EXPECT_EQ(a[i]->clean, b[i]->clean);
+      for (int s = 0; s < a[i]->sequences; ++s) {
+        EXPECT_EQ(valid_spectrum(*a[i], s, true), valid_spectrum(*b[i], s, true));
+        EXPECT_EQ(valid_spectrum(*a[i], s, false), valid_spectrum(*b[i], s, false));
+      }
       EXPECT_EQ(a[i]->valid, b[i]->valid);
       EXPECT_EQ(a[i]->new_clip, b[i]->new_clip);
       EXPECT_EQ(a[i]->clip_index, b[i]->clip_index);
@@ -179,6 +191,36 @@ TEST(Batcher, RecycledBuffersAndRestartedEpochsGiveIdenticalBatches) {
     ++i;
   }
   EXPECT_EQ(i, reference.size());
+}
+
+TEST(Batcher, BatchesReferToTheirClipsOnlyUntilRecycled) {
+  const std::vector<int> lengths = {13, 5, 21, 8, 30};
+  BatcherOptions options;
+  options.batch_size = 2;
+  options.chunk_frames = 5;
+  options.prefetch = 2;
+  options.prepare_threads = 2;
+  Batcher batcher(lengths.size(), preparer_for(lengths), options);
+  batcher.start_epoch(0);
+  std::vector<std::weak_ptr<const PreparedClip>> seen;
+  std::unique_ptr<Batch> kept;
+  while (auto batch = batcher.next()) {
+    for (const auto& clip : batch->clips) {
+      if (clip) seen.push_back(clip);
+    }
+    if (!kept) {
+      kept = std::move(batch);  // held by the consumer: its clips must stay valid
+    } else {
+      batcher.recycle(std::move(batch));
+    }
+  }
+  ASSERT_FALSE(seen.empty());
+  ASSERT_TRUE(kept->clips[0]);
+  EXPECT_EQ(valid_spectrum(*kept, 0, true).size(), 5u * 2u);
+  EXPECT_EQ(kept->noisy(0)[1], std::complex<float>(static_cast<float>(kept->clip_index[0] * 1000), 1.0f));
+  kept.reset();
+  // With the epoch done and every batch recycled or dropped, no clip is held any more.
+  for (const auto& clip : seen) EXPECT_TRUE(clip.expired());
 }
 
 TEST(Batcher, NoShuffleKeepsNaturalOrder) {
@@ -267,8 +309,10 @@ TEST(ClipFeaturizer, GivesNormalizedNoisyFeaturesAndBothSpectra) {
   EXPECT_EQ(clip.feature_dim, config.feature_dim());
   EXPECT_EQ(clip.bins, config.bins());
   EXPECT_EQ(clip.snr_db, 5.0);
-  EXPECT_EQ(clip.noisy, dsp::stft(noisy, config).values);
-  EXPECT_EQ(clip.clean, dsp::stft(clean, config).values);
+  const auto noisy_spectrum = dsp::stft(noisy, config).values;
+  const auto clean_spectrum = dsp::stft(clean, config).values;
+  EXPECT_TRUE(std::equal(clip.noisy.begin(), clip.noisy.end(), noisy_spectrum.begin(), noisy_spectrum.end()));
+  EXPECT_TRUE(std::equal(clip.clean.begin(), clip.clean.end(), clean_spectrum.begin(), clean_spectrum.end()));
   dsp::FeatureMatrix expected = dsp::compute_features(dsp::stft(noisy, config), config);
   stats.normalize(expected);
   ASSERT_EQ(clip.features.size(), expected.values.size());

@@ -28,19 +28,26 @@ struct Data {
   std::vector<cf> noisy, clean;
   std::vector<float> gain;
   std::vector<std::uint8_t> valid;
+  mutable std::vector<const cf*> noisy_rows, clean_rows;
 
   std::size_t size() const { return noisy.size(); }
   double valid_frames() const { return static_cast<double>(std::count(valid.begin(), valid.end(), 1)); }
 
   LossBatch batch() const { return range(0, sequences); }
+  // The returned batch points into this object (its arrays and row pointers, which every call rewrites with the
+  // same values): it stays valid until the arrays are reassigned.
   LossBatch range(int first, int count) const {
+    const auto new_noisy_rows = sequence_rows(noisy, sequences, frames, bins);
+    const auto new_clean_rows = sequence_rows(clean, sequences, frames, bins);
+    noisy_rows.assign(new_noisy_rows.begin(), new_noisy_rows.end());  // in place: earlier batches stay valid
+    clean_rows.assign(new_clean_rows.begin(), new_clean_rows.end());
     LossBatch b;
     b.sequences = count;
     b.frames = frames;
     b.bins = bins;
     const auto off = static_cast<std::size_t>(first) * static_cast<std::size_t>(frames * bins);
-    b.noisy = noisy.data() + off;
-    b.clean = clean.data() + off;
+    b.noisy = noisy_rows.data() + first;
+    b.clean = clean_rows.data() + first;
     b.gain = gain.data() + off;
     b.valid = valid.data() + static_cast<std::size_t>(first * frames);
     b.total_valid_frames = valid_frames();
@@ -317,8 +324,9 @@ TEST(Loss, RangesSumToTheBatchAcrossThreads) {
     std::vector<float> split(d.size(), -1.0f);
     double first = 0.0, second = 0.0;
     const std::size_t half = static_cast<std::size_t>(1 * d.frames * d.bins);
-    std::thread worker([&] { first = l->evaluate(d.range(0, 1), split.data()); });
-    second = l->evaluate(d.range(1, 3), split.data() + half);
+    const LossBatch head = d.range(0, 1), tail = d.range(1, 3);
+    std::thread worker([&] { first = l->evaluate(head, split.data()); });
+    second = l->evaluate(tail, split.data() + half);
     worker.join();
     EXPECT_NEAR(first + second, full, 1e-12 * std::max(1.0, std::abs(full))) << name;
     EXPECT_EQ(split, g) << name;

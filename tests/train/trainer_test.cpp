@@ -167,6 +167,8 @@ TEST(Trainer, LossGoesDownOnASmallSyntheticTask) {
   ASSERT_EQ(lines.size(), 12u);
   EXPECT_NE(lines[0].find("epoch 0: train loss"), std::string::npos) << lines[0];
   EXPECT_NE(lines[0].find("data wait"), std::string::npos);
+  EXPECT_NE(lines[0].find("peak memory"), std::string::npos) << lines[0];
+  EXPECT_GT(r.epochs.front().peak_memory_mib, 1.0);
   const auto& first = r.epochs.front();
   const auto& last = r.epochs.back();
   EXPECT_LT(last.train_loss, 0.8 * first.train_loss) << lines.front() << "\n" << lines.back();

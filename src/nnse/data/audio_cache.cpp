@@ -1,5 +1,7 @@
 #include "nnse/data/audio_cache.h"
 
+#include <cmath>
+
 #include "nnse/audio/audio_io.h"
 #include "nnse/data/level.h"
 #include "nnse/dsp/dc_filter.h"
@@ -15,11 +17,41 @@ AudioCache::AudioCache(int sample_rate, double dc_pole, bool dc_removal, std::si
       budget_(budget_bytes),
       skipped_(skipped ? std::move(skipped) : std::make_shared<SkipLog>()) {}
 
-std::shared_ptr<const DecodedAudio> AudioCache::decode(const std::filesystem::path& file, bool dc) const {
+namespace {
+
+constexpr float kPcm16Scale = 1.0f / 32768.0f;
+
+// The 16-bit values of `samples` when every one is k / 32768 for an int16 k (exactly what libsndfile gives for
+// 16-bit files), otherwise empty.
+std::vector<std::int16_t, MappedAllocator<std::int16_t>> exact_pcm16(std::span<const float> samples) {
+  std::vector<std::int16_t, MappedAllocator<std::int16_t>> pcm(samples.size());
+  for (std::size_t i = 0; i < samples.size(); ++i) {
+    const float scaled = samples[i] * 32768.0f;  // exact: a power-of-two scale
+    if (!(scaled >= -32768.0f && scaled <= 32767.0f) || scaled != std::nearbyint(scaled)) return {};
+    if (scaled == 0.0f && std::signbit(scaled)) return {};  // -0 would come back as +0
+    pcm[i] = static_cast<std::int16_t>(scaled);
+  }
+  return pcm;
+}
+
+}  // namespace
+
+std::size_t AudioCache::Stored::bytes() const {
+  return pcm16.size() * sizeof(std::int16_t) + (ready ? ready->samples.size() * sizeof(float) : 0) + 128;
+}
+
+void AudioCache::remove_dc(std::span<float> samples, bool dc) const {
+  if (!dc || !dc_removal_) return;
+  dsp::DcRemover remover(dc_pole_);
+  remover.process(samples);
+}
+
+std::shared_ptr<const AudioCache::Stored> AudioCache::decode(const std::filesystem::path& file, bool dc) const {
   auto out = std::make_shared<DecodedAudio>();
   try {
-    out->samples = audio::read_mono(file, sample_rate_, false);
-    if (out->samples.empty()) throw std::runtime_error("contains no audio samples");
+    const std::vector<float> samples = audio::read_mono(file, sample_rate_, false);
+    if (samples.empty()) throw std::runtime_error("contains no audio samples");
+    out->samples.assign(samples.begin(), samples.end());
   } catch (const std::exception& e) {
     std::string reason = e.what();
     const std::string prefix = file.string() + ": ";
@@ -29,22 +61,35 @@ std::shared_ptr<const DecodedAudio> AudioCache::decode(const std::filesystem::pa
       reason = std::string("cannot decode (") + e.what() + "; broken header?)";
     }
     out->samples.clear();
-    out->samples.shrink_to_fit();
     out->error = reason;
     skipped_->add(file.string(), reason);
-    return out;
+    auto stored = std::make_shared<Stored>();
+    stored->ready = std::move(out);
+    return stored;
   }
-  if (dc && dc_removal_) {
-    dsp::DcRemover remover(dc_pole_);
-    remover.process(out->samples);
-  }
+  auto stored = std::make_shared<Stored>();
+  stored->pcm16 = exact_pcm16(out->samples);
+  stored->dc = dc;
+  remove_dc(out->samples, dc);
   out->active_power = active_speech_level(out->samples, sample_rate_).power;
+  stored->active_power = out->active_power;
+  if (stored->pcm16.empty()) stored->ready = std::move(out);
+  return stored;
+}
+
+std::shared_ptr<const DecodedAudio> AudioCache::expand(const Stored& stored) const {
+  if (stored.ready) return stored.ready;
+  auto out = std::make_shared<DecodedAudio>();
+  out->samples.resize(stored.pcm16.size());
+  for (std::size_t i = 0; i < stored.pcm16.size(); ++i) out->samples[i] = static_cast<float>(stored.pcm16[i]) * kPcm16Scale;
+  remove_dc(out->samples, stored.dc);
+  out->active_power = stored.active_power;
   return out;
 }
 
 std::shared_ptr<const DecodedAudio> AudioCache::get(const std::filesystem::path& file, bool dc) {
   const std::string key = (dc ? "dc:" : "raw:") + file.string();
-  std::promise<std::shared_ptr<const DecodedAudio>> promise;
+  std::promise<std::shared_ptr<const Stored>> promise;
   Future future;
   bool owner = false;
   {
@@ -61,8 +106,8 @@ std::shared_ptr<const DecodedAudio> AudioCache::get(const std::filesystem::path&
       owner = true;
     }
   }
-  if (!owner) return future.get();  // decoded, or being decoded by another thread
-  std::shared_ptr<const DecodedAudio> value;
+  if (!owner) return expand(*future.get());  // decoded, or being decoded by another thread
+  std::shared_ptr<const Stored> value;
   try {
     value = decode(file, dc);
   } catch (...) {
@@ -76,13 +121,13 @@ std::shared_ptr<const DecodedAudio> AudioCache::get(const std::filesystem::path&
   auto it = slots_.find(key);
   if (it != slots_.end()) {
     it->second.ready = true;
-    it->second.bytes = value->samples.size() * sizeof(float) + 128;
+    it->second.bytes = value->bytes();
     lru_.push_front(key);
     it->second.lru = lru_.begin();
     bytes_ += it->second.bytes;
     evict_locked();
   }
-  return value;
+  return expand(*value);
 }
 
 void AudioCache::evict_locked() {

@@ -3,6 +3,11 @@
 // with the front end's DC remover when asked, and kept while it fits the memory budget (least recently used
 // files are dropped first). Two threads asking for the same file wait for one decode. A file that cannot be
 // decoded is recorded in the SkipLog once and returned as an entry with `error` set, so callers skip it.
+//
+// Storage is lossless and compact: a file whose decoded samples are all 16-bit values (k / 32768: 16-bit FLAC or
+// WAV at the pipeline rate, mono) is kept as int16 and turned back into exactly the same floats, DC removal
+// included, on every get(); anything else (resampled, downmixed, float or 24-bit files) is kept as floats. Corpora
+// are mostly 16-bit, so the budget holds about twice the audio a float cache would.
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
@@ -10,16 +15,19 @@
 #include <list>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "nnse/data/skip_log.h"
+#include "nnse/util/mapped_allocator.h"
 
 namespace nnse::data {
 
 struct DecodedAudio {
-  std::vector<float> samples;
+  // Mapped: a get() of a long noise file allocates megabytes that live only while one clip is mixed.
+  std::vector<float, MappedAllocator<float>> samples;
   double active_power = 0.0;  // active speech level of the whole file (level.h), for speech
   std::string error;          // non-empty: the file is unusable and `samples` is empty
 };
@@ -30,18 +38,30 @@ class AudioCache {
              std::shared_ptr<SkipLog> skipped);
   // `dc` applies the DC remover (speech and noise); RIRs are read as they are. Thread-safe.
   std::shared_ptr<const DecodedAudio> get(const std::filesystem::path& file, bool dc);
+  // Memory held by the stored files (2 bytes per sample for 16-bit files, 4 otherwise).
   std::size_t bytes() const;
   int sample_rate() const { return sample_rate_; }
 
  private:
-  using Future = std::shared_future<std::shared_ptr<const DecodedAudio>>;
+  // What is kept per file: either the ready result (float storage, or an error) or its 16-bit samples before
+  // DC removal plus the level measured at decode time.
+  struct Stored {
+    std::shared_ptr<const DecodedAudio> ready;
+    std::vector<std::int16_t, MappedAllocator<std::int16_t>> pcm16;
+    double active_power = 0.0;
+    bool dc = false;
+    std::size_t bytes() const;
+  };
+  using Future = std::shared_future<std::shared_ptr<const Stored>>;
   struct Slot {
     Future future;
     std::size_t bytes = 0;
     bool ready = false;
     std::list<std::string>::iterator lru;
   };
-  std::shared_ptr<const DecodedAudio> decode(const std::filesystem::path& file, bool dc) const;
+  std::shared_ptr<const Stored> decode(const std::filesystem::path& file, bool dc) const;
+  std::shared_ptr<const DecodedAudio> expand(const Stored& stored) const;
+  void remove_dc(std::span<float> samples, bool dc) const;
   void evict_locked();
 
   int sample_rate_;

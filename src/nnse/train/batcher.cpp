@@ -37,10 +37,40 @@ void Batch::resize(int b, int t, int dim, int k) {
   features.assign(bt * static_cast<std::size_t>(dim), 0.0f);
   valid.assign(bt, 0);
   new_clip.assign(static_cast<std::size_t>(b), 0);
-  noisy.assign(bt * static_cast<std::size_t>(k), {});
-  clean.assign(bt * static_cast<std::size_t>(k), {});
   clip_index.assign(static_cast<std::size_t>(b), -1);
+  release_clips();
+  clips.resize(static_cast<std::size_t>(b));
+  copied_noisy.resize(static_cast<std::size_t>(b));
+  copied_clean.resize(static_cast<std::size_t>(b));
+  first_frame.assign(static_cast<std::size_t>(b), 0);
   valid_frames = 0;
+}
+
+namespace {
+
+using SpectrumRows = PreparedClip::Buffer<std::complex<float>>;
+
+// Slot s's rows of one spectrum (`side` = &PreparedClip::noisy or ::clean): its copied chunk, or the clip's rows
+// from the chunk's first frame.
+const std::complex<float>* chunk_rows(const Batch& batch, int s, SpectrumRows PreparedClip::*side,
+                                      const std::vector<SpectrumRows>& copied) {
+  const auto i = static_cast<std::size_t>(s);
+  if (!copied[i].empty()) return copied[i].data();
+  const auto& clip = batch.clips[i];
+  if (!clip) return nullptr;
+  return ((*clip).*side).data() + static_cast<std::size_t>(batch.first_frame[i]) * static_cast<std::size_t>(batch.bins);
+}
+
+}  // namespace
+
+const std::complex<float>* Batch::noisy(int s) const { return chunk_rows(*this, s, &PreparedClip::noisy, copied_noisy); }
+
+const std::complex<float>* Batch::clean(int s) const { return chunk_rows(*this, s, &PreparedClip::clean, copied_clean); }
+
+void Batch::release_clips() {
+  std::fill(clips.begin(), clips.end(), nullptr);
+  for (auto& rows : copied_noisy) SpectrumRows().swap(rows);
+  for (auto& rows : copied_clean) SpectrumRows().swap(rows);
 }
 
 ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::string description) {
@@ -80,9 +110,9 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
   clip.frames = noisy_spectrum.frames;
   clip.feature_dim = features.dim;
   clip.bins = noisy_spectrum.bins;
-  clip.features = std::move(features.values);
-  clip.noisy = std::move(noisy_spectrum.values);
-  clip.clean = std::move(clean_spectrum.values);
+  clip.features.assign(features.values.begin(), features.values.end());
+  clip.noisy.assign(noisy_spectrum.values.begin(), noisy_spectrum.values.end());
+  clip.clean.assign(clean_spectrum.values.begin(), clean_spectrum.values.end());
   clip.snr_db = snr_db;
   return clip;
 }
@@ -232,7 +262,6 @@ class Batcher::Producer {
     batch.index = batch_index_++;
     const auto t_max = static_cast<std::size_t>(options_.chunk_frames);
     const auto dim = static_cast<std::size_t>(feature_dim_);
-    const auto k = static_cast<std::size_t>(bins_);
     for (std::size_t s = 0; s < slots_.size(); ++s) {
       Slot& slot = slots_[s];
       if (!slot.clip) {
@@ -246,13 +275,19 @@ class Batcher::Producer {
       const std::size_t count = std::min(t_max, static_cast<std::size_t>(clip.frames) - first);
       std::copy_n(clip.features.begin() + static_cast<std::ptrdiff_t>(first * dim), count * dim,
                   batch.features.begin() + static_cast<std::ptrdiff_t>(s * t_max * dim));
-      std::copy_n(clip.noisy.begin() + static_cast<std::ptrdiff_t>(first * k), count * k,
-                  batch.noisy.begin() + static_cast<std::ptrdiff_t>(s * t_max * k));
-      std::copy_n(clip.clean.begin() + static_cast<std::ptrdiff_t>(first * k), count * k,
-                  batch.clean.begin() + static_cast<std::ptrdiff_t>(s * t_max * k));
+      batch.first_frame[s] = slot.next_frame;
+      if (first > 0 && first + count == static_cast<std::size_t>(clip.frames)) {
+        const auto k = static_cast<std::ptrdiff_t>(bins_);
+        const auto from = static_cast<std::ptrdiff_t>(first) * k, to = static_cast<std::ptrdiff_t>(first + count) * k;
+        batch.copied_noisy[s].assign(clip.noisy.begin() + from, clip.noisy.begin() + to);
+        batch.copied_clean[s].assign(clip.clean.begin() + from, clip.clean.begin() + to);
+      } else {
+        batch.clips[s] = slot.clip;
+      }
       std::fill_n(batch.valid.begin() + static_cast<std::ptrdiff_t>(s * t_max), count, std::uint8_t{1});
       batch.valid_frames += static_cast<std::int64_t>(count);
       slot.next_frame += static_cast<int>(count);
+      if (slot.next_frame >= clip.frames) slot.clip.reset();  // used up: freed now unless a batch refers to it
     }
     return true;
   }
@@ -310,7 +345,10 @@ void Batcher::start_epoch(int epoch) {
   stop();
   {
     std::lock_guard lock(mutex_);
-    for (auto& batch : ready_) spare_.push_back(std::move(batch));
+    for (auto& batch : ready_) {
+      batch->release_clips();
+      spare_.push_back(std::move(batch));
+    }
     ready_.clear();
     finished_ = false;
     stopping_ = false;
@@ -332,6 +370,7 @@ std::unique_ptr<Batch> Batcher::take_spare() {
 
 void Batcher::recycle(std::unique_ptr<Batch> batch) {
   if (!batch) return;
+  batch->release_clips();
   std::lock_guard lock(mutex_);
   if (spare_.size() < static_cast<std::size_t>(options_.prefetch) + 1) spare_.push_back(std::move(batch));
 }
@@ -373,7 +412,10 @@ std::unique_ptr<Batch> Batcher::next() {
     auto batch = take_spare();
     const bool more = producer_->fill(*batch);
     wait_seconds_ += std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    return more ? std::move(batch) : nullptr;
+    if (more) return batch;
+    std::lock_guard lock(mutex_);
+    release_spares_locked();
+    return nullptr;
   }
   std::unique_lock lock(mutex_);
   changed_.wait(lock, [&] { return !ready_.empty() || finished_; });
@@ -390,7 +432,13 @@ std::unique_ptr<Batch> Batcher::next() {
     error_ = nullptr;
     std::rethrow_exception(error);
   }
+  release_spares_locked();
   return nullptr;
+}
+
+void Batcher::release_spares_locked() {
+  // An idle batcher (epoch done) gives its batch buffers back, so a train and a valid batcher never hold theirs at once.
+  std::vector<std::unique_ptr<Batch>>().swap(spare_);
 }
 
 }  // namespace nnse::train

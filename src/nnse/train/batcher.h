@@ -31,6 +31,7 @@
 #include "nnse/dsp/features.h"
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/dsp/stft.h"
+#include "nnse/util/mapped_allocator.h"
 
 namespace nnse::train {
 
@@ -41,9 +42,11 @@ struct PreparedClip {
   int frames = 0;
   int feature_dim = 0;
   int bins = 0;
-  std::vector<float> features;               // [frames][feature_dim]
-  std::vector<std::complex<float>> noisy;    // [frames][bins]
-  std::vector<std::complex<float>> clean;    // [frames][bins]
+  template <class T>
+  using Buffer = std::vector<T, MappedAllocator<T>>;  // megabytes per clip, freed while other clips stay
+  Buffer<float> features;                    // [frames][feature_dim]
+  Buffer<std::complex<float>> noisy;         // [frames][bins]
+  Buffer<std::complex<float>> clean;         // [frames][bins]
   double snr_db = 0.0;                       // the mixture's SNR, from the clip's metadata (NaN if unknown)
 };
 
@@ -95,12 +98,24 @@ struct Batch {
   std::vector<float> features;               // [B][T][feature_dim], zero on padded frames
   std::vector<std::uint8_t> valid;           // [B][T]
   std::vector<std::uint8_t> new_clip;        // [B]: 1 if this chunk is the first of its clip (or the slot is idle)
-  std::vector<std::complex<float>> noisy;    // [B][T][bins], zero on padded frames
-  std::vector<std::complex<float>> clean;    // [B][T][bins]
   std::vector<std::int64_t> clip_index;      // [B]: source index of the slot's clip, -1 if the slot is idle
   std::int64_t valid_frames = 0;             // sum of valid
+  // The spectra are not copied: each slot refers to its clip (kept alive here) from the chunk's first frame.
+  // A copy would add 2 x B x T x bins complex values per batch in flight (66 MB at 32 x 500 x 257). The last
+  // chunk of a clip that had earlier chunks is the exception: it is copied, so the clip is freed as soon as the
+  // batcher moves on instead of when this batch comes back (with prefetched batches, the clips of all slots
+  // would otherwise be held twice around the batch where they all end together).
+  std::vector<std::shared_ptr<const PreparedClip>> clips;  // [B], null if the slot is idle or holds a copy
+  std::vector<int> first_frame;                            // [B]: the chunk's first frame within its clip
+  std::vector<PreparedClip::Buffer<std::complex<float>>> copied_noisy, copied_clean;  // [B], the copied chunks
 
   void resize(int sequences, int frames, int feature_dim, int bins);
+  // Sequence s's noisy / clean spectrum from the chunk's first frame: its valid frames, `bins` values each,
+  // consecutive. nullptr for an idle slot.
+  const std::complex<float>* noisy(int s) const;
+  const std::complex<float>* clean(int s) const;
+  // Drops the references to clips and the copied chunks (a recycled batch must not keep them in memory).
+  void release_clips();
 };
 
 struct BatcherOptions {
@@ -126,7 +141,8 @@ class Batcher {
 
   // Starts producing the batches of `epoch` (stops a previous epoch that was not consumed to the end).
   void start_epoch(int epoch);
-  // The next batch of the current epoch, or nullptr when the epoch is done. Rethrows a preparer's exception.
+  // The next batch of the current epoch, or nullptr when the epoch is done (the batcher then frees its batch
+  // buffers). Rethrows a preparer's exception.
   std::unique_ptr<Batch> next();
   // Hands a consumed batch back so its buffers are reused (optional).
   void recycle(std::unique_ptr<Batch> batch);
@@ -147,6 +163,7 @@ class Batcher {
 
   void stop();
   void produce_loop();
+  void release_spares_locked();
   std::unique_ptr<Batch> take_spare();
 
   std::size_t clip_count_;

@@ -80,6 +80,10 @@ struct Bin {
   double noisy_mag() const { return std::sqrt(yr * yr + yi * yi); }
 };
 
+bool frame_valid(const LossBatch& b, int s, int t) {
+  return !b.valid || b.valid[to_size(static_cast<long long>(s) * b.frames + t)] != 0;
+}
+
 void check_batch(const LossBatch& b, const char* who) {
   if (b.sequences < 0 || b.frames < 0 || b.bins <= 0) {
     throw Error(std::string("loss ") + who + ": bad batch shape " + std::to_string(b.sequences) + "x" +
@@ -88,29 +92,43 @@ void check_batch(const LossBatch& b, const char* who) {
   if (b.sequences > 0 && b.frames > 0 && (!b.noisy || !b.clean || !b.gain)) {
     throw Error(std::string("loss ") + who + ": missing noisy, clean or gain array");
   }
-}
-
-bool frame_valid(const LossBatch& b, int s, int t) {
-  return !b.valid || b.valid[to_size(static_cast<long long>(s) * b.frames + t)] != 0;
+  for (int s = 0; s < b.sequences; ++s) {
+    if (b.noisy[s] && b.clean[s]) continue;
+    for (int t = 0; t < b.frames; ++t) {
+      if (frame_valid(b, s, t)) {
+        throw Error(std::string("loss ") + who + ": sequence " + std::to_string(s) + " has valid frames but no spectra");
+      }
+    }
+  }
 }
 
 std::size_t offset(const LossBatch& b, int s, int t) {
   return to_size((static_cast<long long>(s) * b.frames + t) * b.bins);
 }
 
+// One valid frame: `base` indexes the gain and gradient arrays, `noisy` / `clean` point at its bins.
+struct Frame {
+  std::size_t base;
+  const std::complex<float>* noisy;
+  const std::complex<float>* clean;
+};
+
+const std::complex<float>* row(const std::complex<float>* const* sequences, const LossBatch& b, int s, int t) {
+  return sequences[s] + to_size(static_cast<long long>(t) * b.bins);
+}
+
 void zero_gradient(const LossBatch& b, float* grad) {
   if (grad) std::fill(grad, grad + to_size(static_cast<long long>(b.sequences) * b.frames * b.bins), 0.0f);
 }
 
-// Calls frame(base) for every valid frame of the range (base = index of its first bin) and zeroes the gradient
-// of padded frames.
+// Calls frame(Frame) for every valid frame of the range and zeroes the gradient of padded frames.
 template <class F>
 void for_each_valid_frame(const LossBatch& b, float* grad, F&& frame) {
   for (int s = 0; s < b.sequences; ++s) {
     for (int t = 0; t < b.frames; ++t) {
       const std::size_t base = offset(b, s, t);
       if (frame_valid(b, s, t)) {
-        frame(base);
+        frame(Frame{base, row(b.noisy, b, s, t), row(b.clean, b, s, t)});
       } else if (grad) {
         std::fill(grad + base, grad + base + to_size(b.bins), 0.0f);
       }
@@ -123,11 +141,12 @@ void for_each_valid_frame(const LossBatch& b, float* grad, F&& frame) {
 template <class F>
 double sum_bins(const LossBatch& b, float* grad, double scale, F&& f) {
   double total = 0.0;
-  for_each_valid_frame(b, grad, [&](std::size_t base) {
+  for_each_valid_frame(b, grad, [&](const Frame& frame) {
     double frame_total = 0.0;
     for (int k = 0; k < b.bins; ++k) {
-      const std::size_t i = base + to_size(k);
-      const Bin bin{b.clean[i].real(), b.clean[i].imag(), b.noisy[i].real(), b.noisy[i].imag(), b.gain[i]};
+      const std::size_t i = frame.base + to_size(k);
+      const Bin bin{frame.clean[k].real(), frame.clean[k].imag(), frame.noisy[k].real(), frame.noisy[k].imag(),
+                    b.gain[i]};
       double dl = 0.0;
       frame_total += f(bin, dl);
       if (grad) grad[i] = static_cast<float>(dl * scale);
@@ -150,14 +169,13 @@ double sum_compressed(const LossBatch& b, float* grad, double scale, const Compr
       p(bins), er(bins), ei(bins);
   const Array ones = Array::Ones(bins);
   double total = 0.0;
-  for_each_valid_frame(b, grad, [&](std::size_t base) {
+  for_each_valid_frame(b, grad, [&](const Frame& f) {
     for (Eigen::Index k = 0; k < bins; ++k) {
-      const std::size_t i = base + static_cast<std::size_t>(k);
-      sr[k] = b.clean[i].real();
-      si[k] = b.clean[i].imag();
-      yr[k] = b.noisy[i].real();
-      yi[k] = b.noisy[i].imag();
-      g[k] = b.gain[i];
+      sr[k] = f.clean[k].real();
+      si[k] = f.clean[k].imag();
+      yr[k] = f.noisy[k].real();
+      yi[k] = f.noisy[k].imag();
+      g[k] = b.gain[f.base + static_cast<std::size_t>(k)];
     }
     as = (sr.square() + si.square()).sqrt();
     ay = (yr.square() + yi.square()).sqrt();
@@ -186,7 +204,7 @@ double sum_compressed(const LossBatch& b, float* grad, double scale, const Compr
     }
     total += loss.sum();
     if (grad) {
-      for (Eigen::Index k = 0; k < bins; ++k) grad[base + static_cast<std::size_t>(k)] = static_cast<float>(dl[k] * scale);
+      for (Eigen::Index k = 0; k < bins; ++k) grad[f.base + static_cast<std::size_t>(k)] = static_cast<float>(dl[k] * scale);
     }
   });
   return total * scale;
@@ -299,15 +317,14 @@ class SpecCorrLoss final : public Loss {
     const double scale = 1.0 / b.total_valid_frames;
     std::vector<double> u(to_size(b.bins)), v(to_size(b.bins)), dv(to_size(b.bins));
     double total = 0.0;
-    for_each_valid_frame(b, grad, [&](std::size_t base) {
+    for_each_valid_frame(b, grad, [&](const Frame& f) {
       double uv = 0.0, uu = 0.0, vv = 0.0;
       for (int k = 0; k < b.bins; ++k) {
-        const std::size_t i = base + to_size(k);
-        const double ay = std::abs(static_cast<std::complex<double>>(b.noisy[i]));
-        const double g = b.gain[i];
-        const double ah = std::abs(g) * ay;
         const auto kk = to_size(k);
-        u[kk] = compress_.value(std::abs(static_cast<std::complex<double>>(b.clean[i])));
+        const double ay = std::abs(static_cast<std::complex<double>>(f.noisy[k]));
+        const double g = b.gain[f.base + kk];
+        const double ah = std::abs(g) * ay;
+        u[kk] = compress_.value(std::abs(static_cast<std::complex<double>>(f.clean[k])));
         double slope = 0.0;
         compress_.value_and_slope(ah, v[kk], slope);
         dv[kk] = slope * ay * gain_sign(g);
@@ -322,7 +339,7 @@ class SpecCorrLoss final : public Loss {
         for (int k = 0; k < b.bins; ++k) {
           const auto kk = to_size(k);
           const double dcos = u[kk] / root - uv * v[kk] / ((vv + eps_) * root);
-          grad[base + kk] = static_cast<float>(-dcos * dv[kk] * scale);
+          grad[f.base + kk] = static_cast<float>(-dcos * dv[kk] * scale);
         }
       }
     });
@@ -393,11 +410,12 @@ class TimeLoss final : public Loss {
     dsp::Spectrum clean(frames, bins), estimate(frames, bins), noisy(frames, bins);
     for (int t = 0; t < frames; ++t) {
       const std::size_t base = offset(b, s, t);
+      const std::complex<float>* y = row(b.noisy, b, s, t);
+      const std::complex<float>* x = row(b.clean, b, s, t);
       for (int k = 0; k < bins; ++k) {
-        const std::size_t i = base + to_size(k);
-        clean.at(t, k) = b.clean[i];
-        noisy.at(t, k) = b.noisy[i];
-        estimate.at(t, k) = b.gain[i] * b.noisy[i];
+        clean.at(t, k) = x[k];
+        noisy.at(t, k) = y[k];
+        estimate.at(t, k) = b.gain[base + to_size(k)] * y[k];
       }
     }
     const std::size_t length = to_size(static_cast<long long>(frames) * frontend_.hop_length);
@@ -417,11 +435,11 @@ class TimeLoss final : public Loss {
       const dsp::Spectrum back = dsp::istft_adjoint(g, frontend_, frames);
       for (int t = 0; t < frames; ++t) {
         const std::size_t base = offset(b, s, t);
+        const std::complex<float>* y = row(b.noisy, b, s, t);
         for (int k = 0; k < bins; ++k) {
-          const std::size_t i = base + to_size(k);
           const std::complex<float> a = back.at(t, k);
           // S_hat = G Y: dL/dG = dL/dRe * Re Y + dL/dIm * Im Y.
-          grad[i] = a.real() * b.noisy[i].real() + a.imag() * b.noisy[i].imag();
+          grad[base + to_size(k)] = a.real() * y[k].real() + a.imag() * y[k].imag();
         }
       }
     }
@@ -505,6 +523,18 @@ double default_loss_eps(const std::string& name) {
   const NamedKind* entry = find_loss(name);
   if (!entry) throw Error("unknown loss '" + name + "' (valid: " + valid_names() + ")");
   return entry->default_eps;
+}
+
+std::vector<const std::complex<float>*> sequence_rows(const std::vector<std::complex<float>>& spectra, int sequences,
+                                                      int frames, int bins) {
+  const std::size_t per_sequence = to_size(static_cast<long long>(frames) * bins);
+  if (sequences < 0 || spectra.size() != to_size(sequences) * per_sequence) {
+    throw Error("sequence_rows: " + std::to_string(spectra.size()) + " values do not make " + std::to_string(sequences) +
+                " sequences of " + std::to_string(frames) + " x " + std::to_string(bins));
+  }
+  std::vector<const std::complex<float>*> rows(to_size(sequences));
+  for (std::size_t s = 0; s < rows.size(); ++s) rows[s] = spectra.data() + s * per_sequence;
+  return rows;
 }
 
 std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendConfig& frontend) {

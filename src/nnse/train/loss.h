@@ -24,16 +24,22 @@ namespace nnse::train {
 
 // One batch (or a range of its sequences) in the trainer's layout. All arrays are row-major; a range is
 // described by offset pointers and its own `sequences`, while the totals stay those of the whole batch.
+// The spectra are given per sequence (the trainer points into each clip's spectrum instead of copying it);
+// only valid frames are read, so a sequence's rows may end with its valid frames.
 struct LossBatch {
   int sequences = 0, frames = 0, bins = 0;
-  const std::complex<float>* noisy = nullptr;  // [sequences][frames][bins]  Y
-  const std::complex<float>* clean = nullptr;  // [sequences][frames][bins]  S (target)
+  const std::complex<float>* const* noisy = nullptr;  // [sequences] -> [frames][bins]  Y
+  const std::complex<float>* const* clean = nullptr;  // [sequences] -> [frames][bins]  S (target)
   const float* gain = nullptr;                 // [sequences][frames][bins]  G
   const std::uint8_t* valid = nullptr;         // [sequences][frames] 1 = real frame, 0 = padding (at the end);
                                                // nullptr = every frame is real
   double total_valid_frames = 0;               // over the WHOLE batch (all ranges), for normalization
   int total_sequences = 0;                     // over the whole batch
 };
+
+// Per-sequence pointers into spectra held as one [sequences][frames][bins] array, for LossBatch::noisy / clean.
+std::vector<const std::complex<float>*> sequence_rows(const std::vector<std::complex<float>>& spectra, int sequences,
+                                                      int frames, int bins);
 
 struct LossConfig {
   std::string name = "cmix";

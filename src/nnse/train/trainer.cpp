@@ -10,6 +10,8 @@
 #include <mutex>
 #include <thread>
 
+#include <sys/resource.h>
+
 #include "nnse/data/clip_source.h"
 #include "nnse/dsp/context.h"
 #include "nnse/nn/arch.h"
@@ -27,6 +29,13 @@ namespace fs = std::filesystem;
 namespace {
 
 using Clock = std::chrono::steady_clock;
+// Peak resident set size of the process (Linux reports ru_maxrss in KiB).
+double peak_memory_mib() {
+  rusage usage{};
+  if (getrusage(RUSAGE_SELF, &usage) != 0) return 0.0;
+  return static_cast<double>(usage.ru_maxrss) / 1024.0;
+}
+
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
@@ -89,18 +98,23 @@ class BatchLoss {
     batch_ = &batch;
     active_ = 0;
     for (std::size_t s = 0; s < batch.clip_index.size(); ++s) active_ += batch.clip_index[s] >= 0 ? 1 : 0;
+    noisy_.resize(static_cast<std::size_t>(batch.sequences));
+    clean_.resize(static_cast<std::size_t>(batch.sequences));
+    for (int s = 0; s < batch.sequences; ++s) {
+      noisy_[static_cast<std::size_t>(s)] = batch.noisy(s);
+      clean_[static_cast<std::size_t>(s)] = batch.clean(s);
+    }
   }
   LossFn function() {
     return [this](int first, int count, const float* output, float* grad) {
       const Batch& b = *batch_;
       const auto frames = static_cast<std::size_t>(b.frames);
-      const auto offset = static_cast<std::size_t>(first) * frames * static_cast<std::size_t>(b.bins);
       LossBatch lb;
       lb.sequences = count;
       lb.frames = b.frames;
       lb.bins = b.bins;
-      lb.noisy = b.noisy.data() + offset;
-      lb.clean = b.clean.data() + offset;
+      lb.noisy = noisy_.data() + first;
+      lb.clean = clean_.data() + first;
       lb.gain = output;
       lb.valid = b.valid.data() + static_cast<std::size_t>(first) * frames;
       lb.total_valid_frames = static_cast<double>(b.valid_frames);
@@ -113,6 +127,7 @@ class BatchLoss {
   const Loss& loss_;
   const Batch* batch_ = nullptr;
   int active_ = 0;
+  std::vector<const std::complex<float>*> noisy_, clean_;  // [sequences] the batch's spectrum rows
 };
 
 ChunkInput chunk_input(const Batch& batch) {
@@ -174,10 +189,27 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   return config;
 }
 
-ClipSet mixed_set(const DataChoice& choice, data::Split split, const data::MixConfig& config) {
-  data::CorpusSources corpus;
-  corpus.corpus = choice.corpus;
-  auto source = std::make_shared<data::OnTheFlyClipSource>(corpus, split, config, choice.threads);
+// The corpus and its decoded-audio cache, shared by the mixers of every split a command reads (one budget).
+struct MixingContext {
+  std::shared_ptr<const data::Corpus> corpus;
+  std::shared_ptr<data::AudioCache> cache;
+};
+
+MixingContext mixing_context(const DataChoice& choice, const data::MixConfig& config) {
+  data::CorpusSources sources;
+  sources.corpus = choice.corpus;
+  auto skipped = std::make_shared<data::SkipLog>();
+  MixingContext context;
+  context.corpus = std::make_shared<data::Corpus>(sources, config.frontend.sample_rate, skipped, choice.threads);
+  context.cache = std::make_shared<data::AudioCache>(config.frontend.sample_rate, config.frontend.dc_pole,
+                                                     config.frontend.dc_removal, choice.cache_mb << 20, skipped);
+  return context;
+}
+
+ClipSet mixed_set(const DataChoice& choice, const MixingContext& context, data::Split split,
+                  const data::MixConfig& config) {
+  auto mixer = std::make_shared<data::Mixer>(context.corpus, split, config, context.cache);
+  auto source = std::make_shared<data::OnTheFlyClipSource>(std::move(mixer));
   return clip_set_from(source, "mixtures of " + choice.corpus.string() + " (" + data::to_string(split) + " split)");
 }
 
@@ -193,11 +225,12 @@ TrainingData open_training_data(const DataChoice& choice, const dsp::FrontendCon
   } else if (choice.on_the_fly) {
     if (choice.corpus.empty()) throw Error("--on-the-fly", "needs --corpus DIR");
     const data::MixConfig config = mix_config(choice, frontend);
-    result.train = mixed_set(choice, data::Split::train, config);
+    const MixingContext context = mixing_context(choice, config);
+    result.train = mixed_set(choice, context, data::Split::train, config);
     result.train.description += ", new mixtures every epoch";
     if (!choice.no_valid && choice.valid_data.empty()) {
       // Same recipe; the mixer itself draws N/5 speech files for the held-out splits (reference 2.4).
-      result.valid = mixed_set(choice, data::Split::valid, config);
+      result.valid = mixed_set(choice, context, data::Split::valid, config);
     }
   } else {
     throw Error("nnse train", "no training data: give --data DIR (from `nnse data`) or --corpus DIR --on-the-fly");
@@ -219,7 +252,7 @@ ClipSet open_split_data(const DataChoice& choice, const std::string& split, cons
     set = shard_set(shard_split_folder(choice.data, split), frontend);
   } else if (!choice.corpus.empty()) {
     data::MixConfig config = mix_config(choice, frontend);
-    set = mixed_set(choice, data::split_from_string(split), config);
+    set = mixed_set(choice, mixing_context(choice, config), data::split_from_string(split), config);
   } else {
     throw Error("--data", "give --data DIR (shards from `nnse data`) or --corpus DIR");
   }
@@ -230,8 +263,11 @@ ClipSet open_split_data(const DataChoice& choice, const std::string& split, cons
 
 std::string format_epoch(const EpochReport& r) {
   const std::string valid = std::isfinite(r.valid_loss) ? fmt::format("{:.6g}", r.valid_loss) : "-";
-  return fmt::format("epoch {}: train loss {:.6g}, valid loss {} | {} steps, {} skipped | {:.1f} s, data wait {:.1f}%",
-                     r.epoch, r.train_loss, valid, r.steps, r.skipped_steps, r.seconds, 100.0 * r.data_wait_share);
+  std::string line =
+      fmt::format("epoch {}: train loss {:.6g}, valid loss {} | {} steps, {} skipped | {:.1f} s, data wait {:.1f}%",
+                  r.epoch, r.train_loss, valid, r.steps, r.skipped_steps, r.seconds, 100.0 * r.data_wait_share);
+  if (r.peak_memory_mib > 0) line += fmt::format(", peak memory {:.0f} MiB", r.peak_memory_mib);
+  return line;
 }
 
 dsp::FeatureStats compute_training_stats(const ClipSet& clips, const dsp::FrontendConfig& config, int threads,
@@ -426,8 +462,8 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     const double train_seconds = seconds_since(epoch_start);
     report.train_loss = report.frames > 0 ? loss_sum / static_cast<double>(report.frames) : kNaN;
     report.data_wait_share = train_seconds > 0 ? train_batcher.wait_seconds() / train_seconds : 0.0;
-    // The next epoch's first clips are prepared while validation and the checkpoint run.
-    if (epoch + 1 < options.epochs) train_batcher.start_epoch(epoch + 1);
+    // The next epoch starts after validation, not during it: the train and valid batchers each hold a batch
+    // worth of whole clips, and holding both at once would double the data pipeline's peak memory.
 
     // Validation pass: fixed clips (epoch 0 of the source), natural order, no dropout, zero initial state.
     report.valid_loss = kNaN;
@@ -473,6 +509,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     write_history(dir, train_history, valid_history);
     result.last_good_epoch = epoch;
     report.seconds = seconds_since(epoch_start);
+    report.peak_memory_mib = peak_memory_mib();
     result.epochs.push_back(report);
     if (on_epoch) on_epoch(report);
   }

@@ -37,7 +37,11 @@ struct TrainOptions {
   double clip_norm = 0.0;                          // global gradient-norm clip; 0 = off (the reference)
   int threads = 2;
   std::uint64_t seed = 1;                          // initialization, clip order, dropout, initial states
-  int prefetch = 2;                                // batches prepared ahead by the data thread
+  // Batches assembled ahead of the engine. 0 keeps one clip per batch slot in memory. N > 0 lets the data thread
+  // take the next clips before the engine is done with the current ones: it hides clip preparation where all
+  // slots start new clips together when there are spare cores, but holds up to two clips per slot there (about
+  // 350 MB more at batch 32 with 25 s clips). On 2 cores it measured no faster (docs/perf-training.md).
+  int prefetch = 0;
   int data_threads = 2;                            // clips read / mixed / featurized ahead in parallel
   int max_consecutive_skips = 10;
   bool random_initial_state = true;                // reference: random lstm state at a clip start in training
@@ -53,6 +57,7 @@ struct EpochReport {
   std::int64_t frames = 0;        // valid training frames
   double seconds = 0.0;           // train + validation + checkpoint
   double data_wait_share = 0.0;   // share of the train pass spent waiting for batches
+  double peak_memory_mib = 0.0;   // the process's peak resident memory so far (0: unknown)
   std::filesystem::path checkpoint;
 };
 
@@ -77,6 +82,9 @@ struct DataChoice {
   double eq_db = 0.0;                // on-the-fly: random spectral coloration of training mixtures (0: off)
   std::uint64_t seed = 1;            // mixing seed
   int threads = 1;                   // for reading the corpus
+  // On-the-fly: memory for decoded corpus audio, one budget for all splits. 16-bit audio is kept as int16, so
+  // 256 MiB holds about 2 hours; a larger corpus re-decodes the least recently used files when it comes back.
+  std::size_t cache_mb = 256;
 };
 struct TrainingData {
   ClipSet train;
