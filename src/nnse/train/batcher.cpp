@@ -38,40 +38,29 @@ void Batch::resize(int b, int t, int dim, int k) {
   valid.assign(bt, 0);
   new_clip.assign(static_cast<std::size_t>(b), 0);
   clip_index.assign(static_cast<std::size_t>(b), -1);
-  release_clips();
-  clips.resize(static_cast<std::size_t>(b));
-  copied_noisy.resize(static_cast<std::size_t>(b));
-  copied_clean.resize(static_cast<std::size_t>(b));
+  clips.assign(static_cast<std::size_t>(b), nullptr);
   first_frame.assign(static_cast<std::size_t>(b), 0);
   valid_frames = 0;
 }
 
 namespace {
 
-using SpectrumRows = PreparedClip::Buffer<std::complex<float>>;
-
-// Slot s's rows of one spectrum (`side` = &PreparedClip::noisy or ::clean): its copied chunk, or the clip's rows
-// from the chunk's first frame.
-const std::complex<float>* chunk_rows(const Batch& batch, int s, SpectrumRows PreparedClip::*side,
-                                      const std::vector<SpectrumRows>& copied) {
-  const auto i = static_cast<std::size_t>(s);
-  if (!copied[i].empty()) return copied[i].data();
-  const auto& clip = batch.clips[i];
+// Slot s's rows of one spectrum (`side` = &PreparedClip::noisy or ::clean) from the chunk's first frame.
+template <class Rows>
+const std::complex<float>* chunk_rows(const Batch& batch, int s, Rows PreparedClip::*side) {
+  const auto& clip = batch.clips[static_cast<std::size_t>(s)];
   if (!clip) return nullptr;
-  return ((*clip).*side).data() + static_cast<std::size_t>(batch.first_frame[i]) * static_cast<std::size_t>(batch.bins);
+  return ((*clip).*side).data() +
+         static_cast<std::size_t>(batch.first_frame[static_cast<std::size_t>(s)]) * static_cast<std::size_t>(batch.bins);
 }
 
 }  // namespace
 
-const std::complex<float>* Batch::noisy(int s) const { return chunk_rows(*this, s, &PreparedClip::noisy, copied_noisy); }
+const std::complex<float>* Batch::noisy(int s) const { return chunk_rows(*this, s, &PreparedClip::noisy); }
 
-const std::complex<float>* Batch::clean(int s) const { return chunk_rows(*this, s, &PreparedClip::clean, copied_clean); }
+const std::complex<float>* Batch::clean(int s) const { return chunk_rows(*this, s, &PreparedClip::clean); }
 
-void Batch::release_clips() {
-  std::fill(clips.begin(), clips.end(), nullptr);
-  for (auto& rows : copied_noisy) SpectrumRows().swap(rows);
-  for (auto& rows : copied_clean) SpectrumRows().swap(rows);
-}
+void Batch::release_clips() { std::fill(clips.begin(), clips.end(), nullptr); }
 
 ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::string description) {
   ClipSet set;
@@ -275,19 +264,12 @@ class Batcher::Producer {
       const std::size_t count = std::min(t_max, static_cast<std::size_t>(clip.frames) - first);
       std::copy_n(clip.features.begin() + static_cast<std::ptrdiff_t>(first * dim), count * dim,
                   batch.features.begin() + static_cast<std::ptrdiff_t>(s * t_max * dim));
+      batch.clips[s] = slot.clip;
       batch.first_frame[s] = slot.next_frame;
-      if (first > 0 && first + count == static_cast<std::size_t>(clip.frames)) {
-        const auto k = static_cast<std::ptrdiff_t>(bins_);
-        const auto from = static_cast<std::ptrdiff_t>(first) * k, to = static_cast<std::ptrdiff_t>(first + count) * k;
-        batch.copied_noisy[s].assign(clip.noisy.begin() + from, clip.noisy.begin() + to);
-        batch.copied_clean[s].assign(clip.clean.begin() + from, clip.clean.begin() + to);
-      } else {
-        batch.clips[s] = slot.clip;
-      }
       std::fill_n(batch.valid.begin() + static_cast<std::ptrdiff_t>(s * t_max), count, std::uint8_t{1});
       batch.valid_frames += static_cast<std::int64_t>(count);
       slot.next_frame += static_cast<int>(count);
-      if (slot.next_frame >= clip.frames) slot.clip.reset();  // used up: freed now unless a batch refers to it
+      if (slot.next_frame >= clip.frames) slot.clip.reset();  // used up: only batches still refer to it
     }
     return true;
   }

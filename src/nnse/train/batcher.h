@@ -101,20 +101,16 @@ struct Batch {
   std::vector<std::int64_t> clip_index;      // [B]: source index of the slot's clip, -1 if the slot is idle
   std::int64_t valid_frames = 0;             // sum of valid
   // The spectra are not copied: each slot refers to its clip (kept alive here) from the chunk's first frame.
-  // A copy would add 2 x B x T x bins complex values per batch in flight (66 MB at 32 x 500 x 257). The last
-  // chunk of a clip that had earlier chunks is the exception: it is copied, so the clip is freed as soon as the
-  // batcher moves on instead of when this batch comes back (with prefetched batches, the clips of all slots
-  // would otherwise be held twice around the batch where they all end together).
-  std::vector<std::shared_ptr<const PreparedClip>> clips;  // [B], null if the slot is idle or holds a copy
+  // A copy would add 2 x B x T x bins complex values per batch in flight (66 MB at 32 x 500 x 257).
+  std::vector<std::shared_ptr<const PreparedClip>> clips;  // [B], null if the slot is idle
   std::vector<int> first_frame;                            // [B]: the chunk's first frame within its clip
-  std::vector<PreparedClip::Buffer<std::complex<float>>> copied_noisy, copied_clean;  // [B], the copied chunks
 
   void resize(int sequences, int frames, int feature_dim, int bins);
   // Sequence s's noisy / clean spectrum from the chunk's first frame: its valid frames, `bins` values each,
   // consecutive. nullptr for an idle slot.
   const std::complex<float>* noisy(int s) const;
   const std::complex<float>* clean(int s) const;
-  // Drops the references to clips and the copied chunks (a recycled batch must not keep them in memory).
+  // Drops the references to clips (a recycled batch must not keep them in memory).
   void release_clips();
 };
 
