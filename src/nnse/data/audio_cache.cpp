@@ -46,7 +46,8 @@ void AudioCache::remove_dc(std::span<float> samples, bool dc) const {
   remover.process(samples);
 }
 
-std::shared_ptr<const AudioCache::Stored> AudioCache::decode(const std::filesystem::path& file, bool dc) const {
+std::shared_ptr<const AudioCache::Stored> AudioCache::decode(const std::filesystem::path& file, bool dc,
+                                                            std::shared_ptr<const DecodedAudio>& audio) const {
   auto out = std::make_shared<DecodedAudio>();
   try {
     const std::vector<float> samples = audio::read_mono(file, sample_rate_, false);
@@ -64,7 +65,8 @@ std::shared_ptr<const AudioCache::Stored> AudioCache::decode(const std::filesyst
     out->error = reason;
     skipped_->add(file.string(), reason);
     auto stored = std::make_shared<Stored>();
-    stored->ready = std::move(out);
+    stored->ready = out;
+    audio = std::move(out);
     return stored;
   }
   auto stored = std::make_shared<Stored>();
@@ -73,7 +75,8 @@ std::shared_ptr<const AudioCache::Stored> AudioCache::decode(const std::filesyst
   remove_dc(out->samples, dc);
   out->active_power = active_speech_level(out->samples, sample_rate_).power;
   stored->active_power = out->active_power;
-  if (stored->pcm16.empty()) stored->ready = std::move(out);
+  if (stored->pcm16.empty()) stored->ready = out;
+  audio = std::move(out);
   return stored;
 }
 
@@ -108,8 +111,9 @@ std::shared_ptr<const DecodedAudio> AudioCache::get(const std::filesystem::path&
   }
   if (!owner) return expand(*future.get());  // decoded, or being decoded by another thread
   std::shared_ptr<const Stored> value;
+  std::shared_ptr<const DecodedAudio> audio;  // the decoder's own floats: no expansion of what it just stored
   try {
-    value = decode(file, dc);
+    value = decode(file, dc, audio);
   } catch (...) {
     promise.set_exception(std::current_exception());
     std::lock_guard lock(mutex_);
@@ -127,7 +131,7 @@ std::shared_ptr<const DecodedAudio> AudioCache::get(const std::filesystem::path&
     bytes_ += it->second.bytes;
     evict_locked();
   }
-  return expand(*value);
+  return audio;
 }
 
 void AudioCache::evict_locked() {

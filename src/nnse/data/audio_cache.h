@@ -59,7 +59,9 @@ class AudioCache {
     bool ready = false;
     std::list<std::string>::iterator lru;
   };
-  std::shared_ptr<const Stored> decode(const std::filesystem::path& file, bool dc) const;
+  // Reads `file` into what is stored and, in `audio`, the result get() returns.
+  std::shared_ptr<const Stored> decode(const std::filesystem::path& file, bool dc,
+                                       std::shared_ptr<const DecodedAudio>& audio) const;
   std::shared_ptr<const DecodedAudio> expand(const Stored& stored) const;
   void remove_dc(std::span<float> samples, bool dc) const;
   void evict_locked();
