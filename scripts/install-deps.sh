@@ -7,7 +7,7 @@ if [[ $(id -u) -ne 0 ]]; then SUDO="sudo"; fi
 packages=(
   build-essential cmake ninja-build pkg-config git ca-certificates
   libeigen3-dev libcli11-dev nlohmann-json3-dev libfmt-dev libspdlog-dev
-  libsndfile1-dev libsoxr-dev libkissfft-dev libcairo2-dev fonts-dejavu-core portaudio19-dev
+  libsndfile1-dev libsoxr-dev libspeexdsp-dev libkissfft-dev libcairo2-dev fonts-dejavu-core portaudio19-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   python3 python3-numpy

@@ -13,7 +13,7 @@
 #include "cli/model_source.h"
 #include "cli/subcommand.h"
 #include "nnse/dsp/feature_stats.h"
-#include "nnse/train/evaluate.h"
+#include "nnse/eval/loss_comparison.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
 
@@ -99,7 +99,7 @@ void run_compare(CompareOptions o) {
   std::optional<dsp::FeatureStats> stats;
   std::int64_t stats_frames = 0;
 
-  train::LossComparison comparison;
+  eval::LossComparison comparison;
   comparison.command = command_line(o);
   comparison.budget = {{"arch", o.nn_arch},
                        {"epochs", o.train.epochs},
@@ -117,7 +117,7 @@ void run_compare(CompareOptions o) {
                        {"eval_clips", eval_clips.size}};
 
   for (const auto& name : losses) {
-    train::LossRun run;
+    eval::LossRun run;
     run.loss = name;
     train::TrainOptions options = o.train;
     options.loss.name = name;
@@ -139,12 +139,12 @@ void run_compare(CompareOptions o) {
                                          std::fflush(stdout);
                                        });
       if (result.status == train::TrainResult::Status::diverged) {
-        run.status = train::LossRun::Status::diverged;
+        run.status = eval::LossRun::Status::diverged;
         run.message = result.message;
         std::printf("  %s\n", result.message.c_str());
       }
     } catch (const Error& e) {
-      run.status = train::LossRun::Status::failed;
+      run.status = eval::LossRun::Status::failed;
       run.message = e.what();
       spdlog::error("{}: {}", name, e.what());
     }
@@ -158,24 +158,25 @@ void run_compare(CompareOptions o) {
         run.train_loss = checkpoint.train_loss.back();
         run.valid_loss = checkpoint.valid_loss.back();
         enhance::TrainedModel trained = load_trained_model(file);
-        train::EvalOptions eval_options;
+        eval::EvalOptions eval_options;
         eval_options.threads = o.train.threads;
+        eval_options.input_dc_removed = eval_clips.dc_removed;
         eval_options.metric_options.pesq_command = o.pesq_cmd;
-        run.eval = train::evaluate_clips(trained.model, trained.frontend, trained.stats, eval_clips, eval_options);
+        run.eval = eval::evaluate_clips(trained.model, trained.frontend, trained.stats, eval_clips, eval_options);
         const auto& si = run.eval->groups.front().metrics.front();
         std::printf("  evaluated epoch %d on %zu clips: SI-SDR %.2f dB (%+.2f over noisy)\n", checkpoint.epoch,
                     eval_clips.size, si.enhanced, si.improvement());
       } catch (const Error& e) {
-        run.status = train::LossRun::Status::failed;
+        run.status = eval::LossRun::Status::failed;
         run.message = e.what();
         spdlog::error("{}: {}", name, e.what());
       }
     }
     comparison.runs.push_back(std::move(run));
     // Written after every run, so a long comparison shows its progress and survives an interruption.
-    train::write_loss_comparison(out, comparison);
+    eval::write_loss_comparison(out, comparison);
   }
-  const std::string md = train::write_loss_comparison(out, comparison);
+  const std::string md = eval::write_loss_comparison(out, comparison);
   std::printf("\n%s\nwrote %s, %s, %s\n", md.c_str(), (out / "loss_comparison.md").c_str(),
               (out / "loss_comparison.csv").c_str(), (out / "loss_comparison.png").c_str());
 }

@@ -18,6 +18,7 @@ struct EnhanceArgs {
   std::string input, output;
   ModelChoice model;
   bool pictures = false;
+  double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
 };
 
 bool is_audio_extension(const fs::path& file) {
@@ -33,6 +34,7 @@ void run(const EnhanceArgs& args) {
   const fs::path input(args.input), output(args.output);
   if (!fs::exists(input)) throw Error(input, "no such file or folder");
   enhance::FileEnhanceOptions options;
+  options.atten_lim_db = args.atten_lim_db;
   if (!fs::is_directory(input)) {
     if (fs::is_directory(output)) throw Error(output, "is a folder; give an output file name (or a folder as input)");
     if (args.pictures) options.picture = fs::path(output).replace_extension(".png");
@@ -79,6 +81,7 @@ void setup(CLI::App& parent) {
       ->required();
   add_model_options(*command, args->model, true);
   command->add_flag(flag("pictures"), args->pictures, "Also write a PNG beside each output (spectrograms, mask, waveforms)");
+  add_atten_lim_option(*command, args->atten_lim_db);
   command->callback([args] { run(*args); });
 }
 

@@ -1,16 +1,19 @@
-// nnse eval: enhance every mixture of a held-out split with a trained checkpoint and report noisy vs enhanced for
-// every objective metric, overall and per SNR (library: nnse/train/evaluate.h).
+// nnse eval: enhance every mixture of a held-out split with a trained checkpoint and report noisy vs enhanced vs
+// speexdsp for every objective metric, overall and per SNR (library: nnse/eval/evaluate.h).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include <cmath>
 #include <cstdio>
 #include <memory>
 #include <string>
 
+#include "cli/mix_options.h"
 #include "cli/model_source.h"
 #include "cli/subcommand.h"
+#include "nnse/data/mixer.h"
+#include "nnse/eval/evaluate.h"
 #include "nnse/train/checkpoint.h"
-#include "nnse/train/evaluate.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
@@ -25,8 +28,12 @@ struct EvalCliOptions {
   std::string split = "test";
   std::string json;
   std::string pesq_cmd;
+  std::string snr_sweep;
   std::size_t max_clips = 0;
   int threads = 2;
+  double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
+  bool no_peer = false;
+  bool filtered = false;
 };
 
 void run_eval(const EvalCliOptions& o) {
@@ -39,24 +46,34 @@ void run_eval(const EvalCliOptions& o) {
   enhance::TrainedModel trained = load_trained_model(o.model);
   train::DataChoice data = o.data;
   data.threads = o.threads;
-  const train::ClipSet clips = train::open_split_data(data, o.split, trained.frontend, o.max_clips);
+  // Mixtures from a corpus are raw, like a microphone's signal, unless --filtered asks for the training-style
+  // DC-removed ones; the enhancer then does exactly what `nnse enhance` does with a file.
+  data.raw_audio = !o.filtered;
+  const train::ClipSet clips =
+      o.snr_sweep.empty()
+          ? train::open_split_data(data, o.split, trained.frontend, o.max_clips)
+          : train::open_snr_sweep(data, o.split, trained.frontend, data::snr_list_from_string(o.snr_sweep), o.max_clips);
   const std::string& description = clips.description;
 
-  train::EvalOptions options;
+  eval::EvalOptions options;
   options.threads = o.threads;
   options.metric_options.pesq_command = o.pesq_cmd;
+  options.enhancer.atten_lim_db = o.atten_lim_db;
+  options.classical_peer = !o.no_peer;
+  options.input_dc_removed = clips.dc_removed;
   options.progress = [](std::size_t done, std::size_t total) { spdlog::debug("evaluated {}/{} clips", done, total); };
   spdlog::info("evaluating {} on {} clips of {}", trained.description, clips.size, description);
-  const train::EvalReport report =
-      train::evaluate_clips(trained.model, trained.frontend, trained.stats, clips, options);
+  const eval::EvalReport report = eval::evaluate_clips(trained.model, trained.frontend, trained.stats, clips, options);
 
   std::printf("model %s, %s, %zu clips\n", trained.description.c_str(), description.c_str(), clips.size);
-  std::printf("%s", train::format_table(report).c_str());
+  std::printf("%s", eval::format_table(report).c_str());
+  std::printf("\nchange over the noisy input per group:\n%s", eval::format_change_summary(report).c_str());
   if (o.pesq_cmd.empty()) std::printf("PESQ: absent (give --pesq-cmd to run an external PESQ tool)\n");
   if (!o.json.empty()) {
-    nlohmann::json j = train::to_json(report);
+    nlohmann::json j = eval::to_json(report);
     j["model"] = {{"description", trained.description}, {"checkpoint", checkpoint_file.string()}};
-    j["data"] = {{"description", description}, {"split", o.split}};
+    j["data"] = {{"description", description}, {"split", o.split}, {"raw_audio", !clips.dc_removed}};
+    j["atten_lim_db"] = std::isinf(o.atten_lim_db) ? nlohmann::json(nullptr) : nlohmann::json(o.atten_lim_db);
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
     write_file_atomic(o.json, j.dump(2) + "\n");
     spdlog::info("{}: evaluation report", o.json);
@@ -67,9 +84,9 @@ void setup_eval(CLI::App& parent) {
   auto o = std::make_shared<EvalCliOptions>();
   CLI::App* cmd = parent.add_subcommand(
       "eval",
-      "Enhance every mixture of a split with a trained checkpoint (whole clip, zero initial state, gain on the noisy "
-      "STFT, aligned inverse STFT) and report SI-SDR, SNR, segSNR, LSD, STOI, ESTOI (and PESQ with --pesq-cmd) of "
-      "noisy vs enhanced, overall and per SNR");
+      "Enhance every mixture of a split with a trained checkpoint (the streaming enhancer of `nnse enhance`, one "
+      "clip at a time from a fresh state, output aligned with the input) and report SI-SDR, SNR, segSNR, LSD, STOI, "
+      "ESTOI (and PESQ with --pesq-cmd) of noisy vs enhanced vs speexdsp, overall and per SNR");
   add_model_options(*cmd, o->model, true);
   cmd->add_option(flag("data"), o->data.data, "Shards from `nnse data --out DIR` (reads DIR/<split>)");
   cmd->add_option(flag("corpus"), o->data.corpus, "Or mix the split's clips from this corpus");
@@ -85,6 +102,15 @@ void setup_eval(CLI::App& parent) {
   cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length")->capture_default_str();
   cmd->add_option(flag("threads"), o->threads, "Threads for the network and the metrics")->capture_default_str();
   cmd->add_option(flag("seed"), o->data.seed, "With --corpus: mixing seed")->capture_default_str();
+  add_mix_options(*cmd, o->data, false);
+  cmd->add_option(flag("snr-sweep"), o->snr_sweep,
+                  "With --corpus: mix every clip at each of these SNRs (comma-separated dB; 'clean' = no noise), e.g. "
+                  "-5,0,5,10,15,20,30,clean");
+  add_atten_lim_option(*cmd, o->atten_lim_db);
+  cmd->add_flag(flag("no-peer"), o->no_peer, "Do not run the speexdsp classical suppressor next to the model");
+  cmd->add_flag(flag("filtered"), o->filtered,
+                "With --corpus: evaluate DC-removed mixtures as training sees them (default: raw audio, as users' "
+                "files are)");
   cmd->callback([o] { run_eval(*o); });
 }
 

@@ -1,5 +1,7 @@
 #include "cli/model_source.h"
 
+#include <limits>
+
 #include <CLI/CLI.hpp>
 #include <unistd.h>
 
@@ -109,6 +111,15 @@ void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch) {
   command.add_option(flag("feat-type"), choice.feat_type,
                      "Expected feature type (mel|pspec); an error if the model was trained with the other")
       ->check(CLI::IsMember({"mel", "pspec"}));
+}
+
+void add_atten_lim_option(CLI::App& command, double& atten_lim_db) {
+  command
+      .add_option(flag("atten-lim-db"), atten_lim_db,
+                  "Attenuation limit: never turn a frequency bin down by more than this many dB (a gain floor, as "
+                  "DeepFilterNet's); 'inf' = as deep as the model says")
+      ->check(CLI::Range(0.0, std::numeric_limits<double>::infinity()))
+      ->capture_default_str();
 }
 
 }  // namespace nnse::cli

@@ -17,6 +17,7 @@ struct TestArgs {
   ModelChoice model;
   int recording = 0;
   std::string test_wavefile = "test_wavs/i_like_steak.wav";
+  double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
   std::string results_dir = "test_results";
   std::string recording_file = "test_wavs/speech.wav";
   double record_seconds = 10.0;
@@ -38,7 +39,7 @@ void run(TestArgs args) {
   const fs::path results(args.results_dir);
   const fs::path output = results / ("enhanced_" + name + ".wav");
   const fs::path picture = results / (name + ".png");
-  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture});
+  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture, .atten_lim_db = args.atten_lim_db});
   spdlog::info("{} ({:.1f} s) -> {}, picture {}", input.string(), result.seconds, output.string(), picture.string());
 }
 
@@ -47,6 +48,7 @@ void setup(CLI::App& parent) {
   CLI::App* command = parent.add_subcommand(
       "test", "Enhance a wav file or a 10 s microphone recording; write the enhanced wav and a picture");
   add_model_options(*command, args->model, true);
+  add_atten_lim_option(*command, args->atten_lim_db);
   command->add_option(flag("recording"), args->recording, "1: record from the default microphone first; 0: use --test-wavefile")
       ->check(CLI::IsMember({0, 1}))
       ->capture_default_str();

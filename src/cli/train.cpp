@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 
+#include "cli/mix_options.h"
 #include "cli/subcommand.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
@@ -115,6 +116,7 @@ void setup_train(CLI::App& parent) {
   cmd->add_option(flag("eq-db"), o->data.eq_db,
                   "With --on-the-fly, augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
       ->capture_default_str();
+  add_mix_options(*cmd, o->data, true);
   cmd->callback([o] { run_train(*o); });
 }
 

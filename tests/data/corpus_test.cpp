@@ -4,6 +4,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include "data_fixtures.h"
 #include "nnse/data/corpus.h"
@@ -166,6 +167,45 @@ TEST(Corpus, BadInputsAreClearErrors) {
   EXPECT_THROW(Corpus({}, 16000, nullptr), Error);
   EXPECT_THROW(split_from_string("training"), Error);
   EXPECT_EQ(splits_from_option("all").size(), 3u);
+}
+
+TEST(Corpus, MoreCorporaAreMergedAndNamesMustBeUnique) {
+  test::ScratchDir a("nnse-corpus-a"), b("nnse-corpus-b");
+  test::make_manifest_corpus(a.path());
+  test::make_manifest_corpus(b.path());
+  // b's files renamed into their own folders, as a second corpus (extra voices and noises) would have them.
+  const Corpus one(CorpusSources{.corpus = a.path()}, 16000, nullptr);
+  const std::size_t speech_a = one.files(Split::train).speech.size();
+  EXPECT_THROW(Corpus(CorpusSources{.corpus = a.path(), .more_corpora = {b.path()}}, 16000, nullptr), Error);
+  test::ScratchDir c("nnse-corpus-c");
+  test::TinyCorpusOptions options;
+  options.speech_files = 10;
+  test::make_manifest_corpus(c.path() / "inner", options);
+  // Same layout but different names: prefix every path of c's manifest and split lists with "extra_".
+  const auto rewrite = [](const std::filesystem::path& file) {
+    std::ifstream in(file);
+    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    std::string out;
+    std::istringstream lines(text);
+    std::string line;
+    bool header = file.filename() == "MANIFEST.tsv";
+    while (std::getline(lines, line)) {
+      out += (header || line.empty() ? "" : "extra_") + line + "\n";
+      header = false;
+    }
+    std::ofstream(file) << out;
+  };
+  const auto inner = c.path() / "inner";
+  rewrite(inner / "MANIFEST.tsv");
+  for (const char* split : {"train", "valid", "test"}) rewrite(inner / "splits" / (std::string(split) + ".txt"));
+  for (const char* kind : {"speech", "noise", "rir"}) {
+    if (std::filesystem::exists(inner / kind)) std::filesystem::rename(inner / kind, inner / (std::string("extra_") + kind));
+  }
+  const Corpus merged(CorpusSources{.corpus = a.path(), .more_corpora = {inner}}, 16000, nullptr);
+  EXPECT_GT(merged.files(Split::train).speech.size(), speech_a);
+  std::set<std::string> names;
+  for (const auto& f : merged.files(Split::train).speech) names.insert(f.name);
+  EXPECT_TRUE(std::any_of(names.begin(), names.end(), [](const std::string& n) { return n.rfind("extra_", 0) == 0; }));
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <map>
 #include <set>
 
@@ -335,6 +336,94 @@ TEST(Mixer, ColorationConfigRoundTripsAndIsValidated) {
   bad = colored_config(-1.0);
   EXPECT_THROW(bad.validate(), Error);
   EXPECT_NO_THROW(colored_config(6.0).validate());
+}
+
+TEST(Mixer, CleanSnrAddsNoNoiseAndRoundTripsThroughJson) {
+  Fixture f;
+  MixConfig config = small_config();
+  config.reverb_prob = 0.0;
+  config.snr_db = {std::numeric_limits<double>::infinity()};
+  const Mixer mixer(f.corpus, Split::test, config);
+  int speech_clips = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(mixer.size(), 6); ++i) {
+    const Clip clip = mixer.make(i);
+    EXPECT_EQ(clip.noisy, clip.clean) << i;  // nothing added
+    if (!clip.meta.snr_db) continue;
+    ++speech_clips;
+    EXPECT_TRUE(std::isinf(*clip.meta.snr_db));
+    const nlohmann::json meta = clip.meta;
+    EXPECT_EQ(meta["snr_db"], "clean");
+    EXPECT_TRUE(std::isinf(*meta.get<ClipMeta>().snr_db));
+  }
+  EXPECT_GT(speech_clips, 0);
+  const nlohmann::json j = config;
+  EXPECT_EQ(j["snr_db"][0], "clean");
+  EXPECT_EQ(j.get<MixConfig>().snr_db, config.snr_db);
+}
+
+TEST(Mixer, OneSnrListPerMixerGivesTheSameClipAtEverySnr) {
+  // The evaluation's SNR sweep relies on this: with a one-element SNR list, everything else about clip i is the
+  // same whatever that SNR is.
+  Fixture f;
+  MixConfig a = small_config(), b = small_config();
+  a.snr_db = {0.0};
+  b.snr_db = {std::numeric_limits<double>::infinity()};
+  const Mixer ma(f.corpus, Split::test, a), mb(f.corpus, Split::test, b);
+  for (std::size_t i = 0; i < std::min<std::size_t>(ma.size(), 4); ++i) {
+    const Clip x = ma.make(i), y = mb.make(i);
+    EXPECT_EQ(x.meta.noise_files, y.meta.noise_files);
+    EXPECT_EQ(x.meta.speech.size(), y.meta.speech.size());
+    EXPECT_EQ(x.meta.reverb, y.meta.reverb);
+    // Clean speech identical up to the level gain (set by each mixture's own peak).
+    double dot = 0, xx = 0, yy = 0;
+    for (std::size_t k = 0; k < x.clean.size(); ++k) {
+      dot += double(x.clean[k]) * y.clean[k];
+      xx += double(x.clean[k]) * x.clean[k];
+      yy += double(y.clean[k]) * y.clean[k];
+    }
+    if (xx > 0) {
+      EXPECT_NEAR(dot / std::sqrt(xx * yy), 1.0, 1e-6) << i;
+    }
+  }
+}
+
+TEST(Mixer, SnrTextAcceptsNumbersAndCleanOnly) {
+  EXPECT_EQ(snr_list_from_string("-5,0,7.5,clean"),
+            (std::vector<double>{-5.0, 0.0, 7.5, std::numeric_limits<double>::infinity()}));
+  EXPECT_EQ(snr_to_string(std::numeric_limits<double>::infinity()), "clean");
+  EXPECT_EQ(snr_to_string(-5.0), "-5");
+  for (const char* bad : {"", "x", "5dB", "nan", ",", "1e400"}) EXPECT_THROW(snr_list_from_string(bad), Error) << bad;
+  MixConfig c = small_config();
+  c.snr_db = {-1000.0};
+  EXPECT_THROW(c.validate(), Error);
+  c.snr_db = {-std::numeric_limits<double>::infinity()};
+  EXPECT_THROW(c.validate(), Error);
+}
+
+TEST(Mixer, SpeedPerturbationChangesTrainingSpeechOnlyDeterministically) {
+  Fixture f;
+  MixConfig plain = small_config(), fast = small_config();
+  plain.reverb_prob = fast.reverb_prob = 0.0;
+  fast.speed_perturb = 0.15;
+  EXPECT_FALSE(nlohmann::json(plain).contains("speed_perturb"));  // recipes without it are unchanged
+  EXPECT_EQ(nlohmann::json(fast).get<MixConfig>().speed_perturb, 0.15);
+  const Mixer a(f.corpus, Split::train, plain), b(f.corpus, Split::train, fast);
+  int changed = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(a.size(), 6); ++i) {
+    const Clip x = a.make(i), y = b.make(i);
+    ASSERT_EQ(y.noisy.size(), x.noisy.size());
+    EXPECT_EQ(x.meta.noise_files, y.meta.noise_files);  // the other draws are untouched
+    if (x.clean != y.clean) ++changed;
+    EXPECT_EQ(y.noisy, b.make(i).noisy);  // deterministic
+    for (float v : y.noisy) ASSERT_TRUE(std::isfinite(v));
+  }
+  EXPECT_GT(changed, 0);
+  // Held-out splits are never perturbed.
+  const Mixer held_plain(f.corpus, Split::test, plain), held_fast(f.corpus, Split::test, fast);
+  EXPECT_EQ(held_plain.make(0).noisy, held_fast.make(0).noisy);
+  MixConfig bad = small_config();
+  bad.speed_perturb = 0.5;
+  EXPECT_THROW(bad.validate(), Error);
 }
 
 TEST(OnTheFlyClipSource, GivesMixerClipsAndNewMixturesPerEpoch) {

@@ -216,30 +216,40 @@ DetectedLayout detect_layout(const fs::path& folder) {
 Corpus::Corpus(const CorpusSources& sources, int sample_rate, std::shared_ptr<SkipLog> skipped, int threads)
     : sample_rate_(sample_rate), threads_(std::max(1, threads)), skipped_(std::move(skipped)) {
   if (!skipped_) skipped_ = std::make_shared<SkipLog>();
-  if (!sources.corpus.empty()) {
-    const fs::path folder = fs::absolute(sources.corpus).lexically_normal();
-    if (!is_dir(folder)) throw Error(folder, "corpus folder does not exist");
-    if (fs::exists(folder / "MANIFEST.tsv")) {
-      add_folder(folder, -1);
-    } else {
-      // A download folder: LibriSpeech for speech, MUSAN for noise, side by side.
-      bool any = false;
-      if (is_dir(folder / "LibriSpeech")) add_folder(folder / "LibriSpeech", static_cast<int>(Kind::speech)), any = true;
-      if (is_dir(folder / "musan")) add_folder(folder / "musan", static_cast<int>(Kind::noise)), any = true;
-      if (!any) {
-        throw Error(folder, "not a corpus folder: it has no MANIFEST.tsv and no LibriSpeech/ or musan/ folder "
-                            "(use --speech/--noise/--rir for plain folders)");
-      }
-    }
-  }
+  if (!sources.corpus.empty()) add_corpus(sources.corpus);
+  for (const auto& more : sources.more_corpora) add_corpus(more);
   if (!sources.speech.empty()) add_folder(fs::absolute(sources.speech).lexically_normal(), static_cast<int>(Kind::speech));
   if (!sources.noise.empty()) add_folder(fs::absolute(sources.noise).lexically_normal(), static_cast<int>(Kind::noise));
   if (!sources.rir.empty()) add_folder(fs::absolute(sources.rir).lexically_normal(), static_cast<int>(Kind::rir));
   if (origins_.empty()) throw Error("no corpus given (--corpus, or --speech and --noise)");
+  std::set<std::string> names;
   for (auto& split : splits_) {
     for (auto* list : {&split.speech, &split.noise, &split.rir}) {
       std::sort(list->begin(), list->end(), [](const CorpusFile& a, const CorpusFile& b) { return a.name < b.name; });
+      // Names identify files in clip metadata and shards, so two corpora must not both have one.
+      for (const auto& file : *list) {
+        if (!names.insert(file.name).second) {
+          throw Error(file.path, "its name '" + file.name + "' is also a file of another corpus or split given");
+        }
+      }
     }
+  }
+}
+
+void Corpus::add_corpus(const fs::path& corpus) {
+  const fs::path folder = fs::absolute(corpus).lexically_normal();
+  if (!is_dir(folder)) throw Error(folder, "corpus folder does not exist");
+  if (fs::exists(folder / "MANIFEST.tsv")) {
+    add_folder(folder, -1);
+    return;
+  }
+  // A download folder: LibriSpeech for speech, MUSAN for noise, side by side.
+  bool any = false;
+  if (is_dir(folder / "LibriSpeech")) add_folder(folder / "LibriSpeech", static_cast<int>(Kind::speech)), any = true;
+  if (is_dir(folder / "musan")) add_folder(folder / "musan", static_cast<int>(Kind::noise)), any = true;
+  if (!any) {
+    throw Error(folder, "not a corpus folder: it has no MANIFEST.tsv and no LibriSpeech/ or musan/ folder "
+                        "(use --speech/--noise/--rir for plain folders)");
   }
 }
 

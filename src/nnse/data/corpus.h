@@ -54,6 +54,9 @@ struct SplitFiles {
 // (any layout; a manifest folder given as --speech contributes only its speech files, and so on).
 struct CorpusSources {
   std::filesystem::path corpus{};
+  // Further corpus folders (same rules as `corpus`), merged in: e.g. the starter corpus plus extra voices. A file
+  // name (path relative to its corpus) may appear in only one of them.
+  std::vector<std::filesystem::path> more_corpora{};
   std::filesystem::path speech{}, noise{}, rir{};
 };
 
@@ -95,6 +98,7 @@ class Corpus {
     std::filesystem::path folder;
     Layout layout;
   };
+  void add_corpus(const std::filesystem::path& corpus);
   void add_folder(const std::filesystem::path& folder, int kind_filter);
   void resolve(Split split) const;
 

@@ -2,9 +2,11 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <nlohmann/json.hpp>
 #include <sstream>
 
+#include "nnse/audio/resample.h"
 #include "nnse/data/checksum.h"
 #include "nnse/data/random.h"
 #include "nnse/util/error.h"
@@ -47,8 +49,11 @@ void MixConfig::validate() const {
   if (datasize_noise == 0 || datasize_noise < -1) fail("datasize-noise", "must be positive or -1 (everything)");
   if (snr_db.empty()) fail("snr", "the SNR list is empty");
   for (const double s : snr_db) {
-    if (!std::isfinite(s)) fail("snr", "SNR values must be finite");
+    if (std::isnan(s) || s < -60.0 || (s > 100.0 && !std::isinf(s))) {
+      fail("snr", "SNR values must be in [-60, 100] dB or 'clean'");
+    }
   }
+  if (!(speed_perturb >= 0.0 && speed_perturb <= 0.3)) fail("speed-perturb", "must be in [0, 0.3]");
   if (!(min_peak > 0.0 && min_peak <= max_peak && max_peak <= 1.0)) fail("peak", "need 0 < min_peak <= max_peak <= 1");
   if (!(reverb_prob >= 0.0 && reverb_prob <= 1.0)) fail("reverb-prob", "must be in [0, 1]");
   if (!(pad_min_seconds >= 0.0 && pad_min_seconds < pad_max_seconds)) fail("pad", "need 0 <= pad_min < pad_max");
@@ -67,12 +72,53 @@ void MixConfig::validate() const {
   if (coloration.bands < 0 || coloration.bands > 16) fail("eq-db", "bands must be in [0, 16]");
 }
 
+double snr_from_string(const std::string& text) {
+  if (text == "clean" || text == "inf") return std::numeric_limits<double>::infinity();
+  std::size_t used = 0;
+  double value = std::nan("");
+  try {
+    value = std::stod(text, &used);
+  } catch (const std::exception&) {
+    used = 0;
+  }
+  if (used == 0 || used != text.size() || !std::isfinite(value)) {
+    throw Error("--snr", "'" + text + "' is not an SNR in dB (a number, or 'clean' for no noise)");
+  }
+  return value;
+}
+
+std::string snr_to_string(double snr_db) {
+  if (std::isinf(snr_db) && snr_db > 0) return "clean";
+  std::ostringstream out;
+  out << snr_db;
+  return out.str();
+}
+
+std::vector<double> snr_list_from_string(const std::string& text) {
+  std::vector<double> values;
+  std::stringstream in(text);
+  std::string item;
+  while (std::getline(in, item, ',')) values.push_back(snr_from_string(item));
+  if (values.empty()) throw Error("--snr", "the SNR list is empty");
+  return values;
+}
+
+namespace {
+// JSON has no infinity: a clean clip's SNR is written as the string "clean".
+nlohmann::json snr_json(double snr) { return std::isinf(snr) ? nlohmann::json("clean") : nlohmann::json(snr); }
+double snr_from_json(const nlohmann::json& j) {
+  return j.is_string() ? snr_from_string(j.get<std::string>()) : j.get<double>();
+}
+}  // namespace
+
 void to_json(nlohmann::json& j, const MixConfig& c) {
+  nlohmann::json snrs = nlohmann::json::array();
+  for (const double snr : c.snr_db) snrs.push_back(snr_json(snr));
   j = nlohmann::json{
       {"seed", c.seed},
       {"clip_seconds", c.clip_seconds},
       {"datasize_noise", c.datasize_noise},
-      {"snr_db", c.snr_db},
+      {"snr_db", snrs},
       {"min_peak", c.min_peak},
       {"max_peak", c.max_peak},
       {"reverb_prob", c.reverb_prob},
@@ -98,6 +144,7 @@ void to_json(nlohmann::json& j, const MixConfig& c) {
                        {"min_hz", c.coloration.min_hz}, {"max_hz", c.coloration.max_hz},
                        {"min_q", c.coloration.min_q}, {"max_q", c.coloration.max_q}};
   }
+  if (c.speed_perturb > 0.0) j["speed_perturb"] = c.speed_perturb;
 }
 
 void from_json(const nlohmann::json& j, MixConfig& c) {
@@ -105,7 +152,12 @@ void from_json(const nlohmann::json& j, MixConfig& c) {
   c.seed = j.value("seed", d.seed);
   c.clip_seconds = j.value("clip_seconds", d.clip_seconds);
   c.datasize_noise = j.value("datasize_noise", d.datasize_noise);
-  c.snr_db = j.value("snr_db", d.snr_db);
+  c.snr_db = d.snr_db;
+  if (j.contains("snr_db")) {
+    c.snr_db.clear();
+    for (const auto& snr : j.at("snr_db")) c.snr_db.push_back(snr_from_json(snr));
+  }
+  c.speed_perturb = j.value("speed_perturb", d.speed_perturb);
   c.min_peak = j.value("min_peak", d.min_peak);
   c.max_peak = j.value("max_peak", d.max_peak);
   c.reverb_prob = j.value("reverb_prob", d.reverb_prob);
@@ -154,7 +206,7 @@ void to_json(nlohmann::json& j, const ClipMeta& m) {
                      {"noise_files", m.noise_files},
                      {"noise_offset", m.noise_offset},
                      {"one_shot_stream", m.one_shot_stream},
-                     {"snr_db", m.snr_db ? nlohmann::json(*m.snr_db) : nlohmann::json(nullptr)},
+                     {"snr_db", m.snr_db ? snr_json(*m.snr_db) : nlohmann::json(nullptr)},
                      {"peak", m.peak},
                      {"gain", m.gain},
                      {"reverb", m.reverb},
@@ -176,7 +228,7 @@ void from_json(const nlohmann::json& j, ClipMeta& m) {
   m.noise_files = j.at("noise_files").get<std::vector<std::string>>();
   m.noise_offset = j.at("noise_offset").get<std::int64_t>();
   m.one_shot_stream = j.at("one_shot_stream").get<bool>();
-  m.snr_db = j.at("snr_db").is_null() ? std::nullopt : std::optional<double>(j.at("snr_db").get<double>());
+  m.snr_db = j.at("snr_db").is_null() ? std::nullopt : std::optional<double>(snr_from_json(j.at("snr_db")));
   m.peak = j.at("peak").get<double>();
   m.gain = j.at("gain").get<double>();
   m.reverb = j.at("reverb").get<bool>();
@@ -436,22 +488,42 @@ Clip Mixer::make(std::size_t index, int epoch) const {
     }
   }
 
+  const auto rate = config_.frontend.sample_rate;
+  // Speed perturbation: `count` output samples are `count * speed` stream samples played back at `rate`.
+  double speed = 1.0;
+  if (split_ == Split::train && config_.speed_perturb > 0.0) {
+    Rng speed_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
+                                            index, static_cast<std::uint64_t>(Stream::speed)}));
+    speed = speed_rng.uniform(1.0 - config_.speed_perturb, 1.0 + config_.speed_perturb);
+  }
+  auto dry_window = [&](std::int64_t from, std::int64_t count, std::int64_t report_from) {
+    if (speed == 1.0) return speech_window(p, from, count, report_from, &meta.speech);
+    const int source_rate = static_cast<int>(std::lround(rate * speed));
+    const double ratio = static_cast<double>(source_rate) / rate;
+    // A few samples more than needed: the resampler rounds the output length.
+    const auto source_count = static_cast<std::int64_t>(std::ceil(static_cast<double>(count) * ratio)) + 16;
+    const auto source_report = static_cast<std::int64_t>(std::llround(static_cast<double>(report_from) * ratio));
+    const auto raw = speech_window(p, from, source_count, source_report, &meta.speech);
+    auto out = audio::resample(raw, source_rate, rate);
+    out.resize(static_cast<std::size_t>(count), 0.0f);
+    return out;
+  };
+
   std::vector<float> input, target;
   if (rir) {
     // Enough dry speech around the window for the RIR's tail (before) and its pre-peak taps (after).
     const auto before = static_cast<std::int64_t>(rir->full.size() - 1 - rir->peak);
     const auto after = static_cast<std::int64_t>(rir->peak);
-    const auto dry = speech_window(p, start - before, before + length + after, before, &meta.speech);
+    const auto dry = dry_window(start - before, before + length + after, before);
     auto wet = fft_convolve(dry, {rir->full, rir->target}, static_cast<std::size_t>(before + after),
                             static_cast<std::size_t>(length));
     input = std::move(wet[0]);
     target = std::move(wet[1]);
   } else {
-    input = speech_window(p, start, length, 0, &meta.speech);
+    input = dry_window(start, length, 0);
     target = input;
   }
 
-  const auto rate = config_.frontend.sample_rate;
   const bool colored = split_ == Split::train && config_.coloration.max_db > 0.0;
   Rng coloration_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
                                                index, static_cast<std::uint64_t>(Stream::coloration)}));

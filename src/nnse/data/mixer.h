@@ -55,6 +55,7 @@ struct MixConfig {
   std::uint64_t seed = 1;
   double clip_seconds = 25.0;             // reference MAX_LEN_SP; 5 chunks of 500 frames for the trainer
   std::int64_t datasize_noise = 20000;    // reference default; -1 = every speech file of the split
+  // SNR choices; +infinity means a clean clip (no noise added: the model must learn to leave speech alone).
   std::vector<double> snr_db = {-6, -3, 0, 3, 6, 9, 12, 15, 30};
   double min_peak = 0.01, max_peak = 0.95;
   double reverb_prob = 0.2;
@@ -68,12 +69,21 @@ struct MixConfig {
   // Augmentation (coloration.h), train split only: valid and test mixtures stay as recorded so that they
   // measure real conditions. Off by default (the reference has none).
   ColorationOptions coloration;
+  // Augmentation, train split only: each clip's speech is played at a random speed in [1 - s, 1 + s] (tempo and
+  // pitch together, by resampling, as Kaldi's speed perturbation): new voices from the same speakers. 0 = off.
+  double speed_perturb = 0.0;
   dsp::FrontendConfig frontend;  // sample_rate, dc_pole and dc_removal are used here
 
   std::size_t clip_samples() const;
   // Throws nnse::Error naming the offending setting.
   void validate() const;
 };
+
+// SNR values as text: a number, or "clean" for +infinity. Throws nnse::Error for anything else.
+double snr_from_string(const std::string& text);
+std::string snr_to_string(double snr_db);
+// A comma-separated list ("-5,0,5,clean").
+std::vector<double> snr_list_from_string(const std::string& text);
 
 void to_json(nlohmann::json& j, const MixConfig& config);
 void from_json(const nlohmann::json& j, MixConfig& config);

@@ -9,16 +9,27 @@
 
 namespace nnse::dsp {
 
-StreamingFrontend::StreamingFrontend(const FrontendConfig& config)
+StreamingFrontend::StreamingFrontend(const FrontendConfig& config, double output_dc_pole)
     : config_(config),
       dc_(config.dc_pole),
+      output_dc_(output_dc_pole),
+      output_dc_enabled_(output_dc_pole > 0.0),
       analyzer_(config),
+      output_analyzer_(config),
       extractor_(config),
-      scratch_(static_cast<std::size_t>(config.hop_length)) {}
+      scratch_(static_cast<std::size_t>(config.hop_length)),
+      output_scratch_(static_cast<std::size_t>(config.hop_length)),
+      feature_bins_(static_cast<std::size_t>(config.bins())) {
+  if (!(output_dc_pole >= 0.0 && output_dc_pole < 1.0)) {
+    throw Error("StreamingFrontend: output DC pole must be in [0, 1), got " + std::to_string(output_dc_pole));
+  }
+}
 
 void StreamingFrontend::reset() {
   dc_.reset();
+  output_dc_.reset();
   analyzer_.reset();
+  output_analyzer_.reset();
 }
 
 void StreamingFrontend::process_hop(std::span<const float> hop, std::span<Complex> bins_out,
@@ -28,9 +39,12 @@ void StreamingFrontend::process_hop(std::span<const float> hop, std::span<Comple
                 std::to_string(hop.size()));
   }
   std::copy(hop.begin(), hop.end(), scratch_.begin());
+  std::copy(hop.begin(), hop.end(), output_scratch_.begin());
   if (config_.dc_removal) dc_.process(scratch_);
-  analyzer_.process_hop(scratch_, bins_out);
-  extractor_.process_frame(bins_out, features_out);
+  analyzer_.process_hop(scratch_, feature_bins_);
+  extractor_.process_frame(feature_bins_, features_out);
+  if (output_dc_enabled_) output_dc_.process(output_scratch_);
+  output_analyzer_.process_hop(output_scratch_, bins_out);
 }
 
 FeatureMatrix file_features(const std::filesystem::path& file, const FrontendConfig& config, bool announce,

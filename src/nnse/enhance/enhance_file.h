@@ -23,6 +23,7 @@ struct FileEnhanceOptions {
   std::optional<std::filesystem::path> picture;  // PNG to write
   double picture_seconds = 60.0;                 // the picture shows at most this much (long files stay bounded)
   bool announce = true;                          // say on stderr when the input is resampled / downmixed
+  double atten_lim_db = EnhancerOptions::kDefaultAttenLimDb;  // gain floor (EnhancerOptions::atten_lim_db)
 };
 
 struct FileEnhanceResult {

@@ -11,9 +11,17 @@
 
 namespace nnse::enhance {
 
+float EnhancerOptions::gain_floor(double atten_lim_db) {
+  if (!(atten_lim_db >= 0.0)) {
+    throw Error("attenuation limit must be a non-negative number of dB, got " + std::to_string(atten_lim_db));
+  }
+  if (std::isinf(atten_lim_db)) return 0.0f;
+  return static_cast<float>(std::pow(10.0, -atten_lim_db / 20.0));
+}
+
 struct Enhancer::State {
-  State(const nn::Model& model, const dsp::FrontendConfig& config)
-      : frontend(config), synthesizer(config), stream(model.network(), 1), worker(model.network()) {}
+  State(const nn::Model& model, const dsp::FrontendConfig& config, double output_dc_pole)
+      : frontend(config, output_dc_pole), synthesizer(config), stream(model.network(), 1), worker(model.network()) {}
   dsp::StreamingFrontend frontend;
   dsp::StftSynthesizer synthesizer;
   nn::StreamState<float> stream;
@@ -25,6 +33,7 @@ struct Enhancer::State {
   std::vector<float> block_gain;          // [block_frames][output_dim]
   std::vector<float> hop_out;
   std::vector<float>* out = nullptr;      // where run_block appends
+  float gain_floor = 0.0f;
   int block_used = 0;
   std::int64_t delay_to_drop = 0;         // leading synthesis samples still to discard
 };
@@ -43,7 +52,9 @@ Enhancer::Enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   }
   if (stats.dim() != frontend_.feature_dim()) throw Error("feature statistics do not match the front end's feature size");
   if (options_.block_frames <= 0) throw Error("enhancer: block_frames must be positive");
-  state_ = std::make_unique<State>(model, frontend_);
+  const float floor = EnhancerOptions::gain_floor(options_.atten_lim_db);
+  state_ = std::make_unique<State>(model, frontend_, options_.output_dc_pole);
+  state_->gain_floor = floor;
   for (const auto& tensor : model.parameters()) state_->parameters.push_back(tensor.value.data());
   const auto pad = dsp::context_fill_frame(frontend_, &stats_);
   state_->stream.set_pad_frame(pad);
@@ -103,7 +114,7 @@ void Enhancer::run_block() {
     const bool keep = frames_processed_ < keep_frames;
     for (int k = 0; k < bins; ++k) {
       // A non-finite gain can only come from a broken model; never let it reach the audio.
-      const float g = std::isfinite(gain[k]) ? std::max(gain[k], 0.0f) : 0.0f;
+      const float g = std::isfinite(gain[k]) ? std::max(gain[k], s.gain_floor) : s.gain_floor;
       if (keep) {
         const float floor = 1e-10f;
         analysis_.noisy_db.push_back(10.0f * std::log10(std::norm(spectrum[k]) + floor));
@@ -167,8 +178,9 @@ void Enhancer::finish(std::vector<float>& out) {
 }
 
 std::vector<float> enhance_signal(const nn::Model& model, const dsp::FrontendConfig& frontend,
-                                  const dsp::FeatureStats& stats, std::span<const float> input) {
-  Enhancer enhancer(model, frontend, stats);
+                                  const dsp::FeatureStats& stats, std::span<const float> input,
+                                  const EnhancerOptions& options) {
+  Enhancer enhancer(model, frontend, stats, options);
   std::vector<float> out;
   out.reserve(input.size());
   enhancer.process(input, out);

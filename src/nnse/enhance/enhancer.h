@@ -11,11 +11,13 @@
 // product per frame); its recurrent state is carried from block to block, so the result is the same as
 // frame-by-frame streaming.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
 
 #include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend.h"
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/nn/model.h"
 
@@ -26,6 +28,15 @@ struct EnhancerOptions {
   // Keep per-frame analysis (noisy and enhanced log power, gains) of the first `analysis_seconds` seconds for
   // pictures; 0 = keep nothing. Bounded so that long files keep constant memory.
   double analysis_seconds = 0.0;
+  // Gain floor in dB below unity (DeepFilterNet's --atten-lim-db): the enhancer never attenuates a bin by more
+  // than this. Infinity = no floor (the network's gain as it is).
+  double atten_lim_db = kDefaultAttenLimDb;
+  // Pole of the synthesis path's DC blocker (dsp::StreamingFrontend); 0 = none.
+  double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;
+
+  static constexpr double kDefaultAttenLimDb = std::numeric_limits<double>::infinity();
+  // The linear gain floor of atten_lim_db (0 for infinity); throws nnse::Error for a negative or NaN limit.
+  static float gain_floor(double atten_lim_db);
 };
 
 // Per-frame views for pictures: [frames][bins], row-major.
@@ -73,6 +84,7 @@ class Enhancer {
 
 // Whole-signal convenience wrapper (tests, eval): returns an output of the same length as `input`.
 std::vector<float> enhance_signal(const nn::Model& model, const dsp::FrontendConfig& frontend,
-                                  const dsp::FeatureStats& stats, std::span<const float> input);
+                                  const dsp::FeatureStats& stats, std::span<const float> input,
+                                  const EnhancerOptions& options = {});
 
 }  // namespace nnse::enhance

@@ -9,6 +9,7 @@
 #include <memory>
 #include <numbers>
 
+#include "nnse/plot/font_caches.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
@@ -231,6 +232,7 @@ std::vector<double> nice_ticks(double lo, double hi, int target) {
 }
 
 Figure::Figure(int width) : width_(width) {
+  release_font_caches_at_exit();  // every figure draws text
   if (width < kMinWidth || width > kMaxWidth) {
     throw Error(fmt::format("plot: width must be in {}..{} pixels, got {}", kMinWidth, kMaxWidth, width));
   }

@@ -56,6 +56,9 @@ struct ClipSet {
   std::size_t size = 0;
   std::function<data::Clip(std::size_t index, int epoch)> get;
   std::string description;  // for messages ("shards in data/train", ...)
+  // The audio was DC-filtered with the front end's filter when it was mixed (shards and training mixtures);
+  // raw mixtures for evaluation are not, so the enhancer filters them itself, as it does for users' files.
+  bool dc_removed = true;
 };
 
 // Adapts a data::ClipSource (shards or on-the-fly mixing) to a ClipSet; the set keeps the source alive.

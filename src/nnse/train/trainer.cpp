@@ -19,7 +19,6 @@
 #include "nnse/plot/figure.h"
 #include "nnse/train/batcher.h"
 #include "nnse/train/engine.h"
-#include "nnse/train/evaluate.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
@@ -160,7 +159,6 @@ void write_history(const fs::path& model_dir, const std::vector<double>& train, 
   options.x_label = "epoch";
   options.y_label = "loss";
   options.height = 320;
-  release_font_caches_at_exit();
   plot::Figure figure(800);
   figure.add_lines(series, options);
   figure.save_png(model_dir / "loss_history.png");
@@ -185,7 +183,11 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   config.datasize_noise = choice.datasize_noise;
   config.clip_seconds = choice.clip_seconds;
   config.coloration.max_db = choice.eq_db;
+  config.speed_perturb = choice.speed_perturb;
+  if (!choice.snr_db.empty()) config.snr_db = choice.snr_db;
+  if (choice.reverb_prob) config.reverb_prob = *choice.reverb_prob;
   config.frontend = frontend;
+  if (choice.raw_audio) config.frontend.dc_removal = false;
   return config;
 }
 
@@ -198,6 +200,7 @@ struct MixingContext {
 MixingContext mixing_context(const DataChoice& choice, const data::MixConfig& config) {
   data::CorpusSources sources;
   sources.corpus = choice.corpus;
+  sources.more_corpora = choice.more_corpora;
   auto skipped = std::make_shared<data::SkipLog>();
   MixingContext context;
   context.corpus = std::make_shared<data::Corpus>(sources, config.frontend.sample_rate, skipped, choice.threads);
@@ -210,7 +213,11 @@ ClipSet mixed_set(const DataChoice& choice, const MixingContext& context, data::
                   const data::MixConfig& config) {
   auto mixer = std::make_shared<data::Mixer>(context.corpus, split, config, context.cache);
   auto source = std::make_shared<data::OnTheFlyClipSource>(std::move(mixer));
-  return clip_set_from(source, "mixtures of " + choice.corpus.string() + " (" + data::to_string(split) + " split)");
+  std::string where = choice.corpus.string();
+  for (const auto& more : choice.more_corpora) where += " + " + more.string();
+  ClipSet set = clip_set_from(source, "mixtures of " + where + " (" + data::to_string(split) + " split)");
+  set.dc_removed = config.frontend.dc_removal;
+  return set;
 }
 
 }  // namespace
@@ -259,6 +266,30 @@ ClipSet open_split_data(const DataChoice& choice, const std::string& split, cons
   if (max_clips > 0 && set.size > max_clips) set.size = max_clips;
   if (set.size == 0) throw Error(set.description, "no clips");
   return set;
+}
+
+ClipSet open_snr_sweep(const DataChoice& choice, const std::string& split, const dsp::FrontendConfig& frontend,
+                       const std::vector<double>& snrs, std::size_t max_clips) {
+  if (choice.corpus.empty()) throw Error("--snr-sweep", "needs --corpus DIR (shards have their SNRs fixed)");
+  if (snrs.empty()) throw Error("--snr-sweep", "the SNR list is empty");
+  data::MixConfig config = mix_config(choice, frontend);
+  config.snr_db = {snrs.front()};
+  const MixingContext context = mixing_context(choice, config);
+  std::vector<ClipSet> sets;
+  for (const double snr : snrs) {
+    // One draw from a one-element list: every other draw of a clip, and so the clip, is the same at every SNR.
+    config.snr_db = {snr};
+    sets.push_back(mixed_set(choice, context, data::split_from_string(split), config));
+    if (max_clips > 0 && sets.back().size > max_clips) sets.back().size = max_clips;
+  }
+  ClipSet sweep;
+  const std::size_t per_snr = sets.front().size;
+  if (per_snr == 0) throw Error(sets.front().description, "no clips");
+  sweep.size = per_snr * sets.size();
+  sweep.dc_removed = sets.front().dc_removed;
+  sweep.description = sets.front().description + fmt::format(", each clip at {} SNRs", snrs.size());
+  sweep.get = [sets, per_snr](std::size_t index, int epoch) { return sets[index / per_snr].get(index % per_snr, epoch); };
+  return sweep;
 }
 
 std::string format_epoch(const EpochReport& r) {

@@ -74,12 +74,19 @@ struct TrainResult {
 struct DataChoice {
   std::filesystem::path data;        // shards root (DIR/train, DIR/valid, DIR/test) or one split's folder
   std::filesystem::path corpus;      // with on_the_fly (or for evaluation without shards)
+  std::vector<std::filesystem::path> more_corpora;  // merged into `corpus` (extra voices and noises)
   bool on_the_fly = false;
   std::filesystem::path valid_data;  // validation shards; default DIR/valid when present
   bool no_valid = false;
   std::int64_t datasize_noise = data::MixConfig{}.datasize_noise;  // on-the-fly: speech files per noise type
   double clip_seconds = data::MixConfig{}.clip_seconds;
   double eq_db = 0.0;                // on-the-fly: random spectral coloration of training mixtures (0: off)
+  double speed_perturb = 0.0;        // on-the-fly: random speed in [1 - s, 1 + s] of training speech (0: off)
+  std::vector<double> snr_db;        // SNR choices (+inf: clean); empty = the mixer's default list
+  std::optional<double> reverb_prob; // share of reverberant clips; none = the mixer's default
+  // Mix without DC removal (evaluation): the clips are what a microphone gives, and the enhancer filters them
+  // for its features itself. Training mixes DC-removed audio, as the reference does.
+  bool raw_audio = false;
   std::uint64_t seed = 1;            // mixing seed
   int threads = 1;                   // for reading the corpus
   // On-the-fly: memory for decoded corpus audio, one budget for all splits. 16-bit audio is kept as int16, so
@@ -96,6 +103,10 @@ TrainingData open_training_data(const DataChoice& choice, const dsp::FrontendCon
 // set: epoch 0). max_clips > 0 keeps only the first clips.
 ClipSet open_split_data(const DataChoice& choice, const std::string& split, const dsp::FrontendConfig& frontend,
                         std::size_t max_clips = 0);
+// Evaluation over an SNR sweep: the same clips (speech, noise, level) mixed at every SNR of `snrs` (+inf:
+// clean input), one after another: snrs.size() x the clips of one SNR. Needs choice.corpus.
+ClipSet open_snr_sweep(const DataChoice& choice, const std::string& split, const dsp::FrontendConfig& frontend,
+                       const std::vector<double>& snrs, std::size_t max_clips = 0);
 
 // One line per epoch, as `nnse train` prints it.
 std::string format_epoch(const EpochReport& report);

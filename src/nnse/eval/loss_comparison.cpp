@@ -1,261 +1,19 @@
-#include "nnse/train/evaluate.h"
+#include "nnse/eval/loss_comparison.h"
 
 #include <fmt/format.h>
 
 #include <cairo.h>
-#include <dlfcn.h>
 
 #include <algorithm>
-#include <cstdlib>
-#include <exception>
-#include <limits>
 #include <memory>
 #include <numbers>
-#include <map>
-#include <mutex>
-#include <thread>
 
-#include "nnse/dsp/context.h"
 #include "nnse/plot/figure.h"
+#include "nnse/plot/font_caches.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
-namespace nnse::train {
-
-const std::vector<MetricColumn>& metric_columns() {
-  static const std::vector<MetricColumn> columns = {
-      {"si_sdr_db", "SI-SDR dB", true, [](const metrics::MetricReport& r) { return std::optional(r.si_sdr); }},
-      {"snr_db", "SNR dB", true, [](const metrics::MetricReport& r) { return std::optional(r.snr); }},
-      {"segmental_snr_db", "segSNR dB", true,
-       [](const metrics::MetricReport& r) { return std::optional(r.segmental_snr); }},
-      {"lsd_db", "LSD dB", false, [](const metrics::MetricReport& r) { return std::optional(r.lsd); }},
-      {"stoi", "STOI", true, [](const metrics::MetricReport& r) { return r.stoi; }},
-      {"estoi", "ESTOI", true, [](const metrics::MetricReport& r) { return r.estoi; }},
-      {"pesq", "PESQ", true, [](const metrics::MetricReport& r) { return r.pesq; }},
-  };
-  return columns;
-}
-
-namespace {
-
-EvalGroup summarize_group(const std::string& label, std::optional<int> snr,
-                          const std::vector<const ClipEvaluation*>& clips) {
-  EvalGroup group;
-  group.label = label;
-  group.snr_db = snr;
-  group.clips = static_cast<int>(clips.size());
-  for (const auto& column : metric_columns()) {
-    MetricSummary summary;
-    summary.key = column.key;
-    double noisy = 0, enhanced = 0;
-    for (const ClipEvaluation* clip : clips) {
-      const auto a = column.get(clip->noisy);
-      const auto b = column.get(clip->enhanced);
-      if (!a || !b) continue;  // only clips where both sides exist, so the change compares like with like
-      noisy += *a;
-      enhanced += *b;
-      ++summary.count;
-    }
-    if (summary.count > 0) {
-      summary.noisy = noisy / summary.count;
-      summary.enhanced = enhanced / summary.count;
-    }
-    group.metrics.push_back(summary);
-  }
-  return group;
-}
-
-}  // namespace
-
-EvalReport summarize(std::vector<ClipEvaluation> clips) {
-  EvalReport report;
-  report.clips = std::move(clips);
-  std::vector<const ClipEvaluation*> all;
-  std::map<int, std::vector<const ClipEvaluation*>> by_snr;
-  std::vector<const ClipEvaluation*> unknown;
-  for (const auto& clip : report.clips) {
-    all.push_back(&clip);
-    if (std::isfinite(clip.snr_db)) {
-      by_snr[static_cast<int>(std::lround(clip.snr_db))].push_back(&clip);
-    } else {
-      unknown.push_back(&clip);
-    }
-  }
-  report.groups.push_back(summarize_group("all", std::nullopt, all));
-  for (const auto& [snr, members] : by_snr) {
-    report.groups.push_back(summarize_group(fmt::format("SNR {} dB", snr), snr, members));
-  }
-  if (!unknown.empty() && !by_snr.empty()) report.groups.push_back(summarize_group("SNR unknown", std::nullopt, unknown));
-  return report;
-}
-
-std::string format_table(const EvalReport& report) {
-  std::string out;
-  for (const auto& group : report.groups) {
-    out += fmt::format("{} ({} clip{})\n", group.label, group.clips, group.clips == 1 ? "" : "s");
-    out += fmt::format("  {:<10} {:>10} {:>10} {:>10}\n", "metric", "noisy", "enhanced", "change");
-    for (std::size_t i = 0; i < group.metrics.size(); ++i) {
-      const auto& m = group.metrics[i];
-      const auto& column = metric_columns()[i];
-      if (m.count == 0) {
-        out += fmt::format("  {:<10} {:>10} {:>10} {:>10}\n", column.label, "absent", "absent", "");
-        continue;
-      }
-      const bool scale_01 = m.key == "stoi" || m.key == "estoi";
-      const char* format = scale_01 ? "  {:<10} {:>10.3f} {:>10.3f} {:>+10.3f}{}\n" : "  {:<10} {:>10.2f} {:>10.2f} {:>+10.2f}{}\n";
-      const bool better = column.higher_is_better ? m.improvement() > 0 : m.improvement() < 0;
-      const std::string partial = m.count < group.clips ? fmt::format("  ({} clips)", m.count) : "";
-      out += fmt::format(fmt::runtime(format), column.label, m.noisy, m.enhanced, m.improvement(),
-                         (better ? "" : "  (worse)") + partial);
-    }
-  }
-  return out;
-}
-
-nlohmann::json to_json(const EvalReport& report, bool include_clips) {
-  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
-  nlohmann::json j;
-  j["groups"] = nlohmann::json::array();
-  for (const auto& group : report.groups) {
-    nlohmann::json g;
-    g["label"] = group.label;
-    g["snr_db"] = group.snr_db ? nlohmann::json(*group.snr_db) : nlohmann::json(nullptr);
-    g["clips"] = group.clips;
-    for (const auto& m : group.metrics) {
-      g["metrics"][m.key] = {{"clips", m.count},
-                             {"noisy", number(m.noisy)},
-                             {"enhanced", number(m.enhanced)},
-                             {"improvement", number(m.count > 0 ? m.improvement() : std::nan(""))}};
-    }
-    j["groups"].push_back(std::move(g));
-  }
-  if (include_clips) {
-    j["clips"] = nlohmann::json::array();
-    for (const auto& clip : report.clips) {
-      j["clips"].push_back(
-          {{"name", clip.name}, {"snr_db", number(clip.snr_db)}, {"noisy", clip.noisy}, {"enhanced", clip.enhanced}});
-    }
-  }
-  return j;
-}
-
-BlockEnhancer::BlockEnhancer(Engine& engine, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats)
-    : engine_(engine), frontend_(frontend), featurizer_(frontend, stats) {
-  if (engine_.model().input_dim() != frontend.feature_dim() || engine_.model().output_dim() != frontend.bins()) {
-    throw Error(fmt::format("model maps {} inputs to {} outputs; the front end needs {} -> {}",
-                            engine_.model().input_dim(), engine_.model().output_dim(), frontend.feature_dim(),
-                            frontend.bins()));
-  }
-}
-
-std::vector<std::vector<float>> BlockEnhancer::enhance(const std::vector<std::span<const float>>& noisy) {
-  const int count = static_cast<int>(noisy.size());
-  std::vector<dsp::Spectrum> spectra(noisy.size());
-  std::vector<dsp::FeatureMatrix> features(noisy.size());
-  const auto tail = static_cast<std::size_t>(frontend_.history_length());
-  int frames = 0;
-  for (std::size_t i = 0; i < noisy.size(); ++i) {
-    // The last (win - hop) output samples need frames that start after the input ends.
-    std::vector<float> padded(noisy[i].begin(), noisy[i].end());
-    padded.resize(padded.size() + tail, 0.0f);
-    featurizer_.prepare_noisy(padded, spectra[i], features[i]);
-    frames = std::max(frames, spectra[i].frames);
-  }
-  std::vector<std::vector<float>> out(noisy.size());
-  if (count == 0 || frames == 0) {
-    for (std::size_t i = 0; i < noisy.size(); ++i) out[i].assign(noisy[i].size(), 0.0f);
-    return out;
-  }
-  const auto dim = static_cast<std::size_t>(frontend_.feature_dim());
-  const auto bins = static_cast<std::size_t>(frontend_.bins());
-  const auto t_max = static_cast<std::size_t>(frames);
-  std::vector<float> input(static_cast<std::size_t>(count) * t_max * dim, 0.0f);
-  std::vector<std::uint8_t> valid(static_cast<std::size_t>(count) * t_max, 0);
-  std::vector<std::uint8_t> new_clip(static_cast<std::size_t>(count), 1);
-  for (std::size_t i = 0; i < noisy.size(); ++i) {
-    std::copy(features[i].values.begin(), features[i].values.end(), input.begin() + static_cast<std::ptrdiff_t>(i * t_max * dim));
-    std::fill_n(valid.begin() + static_cast<std::ptrdiff_t>(i * t_max), features[i].frames, std::uint8_t{1});
-  }
-  ChunkInput chunk;
-  chunk.sequences = count;
-  chunk.frames = frames;
-  chunk.input_dim = static_cast<int>(dim);
-  chunk.features = input.data();
-  chunk.valid = valid.data();
-  chunk.new_clip = new_clip.data();
-  std::vector<float> gains(static_cast<std::size_t>(count) * t_max * bins);
-  engine_.forward(chunk, gains.data());
-  for (std::size_t i = 0; i < noisy.size(); ++i) {
-    dsp::Spectrum& spectrum = spectra[i];
-    const float* gain = gains.data() + i * t_max * bins;
-    for (std::size_t v = 0; v < spectrum.values.size(); ++v) spectrum.values[v] *= std::max(gain[v], 0.0f);
-    out[i] = dsp::istft(spectrum, frontend_, noisy[i].size());
-  }
-  return out;
-}
-
-EvalReport evaluate_clips(nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
-                          const ClipSet& clips, const EvalOptions& options) {
-  EngineOptions engine_options;
-  engine_options.threads = std::max(1, options.threads);
-  engine_options.pad_frame = dsp::context_fill_frame(frontend, &stats);
-  Engine engine(model, engine_options);
-  BlockEnhancer enhancer(engine, frontend, stats);
-  const int workers = std::max(1, options.threads);
-  const auto per_batch = static_cast<std::size_t>(std::max(1, options.clips_per_batch));
-
-  std::vector<ClipEvaluation> results(clips.size);
-  for (std::size_t start = 0; start < clips.size; start += per_batch) {
-    const std::size_t count = std::min(per_batch, clips.size - start);
-    std::vector<data::Clip> batch(count);
-    for (std::size_t i = 0; i < count; ++i) batch[i] = clips.get(start + i, 0);
-    std::vector<std::span<const float>> noisy;
-    for (const auto& clip : batch) {
-      if (clip.noisy.size() != clip.clean.size()) {
-        throw Error(clips.description, fmt::format("clip {}: noisy and clean lengths differ", start + noisy.size()));
-      }
-      noisy.emplace_back(clip.noisy);
-    }
-    const auto enhanced = enhancer.enhance(noisy);
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
-    auto measure = [&](int worker) {
-      try {
-        for (std::size_t i = static_cast<std::size_t>(worker); i < count; i += static_cast<std::size_t>(workers)) {
-          const data::Clip& clip = batch[i];
-          ClipEvaluation& r = results[start + i];
-          r.name = fmt::format("{}#{}{}", clip.meta.split.empty() ? "clip" : clip.meta.split, start + i,
-                               clip.meta.noise_type.empty() ? "" : " (" + clip.meta.noise_type + ")");
-          r.snr_db = clip.meta.snr_db ? *clip.meta.snr_db : std::nan("");
-          r.noisy = metrics::compute_metrics(clip.clean, clip.noisy, frontend.sample_rate, options.metric_options);
-          r.enhanced = metrics::compute_metrics(clip.clean, enhanced[i], frontend.sample_rate, options.metric_options);
-        }
-      } catch (...) {
-        errors[static_cast<std::size_t>(worker)] = std::current_exception();
-      }
-    };
-    std::vector<std::thread> pool;
-    for (int w = 1; w < workers; ++w) pool.emplace_back(measure, w);
-    measure(0);
-    for (auto& t : pool) t.join();
-    for (const auto& error : errors) {
-      if (error) std::rethrow_exception(error);
-    }
-    if (options.progress) options.progress(start + count, clips.size);
-  }
-  return summarize(std::move(results));
-}
-
-void release_font_caches_at_exit() {
-  static std::once_flag once;
-  std::call_once(once, [] {
-    std::atexit([] {
-      cairo_debug_reset_static_data();
-      // fontconfig's configuration outlives cairo's reset; FcFini frees it. Looked up at run time because nnse
-      // links fontconfig only through cairo.
-      if (void* fini = ::dlsym(RTLD_DEFAULT, "FcFini")) reinterpret_cast<void (*)()>(fini)();
-    });
-  });
-}
+namespace nnse::eval {
 
 std::string to_string(LossRun::Status status) {
   switch (status) {
@@ -367,7 +125,7 @@ void bar_panel(cairo_t* cr, double x0, double y0, double w, double h, const std:
 }
 
 void write_chart(const std::filesystem::path& file, const LossComparison& comparison) {
-  release_font_caches_at_exit();
+  plot::release_font_caches_at_exit();
   std::vector<std::string> names;
   std::vector<const LossRun*> runs;
   for (const auto& run : comparison.runs) {
@@ -539,4 +297,4 @@ std::string write_loss_comparison(const std::filesystem::path& out_dir, const Lo
   return md;
 }
 
-}  // namespace nnse::train
+}  // namespace nnse::eval

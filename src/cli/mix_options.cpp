@@ -1,0 +1,26 @@
+#include "cli/mix_options.h"
+
+#include "cli/subcommand.h"
+#include "nnse/data/mixer.h"
+
+namespace nnse::cli {
+
+void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training) {
+  command.add_option(flag("more-corpus"), choice.more_corpora,
+                     "With --corpus: further corpus folders merged into it (repeatable; e.g. extra voices and noises)");
+  command.add_option_function<std::string>(
+      flag("snr"), [&choice](const std::string& text) { choice.snr_db = data::snr_list_from_string(text); },
+      "With --corpus: SNR choices in dB, comma-separated; 'clean' adds clips without noise (default: "
+      "-6,-3,0,3,6,9,12,15,30)");
+  command.add_option_function<double>(
+      flag("reverb-prob"), [&choice](double p) { choice.reverb_prob = p; },
+      "With --corpus: share of clips reverberated with a corpus RIR (default 0.2)");
+  if (training) {
+    command.add_option(flag("speed-perturb"), choice.speed_perturb,
+                       "With --on-the-fly, augmentation: play each training clip's speech at a random speed in "
+                       "[1-S, 1+S] (tempo and pitch: new voices; train split only; 0: off)")
+        ->capture_default_str();
+  }
+}
+
+}  // namespace nnse::cli

@@ -1,0 +1,256 @@
+#include "nnse/eval/evaluate.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <atomic>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "nnse/eval/classical_peer.h"
+#include "nnse/util/error.h"
+
+namespace nnse::eval {
+
+const std::vector<MetricColumn>& metric_columns() {
+  static const std::vector<MetricColumn> columns = {
+      {"si_sdr_db", "SI-SDR dB", true, [](const metrics::MetricReport& r) { return std::optional(r.si_sdr); }},
+      {"snr_db", "SNR dB", true, [](const metrics::MetricReport& r) { return std::optional(r.snr); }},
+      {"segmental_snr_db", "segSNR dB", true,
+       [](const metrics::MetricReport& r) { return std::optional(r.segmental_snr); }},
+      {"lsd_db", "LSD dB", false, [](const metrics::MetricReport& r) { return std::optional(r.lsd); }},
+      {"stoi", "STOI", true, [](const metrics::MetricReport& r) { return r.stoi; }},
+      {"estoi", "ESTOI", true, [](const metrics::MetricReport& r) { return r.estoi; }},
+      {"pesq", "PESQ", true, [](const metrics::MetricReport& r) { return r.pesq; }},
+  };
+  return columns;
+}
+
+namespace {
+
+EvalGroup summarize_group(const std::string& label, std::optional<int> snr,
+                          const std::vector<const ClipEvaluation*>& clips) {
+  EvalGroup group;
+  group.label = label;
+  group.snr_db = snr;
+  group.clips = static_cast<int>(clips.size());
+  for (const auto& column : metric_columns()) {
+    MetricSummary summary;
+    summary.key = column.key;
+    double noisy = 0, enhanced = 0, peer = 0;
+    int peer_count = 0;
+    for (const ClipEvaluation* clip : clips) {
+      const auto a = column.get(clip->noisy);
+      const auto b = column.get(clip->enhanced);
+      if (!a || !b) continue;  // only clips where both sides exist, so the change compares like with like
+      noisy += *a;
+      enhanced += *b;
+      ++summary.count;
+      if (clip->peer) {
+        if (const auto c = column.get(*clip->peer)) {
+          peer += *c;
+          ++peer_count;
+        }
+      }
+    }
+    if (summary.count > 0) {
+      summary.noisy = noisy / summary.count;
+      summary.enhanced = enhanced / summary.count;
+      // The peer's mean only when it ran on every one of these clips (else it would not compare like with like).
+      if (peer_count == summary.count) summary.peer = peer / peer_count;
+    }
+    group.metrics.push_back(summary);
+  }
+  return group;
+}
+
+bool better(const MetricColumn& column, double change) { return column.higher_is_better ? change > 0 : change < 0; }
+
+std::string value_text(const std::string& key, double v, bool sign) {
+  if (!std::isfinite(v)) return "-";
+  const bool unit = key == "stoi" || key == "estoi";
+  if (unit) return sign ? fmt::format("{:+.3f}", v) : fmt::format("{:.3f}", v);
+  return sign ? fmt::format("{:+.2f}", v) : fmt::format("{:.2f}", v);
+}
+
+}  // namespace
+
+EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
+  EvalReport report;
+  report.clips = std::move(clips);
+  report.peer_name = std::move(peer_name);
+  std::vector<const ClipEvaluation*> all, clean, unknown;
+  std::map<int, std::vector<const ClipEvaluation*>> by_snr;
+  for (const auto& clip : report.clips) {
+    all.push_back(&clip);
+    if (std::isinf(clip.snr_db) && clip.snr_db > 0) {
+      clean.push_back(&clip);
+    } else if (std::isfinite(clip.snr_db)) {
+      by_snr[static_cast<int>(std::lround(clip.snr_db))].push_back(&clip);
+    } else {
+      unknown.push_back(&clip);
+    }
+  }
+  report.groups.push_back(summarize_group("all", std::nullopt, all));
+  for (const auto& [snr, members] : by_snr) {
+    report.groups.push_back(summarize_group(fmt::format("SNR {} dB", snr), snr, members));
+  }
+  if (!clean.empty()) {
+    report.groups.push_back(summarize_group("clean", std::nullopt, clean));
+    report.groups.back().clean = true;
+  }
+  const bool other_groups = !by_snr.empty() || !clean.empty();
+  if (!unknown.empty() && other_groups) report.groups.push_back(summarize_group("SNR unknown", std::nullopt, unknown));
+  return report;
+}
+
+std::string format_table(const EvalReport& report) {
+  const bool peer = !report.peer_name.empty();
+  std::string out;
+  for (const auto& group : report.groups) {
+    out += fmt::format("{} ({} clip{})\n", group.label, group.clips, group.clips == 1 ? "" : "s");
+    out += fmt::format("  {:<10} {:>10} {:>10} {:>10}", "metric", "noisy", "enhanced", "change");
+    if (peer) out += fmt::format(" {:>10} {:>10}", report.peer_name, "change");
+    out += "\n";
+    for (std::size_t i = 0; i < group.metrics.size(); ++i) {
+      const auto& m = group.metrics[i];
+      const auto& column = metric_columns()[i];
+      if (m.count == 0) {
+        out += fmt::format("  {:<10} {:>10} {:>10}\n", column.label, "absent", "absent");
+        continue;
+      }
+      out += fmt::format("  {:<10} {:>10} {:>10} {:>10}", column.label, value_text(m.key, m.noisy, false),
+                         value_text(m.key, m.enhanced, false), value_text(m.key, m.improvement(), true));
+      if (peer) {
+        out += fmt::format(" {:>10} {:>10}", value_text(m.key, m.peer, false),
+                           value_text(m.key, m.peer_improvement(), true));
+      }
+      if (!better(column, m.improvement())) out += "  (worse)";
+      if (m.count < group.clips) out += fmt::format("  ({} clips)", m.count);
+      out += "\n";
+    }
+  }
+  return out;
+}
+
+std::string format_change_summary(const EvalReport& report) {
+  const bool peer = !report.peer_name.empty();
+  std::string header = "| input | clips |", rule = "|---|---:|";
+  for (const auto& column : metric_columns()) {
+    if (std::string(column.key) == "snr_db" || std::string(column.key) == "segmental_snr_db") continue;
+    header += fmt::format(" {} model |", column.label);
+    rule += "---:|";
+    if (peer) {
+      header += fmt::format(" {} {} |", column.label, report.peer_name);
+      rule += "---:|";
+    }
+  }
+  std::string out = header + "\n" + rule + "\n";
+  for (const auto& group : report.groups) {
+    std::string row = fmt::format("| {} | {} |", group.label, group.clips);
+    for (std::size_t i = 0; i < group.metrics.size(); ++i) {
+      const auto& key = group.metrics[i].key;
+      if (key == "snr_db" || key == "segmental_snr_db") continue;
+      const auto& m = group.metrics[i];
+      row += fmt::format(" {} |", m.count ? value_text(key, m.improvement(), true) : "-");
+      if (peer) row += fmt::format(" {} |", m.count ? value_text(key, m.peer_improvement(), true) : "-");
+    }
+    out += row + "\n";
+  }
+  return out;
+}
+
+nlohmann::json to_json(const EvalReport& report, bool include_clips) {
+  auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
+  nlohmann::json j;
+  j["peer"] = report.peer_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.peer_name);
+  j["groups"] = nlohmann::json::array();
+  for (const auto& group : report.groups) {
+    nlohmann::json g;
+    g["label"] = group.label;
+    g["snr_db"] = group.snr_db ? nlohmann::json(*group.snr_db) : nlohmann::json(nullptr);
+    g["clean"] = group.clean;
+    g["clips"] = group.clips;
+    for (const auto& m : group.metrics) {
+      g["metrics"][m.key] = {{"clips", m.count},
+                             {"noisy", number(m.noisy)},
+                             {"enhanced", number(m.enhanced)},
+                             {"improvement", number(m.count > 0 ? m.improvement() : std::nan(""))},
+                             {"peer", number(m.peer)},
+                             {"peer_improvement", number(m.count > 0 ? m.peer_improvement() : std::nan(""))}};
+    }
+    j["groups"].push_back(std::move(g));
+  }
+  if (include_clips) {
+    j["clips"] = nlohmann::json::array();
+    for (const auto& clip : report.clips) {
+      nlohmann::json c = {{"name", clip.name},
+                          {"snr_db", std::isinf(clip.snr_db) ? nlohmann::json("clean") : number(clip.snr_db)},
+                          {"noisy", clip.noisy},
+                          {"enhanced", clip.enhanced}};
+      if (clip.peer) c["peer"] = *clip.peer;
+      j["clips"].push_back(std::move(c));
+    }
+  }
+  return j;
+}
+
+EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
+                          const train::ClipSet& clips, const EvalOptions& options) {
+  // Pre-filtered clips: the enhancer must not apply the feature high-pass a second time.
+  dsp::FrontendConfig enhancer_frontend = frontend;
+  if (options.input_dc_removed) enhancer_frontend.dc_removal = false;
+  const int workers = std::max(1, std::min<int>(options.threads, static_cast<int>(std::max<std::size_t>(1, clips.size))));
+  std::vector<ClipEvaluation> results(clips.size);
+  std::atomic<std::size_t> next{0}, done{0};
+  std::mutex progress_mutex;
+  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
+  auto work = [&](int worker) {
+    try {
+      enhance::Enhancer enhancer(model, enhancer_frontend, stats, options.enhancer);
+      std::optional<ClassicalPeer> peer;
+      if (options.classical_peer) peer.emplace(frontend.sample_rate);
+      for (std::size_t i = next++; i < clips.size; i = next++) {
+        const data::Clip clip = clips.get(i, 0);
+        if (clip.noisy.size() != clip.clean.size()) {
+          throw Error(clips.description, fmt::format("clip {}: noisy and clean lengths differ", i));
+        }
+        enhancer.reset();
+        std::vector<float> enhanced;
+        enhanced.reserve(clip.noisy.size());
+        enhancer.process(clip.noisy, enhanced);
+        enhancer.finish(enhanced);
+        ClipEvaluation& r = results[i];
+        r.name = fmt::format("{}#{}{}", clip.meta.split.empty() ? "clip" : clip.meta.split, i,
+                             clip.meta.noise_type.empty() ? "" : " (" + clip.meta.noise_type + ")");
+        r.snr_db = clip.meta.snr_db ? *clip.meta.snr_db : std::nan("");
+        r.noisy = metrics::compute_metrics(clip.clean, clip.noisy, frontend.sample_rate, options.metric_options);
+        r.enhanced = metrics::compute_metrics(clip.clean, enhanced, frontend.sample_rate, options.metric_options);
+        if (peer) {
+          r.peer = metrics::compute_metrics(clip.clean, peer->process(clip.noisy), frontend.sample_rate,
+                                            options.metric_options);
+        }
+        const std::size_t finished = ++done;
+        if (options.progress) {
+          std::lock_guard lock(progress_mutex);
+          options.progress(finished, clips.size);
+        }
+      }
+    } catch (...) {
+      errors[static_cast<std::size_t>(worker)] = std::current_exception();
+      next = clips.size;  // the others stop at their next clip
+    }
+  };
+  std::vector<std::thread> pool;
+  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
+  work(0);
+  for (auto& t : pool) t.join();
+  for (const auto& error : errors) {
+    if (error) std::rethrow_exception(error);
+  }
+  return summarize(std::move(results), options.classical_peer ? ClassicalPeer::name() : "");
+}
+
+}  // namespace nnse::eval

@@ -1,0 +1,89 @@
+#pragma once
+// `nnse eval`: enhance held-out mixtures with a trained model and compare noisy, enhanced and a classical peer
+// (speexdsp) on every objective metric, overall and per input SNR (clean inputs in a group of their own).
+//
+// Enhancement is exactly what `nnse enhance` does: the streaming enhance::Enhancer, one clip at a time from a
+// fresh state, output sample-aligned with the input (its 20 ms delay compensated). There is one enhancement
+// path in nnse; this is it.
+#include <cmath>
+#include <cstdint>
+#include <functional>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend_config.h"
+#include "nnse/enhance/enhancer.h"
+#include "nnse/metrics/report.h"
+#include "nnse/nn/model.h"
+#include "nnse/train/batcher.h"
+
+namespace nnse::eval {
+
+// One metric of MetricReport, for tables: key (JSON), label (table), direction, accessor.
+struct MetricColumn {
+  const char* key;
+  const char* label;
+  bool higher_is_better;
+  std::optional<double> (*get)(const metrics::MetricReport&);
+};
+const std::vector<MetricColumn>& metric_columns();
+
+struct ClipEvaluation {
+  std::string name;
+  double snr_db = std::nan("");  // the mixture's nominal SNR (+inf: clean input; NaN if unknown)
+  metrics::MetricReport noisy;     // the noisy mixture against clean
+  metrics::MetricReport enhanced;  // the enhanced signal against clean
+  std::optional<metrics::MetricReport> peer;  // the classical peer's output against clean, when run
+};
+
+struct MetricSummary {
+  std::string key;
+  int count = 0;                    // clips that have this metric (optional metrics may be absent)
+  double noisy = std::nan("");      // mean over those clips
+  double enhanced = std::nan("");
+  double peer = std::nan("");       // NaN when the peer did not run
+  double improvement() const { return enhanced - noisy; }
+  double peer_improvement() const { return peer - noisy; }
+};
+
+struct EvalGroup {
+  std::string label;                 // "all", "SNR 3 dB", "clean", "SNR unknown"
+  std::optional<int> snr_db;         // the group's SNR (rounded to 1 dB), none for the others
+  bool clean = false;                // inputs without noise
+  int clips = 0;
+  std::vector<MetricSummary> metrics;  // in metric_columns() order
+};
+
+struct EvalReport {
+  std::vector<EvalGroup> groups;       // "all" first, then by increasing SNR, "clean", then "SNR unknown"
+  std::vector<ClipEvaluation> clips;
+  std::string peer_name;               // empty when no peer ran
+};
+
+EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name = "");
+// A fixed-width text table: one block per group, one row per metric (noisy, enhanced, change, and the peer's
+// value and change when it ran).
+std::string format_table(const EvalReport& report);
+// One row per group: the change of each metric over noisy for the model (and the peer), for model cards.
+std::string format_change_summary(const EvalReport& report);
+nlohmann::json to_json(const EvalReport& report, bool include_clips = true);
+
+struct EvalOptions {
+  int threads = 2;            // clips enhanced and measured in parallel
+  metrics::MetricOptions metric_options;  // --pesq-cmd
+  enhance::EnhancerOptions enhancer;      // attenuation limit, ...
+  bool classical_peer = true;             // also run speexdsp on every clip
+  // True when the clips' audio was already DC-filtered with the front end's filter (shards, training-style
+  // mixing): the features then must not filter it again. Raw mixtures (what users feed) leave it false.
+  bool input_dc_removed = false;
+  std::function<void(std::size_t done, std::size_t total)> progress;  // after each clip (may be empty)
+};
+
+// Enhances every clip (epoch 0 of the set) and measures noisy, enhanced and peer against clean.
+EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
+                          const train::ClipSet& clips, const EvalOptions& options);
+
+}  // namespace nnse::eval
