@@ -211,3 +211,14 @@ common_setup() {
   : > "$CANDS"; : > "$ROWS"; : > "$REJECTS"
   trap 'rc=$?; [[ $rc -eq 0 ]] || rm -rf "$STAGE"; [[ ${AUTO_WORK:-0} = 0 ]] || rm -rf "$WORK"' EXIT
 }
+
+# limit_cands PREFIX N: keep at most N candidates per group whose name starts with PREFIX, the first
+# ones in md5 order of the output path (the order select_group uses), so that groups far over their
+# cap are not converted in full. Deterministic: depends only on the candidate paths.
+limit_cands() {
+  local prefix=$1 n=$2
+  awk -F'\t' -v OFS='\t' '{ cmd = "printf %s \"" $2 "\" | md5sum"; cmd | getline h; close(cmd); print substr(h, 1, 12), $0 }' "$CANDS" |
+    sort -t$'\t' -k1,1 -k3,3 |
+    awk -F'\t' -v p="$prefix" -v n="$n" 'index($6, p) != 1 || ++c[$6] <= n' | cut -f2- > "$CANDS.tmp"
+  mv "$CANDS.tmp" "$CANDS"
+}
