@@ -1,0 +1,224 @@
+# lib.sh - shared helpers for the corpus builders in scripts/corpora/ (sourced, not run).
+#
+# Flow of a builder:
+#   1. fetch_deb PKG            download (pinned version) into the package cache and unpack once
+#   2. cand ...                 queue a candidate source file with its output path, group and license
+#   3. process_all              convert every candidate to 16 kHz mono 16-bit FLAC and measure it
+#                               (at most $JOBS parallel sox/ffmpeg processes, niced)
+#   4. select_group ...         keep candidates of one group in md5 order, apply the filters and caps
+#   5. write_manifest / write_splits / summary / finish_stage
+# Selection is sequential and reads only the measurements, so the result does not depend on the order
+# in which the parallel workers finished.
+
+export LC_ALL=C
+
+log() { printf '[%s] %s\n' "${BUILDER:-corpora}" "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+# need_tools: the builders install nothing silently; they say what is missing.
+need_tools() {
+  local t missing=""
+  for t in sox soxi ffmpeg dpkg-deb md5sum awk unzip xargs; do command -v "$t" >/dev/null || missing+=" $t"; done
+  [[ -z "$missing" ]] || die "missing tools:$missing; as root: apt-get update && apt-get install -y sox libsox-fmt-all ffmpeg unzip"
+}
+
+# ---------------------------------------------------------------- packages
+declare -A PKGVER=()
+APT_UPDATED=0
+# deb_in_cache NAME [VERSION]: path of a cached .deb of NAME (of VERSION when given), empty if none
+deb_in_cache() {
+  local name=$1 want=${2:-} f
+  for f in "$PKG_CACHE/${name}"_*.deb; do
+    [[ -e "$f" && "$(dpkg-deb -f "$f" Package)" = "$name" ]] || continue
+    if [[ -z "$want" || "$(dpkg-deb -f "$f" Version)" = "$want" ]]; then echo "$f"; return; fi
+  done
+}
+apt_download() {   # apt_download SPEC: run apt-get download in the cache, once after apt-get update
+  (cd "$PKG_CACHE" && apt-get download -q "$1" >/dev/null 2>&1) && return 0
+  if [[ $APT_UPDATED = 0 ]]; then
+    APT_UPDATED=1; log "apt-get update"; apt-get update -qq >/dev/null 2>&1 || log "apt-get update failed"
+    (cd "$PKG_CACHE" && apt-get download -q "$1" >/dev/null 2>&1) && return 0
+  fi
+  return 1
+}
+# fetch_deb NAME: the pinned version (PIN[NAME]) when the archive still has it, otherwise the current one
+# with a warning. Sets DEB_ROOT (unpacked tree) and PKGVER[NAME]; records the .deb size in DEB_BYTES.
+declare -A DEB_BYTES=()
+fetch_deb() {
+  local name=$1 want=${PIN[$1]:-} deb
+  deb=$(deb_in_cache "$name" "$want")
+  if [[ -z "$deb" ]]; then
+    apt_download "$name=$want" || apt_download "$name" || true
+    deb=$(deb_in_cache "$name" "$want"); [[ -n "$deb" ]] || deb=$(deb_in_cache "$name")
+  fi
+  [[ -n "$deb" ]] || die "cannot download $name"
+  PKGVER[$name]=$(dpkg-deb -f "$deb" Version)
+  [[ "${PKGVER[$name]}" = "$want" ]] || log "WARNING: $name ${PKGVER[$name]} used; the script was written for $want"
+  DEB_BYTES[$name]=$(stat -c %s "$deb")
+  DEB_ROOT="$WORK/ext/$name"
+  if [[ ! -e "$DEB_ROOT/.done-${PKGVER[$name]}" ]]; then
+    rm -rf "$DEB_ROOT"; mkdir -p "$DEB_ROOT"
+    nice -n 10 dpkg-deb -x "$deb" "$DEB_ROOT"
+    touch "$DEB_ROOT/.done-${PKGVER[$name]}"
+  fi
+}
+debsrc() { printf 'deb:%s=%s:%s' "$1" "${PKGVER[$1]}" "$2"; }   # debsrc NAME PATH_IN_PACKAGE
+# license_file PKG: where the package's copyright file is after fetch_deb
+license_file() { printf '%s/ext/%s/usr/share/doc/%s/copyright' "$WORK" "$1" "$1"; }
+
+# ---------------------------------------------------------------- candidates and conversion
+# A candidate is one TSV line in $CANDS:
+#   src  rel  kind  source  group  license  key  trim_s
+# src: absolute input file; rel: output path inside the stage; key: split key; trim_s: 0 = whole file.
+cand() { printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >> "$CANDS"; }
+
+# convert_one SRC OUT TRIM: write OUT (16 kHz mono 16-bit FLAC) and print one measurement line:
+#   OUT  duration_s  clipped(0/1)  rms_full_db  rms_above4k_db  peak_db
+# G.722 (no SoX reader) and Opus go through ffmpeg to a temporary WAV first. `sox -R` keeps the dither
+# repeatable, so equal inputs give equal bytes.
+convert_one() {
+  local src=$1 out=$2 trim=$3 in tmp="" st
+  mkdir -p "$(dirname "$out")"
+  case "$src" in
+    *.g722) tmp="$out.tmp.wav"; ffmpeg -nostdin -loglevel error -y -f g722 -i "$src" -ac 1 -ar 16000 -c:a pcm_s16le "$tmp"; in=$tmp ;;
+    *.opus) tmp="$out.tmp.wav"; ffmpeg -nostdin -loglevel error -y -i "$src" -c:a pcm_s16le "$tmp"; in=$tmp ;;
+    *) in=$src ;;
+  esac
+  # clipping is judged on the original samples: any channel whose peak is >= 0.99 (-0.09 dBFS) and
+  # reached by more than CLIP_MAX_COUNT samples (hard clipping piles samples up at the peak)
+  st=$(sox -V1 "$in" -n stats 2>&1)
+  local clipped
+  clipped=$(awk -v m="$CLIP_MAX_COUNT" '
+    function num(s) { if (s ~ /k$/) return substr(s, 1, length(s) - 1) * 1000
+                      if (s ~ /M$/) return substr(s, 1, length(s) - 1) * 1e6; return s + 0 }
+    /^Pk lev dB/ { for (i = 4; i <= NF; i++) lev[i - 3] = $i; nl = NF - 3 }
+    /^Pk count/  { for (i = 3; i <= NF; i++) cnt[i - 2] = num($i) }
+    END { c = 0; for (i = 1; i <= nl; i++) if (lev[i] != "-inf" && lev[i] + 0 >= -0.0873 && cnt[i] > m) c = 1; print c }' <<< "$st")
+  if [[ "$trim" != 0 ]]; then
+    sox -R -V1 "$in" -r 16000 -c 1 -b 16 "$out" remix - rate -v trim 0 "$trim"
+  else
+    sox -R -V1 "$in" -r 16000 -c 1 -b 16 "$out" remix - rate -v
+  fi
+  [[ -z "$tmp" ]] || rm -f "$tmp"
+  # wideband measure on the 16 kHz result: the whole signal, then what lies above 4 kHz
+  sox -V1 "$out" -n stats sinc 4000 stats 2>&1 | awk -v o="$out" -v c="$clipped" '
+    /^RMS lev dB/ { r[++n] = $4 } /^Pk lev dB/ { if (!pk) pk = $4 } /^Length s/ { d = $3 }
+    END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", o, d, c, r[1], r[2], pk }'
+}
+
+# process_all: convert every candidate (JOBS at a time) into $STAGE; measurements go to $MEAS
+process_all() {
+  export -f convert_one; export CLIP_MAX_COUNT
+  log "converting $(wc -l < "$CANDS") candidate files ($JOBS jobs)"
+  export STAGE
+  # one candidate line per worker call; fields are tab-separated (paths hold no tabs or newlines)
+  cut -f1,2,8 "$CANDS" |
+    nice -n 10 xargs -d '\n' -n 1 -P "$JOBS" bash -c \
+      'IFS=$'"'"'\t'"'"' read -r src rel trim <<< "$1"; convert_one "$src" "$STAGE/$rel" "$trim"' _ > "$MEAS.unsorted"
+  sort -t$'\t' -k1,1 "$MEAS.unsorted" > "$MEAS"
+  [[ $(wc -l < "$MEAS") -eq $(wc -l < "$CANDS") ]] || die "some conversions failed"
+}
+
+# md5key STRING: first 12 hex digits of md5 (a stable pseudo-random order)
+md5key() { printf '%s' "$1" | md5sum | cut -c1-12; }
+
+# select_group GROUP MIN_S CAP_S WIDEBAND(0/1) NOCLIP(0/1): keep the candidates of GROUP in md5 order of
+# their output path, dropping files shorter than MIN_S, clipped ones (NOCLIP=1), narrowband ones
+# (WIDEBAND=1) and exact duplicates of a kept source, until CAP_S seconds (0 = no cap). Rejected
+# outputs are deleted by prune_stage. Appends kept rows to $ROWS; counts rejections in $REJECTS.
+select_group() {
+  local group=$1 min=$2 cap=$3 wb=$4 noclip=$5
+  awk -F'\t' -v g="$group" '$5 == g' "$CANDS" |
+    while IFS=$'\t' read -r src rel kind source grp lic key trim; do
+      printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(md5key "$rel")" "$src" "$rel" "$kind" "$source" "$grp" "$lic" "$key" "$trim"
+    done | sort -t$'\t' -k1,1 -k3,3 |
+    awk -F'\t' -v OFS='\t' -v st="$STAGE" -v min="$min" -v cap="$cap" -v wb="$wb" -v nc="$noclip" \
+        -v maxdb="$WIDEBAND_MAX_DB" -v rows="$ROWS" -v rej="$REJECTS" -v meas="$MEAS" '
+      BEGIN { while ((getline l < meas) > 0) { split(l, m, "\t"); M[m[1]] = l } }
+      function drop(why, path) { print why "\t" path >> rej }
+      {
+        src = $2; rel = $3; split(M[st "/" rel], m, "\t"); d = m[2] + 0
+        cmd = "md5sum < \"" src "\""; cmd | getline h; close(cmd)
+        if (h in seen) { drop("duplicate", rel); next }
+        if (d < min) { drop("short", rel); next }
+        if (nc && m[3] == 1) { drop("clipped", rel); next }
+        if (wb && (m[5] == "-inf" || m[4] - m[5] >= maxdb)) { drop("narrowband", rel); next }
+        if (cap > 0 && tot + d > cap) { drop("cap", rel); next }
+        seen[h] = 1; tot += d
+        print rel, $4, $5, $6, $7, sprintf("%.3f", d), $8 >> rows
+      }'
+}
+
+# prune_stage: delete converted files that no select_group kept
+prune_stage() {
+  local f
+  cut -f1 "$ROWS" | sed "s|^|$STAGE/|" | sort > "$WORK/kept.lst"
+  find "$STAGE" -name '*.flac' | sort | comm -23 - "$WORK/kept.lst" | while IFS= read -r f; do rm -f "$f"; done
+  find "$STAGE" -type d -empty -delete
+}
+
+# write_manifest DIR: MANIFEST.tsv from $ROWS (sorted by path)
+write_manifest() {
+  { printf 'path\tkind\tsource\tspeaker_or_group\tlicense\tduration_s\n'
+    sort -t$'\t' -k1,1 "$ROWS" | cut -f1-6; } > "$1/MANIFEST.tsv"
+}
+
+# summary DIR: markdown table of files and minutes per speaker_or_group, and totals per kind
+summary() {
+  awk -F'\t' 'NR > 1 { n[$2 "\t" $4]++; s[$2 "\t" $4] += $6; t[$2] += $6; c[$2]++ }
+    END {
+      print "| kind | group | files | minutes |"; print "|---|---|---:|---:|"
+      for (k in n) { split(k, a, "\t"); printf "| %s | %s | %d | %.1f |\n", a[1], a[2], n[k], s[k] / 60 | "sort" }
+      close("sort")
+      for (k in t) printf "| **%s total** | | %d | %.1f |\n", k, c[k], t[k] / 60 | "sort"
+      close("sort")
+    }' "$1/MANIFEST.tsv"
+}
+
+# check_audio DIR: every FLAC decodes as 16 kHz mono 16-bit
+check_audio() {
+  local f bad=0
+  while IFS= read -r f; do
+    [[ "$(soxi -r "$f")/$(soxi -c "$f")/$(soxi -b "$f")" = 16000/1/16 ]] || { log "bad audio: $f"; bad=1; }
+  done < <(find "$1" -name '*.flac')
+  return $bad
+}
+
+# finish_stage STAGE OUT: move the finished staging folder into place
+finish_stage() {
+  rm -rf "$2.old"; [[ ! -e "$2" ]] || mv "$2" "$2.old"
+  mv "$1" "$2"; rm -rf "$2.old"
+}
+
+# download_table: markdown table of the packages used, versions and download size
+download_table() {
+  local p tot=0
+  printf '| package | version | download MB |\n|---|---|---:|\n'
+  for p in $(printf '%s\n' "${!PKGVER[@]}" | sort); do
+    printf '| %s | %s | %.1f |\n' "$p" "${PKGVER[$p]}" "$(awk -v b="${DEB_BYTES[$p]}" 'BEGIN {print b / 1e6}')"
+    tot=$((tot + DEB_BYTES[$p]))
+  done
+  printf '| **total** | | %.1f |\n' "$(awk -v b="$tot" 'BEGIN {print b / 1e6}')"
+}
+
+# common_setup OUT: parse nothing; make WORK, STAGE, CANDS, ROWS, MEAS, REJECTS
+common_setup() {
+  OUT=$(readlink -m "$1")
+  [[ -n "$WORK" ]] || { WORK=$(mktemp -d /tmp/corpora.XXXXXX); AUTO_WORK=1; }
+  mkdir -p "$WORK/ext" "$PKG_CACHE"; PKG_CACHE=$(readlink -f "$PKG_CACHE"); WORK=$(readlink -f "$WORK")
+  STAGE="$OUT.partial"; rm -rf "$STAGE"; mkdir -p "$STAGE"
+  CANDS="$WORK/cands.tsv" ROWS="$WORK/rows.tsv" MEAS="$WORK/meas.tsv" REJECTS="$WORK/rejects.tsv"
+  : > "$CANDS"; : > "$ROWS"; : > "$REJECTS"
+  trap 'rc=$?; [[ $rc -eq 0 ]] || rm -rf "$STAGE"; [[ ${AUTO_WORK:-0} = 0 ]] || rm -rf "$WORK"' EXIT
+}
+
+# limit_cands PREFIX N: keep at most N candidates per group whose name starts with PREFIX, the first
+# ones in md5 order of the output path (the order select_group uses), so that groups far over their
+# cap are not converted in full. Deterministic: depends only on the candidate paths.
+limit_cands() {
+  local prefix=$1 n=$2
+  awk -F'\t' -v OFS='\t' '{ cmd = "printf %s \"" $2 "\" | md5sum"; cmd | getline h; close(cmd); print substr(h, 1, 12), $0 }' "$CANDS" |
+    sort -t$'\t' -k1,1 -k3,3 |
+    awk -F'\t' -v p="$prefix" -v n="$n" 'index($6, p) != 1 || ++c[$6] <= n' | cut -f2- > "$CANDS.tmp"
+  mv "$CANDS.tmp" "$CANDS"
+}
