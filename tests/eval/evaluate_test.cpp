@@ -204,12 +204,13 @@ TEST(EvalSummary, CleanInputsFormTheirOwnGroupAfterTheSnrs) {
   };
   const EvalReport r = summarize(clips, "speexdsp");
   ASSERT_EQ(r.groups.size(), 3u);
+  EXPECT_EQ(r.groups[0].clips, 1);  // "all" is the clips with noise
   EXPECT_EQ(r.groups[1].label, "SNR 5 dB");
   EXPECT_EQ(r.groups[2].label, "clean");
   EXPECT_TRUE(r.groups[2].clean);
   EXPECT_DOUBLE_EQ(r.groups[1].metrics[0].peer, 6.0);
-  // The peer did not run on every clip of "all": no peer mean there (it would not compare like with like).
-  EXPECT_TRUE(std::isnan(r.groups[0].metrics[0].peer));
+  // The peer did not run on the clean clip: no peer mean there (it would not compare like with like).
+  EXPECT_TRUE(std::isnan(r.groups[2].metrics[0].peer));
   const std::string table = format_table(r);
   EXPECT_NE(table.find("speexdsp"), std::string::npos) << table;
   EXPECT_NE(table.find("clean (1 clip)"), std::string::npos) << table;

@@ -84,16 +84,20 @@ EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
   std::vector<const ClipEvaluation*> all, clean, unknown;
   std::map<int, std::vector<const ClipEvaluation*>> by_snr;
   for (const auto& clip : report.clips) {
-    all.push_back(&clip);
     if (std::isinf(clip.snr_db) && clip.snr_db > 0) {
       clean.push_back(&clip);
-    } else if (std::isfinite(clip.snr_db)) {
+      continue;
+    }
+    all.push_back(&clip);
+    if (std::isfinite(clip.snr_db)) {
       by_snr[static_cast<int>(std::lround(clip.snr_db))].push_back(&clip);
     } else {
       unknown.push_back(&clip);
     }
   }
-  report.groups.push_back(summarize_group("all", std::nullopt, all));
+  // "all" averages the noisy inputs: a clean input's 'noisy' score is the metric's ceiling (SI-SDR 120 dB), which
+  // would swamp every mean it entered. Clean inputs are their own group.
+  if (!all.empty() || clean.empty()) report.groups.push_back(summarize_group("all", std::nullopt, all));
   for (const auto& [snr, members] : by_snr) {
     report.groups.push_back(summarize_group(fmt::format("SNR {} dB", snr), snr, members));
   }

@@ -58,7 +58,8 @@ struct EvalGroup {
 };
 
 struct EvalReport {
-  std::vector<EvalGroup> groups;       // "all" first, then by increasing SNR, "clean", then "SNR unknown"
+  // "all" (every clip with noise) first, then by increasing SNR, "clean", then "SNR unknown"
+  std::vector<EvalGroup> groups;
   std::vector<ClipEvaluation> clips;
   std::string peer_name;               // empty when no peer ran
 };
