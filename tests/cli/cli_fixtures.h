@@ -38,7 +38,7 @@ inline std::filesystem::path write_tiny_arch(const std::filesystem::path& dir) {
   return path;
 }
 
-// DIR/shards/{train,valid} from a tiny corpus.
+// DIR/shards/{train,valid} from a tiny corpus. tiny_train_args leaves --batch-size to the caller.
 inline std::filesystem::path write_tiny_shards(const std::filesystem::path& dir) {
   TinyCorpusOptions corpus_options;
   corpus_options.speech_files = 10;
@@ -64,7 +64,7 @@ inline std::filesystem::path write_tiny_shards(const std::filesystem::path& dir)
 inline std::string tiny_train_args(const std::filesystem::path& dir, const std::filesystem::path& arch,
                                    const std::filesystem::path& shards) {
   return "train --nn-arch " + arch.string() + " --data " + shards.string() + " --models-dir " +
-         (dir / "models").string() + " --batch-size 2 --chunk-frames 20 --threads 1 --data-threads 0";
+         (dir / "models").string() + " --chunk-frames 20 --threads 1 --data-threads 0";
 }
 
 }  // namespace nnse::test

@@ -44,8 +44,8 @@ TEST(OptionLimitsCli, InfoCountsAHugeArchWithoutAllocatingIt) {
   test::ScratchDir dir;
   // An 8000-unit LSTM: 256 M parameters, 1 GB of float weights (and the old code drew them all).
   write_file_atomic(dir / "def_huge.txt", std::string("input_neurons 72\nlayer_type lstm\nlayer_neurons 8000\n"
-                                                      "activation tanh\nlayer_type fc\nlayer_neurons 257\n"
-                                                      "activation sigmoid\n"));
+                                                      "activation tanh\ndropprob 0\nlayer_type fc\n"
+                                                      "layer_neurons 257\nactivation sigmoid\ndropprob 0\n"));
   const auto r = test::run_shell("ulimit -v 700000; " + std::string(NNSE_BINARY) + " info --nn-arch " +
                                  (dir / "def_huge.txt").string() + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -56,7 +56,7 @@ TEST(OptionLimitsCli, BatchSizeIsCappedToTheDataAndCheckedAgainstMemory) {
   test::ScratchDir dir;
   const fs::path arch = test::write_tiny_arch(dir.path());
   const fs::path shards = test::write_tiny_shards(dir.path());
-  const std::string common = test::tiny_train_args(dir.path(), arch, shards) + " --epochs 1 --no-valid";
+  const std::string common = test::tiny_train_args(dir.path(), arch, shards) + " --epochs 1 --no-valid";  // --batch-size per case
   // Far more than the 6 clips: capped with a message (the old code allocated 1000 batch slots).
   auto r = test::run_nnse(common + " --batch-size 1000 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -64,8 +64,9 @@ TEST(OptionLimitsCli, BatchSizeIsCappedToTheDataAndCheckedAgainstMemory) {
       << r.output;
   // Terabytes: refused before any allocation, naming the option and what would fit.
   const std::string limit = test::kUnderAsan ? "" : "ulimit -v 4000000; ";
-  r = test::run_shell(limit + std::string(NNSE_BINARY) + " " + common +
-                      " --epochs 2 --batch-size 4 --chunk-frames 500000000 2>&1");
+  r = test::run_shell(limit + std::string(NNSE_BINARY) + " train --nn-arch " + arch.string() + " --data " +
+                      shards.string() + " --models-dir " + (dir / "models2").string() +
+                      " --epochs 1 --no-valid --threads 1 --batch-size 4 --chunk-frames 500000000 2>&1");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("--batch-size: 4 sequences x --chunk-frames 500000000 need about"), std::string::npos)
       << r.output;
@@ -87,7 +88,7 @@ TEST(OptionLimitsCli, EnhanceChecksTheArchFileAgainstTheCheckpoint) {
   fs::copy_file(bundled, checkpoints / "epoch_0");
   write_file_atomic(checkpoints / "latest", std::string("0\n"));
   const fs::path arch = test::write_tiny_arch(dir.path());
-  for (const std::string command : {"enhance " + (dir / "in.wav").string() + " " + (dir / "out.wav").string(),
+  for (const std::string& command : {"enhance " + (dir / "in.wav").string() + " " + (dir / "out.wav").string(),
                                     "test --recording 0 --test-wavefile " + (dir / "in.wav").string() +
                                         " --results-dir " + (dir / "results").string()}) {
     r = test::run_nnse(command + " --nn-arch " + arch.string() + " --models-dir " + (dir / "models").string() + " 2>&1");

@@ -50,11 +50,13 @@ TEST(OutputPathCli, SymlinksAreFollowedAndStayLinks) {
 TEST(OutputPathCli, DashIsStandardOutput) {
   test::ScratchDir dir;
   write_speech(dir / "in.wav");
-  auto r = test::run_shell("cd '" + dir.path().string() + "' && " + std::string(NNSE_BINARY) +
-                           " features in.wav -o - > feats.npy");
+  // Subshells: run_shell appends 2>&1, which must not send the log into the data file.
+  auto r = test::run_shell("(cd '" + dir.path().string() + "' && " + std::string(NNSE_BINARY) +
+                           " features in.wav -o - > feats.npy 2>log.txt)");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(head(dir / "feats.npy", 6), "\x93NUMPY");
-  r = test::run_shell("cd '" + dir.path().string() + "' && " + std::string(NNSE_BINARY) + " enhance in.wav - > out.wav");
+  r = test::run_shell("(cd '" + dir.path().string() + "' && " + std::string(NNSE_BINARY) +
+                      " enhance in.wav - > out.wav 2>log.txt)");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(head(dir / "out.wav", 4), "RIFF");
   EXPECT_FALSE(fs::exists(dir / "-")) << "a file named '-' was created";

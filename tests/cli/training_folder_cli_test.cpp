@@ -3,6 +3,8 @@
 // `--epoch-loaded 0` after three epochs silently rewrote `latest` and loss_history.csv.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+
 #include "cli/cli_fixtures.h"
 #include "nnse/util/folder_lock.h"
 
@@ -19,7 +21,7 @@ TEST(TrainingFolderCli, ResumingFromAnOlderEpochNeedsRewindAndKeepsTheHistory) {
   test::ScratchDir dir;
   const fs::path arch = test::write_tiny_arch(dir.path());
   const fs::path shards = test::write_tiny_shards(dir.path());
-  const std::string common = test::tiny_train_args(dir.path(), arch, shards);
+  const std::string common = test::tiny_train_args(dir.path(), arch, shards) + " --batch-size 2";
   auto r = test::run_nnse(common + " --epochs 3 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   const fs::path model = dir / "models" / "tiny";
@@ -47,7 +49,7 @@ TEST(TrainingFolderCli, ASecondTrainingIntoTheSameFolderIsRefused) {
   const fs::path shards = test::write_tiny_shards(dir.path());
   // This test process plays the first training.
   const FolderLock first(dir / "models" / "tiny", "the test");
-  const auto r = test::run_nnse(test::tiny_train_args(dir.path(), arch, shards) + " --epochs 1 2>&1");
+  const auto r = test::run_nnse(test::tiny_train_args(dir.path(), arch, shards) + " --batch-size 2 --epochs 1 2>&1");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("is in use by another nnse train"), std::string::npos) << r.output;
   EXPECT_FALSE(fs::exists(dir / "models" / "tiny" / "checkpoints"));
