@@ -11,11 +11,14 @@
 #include <string>
 
 #include "cli/model_source.h"
+#include "cli/option_checks.h"
 #include "cli/subcommand.h"
+#include "cli/training_guards.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/eval/loss_comparison.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
+#include "nnse/util/folder_lock.h"
 
 namespace nnse::cli {
 namespace {
@@ -92,7 +95,9 @@ void run_compare(CompareOptions o) {
     train::make_loss(config, o.train.frontend);
   }
 
+  require_arch_file(o.nn_arch);
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
+  fit_batch_to_data_and_memory(o.train, data.train.size);
   const train::ClipSet eval_clips = train::open_split_data(o.data, o.split, o.train.frontend, o.max_eval_clips);
 
   // The statistics depend only on the training data: compute them once and give every run the same file.
@@ -129,6 +134,7 @@ void run_compare(CompareOptions o) {
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     try {
+      const FolderLock lock(dir, "another nnse train");  // one training per model folder at a time
       if (!fs::exists(dir / "feature_stats.json") && !train::latest_epoch(dir)) {
         if (!stats) stats = train::compute_training_stats(data.train, options.frontend, options.threads, &stats_frames);
         dsp::save_feature_stats(dir / "feature_stats.json", *stats, options.frontend, stats_frames);
@@ -201,7 +207,9 @@ void setup_compare(CLI::App& parent) {
   cmd->add_flag(flag("no-valid"), o->data.no_valid, "Skip validation passes");
   cmd->add_option(flag("datasize-noise"), o->data.datasize_noise, "With --corpus: speech files per noise type")
       ->capture_default_str();
-  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length")->capture_default_str();
+  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length in seconds (at least one 30 ms frame)")
+      ->check(clip_seconds())
+      ->capture_default_str();
   cmd->add_option(flag("eq-db"), o->data.eq_db, "With --on-the-fly, augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
       ->capture_default_str();
   cmd->add_option(flag("split"), o->split, "Split to evaluate on")
@@ -218,11 +226,11 @@ void setup_compare(CLI::App& parent) {
   cmd->add_option(flag("loss-c"), o->train.loss.c, "Compression exponent c for the losses that use it")
       ->capture_default_str();
   cmd->add_option(flag("loss-a"), o->train.loss.a, "Complex-term weight a of cmix")->capture_default_str();
-  cmd->add_option("-b," + flag("batch-size"), o->train.batch_size, "Sequences per step")->capture_default_str();
-  cmd->add_option("-t," + flag("chunk-frames"), o->train.chunk_frames, "Frames per chunk")->capture_default_str();
-  cmd->add_option(flag("lr"), o->train.learning_rate, "Adam learning rate")->capture_default_str();
-  cmd->add_option(flag("clip-norm"), o->train.clip_norm, "Global gradient-norm clip (0: off)")->capture_default_str();
-  cmd->add_option(flag("threads"), o->train.threads, "Threads")->capture_default_str();
+  cmd->add_option("-b," + flag("batch-size"), o->train.batch_size, "Sequences per step")->check(finite_in(1, 1e9))->capture_default_str();
+  cmd->add_option("-t," + flag("chunk-frames"), o->train.chunk_frames, "Frames per chunk")->check(finite_in(1, 1e9))->capture_default_str();
+  cmd->add_option(flag("lr"), o->train.learning_rate, "Adam learning rate")->check(finite_above(0, 10))->capture_default_str();
+  cmd->add_option(flag("clip-norm"), o->train.clip_norm, "Global gradient-norm clip (0: off)")->check(finite_in(0, 1e9))->capture_default_str();
+  cmd->add_option(flag("threads"), o->train.threads, "Threads")->check(thread_count())->capture_default_str();
   cmd->add_option(flag("seed"), o->train.seed, "Seed (initialization, order, dropout, mixing)")->capture_default_str();
   cmd->callback([o] { run_compare(*o); });
 }

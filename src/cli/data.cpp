@@ -14,6 +14,8 @@
 #include <thread>
 #include <vector>
 
+#include "cli/mix_options.h"
+#include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "nnse/audio/audio_io.h"
 #include "nnse/data/clip_source.h"
@@ -193,15 +195,18 @@ void setup_data(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_option(flag("datasize-noise"), o->mix.datasize_noise,
                   "Speech files drawn per noise type (train; valid and test use N/5), -1 = all (reference 2.4)")
+      ->check(finite_in(-1, 1e12))
       ->capture_default_str();
-  cmd->add_option(flag("clip-seconds"), o->mix.clip_seconds, "Clip length in seconds")->capture_default_str();
+  cmd->add_option(flag("clip-seconds"), o->mix.clip_seconds, "Clip length in seconds (at least one 30 ms frame)")->check(clip_seconds())->capture_default_str();
   cmd->add_option(flag("eq-db"), o->mix.coloration.max_db, "Augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
+      ->check(finite_in(0, 24))
       ->capture_default_str();
   cmd->add_option(flag("reverb-prob"), o->mix.reverb_prob, "Share of clips reverberated with an RIR of the split")
+      ->check(finite_in(0, 1))
       ->capture_default_str();
-  cmd->add_option(flag("snr"), o->mix.snr_db, "SNR choices in dB")->delimiter(',')->capture_default_str();
-  cmd->add_option(flag("threads"), o->threads, "Worker threads")->capture_default_str();
-  cmd->add_option(flag("records-per-shard"), o->records_per_shard, "Clips per shard file")->capture_default_str();
+  add_snr_option(*cmd, o->mix.snr_db);
+  cmd->add_option(flag("threads"), o->threads, "Worker threads")->check(thread_count())->capture_default_str();
+  cmd->add_option(flag("records-per-shard"), o->records_per_shard, "Clips per shard file")->check(finite_in(1, 1e6))->capture_default_str();
   cmd->add_option(flag("sample-format"), o->sample_format, "Stored samples: int16 or float32")
       ->check(CLI::IsMember({"int16", "float32"}))
       ->capture_default_str();

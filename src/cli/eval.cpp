@@ -10,6 +10,7 @@
 
 #include "cli/mix_options.h"
 #include "cli/model_source.h"
+#include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "nnse/data/mixer.h"
 #include "nnse/eval/evaluate.h"
@@ -17,6 +18,7 @@
 #include "nnse/train/trainer.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
+#include "nnse/util/output_path.h"
 
 namespace nnse::cli {
 namespace {
@@ -37,12 +39,9 @@ struct EvalCliOptions {
 };
 
 void run_eval(const EvalCliOptions& o) {
+  if (o.json == kStandardOutput) throw Error("--json", "'-' is not possible here: standard output carries the table");
   const fs::path checkpoint_file = resolve_model_file(o.model);
-  if (!o.model.nn_arch.empty() && o.model.model.empty()) {
-    // The arch file names the model folder; it must also still describe the checkpoint's network.
-    const train::Checkpoint checkpoint = train::load_checkpoint(checkpoint_file);
-    train::check_compatible(checkpoint, checkpoint_file, read_file_bytes(o.model.nn_arch), checkpoint.frontend);
-  }
+  // load_trained_model also checks that a given --nn-arch still describes the checkpoint's network.
   enhance::TrainedModel trained = load_trained_model(o.model);
   train::DataChoice data = o.data;
   data.threads = o.threads;
@@ -93,14 +92,20 @@ void setup_eval(CLI::App& parent) {
   cmd->add_option(flag("split"), o->split, "Split to evaluate")
       ->check(CLI::IsMember({"train", "valid", "test"}))
       ->capture_default_str();
-  cmd->add_option(flag("json"), o->json, "Also write the report (groups and per-clip metrics) as JSON");
+  cmd->add_option(flag("json"), o->json, "Also write the report (groups and per-clip metrics) as JSON (not '-': stdout carries the table)");
   cmd->add_option(flag("pesq-cmd"), o->pesq_cmd,
-                  "External PESQ command template, e.g. \"pesq +16000 {ref} {deg}\" (its last printed number)");
+                  "External PESQ command template, e.g. \"pesq +16000 {ref} {deg}\": the score is the last number of its last "
+                  "line mentioning PESQ or MOS (or its only number), and must be in [-0.5, 4.64]; a command that fails "
+                  "(non-zero exit) stops the evaluation");
   cmd->add_option(flag("max-clips"), o->max_clips, "Evaluate only the first N clips (0: all)");
   cmd->add_option(flag("datasize-noise"), o->data.datasize_noise, "With --corpus: speech files per noise type")
       ->capture_default_str();
-  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length")->capture_default_str();
-  cmd->add_option(flag("threads"), o->threads, "Threads for the network and the metrics")->capture_default_str();
+  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --corpus: clip length in seconds (at least one 30 ms frame)")
+      ->check(clip_seconds())
+      ->capture_default_str();
+  cmd->add_option(flag("threads"), o->threads, "Threads for the network and the metrics")
+      ->check(thread_count())
+      ->capture_default_str();
   cmd->add_option(flag("seed"), o->data.seed, "With --corpus: mixing seed")->capture_default_str();
   add_mix_options(*cmd, o->data, false);
   cmd->add_option(flag("snr-sweep"), o->snr_sweep,

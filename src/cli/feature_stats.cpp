@@ -1,5 +1,7 @@
 // nnse feature-stats: per-band mean / inverse standard deviation of the front-end features over a set of audio
 // files, saved as JSON (the stats a model is trained and run with).
+#include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -10,7 +12,9 @@
 
 #include "cli/subcommand.h"
 #include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend.h"
 #include "nnse/util/error.h"
+#include "nnse/util/output_path.h"
 
 namespace nnse::cli {
 namespace {
@@ -31,9 +35,14 @@ bool is_audio_file(const fs::path& path) {
   return extensions.count(ext) > 0;
 }
 
+struct Input {
+  fs::path file;
+  bool from_folder = false;  // found in a folder (skipped when unreadable) rather than named by the user
+};
+
 // Files as given; folders contribute every audio file below them, in sorted order (reproducible stats).
-std::vector<fs::path> collect(const std::vector<std::string>& inputs) {
-  std::vector<fs::path> files;
+std::vector<Input> collect(const std::vector<std::string>& inputs) {
+  std::vector<Input> files;
   for (const auto& input : inputs) {
     const fs::path path(input);
     if (fs::is_directory(path)) {
@@ -43,9 +52,9 @@ std::vector<fs::path> collect(const std::vector<std::string>& inputs) {
       }
       if (found.empty()) throw Error(path, "folder holds no audio files");
       std::sort(found.begin(), found.end());
-      files.insert(files.end(), found.begin(), found.end());
+      for (auto& file : found) files.push_back({std::move(file), true});
     } else {
-      files.push_back(path);  // the reader reports a missing or unreadable file by name
+      files.push_back({path, false});  // the reader reports a missing or unreadable file by name
     }
   }
   return files;
@@ -54,12 +63,35 @@ std::vector<fs::path> collect(const std::vector<std::string>& inputs) {
 void run_stats(const StatsOptions& o) {
   dsp::FrontendConfig config;
   config.feature_type = dsp::feature_type_from_string(o.feature_type);
-  const auto files = collect(o.inputs);
-  std::int64_t frames = 0;
-  const dsp::FeatureStats stats = dsp::compute_feature_stats(files, config, &frames);
-  dsp::save_feature_stats(o.out, stats, config, frames);
+  config.validate("--feat-type");
+  const auto inputs = collect(o.inputs);
+  std::vector<fs::path> paths;
+  for (const auto& input : inputs) paths.push_back(input.file);
+  refuse_outputs_over_inputs({fs::path(o.out)}, paths);
+  // One bad file in a folder of thousands must not throw the others' work away (as in `nnse enhance`): it is
+  // reported by name and left out. A file the user named explicitly still stops the command.
+  dsp::FeatureStatsAccumulator accumulator(config.feature_dim());
+  std::size_t used = 0;
+  std::vector<std::string> skipped;
+  for (const auto& input : inputs) {
+    try {
+      accumulator.add(dsp::file_features(input.file, config, false));
+      ++used;
+    } catch (const Error& e) {
+      if (!input.from_folder) throw;
+      spdlog::error("skipped: {}", e.what());
+      skipped.push_back(input.file.string());
+    }
+  }
+  if (used == 0) throw Error(o.inputs.front(), "no readable audio file; nothing to compute statistics from");
+  const dsp::FeatureStats stats = accumulator.finish(config.stats_std_offset);
+  dsp::save_feature_stats(o.out, stats, config, accumulator.frames());
   spdlog::info("{}: {} {} bands over {} frames from {} files", o.out, stats.dim(), dsp::to_string(config.feature_type),
-               frames, files.size());
+               accumulator.frames(), used);
+  if (!skipped.empty()) {
+    spdlog::warn("{} unreadable file{} skipped (see above): {}", skipped.size(), skipped.size() == 1 ? "" : "s",
+                 fmt::format("{}", fmt::join(skipped, ", ")));
+  }
 }
 
 void setup_feature_stats(CLI::App& parent) {
@@ -68,13 +100,15 @@ void setup_feature_stats(CLI::App& parent) {
       "feature-stats",
       "Per-band feature mean and inverse standard deviation (1 / (2^-15 + std), over every frame of every file) "
       "written as JSON for `nnse features --stats` and training");
-  cmd->add_option("inputs", options->inputs, "Audio files and/or folders (searched recursively for audio files)")
+  cmd->add_option("inputs", options->inputs,
+                  "Audio files and/or folders (searched recursively for audio files; an unreadable file found in a "
+                  "folder is reported and skipped, an unreadable file named here stops the command)")
       ->required();
   cmd->add_option(flag("feat-type"), options->feature_type, "Feature type: mel or pspec")
       ->check(CLI::IsMember({"mel", "pspec"}))
       ->capture_default_str();
   cmd->add_option("-o," + flag("out"), options->out,
-                  "Output JSON: {frontend, frames, mean[dim], inv_std[dim]}")
+                  "Output JSON: {frontend, frames, mean[dim], inv_std[dim]} ('-': standard output)")
       ->required();
   cmd->callback([options] { run_stats(*options); });
 }

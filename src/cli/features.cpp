@@ -10,7 +10,9 @@
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend.h"
 #include "nnse/plot/figure.h"
+#include "nnse/util/error.h"
 #include "nnse/util/npy.h"
+#include "nnse/util/output_path.h"
 
 namespace nnse::cli {
 namespace {
@@ -55,6 +57,15 @@ void write_picture(const std::string& file, const std::string& title, const dsp:
 }
 
 void run_features(const FeaturesOptions& o) {
+  // Outputs never replace an input, and "-" is only for the one output that can go to stdout.
+  for (const std::string& input : {o.input, o.stats}) {
+    if (input.empty()) continue;
+    refuse_output_over_input(o.out, input);
+    if (!o.plot.empty()) refuse_output_over_input(o.plot, input);
+  }
+  if (o.plot == kStandardOutput && o.out == kStandardOutput) {
+    throw Error("--plot", "cannot go to standard output together with --out -");
+  }
   dsp::FrontendConfig config;
   config.feature_type = dsp::feature_type_from_string(o.feature_type);
   config.dc_removal = !o.no_dc;
@@ -94,7 +105,7 @@ void setup_features(CLI::App& parent) {
                       std::to_string(defaults.bins()) + " log10 power-spectrum bins)")
       ->check(CLI::IsMember({"mel", "pspec"}))
       ->capture_default_str();
-  cmd->add_option("-o," + flag("out"), options->out, "Output .npy file (float32, shape [frames, dim])")->required();
+  cmd->add_option("-o," + flag("out"), options->out, "Output .npy file (float32, shape [frames, dim]); '-': standard output. Must not be the input")->required();
   cmd->add_option(flag("plot"), options->plot,
                   "Also write a PNG picture: power spectrogram in dB (time x frequency) and, for mel, the features");
   cmd->add_option(flag("stats"), options->stats,

@@ -5,9 +5,12 @@
 #include <cstdio>
 #include <string>
 
+#include "cli/model_source.h"
 #include "cli/subcommand.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/nn/arch.h"
 #include "nnse/nn/model.h"
+#include "nnse/nn/network.h"
 #include "nnse/train/checkpoint.h"
 
 namespace nnse::cli {
@@ -18,8 +21,10 @@ struct InfoOptions {
 };
 
 void run_info(const InfoOptions& o) {
-  const nn::Model model = nn::Model::from_file(o.nn_arch, 0);
-  const nn::Arch& arch = model.arch();
+  require_arch_file(o.nn_arch);
+  // Shapes only: counting parameters needs no weights (a huge layer would allocate and initialize gigabytes).
+  const nn::Arch arch = nn::load_arch_file(o.nn_arch);
+  const nn::Network<float> model(arch);
   const dsp::FrontendConfig mel;
   dsp::FrontendConfig pspec;
   pspec.feature_type = dsp::FeatureType::pspec;
@@ -35,7 +40,7 @@ void run_info(const InfoOptions& o) {
   bool has_conv = false;
   for (const auto& layer : arch.layers) has_conv |= layer.type == nn::LayerType::conv1d;
   if (has_conv) out += fmt::format("conv1d context: {} frames (kernel_size)\n", arch.kernel_size);
-  out += "\n" + model.summary();
+  out += "\n" + nn::describe_network(model);
   const double rate = mel.frame_rate();
   out += fmt::format("compute: {:.2f} M multiply-accumulates per second at {:g} frames/s\n",
                      static_cast<double>(model.macs_per_frame()) * rate / 1e6, rate);

@@ -9,6 +9,7 @@
 
 #include "cli/subcommand.h"
 #include "nnse/util/error.h"
+#include "nnse/util/temp_files.h"
 
 namespace nnse::cli {
 
@@ -30,6 +31,8 @@ std::string flag(const std::string& dashed) {
 
 int main(int argc, char** argv) {
   spdlog::set_default_logger(spdlog::stderr_color_st("nnse"));
+  // Ctrl-C / kill must not leave "<output>.tmp-<pid>" files behind (util/temp_files.h).
+  nnse::install_temp_file_cleanup();
   spdlog::set_pattern("%^%l%$: %v");
   CLI::App app{"nnse: train, evaluate, quantize and deploy tiny recurrent speech-enhancement models"};
   app.require_subcommand(1);

@@ -1,5 +1,6 @@
 #include "cli/mix_options.h"
 
+#include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "nnse/data/mixer.h"
 
@@ -8,19 +9,26 @@ namespace nnse::cli {
 void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training) {
   command.add_option(flag("more-corpus"), choice.more_corpora,
                      "With --corpus: further corpus folders merged into it (repeatable; e.g. extra voices and noises)");
-  command.add_option_function<std::string>(
-      flag("snr"), [&choice](const std::string& text) { choice.snr_db = data::snr_list_from_string(text); },
-      "With --corpus: SNR choices in dB, comma-separated; 'clean' adds clips without noise (default: "
-      "-6,-3,0,3,6,9,12,15,30)");
-  command.add_option_function<double>(
-      flag("reverb-prob"), [&choice](double p) { choice.reverb_prob = p; },
-      "With --corpus: share of clips reverberated with a corpus RIR (default 0.2)");
+  add_snr_option(command, choice.snr_db);
+  command
+      .add_option_function<double>(
+          flag("reverb-prob"), [&choice](double p) { choice.reverb_prob = p; },
+          "With --corpus: share of clips reverberated with a corpus RIR (default 0.2)")
+      ->check(finite_in(0, 1));
   if (training) {
     command.add_option(flag("speed-perturb"), choice.speed_perturb,
                        "With --on-the-fly, augmentation: play each training clip's speech at a random speed in "
                        "[1-S, 1+S] (tempo and pitch: new voices; train split only; 0: off)")
+        ->check(finite_in(0, 0.3))
         ->capture_default_str();
   }
+}
+
+void add_snr_option(CLI::App& command, std::vector<double>& snr_db) {
+  command.add_option_function<std::string>(
+      flag("snr"), [&snr_db](const std::string& text) { snr_db = data::snr_list_from_string(text); },
+      "SNR choices in dB, comma-separated, each in [-40, 60]; 'clean' adds clips without noise (default: "
+      "-6,-3,0,3,6,9,12,15,30)");
 }
 
 }  // namespace nnse::cli

@@ -53,7 +53,15 @@ fs::path checkpoint_in(const fs::path& model) {
 
 }  // namespace
 
+void require_arch_file(const std::string& arch_file) {
+  std::error_code ec;
+  if (!fs::exists(arch_file, ec)) throw Error("arch file " + arch_file + " not found (--nn-arch)");
+  if (fs::is_directory(arch_file, ec)) throw Error("arch file " + arch_file + " is a folder, not an nn_arch text file (--nn-arch)");
+}
+
 fs::path resolve_model_file(const ModelChoice& choice) {
+  // Checked first: a missing arch file also means a missing model folder, and "no checkpoint" would hide the typo.
+  if (!choice.nn_arch.empty()) require_arch_file(choice.nn_arch);
   if (!choice.model.empty()) return checkpoint_in(choice.model);
   if (!choice.nn_arch.empty()) {
     const auto selection = train::EpochSelection::parse(choice.epoch_loaded);
@@ -86,7 +94,9 @@ enhance::TrainedModel load_trained_model(const fs::path& file) {
 enhance::TrainedModel load_trained_model(const ModelChoice& choice) {
   const fs::path file = resolve_model_file(choice);
   enhance::TrainedModel trained = load_trained_model(file);
-  if (!choice.nn_arch.empty() && !choice.model.empty()) {
+  // Whichever way the checkpoint was found, a given --nn-arch must still describe its network (as train and eval
+  // require): an edited arch file must not be silently ignored.
+  if (!choice.nn_arch.empty()) {
     train::check_compatible(train::load_checkpoint(file), file, read_file_bytes(choice.nn_arch), trained.frontend);
   }
   if (!choice.feat_type.empty() && dsp::feature_type_from_string(choice.feat_type) != trained.frontend.feature_type) {

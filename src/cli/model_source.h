@@ -22,6 +22,9 @@ struct ModelChoice {
   std::string feat_type;             // --feat-type; empty = whatever the model was trained with
 };
 
+// Throws nnse::Error "arch file X not found (--nn-arch)" when the arch file is missing (or is a folder).
+void require_arch_file(const std::string& arch_file);
+
 // Resolves the choice to a checkpoint file (nnse::Error naming what is missing).
 std::filesystem::path resolve_model_file(const ModelChoice& choice);
 enhance::TrainedModel load_trained_model(const ModelChoice& choice);

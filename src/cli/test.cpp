@@ -4,10 +4,12 @@
 #include <spdlog/spdlog.h>
 
 #include "cli/model_source.h"
+#include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "nnse/audio/audio_io.h"
 #include "nnse/audio/capture.h"
 #include "nnse/util/error.h"
+#include "nnse/util/output_path.h"
 
 namespace nnse::cli {
 namespace {
@@ -24,6 +26,13 @@ struct TestArgs {
 };
 
 void run(TestArgs args) {
+  if (args.recording == 0) {
+    // Paths first, model second: nothing is loaded for a command that is refused.
+    const fs::path input(args.test_wavefile);
+    const fs::path results(args.results_dir);
+    refuse_output_over_input(results / ("enhanced_" + input.stem().string() + ".wav"), input);
+    refuse_output_over_input(results / (input.stem().string() + ".png"), input);
+  }
   const enhance::TrainedModel trained = load_trained_model(args.model);
   spdlog::info("model: {}", trained.description);
   fs::path input(args.test_wavefile);
@@ -56,7 +65,7 @@ void setup(CLI::App& parent) {
   command->add_option(flag("results-dir"), args->results_dir, "Where enhanced_<name>.wav and <name>.png go")
       ->capture_default_str();
   command->add_option(flag("record-seconds"), args->record_seconds, "Length of the recording with --recording 1")
-      ->check(CLI::PositiveNumber)
+      ->check(finite_above(0, 3600))
       ->capture_default_str();
   command->callback([args] { run(*args); });
 }

@@ -9,9 +9,13 @@
 #include <string>
 
 #include "cli/mix_options.h"
+#include "cli/model_source.h"
+#include "cli/option_checks.h"
 #include "cli/subcommand.h"
+#include "cli/training_guards.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
+#include "nnse/util/folder_lock.h"
 
 namespace nnse::cli {
 namespace {
@@ -21,6 +25,7 @@ struct TrainCliOptions {
   std::string nn_arch;
   std::string feat_type = "mel";
   std::string epoch_loaded = "random";
+  bool rewind = false;
   train::DataChoice data;
   train::TrainOptions train;
 };
@@ -32,8 +37,14 @@ void run_train(TrainCliOptions o) {
   o.train.frontend.validate("--feat-type");
   o.data.seed = o.train.seed;
   o.data.threads = o.train.threads;
+  require_arch_file(o.nn_arch);
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
   if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
+  fit_batch_to_data_and_memory(o.train, data.train.size);
+  // One training per model folder at a time: two would interleave checkpoints and loss histories.
+  const fs::path dir = train::model_dir(o.train.models_dir, o.nn_arch);
+  const FolderLock lock(dir, "another nnse train");
+  prepare_resume(dir, o.train.epoch_loaded, o.rewind);
   const auto result = train::train(o.train, data.train, data.valid ? &*data.valid : nullptr,
                                    [](const train::EpochReport& e) {
                                      std::printf("%s\n", train::format_epoch(e).c_str());
@@ -71,37 +82,53 @@ void setup_train(CLI::App& parent) {
   cmd->add_flag(flag("no-valid"), o->data.no_valid, "Skip the validation pass");
   o->train.epochs = 1000;  // the reference's -n default
   cmd->add_option("-n," + flag("epochs"), o->train.epochs, "Train until this many epochs exist (epochs 0 .. N-1)")
+      ->check(finite_in(0, 1e7))
       ->capture_default_str();
   cmd->add_option(flag("epoch-loaded"), o->epoch_loaded,
-                  "random: fresh weights from epoch 0; latest or N: resume from that checkpoint at the next epoch")
+                  "random: fresh weights from epoch 0; latest or N: resume from that checkpoint at the next epoch (N older "
+                  "than the newest epoch needs --rewind)")
       ->capture_default_str();
+  cmd->add_flag(flag("rewind"), o->rewind,
+                "Allow --epoch-loaded N when later epochs exist: they and loss_history.csv are moved to "
+                "checkpoints/rewound-from-epoch-<newest>/ (kept, not deleted) and training continues at N+1");
   cmd->add_option(flag("feat-type"), o->feat_type, "Features: mel or pspec")
       ->check(CLI::IsMember({"mel", "pspec"}))
       ->capture_default_str();
   std::string loss_list;
   for (const auto& name : train::loss_names()) loss_list += (loss_list.empty() ? "" : ", ") + name;
   cmd->add_option(flag("loss"), o->train.loss.name, "Training loss: " + loss_list)->capture_default_str();
-  cmd->add_option(flag("loss-c"), o->train.loss.c, "Power-law compression exponent c")->capture_default_str();
-  cmd->add_option(flag("loss-a"), o->train.loss.a, "Weight of the complex term in cmix")->capture_default_str();
+  cmd->add_option(flag("loss-c"), o->train.loss.c, "Power-law compression exponent c")->check(finite_in(0, 10))->capture_default_str();
+  cmd->add_option(flag("loss-a"), o->train.loss.a, "Weight of the complex term in cmix")->check(finite_in(0, 1))->capture_default_str();
   cmd->add_option(flag("loss-eps"), o->train.loss.eps, "Loss guard eps (-1: the loss's default)")
+      ->check(finite_in(-1, 1))
       ->capture_default_str();
-  cmd->add_option("-b," + flag("batch-size"), o->train.batch_size, "Sequences per step")->capture_default_str();
+  cmd->add_option("-b," + flag("batch-size"), o->train.batch_size, "Sequences per step (capped to the number of training clips; refused when the estimated memory does not fit)")
+      ->check(finite_in(1, 1e9))
+      ->capture_default_str();
   cmd->add_option("-t," + flag("chunk-frames"), o->train.chunk_frames, "Frames per chunk (truncated BPTT length)")
+      ->check(finite_in(1, 1e9))
       ->capture_default_str();
-  cmd->add_option(flag("lr"), o->train.learning_rate, "Adam learning rate")->capture_default_str();
+  cmd->add_option(flag("lr"), o->train.learning_rate, "Adam learning rate")->check(finite_above(0, 10))->capture_default_str();
   cmd->add_option(flag("clip-norm"), o->train.clip_norm, "Global gradient-norm clip (0: off, as the reference)")
+      ->check(finite_in(0, 1e9))
       ->capture_default_str();
-  cmd->add_option(flag("threads"), o->train.threads, "Training threads")->capture_default_str();
+  cmd->add_option(flag("threads"), o->train.threads, "Training threads")->check(thread_count())->capture_default_str();
   cmd->add_option(flag("seed"), o->train.seed, "Seed of initialization, clip order, dropout and mixing")
       ->capture_default_str();
-  cmd->add_option(flag("models-dir"), o->train.models_dir, "Where model folders go")->capture_default_str();
+  cmd->add_option(flag("models-dir"), o->train.models_dir,
+                  "Where model folders go (a model folder is locked while a training writes it: a second training "
+                  "into it is refused)")
+      ->capture_default_str();
   cmd->add_option(flag("max-skipped-steps"), o->train.max_consecutive_skips,
                   "Stop after this many consecutive non-finite steps")
+      ->check(finite_in(1, 1e9))
       ->capture_default_str();
   cmd->add_option(flag("prefetch"), o->train.prefetch, "Batches assembled ahead of the engine (0: least memory; more can hide data preparation on spare cores, at up to one more clip per batch slot in memory)")
+      ->check(finite_in(0, 64))
       ->capture_default_str();
   cmd->add_option(flag("data-threads"), o->train.data_threads,
                   "Threads reading/mixing and featurizing clips ahead of training (0: the batch thread does it)")
+      ->check(finite_in(0, kMaxThreads))
       ->capture_default_str();
   cmd->add_flag_callback(
       flag("zero-initial-state"), [o] { o->train.random_initial_state = false; },
@@ -109,12 +136,16 @@ void setup_train(CLI::App& parent) {
   cmd->add_option(flag("datasize-noise"), o->data.datasize_noise,
                   "With --on-the-fly: speech files per noise type (-1: all)")
       ->capture_default_str();
-  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --on-the-fly: clip length")->capture_default_str();
+  cmd->add_option(flag("clip-seconds"), o->data.clip_seconds, "With --on-the-fly: clip length in seconds (at least one 30 ms frame)")
+      ->check(clip_seconds())
+      ->capture_default_str();
   cmd->add_option(flag("cache-mb"), o->data.cache_mb,
                   "With --on-the-fly: memory for decoded corpus audio (MiB, train and valid together)")
+      ->check(finite_in(0, 1 << 24))
       ->capture_default_str();
   cmd->add_option(flag("eq-db"), o->data.eq_db,
                   "With --on-the-fly, augmentation: random peaking-EQ coloration of training speech and noise, each band up to +-N dB (train split only; 0: off)")
+      ->check(finite_in(0, 24))
       ->capture_default_str();
   add_mix_options(*cmd, o->data, true);
   cmd->callback([o] { run_train(*o); });

@@ -162,7 +162,7 @@ TEST(MetricReport, ComputesEverythingAndRoundTripsJson) {
   EXPECT_EQ(compute_metrics(s, longer, kRate).snr, r.snr);
 }
 
-TEST(ExternalPesq, ParsesTheLastNumberAndReportsFailures) {
+TEST(ExternalPesq, ParsesTheScoreLineAndReportsFailures) {
   test::ScratchDir dir("nnse-pesq-test");
   const auto ref = dir / "it's a ref.wav";  // quoting: spaces and a quote in the path
   const auto deg = dir / "deg.wav";
@@ -175,9 +175,10 @@ TEST(ExternalPesq, ParsesTheLastNumberAndReportsFailures) {
   EXPECT_EQ(external_pesq(sh, ref, deg), 3.125);               // paths appended
   EXPECT_EQ(external_pesq(sh + " {ref} {deg}", ref, deg), 3.125);
   EXPECT_EQ(external_pesq(sh + " {deg} {ref}", ref, deg), 3.125);
-  EXPECT_EQ(external_pesq(sh + " {ref} /nonexistent", ref, deg), std::nullopt);  // tool fails
-  EXPECT_EQ(external_pesq("test -f {ref} && echo no score here", ref, deg), std::nullopt);
-  EXPECT_EQ(external_pesq("exit 1 {ref}", ref, deg), std::nullopt);
+  // A failing tool or an output without a score is an error naming --pesq-cmd, not a silently absent PESQ.
+  EXPECT_THROW(external_pesq(sh + " {ref} /nonexistent", ref, deg), Error);
+  EXPECT_THROW(external_pesq("test -f {ref} && echo no score here", ref, deg), Error);
+  EXPECT_THROW(external_pesq("exit 1 {ref}", ref, deg), Error);
   EXPECT_EQ(external_pesq("echo 4.5e-1 {ref} >/dev/null; echo 'MOS: 4.5e-1'", ref, deg), 0.45);
   // Through compute_metrics: the WAV files it hands over exist while the tool runs.
   const auto s = test::speech_like(1.0, kRate, 15);

@@ -3,13 +3,13 @@
 #include <sndfile.h>
 #include <soxr.h>
 #include <spdlog/spdlog.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cmath>
 #include <sstream>
 
 #include "nnse/util/error.h"
+#include "nnse/util/output_path.h"
 
 namespace nnse::audio {
 namespace fs = std::filesystem;
@@ -204,32 +204,24 @@ std::int16_t to_pcm16(float sample) {
 
 struct WavWriter::Impl {
   SNDFILE* sf = nullptr;
-  fs::path temporary;
+  // Where the samples go (util/output_path.h): removed by its destructor unless committed.
+  std::unique_ptr<OutputFile> output;
   int channels = 1;
   std::vector<std::int16_t> pcm;
   ~Impl() {
     if (sf) sf_close(sf);
-    if (!temporary.empty()) {
-      std::error_code ec;
-      fs::remove(temporary, ec);
-    }
   }
 };
 
 WavWriter::WavWriter(const fs::path& file, int sample_rate, int channels) : path_(file), impl_(std::make_unique<Impl>()) {
   if (channels <= 0 || sample_rate <= 0) throw Error(file, "invalid channel count or sample rate for writing");
-  if (file.has_parent_path()) {
-    std::error_code ec;
-    fs::create_directories(file.parent_path(), ec);
-    if (ec) throw Error(file.parent_path(), "cannot create output folder: " + ec.message());
-  }
-  impl_->temporary = fs::path(file.string() + ".tmp-" + std::to_string(::getpid()));
+  impl_->output = std::make_unique<OutputFile>(file);
   impl_->channels = channels;
   SF_INFO info{};
   info.samplerate = sample_rate;
   info.channels = channels;
   info.format = SF_FORMAT_WAV | SF_FORMAT_PCM_16;
-  impl_->sf = sf_open(impl_->temporary.c_str(), SFM_WRITE, &info);
+  impl_->sf = sf_open(impl_->output->temporary().c_str(), SFM_WRITE, &info);
   if (!impl_->sf) throw Error(file, std::string("cannot open for writing: ") + sf_strerror(nullptr));
 }
 
@@ -255,10 +247,7 @@ void WavWriter::close() {
   const int rc = sf_close(impl_->sf);
   impl_->sf = nullptr;
   if (rc != 0) throw Error(path_, "closing failed");
-  std::error_code ec;
-  fs::rename(impl_->temporary, path_, ec);
-  if (ec) throw Error(path_, "cannot move finished file into place: " + ec.message());
-  impl_->temporary.clear();
+  impl_->output->commit();
   if (clipped_ > 0) spdlog::warn("{}: {} samples were clipped to the 16-bit range", path_.string(), clipped_);
 }
 

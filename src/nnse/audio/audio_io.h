@@ -49,7 +49,8 @@ AudioInfo probe(const std::filesystem::path& file);
 // Whole file as mono float at `target_rate`.
 std::vector<float> read_mono(const std::filesystem::path& file, int target_rate, bool announce = true);
 
-// 16-bit PCM WAV writer that streams blocks to a temporary file and renames it into place on close(); a writer
+// 16-bit PCM WAV writer that streams blocks to a temporary file and puts it into place on close() (the output
+// policy of util/output_path.h: rename for files, write-through for devices and FIFOs, "-" = stdout); a writer
 // destroyed without close() (error, exception) leaves any existing target untouched.
 class WavWriter {
  public:

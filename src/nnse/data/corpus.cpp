@@ -194,6 +194,16 @@ std::map<std::string, Split> read_split_lists(const fs::path& root) {
   return out;
 }
 
+// Said loudly because it changes what the numbers mean: without the corpus's own split lists, files the corpus
+// authors meant for valid/test may land in training, and evaluation on "test" is no longer held out.
+void warn_no_split_lists(const fs::path& root, bool by_speaker) {
+  spdlog::warn("{}: no splits/ folder (splits/train.txt, valid.txt, test.txt): files are assigned to train/valid/test "
+               "by a hash of {} (80/10/10). This is NOT the corpus's own split: valid/test results are only "
+               "comparable between runs on this same folder. Add splits/*.txt to fix the split.",
+               root.string(), by_speaker ? "the speaker (speech: whole speakers per split) or file name (noise, RIRs)"
+                                         : "the file name");
+}
+
 struct Listed {
   CorpusFile file;
   Split split;
@@ -277,6 +287,7 @@ void Corpus::add_folder(const fs::path& folder, int kind_filter) {
                 c_duration = column("duration_s");
       if (c_path < 0 || c_kind < 0) throw Error(manifest, "header must name the columns 'path' and 'kind'");
       const auto lists = read_split_lists(root);
+      if (lists.empty()) warn_no_split_lists(root, c_group >= 0);
       std::size_t unlisted = 0, line_number = 1;
       std::set<std::string> in_manifest;
       while (std::getline(in, line)) {
@@ -296,9 +307,14 @@ void Corpus::add_folder(const fs::path& folder, int kind_filter) {
         else if (kind_name == "rir") kind = Kind::rir;
         else throw Error(manifest, "line " + std::to_string(line_number) + ": unknown kind '" + kind_name + "'");
         if (!wants(kind)) continue;
+        // Noise types and RIR groups are folders ("noise/ufoai"); speech groups are speakers when the manifest says.
+        const bool has_speaker = c_group >= 0 && static_cast<int>(cells.size()) > c_group &&
+                                 !trim(cells[static_cast<std::size_t>(c_group)]).empty();
         Split split;
         if (lists.empty()) {
-          split = hash_split(fs::path(name).stem().string());
+          // Whole speakers go to one split, so no valid/test speaker is heard in training.
+          split = hash_split(kind == Kind::speech && has_speaker ? "speaker:" + trim(cells[static_cast<std::size_t>(c_group)])
+                                                                 : fs::path(name).stem().string());
         } else {
           const auto it = lists.find(name);
           if (it == lists.end()) {
@@ -310,8 +326,6 @@ void Corpus::add_folder(const fs::path& folder, int kind_filter) {
         CorpusFile file;
         file.path = root / name;
         file.name = name;
-        // Noise types and RIR groups are folders ("noise/ufoai"); speech groups are speakers when the manifest says.
-        const bool has_speaker = c_group >= 0 && static_cast<int>(cells.size()) > c_group;
         file.group = kind == Kind::speech && has_speaker ? cells[static_cast<std::size_t>(c_group)]
                                                          : leading_folders(name, 2, to_string(kind));
         if (c_duration >= 0 && static_cast<int>(cells.size()) > c_duration) {
@@ -381,6 +395,7 @@ void Corpus::add_folder(const fs::path& folder, int kind_filter) {
       }
       const Kind kind = static_cast<Kind>(kind_filter);
       const auto lists = read_split_lists(root);
+      if (lists.empty()) warn_no_split_lists(root, false);
       for (const auto& path : scan_audio(root)) {
         const std::string name = relative_name(path, root);
         if (name.rfind("splits/", 0) == 0) continue;

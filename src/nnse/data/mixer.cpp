@@ -49,9 +49,7 @@ void MixConfig::validate() const {
   if (datasize_noise == 0 || datasize_noise < -1) fail("datasize-noise", "must be positive or -1 (everything)");
   if (snr_db.empty()) fail("snr", "the SNR list is empty");
   for (const double s : snr_db) {
-    if (std::isnan(s) || s < -60.0 || (s > 100.0 && !std::isinf(s))) {
-      fail("snr", "SNR values must be in [-60, 100] dB or 'clean'");
-    }
+    if (!snr_is_valid(s)) fail("snr", "SNR values must be in [-40, 60] dB or 'clean'");
   }
   if (!(speed_perturb >= 0.0 && speed_perturb <= 0.3)) fail("speed-perturb", "must be in [0, 0.3]");
   if (!(min_peak > 0.0 && min_peak <= max_peak && max_peak <= 1.0)) fail("peak", "need 0 < min_peak <= max_peak <= 1");
@@ -72,6 +70,10 @@ void MixConfig::validate() const {
   if (coloration.bands < 0 || coloration.bands > 16) fail("eq-db", "bands must be in [0, 16]");
 }
 
+bool snr_is_valid(double snr_db) {
+  return (snr_db >= -40.0 && snr_db <= 60.0) || (std::isinf(snr_db) && snr_db > 0);
+}
+
 double snr_from_string(const std::string& text) {
   if (text == "clean" || text == "inf") return std::numeric_limits<double>::infinity();
   std::size_t used = 0;
@@ -84,6 +86,7 @@ double snr_from_string(const std::string& text) {
   if (used == 0 || used != text.size() || !std::isfinite(value)) {
     throw Error("--snr", "'" + text + "' is not an SNR in dB (a number, or 'clean' for no noise)");
   }
+  if (!snr_is_valid(value)) throw Error("--snr", "'" + text + "' is outside [-40, 60] dB");
   return value;
 }
 

@@ -79,6 +79,8 @@ struct MixConfig {
   void validate() const;
 };
 
+// SNRs in [-40, 60] dB (beyond, either the speech or the noise is inaudible) or +infinity (clean).
+bool snr_is_valid(double snr_db);
 // SNR values as text: a number, or "clean" for +infinity. Throws nnse::Error for anything else.
 double snr_from_string(const std::string& text);
 std::string snr_to_string(double snr_db);

@@ -12,6 +12,7 @@
 
 #include "nnse/audio/audio_io.h"
 #include "nnse/metrics/metrics.h"
+#include "nnse/metrics/pesq_output.h"
 #include "nnse/metrics/stoi.h"
 #include "nnse/util/error.h"
 
@@ -30,33 +31,6 @@ std::string shell_quote(const std::string& text) {
     }
   }
   return out + "'";
-}
-
-bool is_digit(const std::string& text, std::size_t at) {
-  return at < text.size() && text[at] >= '0' && text[at] <= '9';
-}
-
-// Length of the decimal number ([-+]digits[.digits][e[-+]digits], or .digits) starting at `at`; 0 if none.
-// Written out rather than with std::regex, whose libstdc++ code trips -Wmaybe-uninitialized under sanitizers.
-std::size_t number_length(const std::string& text, std::size_t at) {
-  std::size_t i = at;
-  if (i < text.size() && (text[i] == '-' || text[i] == '+')) ++i;
-  std::size_t digits = 0;
-  while (is_digit(text, i)) ++i, ++digits;
-  if (i < text.size() && text[i] == '.' && (digits > 0 || is_digit(text, i + 1))) {
-    ++i;
-    while (is_digit(text, i)) ++i, ++digits;
-  }
-  if (digits == 0) return 0;
-  if (i < text.size() && (text[i] == 'e' || text[i] == 'E')) {
-    std::size_t j = i + 1;
-    if (j < text.size() && (text[j] == '-' || text[j] == '+')) ++j;
-    if (is_digit(text, j)) {
-      while (is_digit(text, j)) ++j;
-      i = j;
-    }
-  }
-  return i - at;
 }
 
 void replace_all(std::string& text, const std::string& from, const std::string& to) {
@@ -152,7 +126,7 @@ void from_json(const nlohmann::json& j, MetricReport& r) {
   r.pesq = get(j, "pesq");
 }
 
-std::optional<double> external_pesq(const std::string& command_template, const fs::path& reference,
+double external_pesq(const std::string& command_template, const fs::path& reference,
                                     const fs::path& degraded) {
   std::string command = command_template;
   if (command.find("{ref}") == std::string::npos && command.find("{deg}") == std::string::npos) {
@@ -161,25 +135,18 @@ std::optional<double> external_pesq(const std::string& command_template, const f
   replace_all(command, "{ref}", shell_quote(reference.string()));
   replace_all(command, "{deg}", shell_quote(degraded.string()));
   FILE* pipe = ::popen(command.c_str(), "r");
-  if (!pipe) return std::nullopt;
+  if (!pipe) throw Error("--pesq-cmd", "cannot run '" + command + "'");
   std::string output;
   std::array<char, 4096> buffer{};
   while (std::fgets(buffer.data(), static_cast<int>(buffer.size()), pipe)) output += buffer.data();
   const int status = ::pclose(pipe);
-  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return std::nullopt;
-  // The last number printed: PESQ tools end with the score (MOS-LQO for the ITU tool).
-  std::optional<double> last;
-  for (std::size_t at = 0; at < output.size();) {
-    const std::size_t length = number_length(output, at);
-    if (length == 0) {
-      ++at;
-      continue;
-    }
-    const double value = std::strtod(output.substr(at, length).c_str(), nullptr);
-    if (std::isfinite(value)) last = value;
-    at += length;
+  // A failing tool is an error, not a missing score: a table with PESQ "absent" would hide a broken setup.
+  if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+    const std::string how = status != -1 && WIFEXITED(status) ? "exit status " + std::to_string(WEXITSTATUS(status))
+                                                               : std::string("killed or not run");
+    throw Error("--pesq-cmd", "'" + command + "' failed (" + how + ")" + (output.empty() ? "" : ": " + output.substr(0, 200)));
   }
-  return last;
+  return parse_pesq_output(output, command);
 }
 
 }  // namespace nnse::metrics

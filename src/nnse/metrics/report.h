@@ -31,11 +31,12 @@ MetricReport compute_metrics(std::span<const float> clean, std::span<const float
 void to_json(nlohmann::json& j, const MetricReport& report);
 void from_json(const nlohmann::json& j, MetricReport& report);
 
-// Runs a user's PESQ command through the shell and returns the last number it printed on stdout, or nullopt
-// if the command failed (non-zero exit) or printed no number. "{ref}" and "{deg}" in the template are replaced
+// Runs a user's PESQ command through the shell and returns the score it printed on stdout (how it is found and
+// range-checked: pesq_output.h). Throws nnse::Error naming --pesq-cmd when the command fails (non-zero exit) or
+// its output holds no unambiguous score in the PESQ range. "{ref}" and "{deg}" in the template are replaced
 // by the shell-quoted file paths; a template without them gets both appended, reference first. Example:
-//   "pesq +16000 {ref} {deg}"  (ITU-T P.862 tool: its last number is the MOS-LQO)
-std::optional<double> external_pesq(const std::string& command_template, const std::filesystem::path& reference,
+//   "pesq +16000 {ref} {deg}"  (ITU-T P.862 tool: its "MOS-LQO" line ends with the score)
+double external_pesq(const std::string& command_template, const std::filesystem::path& reference,
                                     const std::filesystem::path& degraded);
 
 }  // namespace nnse::metrics

@@ -115,12 +115,14 @@ void Model::check_parameters() const {
                                           specs[i].name + "' with " + std::to_string(specs[i].size()));
 }
 
-std::string Model::summary() const {
+std::string Model::summary() const { return describe_network(*network_); }
+
+std::string describe_network(const Network<float>& network) {
   std::string out;
   out += fmt::format("{:<3} {:<7} {:<14} {:<10} {:>8} {:>10} {:>10}\n", "#", "type", "in -> out", "activation",
                      "dropout", "params", "MACs/frame");
   std::int64_t weights = 0, biases = 0;
-  for (const LayerInfo& layer : network_->layers()) {
+  for (const LayerInfo& layer : network.layers()) {
     const bool recurrent = layer.spec.type == LayerType::lstm || layer.spec.type == LayerType::gru;
     out += fmt::format("{:<3} {:<7} {:<14} {:<10} {:>8.2f} {:>10} {:>10}\n", layer.index, to_string(layer.spec.type),
                        layer.shape_text(), recurrent ? std::string("(gates)") : to_string(layer.spec.activation),
@@ -131,9 +133,9 @@ std::string Model::summary() const {
   }
   out += fmt::format("parameters: {} ({} weights + {} biases)\n", with_commas(weights + biases), with_commas(weights),
                      with_commas(biases));
-  out += fmt::format("multiply-accumulates per frame: {}\n", with_commas(macs_per_frame()));
+  out += fmt::format("multiply-accumulates per frame: {}\n", with_commas(network.macs_per_frame()));
   out += "tensors:\n";
-  for (const ParameterTensor& tensor : parameters_) {
+  for (const ParameterSpec& tensor : network.parameter_specs()) {
     std::string shape;
     for (std::size_t i = 0; i < tensor.shape.size(); ++i) shape += (i ? "x" : "") + std::to_string(tensor.shape[i]);
     out += fmt::format("  {:<32} [{}]\n", tensor.name, shape);

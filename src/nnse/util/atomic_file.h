@@ -1,6 +1,7 @@
 #pragma once
 // Atomic file replacement: write to "<target>.tmp-<pid>", fsync, rename over the target, fsync the folder.
 // Whatever happens (crash, kill, full disk), the target is either the old complete file or the new one.
+// Symlinks, device nodes, FIFOs and "-" follow the output policy of util/output_path.h.
 #include <cstdint>
 #include <filesystem>
 #include <functional>
