@@ -216,6 +216,7 @@ TEST(EvalSummary, CleanInputsFormTheirOwnGroupAfterTheSnrs) {
   EXPECT_NE(table.find("clean (1 clip)"), std::string::npos) << table;
   const std::string summary = format_change_summary(r);
   EXPECT_NE(summary.find("| SNR 5 dB | 1 | +3.00 | +1.00 |"), std::string::npos) << summary;
+  EXPECT_NE(summary.find("| clean (output vs input) | 1 | 25.00 | - |"), std::string::npos) << summary;
   const auto j = to_json(r);
   EXPECT_EQ(j["clips"][1]["snr_db"], "clean");
   EXPECT_EQ(j["peer"], "speexdsp");

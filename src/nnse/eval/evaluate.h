@@ -68,7 +68,8 @@ EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name = 
 // A fixed-width text table: one block per group, one row per metric (noisy, enhanced, change, and the peer's
 // value and change when it ran).
 std::string format_table(const EvalReport& report);
-// One row per group: the change of each metric over noisy for the model (and the peer), for model cards.
+// One markdown row per group: the change of each metric over noisy for the model (and the peer), for model cards;
+// the clean group shows the outputs' own scores against their inputs instead.
 std::string format_change_summary(const EvalReport& report);
 nlohmann::json to_json(const EvalReport& report, bool include_clips = true);
 
