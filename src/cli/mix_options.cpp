@@ -21,6 +21,12 @@ void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training
                        "[1-S, 1+S] (tempo and pitch: new voices; train split only; 0: off)")
         ->check(finite_in(0, 0.3))
         ->capture_default_str();
+    command
+        .add_option(flag("sim-room-prob"), choice.sim_room_prob,
+                    "With --on-the-fly, augmentation: share of training clips reverberated in a simulated shoebox "
+                    "room (image sources, RT60 0.15-0.8 s) instead of a corpus RIR (train split only; 0: off)")
+        ->check(finite_in(0, 1))
+        ->capture_default_str();
   }
 }
 

@@ -1,5 +1,7 @@
 #include "nnse/data/mixer.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -52,6 +54,7 @@ void MixConfig::validate() const {
     if (!snr_is_valid(s)) fail("snr", "SNR values must be in [-40, 60] dB or 'clean'");
   }
   if (!(speed_perturb >= 0.0 && speed_perturb <= 0.3)) fail("speed-perturb", "must be in [0, 0.3]");
+  if (!(sim_room_prob >= 0.0 && sim_room_prob <= 1.0)) fail("sim-room-prob", "must be in [0, 1]");
   if (!(min_peak > 0.0 && min_peak <= max_peak && max_peak <= 1.0)) fail("peak", "need 0 < min_peak <= max_peak <= 1");
   if (!(reverb_prob >= 0.0 && reverb_prob <= 1.0)) fail("reverb-prob", "must be in [0, 1]");
   if (!(pad_min_seconds >= 0.0 && pad_min_seconds < pad_max_seconds)) fail("pad", "need 0 <= pad_min < pad_max");
@@ -148,6 +151,13 @@ void to_json(nlohmann::json& j, const MixConfig& c) {
                        {"min_q", c.coloration.min_q}, {"max_q", c.coloration.max_q}};
   }
   if (c.speed_perturb > 0.0) j["speed_perturb"] = c.speed_perturb;
+  if (c.sim_room_prob > 0.0) {
+    const RoomOptions& r = c.room;
+    j["sim_room"] = {{"prob", c.sim_room_prob}, {"size_m", {r.min_size_m, r.max_size_m}},
+                     {"height_m", {r.min_height_m, r.max_height_m}}, {"rt60_s", {r.min_rt60_s, r.max_rt60_s}},
+                     {"distance_m", {r.min_distance_m, r.max_distance_m}}, {"wall_margin_m", r.wall_margin_m},
+                     {"max_seconds", r.max_seconds}};
+  }
 }
 
 void from_json(const nlohmann::json& j, MixConfig& c) {
@@ -161,6 +171,22 @@ void from_json(const nlohmann::json& j, MixConfig& c) {
     for (const auto& snr : j.at("snr_db")) c.snr_db.push_back(snr_from_json(snr));
   }
   c.speed_perturb = j.value("speed_perturb", d.speed_perturb);
+  if (j.contains("sim_room")) {
+    const auto& r = j.at("sim_room");
+    c.sim_room_prob = r.value("prob", 0.0);
+    auto pair = [&](const char* key, double& lo, double& hi) {
+      if (r.contains(key)) {
+        lo = r.at(key).at(0).get<double>();
+        hi = r.at(key).at(1).get<double>();
+      }
+    };
+    pair("size_m", c.room.min_size_m, c.room.max_size_m);
+    pair("height_m", c.room.min_height_m, c.room.max_height_m);
+    pair("rt60_s", c.room.min_rt60_s, c.room.max_rt60_s);
+    pair("distance_m", c.room.min_distance_m, c.room.max_distance_m);
+    c.room.wall_margin_m = r.value("wall_margin_m", c.room.wall_margin_m);
+    c.room.max_seconds = r.value("max_seconds", c.room.max_seconds);
+  }
   c.min_peak = j.value("min_peak", d.min_peak);
   c.max_peak = j.value("max_peak", d.max_peak);
   c.reverb_prob = j.value("reverb_prob", d.reverb_prob);
@@ -477,7 +503,19 @@ Clip Mixer::make(std::size_t index, int epoch) const {
 
   const auto& rirs = files_->rir;
   std::optional<PreparedRir> rir;
-  if (reverb_drawn && !rirs.empty()) {
+  if (split_ == Split::train && config_.sim_room_prob > 0.0) {
+    Rng room_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
+                                           index, static_cast<std::uint64_t>(Stream::room)}));
+    if (room_rng.chance(config_.sim_room_prob)) {
+      const RoomDraw room = draw_room(room_rng, config_.room);
+      rir = prepare_rir(room_impulse_response(room, config_.frontend.sample_rate, config_.room.max_seconds, room_rng),
+                        config_.frontend.sample_rate, config_.rir);
+      meta.reverb = true;
+      meta.rir = fmt::format("simulated room {:.1f}x{:.1f}x{:.1f} m, RT60 {:.2f} s", room.size_m[0], room.size_m[1],
+                             room.size_m[2], room.rt60_s);
+    }
+  }
+  if (!rir && reverb_drawn && !rirs.empty()) {
     const auto& file = rirs[rir_draw % rirs.size()];
     const auto audio = cache_->get(file.path, false);
     if (audio->error.empty()) {

@@ -44,6 +44,7 @@
 #include "nnse/data/corpus.h"
 #include "nnse/data/level.h"
 #include "nnse/data/reverb.h"
+#include "nnse/data/room.h"
 #include "nnse/dsp/frontend_config.h"
 
 namespace nnse::data {
@@ -72,6 +73,10 @@ struct MixConfig {
   // Augmentation, train split only: each clip's speech is played at a random speed in [1 - s, 1 + s] (tempo and
   // pitch together, by resampling, as Kaldi's speed perturbation): new voices from the same speakers. 0 = off.
   double speed_perturb = 0.0;
+  // Augmentation, train split only: this share of clips is reverberated in a simulated room (room.h) instead of
+  // with a corpus RIR: many rooms, not the corpus's few. 0 = off.
+  double sim_room_prob = 0.0;
+  RoomOptions room;
   dsp::FrontendConfig frontend;  // sample_rate, dc_pole and dc_removal are used here
 
   std::size_t clip_samples() const;

@@ -28,6 +28,7 @@ enum class Stream : std::uint64_t {
   clip = 0xc11b,            // SNR, level, reverb, noise file and offset of one clip
   coloration = 0xc0102,     // random spectral coloration of one clip's speech and noise (augmentation)
   speed = 0x5bee0,          // speed perturbation of one clip's speech (augmentation)
+  room = 0x4004,            // simulated room of one clip (augmentation)
 };
 
 class Rng {

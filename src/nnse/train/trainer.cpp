@@ -184,6 +184,7 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   config.clip_seconds = choice.clip_seconds;
   config.coloration.max_db = choice.eq_db;
   config.speed_perturb = choice.speed_perturb;
+  config.sim_room_prob = choice.sim_room_prob;
   if (!choice.snr_db.empty()) config.snr_db = choice.snr_db;
   if (choice.reverb_prob) config.reverb_prob = *choice.reverb_prob;
   config.frontend = frontend;
