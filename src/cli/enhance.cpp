@@ -21,6 +21,7 @@ struct EnhanceArgs {
   ModelChoice model;
   bool pictures = false;
   double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
+  double pass_gain = enhance::EnhancerOptions::kDefaultPassGain;
 };
 
 bool is_audio_extension(const fs::path& file) {
@@ -36,6 +37,7 @@ void run(const EnhanceArgs& args) {
   if (!fs::exists(input)) throw Error(input, "no such file or folder");
   enhance::FileEnhanceOptions options;
   options.atten_lim_db = args.atten_lim_db;
+  options.pass_gain = args.pass_gain;
   if (!fs::is_directory(input)) {
     if (fs::is_directory(output)) throw Error(output, "is a folder; give an output file name (or a folder as input)");
     refuse_output_over_input(output, input);
@@ -102,7 +104,7 @@ void setup(CLI::App& parent) {
       ->required();
   add_model_options(*command, args->model, true);
   command->add_flag(flag("pictures"), args->pictures, "Also write a PNG beside each output (spectrograms, mask, waveforms)");
-  add_atten_lim_option(*command, args->atten_lim_db);
+  add_gain_options(*command, args->atten_lim_db, args->pass_gain);
   command->callback([args] { run(*args); });
 }
 

@@ -123,12 +123,18 @@ void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch) {
       ->check(CLI::IsMember({"mel", "pspec"}));
 }
 
-void add_atten_lim_option(CLI::App& command, double& atten_lim_db) {
+void add_gain_options(CLI::App& command, double& atten_lim_db, double& pass_gain) {
   command
       .add_option(flag("atten-lim-db"), atten_lim_db,
                   "Attenuation limit: never turn a frequency bin down by more than this many dB (a gain floor, as "
                   "DeepFilterNet's); 'inf' = as deep as the model says")
       ->check(CLI::Range(0.0, std::numeric_limits<double>::infinity()))
+      ->capture_default_str();
+  command
+      .add_option(flag("pass-gain"), pass_gain,
+                  "Pass level: a model gain at or above this leaves its bin untouched (gain 1); lower gains scale by "
+                  "1/pass-gain. 1 = the model's gains as they are")
+      ->check(CLI::Range(0.01, 1.0))
       ->capture_default_str();
 }
 

@@ -33,7 +33,7 @@ enhance::TrainedModel load_trained_model(const std::filesystem::path& checkpoint
 // Adds --model / --nn-arch / --epoch-loaded / --models-dir / --feat-type (with the reference's underscore
 // spellings) to a subcommand.
 void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch);
-// Adds --atten-lim-db (the enhancer's gain floor, enhance::EnhancerOptions::atten_lim_db).
-void add_atten_lim_option(CLI::App& command, double& atten_lim_db);
+// Adds --atten-lim-db and --pass-gain (the enhancer's gain floor and pass level, enhance::EnhancerOptions).
+void add_gain_options(CLI::App& command, double& atten_lim_db, double& pass_gain);
 
 }  // namespace nnse::cli

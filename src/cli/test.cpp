@@ -20,6 +20,7 @@ struct TestArgs {
   int recording = 0;
   std::string test_wavefile = "test_wavs/i_like_steak.wav";
   double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
+  double pass_gain = enhance::EnhancerOptions::kDefaultPassGain;
   std::string results_dir = "test_results";
   std::string recording_file = "test_wavs/speech.wav";
   double record_seconds = 10.0;
@@ -48,7 +49,7 @@ void run(TestArgs args) {
   const fs::path results(args.results_dir);
   const fs::path output = results / ("enhanced_" + name + ".wav");
   const fs::path picture = results / (name + ".png");
-  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture, .atten_lim_db = args.atten_lim_db});
+  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture, .atten_lim_db = args.atten_lim_db, .pass_gain = args.pass_gain});
   spdlog::info("{} ({:.1f} s) -> {}, picture {}", input.string(), result.seconds, output.string(), picture.string());
 }
 
@@ -57,7 +58,7 @@ void setup(CLI::App& parent) {
   CLI::App* command = parent.add_subcommand(
       "test", "Enhance a wav file or a 10 s microphone recording; write the enhanced wav and a picture");
   add_model_options(*command, args->model, true);
-  add_atten_lim_option(*command, args->atten_lim_db);
+  add_gain_options(*command, args->atten_lim_db, args->pass_gain);
   command->add_option(flag("recording"), args->recording, "1: record from the default microphone first; 0: use --test-wavefile")
       ->check(CLI::IsMember({0, 1}))
       ->capture_default_str();

@@ -107,6 +107,20 @@ TEST(Enhancer, AttenuationLimitFloorsTheGain) {
   EXPECT_EQ(EnhancerOptions::gain_floor(std::numeric_limits<double>::infinity()), 0.0f);
 }
 
+TEST(Enhancer, PassGainMapsThePassLevelToUnityAndScalesBelow) {
+  dsp::FrontendConfig config;
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = test::speech_like(1.0, config.sample_rate, 4);
+  // sigmoid(1.3863) = 0.8: at pass level 0.8 the output is the input; at pass level 0.9 it is 0.8/0.9 of it.
+  const nn::Model model = constant_gain_model(std::log(4.0f));
+  EXPECT_GT(test::snr_db(dc_blocked(x), enhance_signal(model, config, stats, x, {.pass_gain = 0.8})), 60.0);
+  auto expected = dc_blocked(x);
+  for (auto& v : expected) v *= 0.8f / 0.9f;
+  EXPECT_GT(test::snr_db(expected, enhance_signal(model, config, stats, x, {.pass_gain = 0.9})), 60.0);
+  EXPECT_THROW(Enhancer(model, config, stats, {.pass_gain = 0.0}), Error);
+  EXPECT_THROW(Enhancer(model, config, stats, {.pass_gain = 1.5}), Error);
+}
+
 TEST(Enhancer, OutputDoesNotDependOnHowTheInputIsCut) {
   dsp::FrontendConfig config;
   const nn::Model model = nn::Model::from_file(kArch, 11);  // random weights: a non-trivial, time-varying gain

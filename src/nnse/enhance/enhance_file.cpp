@@ -65,7 +65,7 @@ FileEnhanceResult enhance_file(const TrainedModel& trained, const std::filesyste
                  input.string(), reader.info().sample_rate, config.sample_rate, reader.info().sample_rate / 2);
   }
   const double picture_seconds = options.picture ? options.picture_seconds : 0.0;
-  Enhancer enhancer(trained.model, config, trained.stats, {.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db});
+  Enhancer enhancer(trained.model, config, trained.stats, {.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
   audio::WavWriter writer(output, config.sample_rate, 1);
   const auto keep_for_picture = static_cast<std::size_t>(picture_seconds * config.sample_rate);
   std::vector<float> block(kBlockSamples), enhanced, noisy_head, enhanced_head;

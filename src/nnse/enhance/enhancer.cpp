@@ -34,6 +34,7 @@ struct Enhancer::State {
   std::vector<float> hop_out;
   std::vector<float>* out = nullptr;      // where run_block appends
   float gain_floor = 0.0f;
+  float gain_scale = 1.0f;                // 1 / pass_gain
   int block_used = 0;
   std::int64_t delay_to_drop = 0;         // leading synthesis samples still to discard
 };
@@ -55,6 +56,10 @@ Enhancer::Enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   const float floor = EnhancerOptions::gain_floor(options_.atten_lim_db);
   state_ = std::make_unique<State>(model, frontend_, options_.output_dc_pole);
   state_->gain_floor = floor;
+  if (!(options_.pass_gain > 0.0 && options_.pass_gain <= 1.0)) {
+    throw Error("pass gain must be in (0, 1], got " + std::to_string(options_.pass_gain));
+  }
+  state_->gain_scale = static_cast<float>(1.0 / options_.pass_gain);
   for (const auto& tensor : model.parameters()) state_->parameters.push_back(tensor.value.data());
   const auto pad = dsp::context_fill_frame(frontend_, &stats_);
   state_->stream.set_pad_frame(pad);
@@ -114,7 +119,8 @@ void Enhancer::run_block() {
     const bool keep = frames_processed_ < keep_frames;
     for (int k = 0; k < bins; ++k) {
       // A non-finite gain can only come from a broken model; never let it reach the audio.
-      const float g = std::isfinite(gain[k]) ? std::max(gain[k], s.gain_floor) : s.gain_floor;
+      float g = std::isfinite(gain[k]) ? std::max(gain[k] * s.gain_scale, s.gain_floor) : s.gain_floor;
+      if (s.gain_scale != 1.0f) g = std::min(g, 1.0f);  // the pass level maps to unity, never above
       if (keep) {
         const float floor = 1e-10f;
         analysis_.noisy_db.push_back(10.0f * std::log10(std::norm(spectrum[k]) + floor));

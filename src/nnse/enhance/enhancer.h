@@ -31,10 +31,16 @@ struct EnhancerOptions {
   // Gain floor in dB below unity (DeepFilterNet's --atten-lim-db): the enhancer never attenuates a bin by more
   // than this. Infinity = no floor (the network's gain as it is).
   double atten_lim_db = kDefaultAttenLimDb;
+  // Pass level: a gain at or above it counts as "leave this bin alone" and becomes exactly 1; below, gains scale
+  // by 1 / pass_gain (g' = min(1, g / pass_gain)). A mask network trained with a scale-invariant loss (wsdr,
+  // si_sdr) settles its pass level anywhere below 1 and wavers around it on clean speech; mapping that level to
+  // unity stops the wavering from distorting speech that needs no help. 1 = the network's gain as it is.
+  double pass_gain = kDefaultPassGain;
   // Pole of the synthesis path's DC blocker (dsp::StreamingFrontend); 0 = none.
   double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;
 
   static constexpr double kDefaultAttenLimDb = std::numeric_limits<double>::infinity();
+  static constexpr double kDefaultPassGain = 1.0;
   // The linear gain floor of atten_lim_db (0 for infinity); throws nnse::Error for a negative or NaN limit.
   static float gain_floor(double atten_lim_db);
 };
