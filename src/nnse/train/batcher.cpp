@@ -5,6 +5,7 @@
 
 #include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
+#include "nnse/util/stage_profile.h"
 
 namespace nnse::train {
 
@@ -66,6 +67,7 @@ ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::strin
   ClipSet set;
   set.size = source->size();
   set.description = std::move(description);
+  set.recipe = source->recipe();
   set.get = [source](std::size_t index, int epoch) { return source->get(index, epoch); };
   return set;
 }
@@ -91,6 +93,7 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
     throw Error("clip: noisy has " + std::to_string(noisy.size()) + " samples, clean has " +
                 std::to_string(clean.size()));
   }
+  const profile::Scope scope(profile::Stage::features);
   dsp::Spectrum noisy_spectrum = dsp::stft(noisy, config_);
   dsp::Spectrum clean_spectrum = dsp::stft(clean, config_);
   dsp::FeatureMatrix features = extractor_.process(noisy_spectrum);
@@ -226,6 +229,7 @@ class Batcher::Producer {
 
   // Fills `batch` with the next chunk of every slot; false when the epoch has no frames left.
   bool fill(Batch& batch) {
+    const profile::Scope scope(profile::Stage::batching);
     bool any = false;
     std::vector<bool> starts(slots_.size(), false);
     for (std::size_t s = 0; s < slots_.size(); ++s) {
