@@ -8,6 +8,8 @@
 #include <optional>
 #include <string>
 
+#include <unistd.h>
+
 #include "cli/subcommand.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
@@ -22,6 +24,7 @@ struct TrainCliOptions {
   std::string epoch_loaded = "random";
   train::DataChoice data;
   train::TrainOptions train;
+  double progress_seconds = 30.0;
 };
 
 void run_train(TrainCliOptions o) {
@@ -33,11 +36,16 @@ void run_train(TrainCliOptions o) {
   o.data.threads = o.train.threads;
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
   if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
-  const auto result = train::train(o.train, data.train, data.valid ? &*data.valid : nullptr,
-                                   [](const train::EpochReport& e) {
-                                     std::printf("%s\n", train::format_epoch(e).c_str());
-                                     std::fflush(stdout);
-                                   });
+  // Progress goes to stderr, so stdout keeps one line per epoch (and the --profile tables) for logs and scripts.
+  train::ProgressLine progress(stderr, ::isatty(STDERR_FILENO) != 0, o.progress_seconds);
+  const auto result = train::train(
+      o.train, data.train, data.valid ? &*data.valid : nullptr,
+      [&progress](const train::EpochReport& e) {
+        progress.finish();
+        std::printf("%s\n%s", train::format_epoch(e).c_str(), train::format_profile(e).c_str());
+        std::fflush(stdout);
+      },
+      [&progress](const train::StepProgress& p) { progress.update(p); });
   switch (result.status) {
     case train::TrainResult::Status::nothing_to_do:
       std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
@@ -101,6 +109,13 @@ void setup_train(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_option(flag("data-threads"), o->train.data_threads,
                   "Threads reading/mixing and featurizing clips ahead of training (0: the batch thread does it)")
+      ->capture_default_str();
+  cmd->add_flag(flag("profile"), o->train.profile,
+                "After each epoch, print the CPU time per pipeline stage (decode, mixing, reverb, coloration, "
+                "features, forward/backward, loss, optimizer, validation, checkpoint) and the wall-clock split");
+  cmd->add_option(flag("progress-seconds"), o->progress_seconds,
+                  "When stderr is not a terminal: a plain progress line every N seconds of an epoch (0: none; on a "
+                  "terminal one line is updated in place)")
       ->capture_default_str();
   cmd->add_flag_callback(
       flag("zero-initial-state"), [o] { o->train.random_initial_state = false; },

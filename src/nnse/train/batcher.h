@@ -56,6 +56,7 @@ struct ClipSet {
   std::size_t size = 0;
   std::function<data::Clip(std::size_t index, int epoch)> get;
   std::string description;  // for messages ("shards in data/train", ...)
+  nlohmann::json recipe;    // how the clips are made (data::ClipSource::recipe()); null: unknown, nothing is cached
 };
 
 // Adapts a data::ClipSource (shards or on-the-fly mixing) to a ClipSet; the set keeps the source alive.
