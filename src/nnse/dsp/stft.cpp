@@ -81,9 +81,16 @@ int stft_frame_count(std::size_t length, const FrontendConfig& config) {
 }
 
 Spectrum stft(std::span<const float> signal, const FrontendConfig& config) {
+  Spectrum spectrum(stft_frame_count(signal.size(), config), config.bins());
+  stft_into(signal, config, spectrum.values);
+  return spectrum;
+}
+
+void stft_into(std::span<const float> signal, const FrontendConfig& config, std::span<Complex> out) {
   config.validate("stft");
   const int frames = stft_frame_count(signal.size(), config);
-  Spectrum spectrum(frames, config.bins());
+  const auto bins = to_size(config.bins());
+  check_size("stft_into (output)", out.size(), frames * config.bins());
   const std::vector<float> window = stft_window(config);
   std::vector<float> frame(to_size(config.fft_size), 0.0f);
   RealFft fft(config.fft_size);
@@ -94,9 +101,8 @@ Spectrum stft(std::span<const float> signal, const FrontendConfig& config) {
       const std::ptrdiff_t i = start + n;
       frame[to_size(n)] = (i >= 0 && i < length) ? signal[static_cast<std::size_t>(i)] * window[to_size(n)] : 0.0f;
     }
-    fft.forward(frame, spectrum.frame(t));
+    fft.forward(frame, out.subspan(to_size(t) * bins, bins));
   }
-  return spectrum;
 }
 
 std::vector<float> istft(const Spectrum& spectrum, const FrontendConfig& config, std::size_t length) {

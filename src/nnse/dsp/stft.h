@@ -79,6 +79,9 @@ int stft_frame_count(std::size_t length, const FrontendConfig& config);
 
 // Block analysis, frame for frame identical to StftAnalyzer fed with the signal zero-padded to a multiple of hop.
 Spectrum stft(std::span<const float> signal, const FrontendConfig& config);
+// The same into a caller's buffer of stft_frame_count(signal.size()) x bins values (training clips keep their
+// spectra in their own memory mappings: writing there directly saves a copy of megabytes per clip).
+void stft_into(std::span<const float> signal, const FrontendConfig& config, std::span<Complex> out);
 
 // Overlap-add inverse aligned with the stft() input (the synthesis delay is compensated), returning `length`
 // samples. Samples in the last (win - hop) are complete only if the caller appended (win - hop) zeros to the

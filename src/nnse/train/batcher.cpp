@@ -94,17 +94,24 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
                 std::to_string(clean.size()));
   }
   const profile::Scope scope(profile::Stage::features);
-  dsp::Spectrum noisy_spectrum = dsp::stft(noisy, config_);
-  dsp::Spectrum clean_spectrum = dsp::stft(clean, config_);
-  dsp::FeatureMatrix features = extractor_.process(noisy_spectrum);
-  stats_.normalize(features);
+  // Straight into the clip's own buffers: the same values as stft() + FeatureExtractor::process() + normalize(),
+  // without a temporary copy of each spectrum.
   PreparedClip clip;
-  clip.frames = noisy_spectrum.frames;
-  clip.feature_dim = features.dim;
-  clip.bins = noisy_spectrum.bins;
-  clip.features.assign(features.values.begin(), features.values.end());
-  clip.noisy.assign(noisy_spectrum.values.begin(), noisy_spectrum.values.end());
-  clip.clean.assign(clean_spectrum.values.begin(), clean_spectrum.values.end());
+  clip.frames = dsp::stft_frame_count(noisy.size(), config_);
+  clip.feature_dim = config_.feature_dim();
+  clip.bins = config_.bins();
+  const auto frames = static_cast<std::size_t>(clip.frames);
+  const auto bins = static_cast<std::size_t>(clip.bins), dim = static_cast<std::size_t>(clip.feature_dim);
+  clip.noisy.resize(frames * bins);
+  clip.clean.resize(frames * bins);
+  clip.features.resize(frames * dim);
+  dsp::stft_into(noisy, config_, clip.noisy);
+  dsp::stft_into(clean, config_, clip.clean);
+  for (std::size_t t = 0; t < frames; ++t) {
+    const std::span<float> row(clip.features.data() + t * dim, dim);
+    extractor_.process_frame({clip.noisy.data() + t * bins, bins}, row);
+    stats_.normalize(row);
+  }
   clip.snr_db = snr_db;
   return clip;
 }
