@@ -113,6 +113,9 @@ void setup_train(CLI::App& parent) {
   cmd->add_flag(flag("profile"), o->train.profile,
                 "After each epoch, print the CPU time per pipeline stage (decode, mixing, reverb, coloration, "
                 "features, forward/backward, loss, optimizer, validation, checkpoint) and the wall-clock split");
+  cmd->add_option(flag("stats-cache-dir"), o->train.stats_cache_dir,
+                  "Where feature statistics are kept by data recipe and front end, so a fresh model on the same data "
+                  "skips computing them (default: MODELS_DIR/feature_stats_cache)");
   cmd->add_option(flag("progress-seconds"), o->progress_seconds,
                   "When stderr is not a terminal: a plain progress line every N seconds of an epoch (0: none; on a "
                   "terminal one line is updated in place)")
