@@ -106,20 +106,29 @@ void stft_into(std::span<const float> signal, const FrontendConfig& config, std:
 }
 
 std::vector<float> istft(const Spectrum& spectrum, const FrontendConfig& config, std::size_t length) {
-  config.validate("istft");
   if (spectrum.bins != config.bins()) {
     throw Error("istft: spectrum has " + std::to_string(spectrum.bins) + " bins, config expects " +
                 std::to_string(config.bins()));
+  }
+  return istft(spectrum.values, spectrum.frames, config, length);
+}
+
+std::vector<float> istft(std::span<const Complex> rows, int frames, const FrontendConfig& config, std::size_t length) {
+  config.validate("istft");
+  const auto bins = to_size(config.bins());
+  if (frames < 0 || rows.size() < to_size(frames) * bins) {
+    throw Error("istft: " + std::to_string(rows.size()) + " values do not hold " + std::to_string(frames) +
+                " frames of " + std::to_string(bins) + " bins");
   }
   const std::vector<float> window = stft_window(config);
   std::vector<float> time(to_size(config.fft_size));
   std::vector<float> out(length, 0.0f);
   RealFft fft(config.fft_size);
   const auto total = static_cast<std::ptrdiff_t>(length);
-  for (int t = 0; t < spectrum.frames; ++t) {
+  for (int t = 0; t < frames; ++t) {
     const std::ptrdiff_t start = frame_start(t, config);
     if (start >= total) break;
-    fft.inverse(spectrum.frame(t), time);
+    fft.inverse(rows.subspan(to_size(t) * bins, bins), time);
     for (int n = 0; n < config.window_length; ++n) {
       const std::ptrdiff_t i = start + n;
       if (i >= 0 && i < total) out[static_cast<std::size_t>(i)] += time[to_size(n)] * window[to_size(n)];
