@@ -74,6 +74,15 @@ TEST(Progress, WithoutATerminalAShortEpochPrintsNothing) {
   EXPECT_EQ(capture.text(), "");
 }
 
+TEST(Progress, OnATerminalALineLeftOpenIsClearedWhenTheProgressEnds) {
+  Capture capture;
+  {
+    ProgressLine line(capture.file(), true, 30.0, 1.0);
+    line.update(at(1, 0.5));  // training stops here (an error): no finish()
+  }
+  EXPECT_EQ(capture.text(), "\repoch 2: 1/40 steps, 32.0k frames/s, data wait 25%, ETA 0:20\033[K\r\033[K");
+}
+
 TEST(Progress, OnATerminalRewritesOneLineAndClearsItAtTheEnd) {
   Capture capture;
   ProgressLine line(capture.file(), /*terminal=*/true, 30.0, /*min_interval=*/1.0);

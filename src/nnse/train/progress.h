@@ -28,6 +28,10 @@ std::string format_progress(const StepProgress& progress);
 class ProgressLine {
  public:
   ProgressLine(std::FILE* out, bool terminal, double plain_every = 30.0, double min_interval = 0.2);
+  // Clears a line left on screen, so an error that stops training mid-epoch starts on a line of its own.
+  ~ProgressLine() { finish(); }
+  ProgressLine(const ProgressLine&) = delete;
+  ProgressLine& operator=(const ProgressLine&) = delete;
   void update(const StepProgress& progress);
   void finish();
   bool terminal() const { return terminal_; }
