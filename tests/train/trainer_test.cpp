@@ -286,6 +286,36 @@ TEST(Trainer, AFreshRunReusesTheStatisticsOfTheSameRecipe) {
   EXPECT_EQ(reads->exchange(0), first_reads);
 }
 
+TEST(Trainer, ProfileChargesEachEpochsWorkToItsStages) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet train_clips = synthetic_clips(7, 13);
+  auto options = tiny_options(arch, dir / "a", 2, "random");
+  options.profile = true;
+  const TrainResult result = train(options, train_clips, nullptr);
+  ASSERT_EQ(result.epochs.size(), 2u);
+  for (const EpochReport& r : result.epochs) {
+    ASSERT_TRUE(r.profiled);
+    auto calls = [&r](profile::Stage s) { return r.profile.calls[static_cast<std::size_t>(s)]; };
+    auto seconds = [&r](profile::Stage s) { return r.profile.seconds[static_cast<std::size_t>(s)]; };
+    EXPECT_EQ(calls(profile::Stage::features), 7);  // every clip prepared once per epoch
+    EXPECT_EQ(calls(profile::Stage::optimizer), r.steps);
+    EXPECT_EQ(calls(profile::Stage::loss), calls(profile::Stage::forward_backward));  // one loss call per shard
+    EXPECT_GE(calls(profile::Stage::forward_backward), r.steps);
+    EXPECT_EQ(calls(profile::Stage::checkpoint), 1);
+    EXPECT_EQ(calls(profile::Stage::validation), 0);
+    EXPECT_EQ(calls(profile::Stage::mix), 0);  // synthetic clips: nothing mixed
+    EXPECT_GT(seconds(profile::Stage::forward_backward), 0.0);
+    const std::string table = format_profile(r);
+    EXPECT_NE(table.find("profile epoch " + std::to_string(r.epoch)), std::string::npos) << table;
+    for (int i = 0; i < profile::kStageCount; ++i) {
+      EXPECT_NE(table.find(std::string(profile::stage_name(static_cast<profile::Stage>(i)))), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(format_profile(EpochReport{}).empty());  // not profiled: nothing
+  profile::set_enabled(false);
+}
+
 TEST(Trainer, StatsDoNotDependOnThreadCount) {
   const ClipSet clips = synthetic_clips(70, 9);
   dsp::FrontendConfig config;
