@@ -8,11 +8,15 @@
 // bench/torch_train_peer.py (same model, batch, chunk); bench/run_train_bench.sh runs both.
 //   BM_TrainStep/<threads>        batch 32 x 250 frames
 //   BM_TrainStep500/<threads>     batch 32 x 500 frames (the reference's chunk; used for the peak-RSS check)
+//   BM_GemmPeak/<threads>         this machine's fp32 matrix-product peak (Eigen, the same kernels the engine
+//                                 uses): a 1024 x 1024 x 1024 product, its columns split over the threads. The
+//                                 engine's share of that peak replaces a constant measured on another CPU.
 #include <benchmark/benchmark.h>
 
 #include <Eigen/Core>
 
 #include <ctime>
+#include <thread>
 #include <vector>
 
 #include "nnse/nn/model.h"
@@ -57,6 +61,31 @@ void train_step(benchmark::State& state, int frames) {
   const double cpu = static_cast<double>(std::clock() - cpu_start) / CLOCKS_PER_SEC;
   state.counters["frames/cpu-s"] = static_cast<double>(steps) * sequences * frames / cpu;
   state.counters["threads"] = threads;
+  state.counters["macs/frame"] = static_cast<double>(model.macs_per_frame());
+}
+
+// Each thread multiplies A by its own contiguous block of B's columns into its block of C: no sharing but A, which
+// every thread only reads, so the figure is what the cores do together, as in the engine's per-shard products.
+void BM_GemmPeak(benchmark::State& state) {
+  const int threads = static_cast<int>(state.range(0));
+  constexpr int n = 1024;
+  const Eigen::MatrixXf a = Eigen::MatrixXf::Random(n, n);
+  const Eigen::MatrixXf b = Eigen::MatrixXf::Random(n, n);
+  Eigen::MatrixXf c(n, n);
+  auto block = [&](int t) {
+    const int first = n * t / threads, count = n * (t + 1) / threads - first;
+    c.middleCols(first, count).noalias() = a * b.middleCols(first, count);
+  };
+  for (auto _ : state) {
+    std::vector<std::thread> pool;
+    for (int t = 1; t < threads; ++t) pool.emplace_back(block, t);
+    block(0);
+    for (auto& t : pool) t.join();
+    benchmark::DoNotOptimize(c.data());
+  }
+  state.counters["flop/s"] = benchmark::Counter(2.0 * n * n * n * static_cast<double>(state.iterations()),
+                                                benchmark::Counter::kIsRate);
+  state.counters["threads"] = threads;
 }
 
 void BM_TrainStep(benchmark::State& state) { train_step(state, 250); }
@@ -64,6 +93,7 @@ void BM_TrainStep500(benchmark::State& state) { train_step(state, 500); }
 
 BENCHMARK(BM_TrainStep)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_TrainStep500)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
+BENCHMARK(BM_GemmPeak)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(2.0);
 
 }  // namespace
 

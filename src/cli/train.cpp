@@ -2,6 +2,7 @@
 // mixtures made on the fly from a corpus, with checkpoints that resume exactly (--epoch-loaded).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <unistd.h>
 
 #include <cstdio>
 #include <memory>
@@ -28,6 +29,7 @@ struct TrainCliOptions {
   bool rewind = false;
   train::DataChoice data;
   train::TrainOptions train;
+  double progress_seconds = 30.0;
 };
 
 void run_train(TrainCliOptions o) {
@@ -45,11 +47,16 @@ void run_train(TrainCliOptions o) {
   const fs::path dir = train::model_dir(o.train.models_dir, o.nn_arch);
   const FolderLock lock(dir, "another nnse train");
   prepare_resume(dir, o.train.epoch_loaded, o.rewind);
-  const auto result = train::train(o.train, data.train, data.valid ? &*data.valid : nullptr,
-                                   [](const train::EpochReport& e) {
-                                     std::printf("%s\n", train::format_epoch(e).c_str());
-                                     std::fflush(stdout);
-                                   });
+  // Progress goes to stderr, so stdout keeps one line per epoch (and the --profile tables) for logs and scripts.
+  train::ProgressLine progress(stderr, ::isatty(STDERR_FILENO) != 0, o.progress_seconds);
+  const auto result = train::train(
+      o.train, data.train, data.valid ? &*data.valid : nullptr,
+      [&progress](const train::EpochReport& e) {
+        progress.finish();
+        std::printf("%s\n%s", train::format_epoch(e).c_str(), train::format_profile(e).c_str());
+        std::fflush(stdout);
+      },
+      [&progress](const train::StepProgress& p) { progress.update(p); });
   switch (result.status) {
     case train::TrainResult::Status::nothing_to_do:
       std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
@@ -129,6 +136,16 @@ void setup_train(CLI::App& parent) {
   cmd->add_option(flag("data-threads"), o->train.data_threads,
                   "Threads reading/mixing and featurizing clips ahead of training (0: the batch thread does it)")
       ->check(finite_in(0, kMaxThreads))
+      ->capture_default_str();
+  cmd->add_flag(flag("profile"), o->train.profile,
+                "After each epoch, print the CPU time per pipeline stage (decode, mixing, reverb, coloration, "
+                "features, forward/backward, loss, optimizer, validation, checkpoint) and the wall-clock split");
+  cmd->add_option(flag("stats-cache-dir"), o->train.stats_cache_dir,
+                  "Where feature statistics are kept by data recipe and front end, so a fresh model on the same data "
+                  "skips computing them (default: MODELS_DIR/feature_stats_cache)");
+  cmd->add_option(flag("progress-seconds"), o->progress_seconds,
+                  "When stderr is not a terminal: a plain progress line every N seconds of an epoch (0: none; on a "
+                  "terminal one line is updated in place)")
       ->capture_default_str();
   cmd->add_flag_callback(
       flag("zero-initial-state"), [o] { o->train.random_initial_state = false; },

@@ -10,6 +10,7 @@
 #include "nnse/audio/audio_io.h"
 #include "nnse/data/level.h"
 #include "nnse/dsp/dc_filter.h"
+#include "nnse/util/error.h"
 #include "test_support.h"
 
 namespace nnse::data {
@@ -57,6 +58,38 @@ TEST(AudioCache, SixteenBitFilesAreStoredAsInt16AndComeBackBitExact) {
   const std::size_t samples = expected_samples(file, false).size();
   EXPECT_GE(cache.bytes(), 2 * samples * sizeof(std::int16_t));
   EXPECT_LT(cache.bytes(), 2 * samples * sizeof(float));
+}
+
+TEST(AudioCache, RangesReadWithoutExpandingAreBitExact) {
+  test::ScratchDir dir("nnse-audio-cache");
+  const auto pcm16_file = dir / "speech.flac";
+  test::write_audio(pcm16_file, offset_noise(2.0, 6));
+  const auto float_file = dir / "resampled.wav";
+  test::write_audio(float_file, offset_noise(1.0, 7), 22050);  // resampled on reading: kept as floats
+  AudioCache cache(16000, kPole, true, std::size_t{64} << 20, nullptr);
+  for (const auto& file : {pcm16_file, float_file}) {
+    for (const bool dc : {true, false}) {
+      const std::vector<float> expected = expected_samples(file, dc);
+      for (int round = 0; round < 2; ++round) {  // the first ref decodes, the second reads what is stored
+        const AudioRef ref = cache.ref(file, dc);
+        ASSERT_TRUE(ref.error().empty()) << ref.error();
+        ASSERT_EQ(ref.size(), expected.size());
+        EXPECT_EQ(ref.active_power(), active_speech_level(expected, 16000).power);
+        // Ranges at, inside and across the 1024-sample blocks where the DC state is kept, and the whole file.
+        const std::vector<std::pair<std::size_t, std::size_t>> ranges = {
+            {0, 1}, {0, 1024}, {1023, 2}, {1024, 1024}, {5000, 3000}, {expected.size() - 7, 7}, {0, expected.size()}};
+        for (const auto& [offset, count] : ranges) {
+          std::vector<float> got(count);
+          ref.read(offset, got);
+          for (std::size_t i = 0; i < count; ++i) {
+            ASSERT_EQ(got[i], expected[offset + i]) << file << " dc " << dc << " sample " << offset + i;
+          }
+        }
+        std::vector<float> past(8);
+        EXPECT_THROW(ref.read(expected.size() - 4, past), Error);
+      }
+    }
+  }
 }
 
 TEST(AudioCache, OtherFilesAreStoredAsFloats) {

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
+#include <memory>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -251,6 +253,67 @@ TEST(Trainer, ArchMustMatchTheFrontEnd) {
   wrong_output.replace(wrong_output.find("257"), 3, "100");
   const fs::path arch2 = write_arch(dir, wrong_output, "def_tiny2.txt");
   EXPECT_THROW(train(tiny_options(arch2, dir / "m", 1, "random"), synthetic_clips(2, 1), nullptr), Error);
+}
+
+TEST(Trainer, AFreshRunReusesTheStatisticsOfTheSameRecipe) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  // Counts the clips read, so the test sees whether the statistics were computed (one read per clip).
+  auto reads = std::make_shared<std::atomic<int>>(0);
+  ClipSet clips = synthetic_clips(5, 11);
+  clips.recipe = {{"synthetic", 11}};
+  clips.get = [inner = clips.get, reads](std::size_t index, int epoch) {
+    ++*reads;
+    return inner(index, epoch);
+  };
+  auto options = tiny_options(arch, dir / "a", 1, "random");
+  options.stats_cache_dir = dir / "cache";
+  const TrainResult first = train(options, clips, nullptr);
+  const int first_reads = reads->exchange(0);
+  options.models_dir = dir / "b";  // a new model folder: no feature_stats.json of its own
+  const TrainResult second = train(options, clips, nullptr);
+  EXPECT_EQ(first_reads - reads->exchange(0), 5);  // the second run read the clips for training only
+  const auto a = dsp::load_feature_stats(first.model_dir / "feature_stats.json");
+  const auto b = dsp::load_feature_stats(second.model_dir / "feature_stats.json");
+  EXPECT_EQ(a, b);
+  // Same losses: the cached statistics are exactly the computed ones.
+  EXPECT_EQ(first.epochs[0].train_loss, second.epochs[0].train_loss);
+
+  // Another recipe is computed afresh.
+  clips.recipe = {{"synthetic", 12}};
+  options.models_dir = dir / "c";
+  train(options, clips, nullptr);
+  EXPECT_EQ(reads->exchange(0), first_reads);
+}
+
+TEST(Trainer, ProfileChargesEachEpochsWorkToItsStages) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet train_clips = synthetic_clips(7, 13);
+  auto options = tiny_options(arch, dir / "a", 2, "random");
+  options.profile = true;
+  const TrainResult result = train(options, train_clips, nullptr);
+  ASSERT_EQ(result.epochs.size(), 2u);
+  for (const EpochReport& r : result.epochs) {
+    ASSERT_TRUE(r.profiled);
+    auto calls = [&r](profile::Stage s) { return r.profile.calls[static_cast<std::size_t>(s)]; };
+    auto seconds = [&r](profile::Stage s) { return r.profile.seconds[static_cast<std::size_t>(s)]; };
+    EXPECT_EQ(calls(profile::Stage::features), 7);  // every clip prepared once per epoch
+    EXPECT_EQ(calls(profile::Stage::optimizer), r.steps);
+    EXPECT_EQ(calls(profile::Stage::loss), calls(profile::Stage::forward_backward));  // one loss call per shard
+    EXPECT_GE(calls(profile::Stage::forward_backward), r.steps);
+    EXPECT_EQ(calls(profile::Stage::checkpoint), 1);
+    EXPECT_EQ(calls(profile::Stage::validation), 0);
+    EXPECT_EQ(calls(profile::Stage::mix), 0);  // synthetic clips: nothing mixed
+    EXPECT_GT(seconds(profile::Stage::forward_backward), 0.0);
+    const std::string table = format_profile(r);
+    EXPECT_NE(table.find("profile epoch " + std::to_string(r.epoch)), std::string::npos) << table;
+    for (int i = 0; i < profile::kStageCount; ++i) {
+      EXPECT_NE(table.find(std::string(profile::stage_name(static_cast<profile::Stage>(i)))), std::string::npos);
+    }
+  }
+  EXPECT_TRUE(format_profile(EpochReport{}).empty());  // not profiled: nothing
+  profile::set_enabled(false);
 }
 
 TEST(Trainer, StatsDoNotDependOnThreadCount) {

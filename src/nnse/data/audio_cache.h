@@ -11,6 +11,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <filesystem>
+#include <span>
 #include <future>
 #include <list>
 #include <memory>
@@ -32,26 +33,43 @@ struct DecodedAudio {
   std::string error;          // non-empty: the file is unusable and `samples` is empty
 };
 
+struct StoredAudio;  // what the cache keeps per file (audio_cache.cpp)
+
+// One cached file, not expanded: its length and level, and any range of its samples on demand, bit-identical to
+// the same range of AudioCache::get()'s floats. Mixing uses a few seconds of a noise file that may last minutes;
+// expanding only those seconds (16-bit to float, DC removal resumed from a stored filter state) avoids
+// converting and filtering the whole file for every clip.
+class AudioRef {
+ public:
+  std::size_t size() const { return size_; }
+  double active_power() const { return active_power_; }
+  const std::string& error() const;
+  // Writes samples [offset, offset + out.size()); the range must lie inside the file.
+  void read(std::size_t offset, std::span<float> out) const;
+
+ private:
+  friend class AudioCache;
+  std::shared_ptr<const StoredAudio> stored_;
+  std::shared_ptr<const DecodedAudio> floats_;  // when the samples are at hand as floats (float storage, fresh decode)
+  double dc_pole_ = 0.0;
+  std::size_t size_ = 0;
+  double active_power_ = 0.0;
+};
+
 class AudioCache {
  public:
   AudioCache(int sample_rate, double dc_pole, bool dc_removal, std::size_t budget_bytes,
              std::shared_ptr<SkipLog> skipped);
   // `dc` applies the DC remover (speech and noise); RIRs are read as they are. Thread-safe.
   std::shared_ptr<const DecodedAudio> get(const std::filesystem::path& file, bool dc);
+  // The same file without expanding it (see AudioRef). Thread-safe.
+  AudioRef ref(const std::filesystem::path& file, bool dc);
   // Memory held by the stored files (2 bytes per sample for 16-bit files, 4 otherwise).
   std::size_t bytes() const;
   int sample_rate() const { return sample_rate_; }
 
  private:
-  // What is kept per file: either the ready result (float storage, or an error) or its 16-bit samples before
-  // DC removal plus the level measured at decode time.
-  struct Stored {
-    std::shared_ptr<const DecodedAudio> ready;
-    std::vector<std::int16_t, MappedAllocator<std::int16_t>> pcm16;
-    double active_power = 0.0;
-    bool dc = false;
-    std::size_t bytes() const;
-  };
+  using Stored = StoredAudio;
   using Future = std::shared_future<std::shared_ptr<const Stored>>;
   struct Slot {
     Future future;
@@ -63,6 +81,9 @@ class AudioCache {
   std::shared_ptr<const Stored> decode(const std::filesystem::path& file, bool dc,
                                        std::shared_ptr<const DecodedAudio>& audio) const;
   std::shared_ptr<const DecodedAudio> expand(const Stored& stored) const;
+  // Looks the file up, decoding it if needed; `fresh` gets the decoder's floats when this call decoded it.
+  std::shared_ptr<const Stored> lookup(const std::filesystem::path& file, bool dc,
+                                       std::shared_ptr<const DecodedAudio>& fresh);
   void remove_dc(std::span<float> samples, bool dc) const;
   void evict_locked();
 

@@ -4,8 +4,10 @@
 #include <cmath>
 #include <complex>
 #include <numbers>
+#include <string>
 
 #include "nnse/data/random.h"
+#include "nnse/util/error.h"
 
 namespace nnse::data {
 
@@ -45,29 +47,45 @@ std::vector<Biquad> random_coloration(Rng& rng, const ColorationOptions& options
 }
 
 void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signal) {
-  // All sections in one pass (transposed direct form II, double): the sections' recursions are independent
-  // dependency chains, so the processor overlaps them instead of waiting on one chain per pass.
+  const ColorationJob job{&filters, signal};
+  apply_colorations({&job, 1});
+}
+
+void apply_colorations(std::span<const ColorationJob> jobs) {
+  constexpr std::size_t kMaxJobs = 4;
   constexpr std::size_t kMaxSections = 16;
-  const std::size_t count = std::min(filters.size(), kMaxSections);
-  std::array<double, kMaxSections> s1{}, s2{};
+  if (jobs.size() > kMaxJobs) throw Error("apply_colorations: at most " + std::to_string(kMaxJobs) + " signals");
+  if (jobs.empty()) return;
+  const std::size_t length = jobs[0].signal.size();
+  std::array<std::size_t, kMaxJobs> count{};
+  for (std::size_t j = 0; j < jobs.size(); ++j) {
+    if (jobs[j].signal.size() != length) throw Error("apply_colorations: signals of unequal length");
+    count[j] = std::min(jobs[j].filters->size(), kMaxSections);
+  }
+  // Transposed direct form II in double, all sections of a signal in one pass (see apply_coloration's contract).
+  std::array<std::array<double, kMaxSections>, kMaxJobs> s1{}, s2{};
   // In the silences between utterances the states decay towards zero and would reach the subnormal range,
   // where arithmetic is dozens of times slower; states far below any audible level are set to zero instead.
   constexpr double kNegligible = 1e-30;
   constexpr std::size_t kCheckEvery = 64;
-  for (std::size_t n = 0; n < signal.size(); ++n) {
-    double x = signal[n];
-    for (std::size_t i = 0; i < count; ++i) {
-      const Biquad& f = filters[i];
-      const double y = f.b0 * x + s1[i];
-      s1[i] = f.b1 * x - f.a1 * y + s2[i];
-      s2[i] = f.b2 * x - f.a2 * y;
-      x = y;
+  for (std::size_t n = 0; n < length; ++n) {
+    for (std::size_t j = 0; j < jobs.size(); ++j) {
+      const Biquad* f = jobs[j].filters->data();
+      double x = jobs[j].signal[n];
+      for (std::size_t i = 0; i < count[j]; ++i) {
+        const double y = f[i].b0 * x + s1[j][i];
+        s1[j][i] = f[i].b1 * x - f[i].a1 * y + s2[j][i];
+        s2[j][i] = f[i].b2 * x - f[i].a2 * y;
+        x = y;
+      }
+      jobs[j].signal[n] = static_cast<float>(x);
     }
-    signal[n] = static_cast<float>(x);
     if (n % kCheckEvery == 0) {
-      for (std::size_t i = 0; i < count; ++i) {
-        if (std::fabs(s1[i]) < kNegligible) s1[i] = 0.0;
-        if (std::fabs(s2[i]) < kNegligible) s2[i] = 0.0;
+      for (std::size_t j = 0; j < jobs.size(); ++j) {
+        for (std::size_t i = 0; i < count[j]; ++i) {
+          if (std::fabs(s1[j][i]) < kNegligible) s1[j][i] = 0.0;
+          if (std::fabs(s2[j][i]) < kNegligible) s2[j][i] = 0.0;
+        }
       }
     }
   }

@@ -37,4 +37,16 @@ std::vector<Biquad> random_coloration(Rng& rng, const ColorationOptions& options
 // zero state.
 void apply_coloration(const std::vector<Biquad>& filters, std::span<float> signal);
 
+// One signal and its cascade, for apply_colorations().
+struct ColorationJob {
+  const std::vector<Biquad>* filters;
+  std::span<float> signal;
+};
+
+// Several independent signals of equal length (a mix's speech input, target and noise) in one pass, each with
+// exactly the arithmetic apply_coloration() does on it alone (so the same floats). A cascade is one long chain
+// of dependent multiply-adds per sample; running the signals side by side lets the processor overlap their
+// chains instead of waiting on one at a time. At most 4 jobs; throws nnse::Error for more or unequal lengths.
+void apply_colorations(std::span<const ColorationJob> jobs);
+
 }  // namespace nnse::data

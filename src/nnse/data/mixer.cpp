@@ -12,6 +12,7 @@
 #include "nnse/data/checksum.h"
 #include "nnse/data/random.h"
 #include "nnse/util/error.h"
+#include "nnse/util/stage_profile.h"
 
 namespace nnse::data {
 
@@ -383,20 +384,21 @@ std::vector<float> Mixer::speech_window(const Plan& plan, std::int64_t start, st
                                [](const Placed& p, std::int64_t pos) { return p.start + p.length <= pos; });
     for (; it != plan.items.end() && it->start < position + segment; ++it) {
       const auto& file = files_->speech[it->file];
-      const auto audio = cache_->get(file.path, true);
-      if (!audio->error.empty()) continue;  // reported by the cache; its slot stays silent
-      if (!(audio->active_power > 0.0)) {
+      // Only the part inside the window is expanded from the cache.
+      const AudioRef audio = cache_->ref(file.path, true);
+      if (!audio.error().empty()) continue;  // reported by the cache; its slot stays silent
+      if (!(audio.active_power() > 0.0)) {
         corpus_->skipped()->add(file.path.string(), "silent: no active speech");
         continue;
       }
-      const std::int64_t usable = std::min<std::int64_t>(it->length, static_cast<std::int64_t>(audio->samples.size()));
+      const std::int64_t usable = std::min<std::int64_t>(it->length, static_cast<std::int64_t>(audio.size()));
       const std::int64_t a = std::max(position, it->start);
       const std::int64_t b = std::min({position + segment, it->start + usable});
       if (b <= a) continue;
-      const auto gain = static_cast<float>(db_to_gain(it->gain_db) / std::sqrt(audio->active_power));
-      const float* source = audio->samples.data() + (a - it->start);
+      const auto gain = static_cast<float>(db_to_gain(it->gain_db) / std::sqrt(audio.active_power()));
       float* target = out.data() + (done + a - position);
-      for (std::int64_t k = 0; k < b - a; ++k) target[k] = gain * source[k];
+      audio.read(static_cast<std::size_t>(a - it->start), {target, static_cast<std::size_t>(b - a)});
+      for (std::int64_t k = 0; k < b - a; ++k) target[k] *= gain;
       if (pieces) {
         const std::int64_t from = std::max(done + a - position, clip_from);
         const std::int64_t to = std::min(done + b - position, clip_to);
@@ -450,14 +452,16 @@ std::vector<float> Mixer::noise_for(std::size_t type, std::size_t length, Rng& r
       used.erase(std::unique(used.begin(), used.end()), used.end());
       meta.noise_files = std::move(used);
     } else {
-      const auto audio = cache_->get(file.path, true);
-      if (!audio->error.empty()) continue;
-      const auto& x = audio->samples;
-      if (x.size() >= length) {
-        const auto offset = static_cast<std::size_t>(rng.below(x.size() - length + 1));
-        std::copy(x.begin() + static_cast<std::ptrdiff_t>(offset), x.begin() + static_cast<std::ptrdiff_t>(offset + length), out.begin());
+      // A crop expands only the clip's length of a file that may last minutes.
+      const AudioRef audio = cache_->ref(file.path, true);
+      if (!audio.error().empty()) continue;
+      if (audio.size() >= length) {
+        const auto offset = static_cast<std::size_t>(rng.below(audio.size() - length + 1));
+        audio.read(offset, out);
         meta.noise_offset = static_cast<std::int64_t>(offset);
       } else {
+        std::vector<float> x(audio.size());
+        audio.read(0, x);
         std::size_t offset = static_cast<std::size_t>(rng.below(x.size()));
         meta.noise_offset = static_cast<std::int64_t>(offset);
         for (std::size_t k = 0; k < length; ++k) {
@@ -477,6 +481,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   if (index >= size()) {
     throw Error("clip index " + std::to_string(index) + " out of range (" + std::to_string(size()) + " clips)");
   }
+  const profile::Scope scope(profile::Stage::mix);
   const std::size_t types = noise_types_.size();
   const std::size_t type = index % types;
   const std::size_t window = index / types;
@@ -520,6 +525,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
     const auto audio = cache_->get(file.path, false);
     if (audio->error.empty()) {
       try {
+        const profile::Scope reverb_scope(profile::Stage::reverb);
         rir = prepare_rir(audio->samples, config_.frontend.sample_rate, config_.rir);
         meta.reverb = true;
         meta.rir = file.name;
@@ -556,6 +562,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
     const auto before = static_cast<std::int64_t>(rir->full.size() - 1 - rir->peak);
     const auto after = static_cast<std::int64_t>(rir->peak);
     const auto dry = dry_window(start - before, before + length + after, before);
+    const profile::Scope reverb_scope(profile::Stage::reverb);
     auto wet = fft_convolve(dry, {rir->full, rir->target}, static_cast<std::size_t>(before + after),
                             static_cast<std::size_t>(length));
     input = std::move(wet[0]);
@@ -568,14 +575,18 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   const bool colored = split_ == Split::train && config_.coloration.max_db > 0.0;
   Rng coloration_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
                                                index, static_cast<std::uint64_t>(Stream::coloration)}));
+  // The noise is fetched before the speech levels are set (it depends on none of them), so that speech and noise
+  // are colored in one pass: the cascades are independent and run side by side (coloration.h).
+  std::vector<float> noise = noise_for(type, static_cast<std::size_t>(length), noise_rng, meta);
   if (colored) {
+    const profile::Scope coloration_scope(profile::Stage::coloration);
+    // Drawn in this order (speech, then noise) from the clip's coloration stream.
     const auto speech_filter = random_coloration(coloration_rng, config_.coloration, rate);
-    apply_coloration(speech_filter, input);
-    if (rir) {
-      apply_coloration(speech_filter, target);
-    } else {
-      target = input;
-    }
+    const auto noise_filter = random_coloration(coloration_rng, config_.coloration, rate);
+    std::vector<ColorationJob> jobs = {{&speech_filter, input}, {&noise_filter, noise}};
+    if (rir) jobs.push_back({&speech_filter, target});
+    apply_colorations(jobs);
+    if (!rir) target = input;
   }
   const ActiveLevel level_in = active_speech_level(input, rate, config_.level);
   meta.active_fraction = level_in.active_fraction;
@@ -589,8 +600,6 @@ Clip Mixer::make(std::size_t index, int epoch) const {
     std::fill(target.begin(), target.end(), 0.0f);
   }
 
-  std::vector<float> noise = noise_for(type, static_cast<std::size_t>(length), noise_rng, meta);
-  if (colored) apply_coloration(random_coloration(coloration_rng, config_.coloration, rate), noise);
   const double noise_gain = db_to_gain(-snr) / std::sqrt(mean_power(noise));
   clip.noisy.resize(static_cast<std::size_t>(length));
   for (std::size_t k = 0; k < clip.noisy.size(); ++k) {

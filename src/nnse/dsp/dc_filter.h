@@ -15,6 +15,13 @@ class DcRemover {
   // Zero state, as after construction (the reference resets its int32 state to 0).
   void reset();
   double pole() const { return pole_; }
+  // The recursion's state, to resume it elsewhere bit-exactly (the audio cache restarts it mid-file).
+  double previous_input() const { return previous_input_; }
+  double previous_output() const { return previous_output_; }
+  void set_state(double previous_input, double previous_output) {
+    previous_input_ = previous_input;
+    previous_output_ = previous_output;
+  }
 
  private:
   double pole_;

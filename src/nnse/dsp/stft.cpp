@@ -81,9 +81,16 @@ int stft_frame_count(std::size_t length, const FrontendConfig& config) {
 }
 
 Spectrum stft(std::span<const float> signal, const FrontendConfig& config) {
+  Spectrum spectrum(stft_frame_count(signal.size(), config), config.bins());
+  stft_into(signal, config, spectrum.values);
+  return spectrum;
+}
+
+void stft_into(std::span<const float> signal, const FrontendConfig& config, std::span<Complex> out) {
   config.validate("stft");
   const int frames = stft_frame_count(signal.size(), config);
-  Spectrum spectrum(frames, config.bins());
+  const auto bins = to_size(config.bins());
+  check_size("stft_into (output)", out.size(), frames * config.bins());
   const std::vector<float> window = stft_window(config);
   std::vector<float> frame(to_size(config.fft_size), 0.0f);
   RealFft fft(config.fft_size);
@@ -94,26 +101,34 @@ Spectrum stft(std::span<const float> signal, const FrontendConfig& config) {
       const std::ptrdiff_t i = start + n;
       frame[to_size(n)] = (i >= 0 && i < length) ? signal[static_cast<std::size_t>(i)] * window[to_size(n)] : 0.0f;
     }
-    fft.forward(frame, spectrum.frame(t));
+    fft.forward(frame, out.subspan(to_size(t) * bins, bins));
   }
-  return spectrum;
 }
 
 std::vector<float> istft(const Spectrum& spectrum, const FrontendConfig& config, std::size_t length) {
-  config.validate("istft");
   if (spectrum.bins != config.bins()) {
     throw Error("istft: spectrum has " + std::to_string(spectrum.bins) + " bins, config expects " +
                 std::to_string(config.bins()));
+  }
+  return istft(spectrum.values, spectrum.frames, config, length);
+}
+
+std::vector<float> istft(std::span<const Complex> rows, int frames, const FrontendConfig& config, std::size_t length) {
+  config.validate("istft");
+  const auto bins = to_size(config.bins());
+  if (frames < 0 || rows.size() < to_size(frames) * bins) {
+    throw Error("istft: " + std::to_string(rows.size()) + " values do not hold " + std::to_string(frames) +
+                " frames of " + std::to_string(bins) + " bins");
   }
   const std::vector<float> window = stft_window(config);
   std::vector<float> time(to_size(config.fft_size));
   std::vector<float> out(length, 0.0f);
   RealFft fft(config.fft_size);
   const auto total = static_cast<std::ptrdiff_t>(length);
-  for (int t = 0; t < spectrum.frames; ++t) {
+  for (int t = 0; t < frames; ++t) {
     const std::ptrdiff_t start = frame_start(t, config);
     if (start >= total) break;
-    fft.inverse(spectrum.frame(t), time);
+    fft.inverse(rows.subspan(to_size(t) * bins, bins), time);
     for (int n = 0; n < config.window_length; ++n) {
       const std::ptrdiff_t i = start + n;
       if (i >= 0 && i < total) out[static_cast<std::size_t>(i)] += time[to_size(n)] * window[to_size(n)];

@@ -79,11 +79,17 @@ int stft_frame_count(std::size_t length, const FrontendConfig& config);
 
 // Block analysis, frame for frame identical to StftAnalyzer fed with the signal zero-padded to a multiple of hop.
 Spectrum stft(std::span<const float> signal, const FrontendConfig& config);
+// The same into a caller's buffer of stft_frame_count(signal.size()) x bins values (training clips keep their
+// spectra in their own memory mappings: writing there directly saves a copy of megabytes per clip).
+void stft_into(std::span<const float> signal, const FrontendConfig& config, std::span<Complex> out);
 
 // Overlap-add inverse aligned with the stft() input (the synthesis delay is compensated), returning `length`
 // samples. Samples in the last (win - hop) are complete only if the caller appended (win - hop) zeros to the
 // signal before stft() (they need frames that were never computed otherwise).
 std::vector<float> istft(const Spectrum& spectrum, const FrontendConfig& config, std::size_t length);
+// The same from `frames` consecutive rows of config.bins() values held elsewhere (a training chunk's rows inside
+// its clip: no copy into a Spectrum first).
+std::vector<float> istft(std::span<const Complex> rows, int frames, const FrontendConfig& config, std::size_t length);
 
 // The exact adjoint of istft() seen as a real-linear map from (Re, Im) of every bin to samples: for all X and y,
 //   <istft(X, length = y.size()), y> == sum over t, k of Re(X)Re(A) + Im(X)Im(A),  A = istft_adjoint(y, frames).

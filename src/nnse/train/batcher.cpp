@@ -5,6 +5,7 @@
 
 #include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
+#include "nnse/util/stage_profile.h"
 
 namespace nnse::train {
 
@@ -66,6 +67,7 @@ ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::strin
   ClipSet set;
   set.size = source->size();
   set.description = std::move(description);
+  set.recipe = source->recipe();
   set.get = [source](std::size_t index, int epoch) { return source->get(index, epoch); };
   return set;
 }
@@ -91,17 +93,25 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
     throw Error("clip: noisy has " + std::to_string(noisy.size()) + " samples, clean has " +
                 std::to_string(clean.size()));
   }
-  dsp::Spectrum noisy_spectrum = dsp::stft(noisy, config_);
-  dsp::Spectrum clean_spectrum = dsp::stft(clean, config_);
-  dsp::FeatureMatrix features = extractor_.process(noisy_spectrum);
-  stats_.normalize(features);
+  const profile::Scope scope(profile::Stage::features);
+  // Straight into the clip's own buffers: the same values as stft() + FeatureExtractor::process() + normalize(),
+  // without a temporary copy of each spectrum.
   PreparedClip clip;
-  clip.frames = noisy_spectrum.frames;
-  clip.feature_dim = features.dim;
-  clip.bins = noisy_spectrum.bins;
-  clip.features.assign(features.values.begin(), features.values.end());
-  clip.noisy.assign(noisy_spectrum.values.begin(), noisy_spectrum.values.end());
-  clip.clean.assign(clean_spectrum.values.begin(), clean_spectrum.values.end());
+  clip.frames = dsp::stft_frame_count(noisy.size(), config_);
+  clip.feature_dim = config_.feature_dim();
+  clip.bins = config_.bins();
+  const auto frames = static_cast<std::size_t>(clip.frames);
+  const auto bins = static_cast<std::size_t>(clip.bins), dim = static_cast<std::size_t>(clip.feature_dim);
+  clip.noisy.resize(frames * bins);
+  clip.clean.resize(frames * bins);
+  clip.features.resize(frames * dim);
+  dsp::stft_into(noisy, config_, clip.noisy);
+  dsp::stft_into(clean, config_, clip.clean);
+  for (std::size_t t = 0; t < frames; ++t) {
+    const std::span<float> row(clip.features.data() + t * dim, dim);
+    extractor_.process_frame({clip.noisy.data() + t * bins, bins}, row);
+    stats_.normalize(row);
+  }
   clip.snr_db = snr_db;
   return clip;
 }
@@ -226,6 +236,7 @@ class Batcher::Producer {
 
   // Fills `batch` with the next chunk of every slot; false when the epoch has no frames left.
   bool fill(Batch& batch) {
+    const profile::Scope scope(profile::Stage::batching);
     bool any = false;
     std::vector<bool> starts(slots_.size(), false);
     for (std::size_t s = 0; s < slots_.size(); ++s) {

@@ -59,6 +59,7 @@ struct ClipSet {
   // The audio was DC-filtered with the front end's filter when it was mixed (shards and training mixtures);
   // raw mixtures for evaluation are not, so the enhancer filters them itself, as it does for users' files.
   bool dc_removed = true;
+  nlohmann::json recipe;    // how the clips are made (data::ClipSource::recipe()); null: unknown, nothing is cached
 };
 
 // Adapts a data::ClipSource (shards or on-the-fly mixing) to a ClipSet; the set keeps the source alive.

@@ -15,6 +15,7 @@
 
 #include "nnse/nn/random.h"
 #include "nnse/util/error.h"
+#include "nnse/util/stage_profile.h"
 
 namespace nnse::train {
 
@@ -262,6 +263,7 @@ double Engine::run(const ChunkInput& input, const LossFn* loss, Mode mode, float
 template <typename Job>
 void Engine::run_shard(Job& j, int w) {
   Engine& e = *this;
+  const profile::Scope scope(j.mode == Mode::train ? profile::Stage::forward_backward : profile::Stage::validation);
   {
     // Contiguous ranges whose sizes differ by at most one, in batch order.
     const int first = static_cast<int>(static_cast<std::int64_t>(j.S) * w / j.shards);
@@ -297,6 +299,7 @@ StepResult Engine::train_step(const ChunkInput& input, const LossFn& loss) {
   check_adam_state(adam_, model_.parameters(), "engine");
   StepResult result;
   result.loss = run(input, &loss, Mode::train, nullptr, true);
+  const profile::Scope scope(profile::Stage::optimizer);
   result.gradient_norm = reduce_gradient();
   ++step_;
   result.step = step_;

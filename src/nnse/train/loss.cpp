@@ -407,26 +407,26 @@ class TimeLoss final : public Loss {
   // Loss of one sequence (unscaled); adds scale * dL/dG to its gradient rows.
   double sequence(const LossBatch& b, int s, int frames, double scale, float* grad) const {
     const int bins = b.bins;
-    dsp::Spectrum clean(frames, bins), estimate(frames, bins), noisy(frames, bins);
+    // Clean and noisy rows are read where they are (the chunk's rows are consecutive in its clip); only the
+    // estimate G Y is built.
+    const std::size_t values = to_size(static_cast<long long>(frames) * bins);
+    const std::span<const std::complex<float>> clean(row(b.clean, b, s, 0), values), noisy(row(b.noisy, b, s, 0), values);
+    std::vector<std::complex<float>> estimate(values);
     for (int t = 0; t < frames; ++t) {
       const std::size_t base = offset(b, s, t);
       const std::complex<float>* y = row(b.noisy, b, s, t);
-      const std::complex<float>* x = row(b.clean, b, s, t);
-      for (int k = 0; k < bins; ++k) {
-        clean.at(t, k) = x[k];
-        noisy.at(t, k) = y[k];
-        estimate.at(t, k) = b.gain[base + to_size(k)] * y[k];
-      }
+      std::complex<float>* e = estimate.data() + to_size(static_cast<long long>(t) * bins);
+      for (int k = 0; k < bins; ++k) e[k] = b.gain[base + to_size(k)] * y[k];
     }
     const std::size_t length = to_size(static_cast<long long>(frames) * frontend_.hop_length);
-    const std::vector<float> x = dsp::istft(clean, frontend_, length);
-    const std::vector<float> xh = dsp::istft(estimate, frontend_, length);
+    const std::vector<float> x = dsp::istft(clean, frames, frontend_, length);
+    const std::vector<float> xh = dsp::istft(estimate, frames, frontend_, length);
     std::vector<double> dx(length, 0.0);  // dL/d s_hat
     double loss = 0.0;
     if (kind_ == Kind::si_sdr) {
       loss = si_sdr(x, xh, dx);
     } else {
-      const std::vector<float> y = dsp::istft(noisy, frontend_, length);
+      const std::vector<float> y = dsp::istft(noisy, frames, frontend_, length);
       loss = wsdr(x, xh, y, dx);
     }
     if (grad) {

@@ -19,6 +19,7 @@
 #include "nnse/plot/figure.h"
 #include "nnse/train/batcher.h"
 #include "nnse/train/engine.h"
+#include "nnse/train/stats_cache.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
@@ -93,8 +94,10 @@ ClipPreparer make_preparer(const ClipSet& clips, FeaturizerPool& pool) {
 class BatchLoss {
  public:
   explicit BatchLoss(const Loss& loss) : loss_(loss) {}
-  void set_batch(const Batch& batch) {
+  // `stage`: where --profile charges the loss (training loss, or part of the validation pass).
+  void set_batch(const Batch& batch, profile::Stage stage) {
     batch_ = &batch;
+    stage_ = stage;
     active_ = 0;
     for (std::size_t s = 0; s < batch.clip_index.size(); ++s) active_ += batch.clip_index[s] >= 0 ? 1 : 0;
     noisy_.resize(static_cast<std::size_t>(batch.sequences));
@@ -106,6 +109,7 @@ class BatchLoss {
   }
   LossFn function() {
     return [this](int first, int count, const float* output, float* grad) {
+      const profile::Scope scope(stage_);
       const Batch& b = *batch_;
       const auto frames = static_cast<std::size_t>(b.frames);
       LossBatch lb;
@@ -125,6 +129,7 @@ class BatchLoss {
  private:
   const Loss& loss_;
   const Batch* batch_ = nullptr;
+  profile::Stage stage_ = profile::Stage::loss;
   int active_ = 0;
   std::vector<const std::complex<float>*> noisy_, clean_;  // [sequences] the batch's spectrum rows
 };
@@ -138,6 +143,20 @@ ChunkInput chunk_input(const Batch& batch) {
   input.valid = batch.valid.data();
   input.new_clip = batch.new_clip.data();
   return input;
+}
+
+// Steps of an epoch, estimated from its first batch before one epoch has run: every clip as long as the first
+// batch's clips, cut into chunks, in rounds of one clip per slot.
+std::int64_t estimate_steps(const Batch& first, std::size_t clip_count) {
+  int frames = 0;
+  for (const auto& clip : first.clips) {
+    if (clip) frames = std::max(frames, clip->frames);
+  }
+  if (frames <= 0 || first.frames <= 0 || first.sequences <= 0) return 0;
+  const std::int64_t chunks = (frames + first.frames - 1) / first.frames;
+  const auto rounds = static_cast<std::int64_t>((clip_count + static_cast<std::size_t>(first.sequences) - 1) /
+                                                static_cast<std::size_t>(first.sequences));
+  return chunks * rounds;
 }
 
 void write_history(const fs::path& model_dir, const std::vector<double>& train, const std::vector<double>& valid) {
@@ -293,11 +312,30 @@ ClipSet open_snr_sweep(const DataChoice& choice, const std::string& split, const
   return sweep;
 }
 
+std::string format_profile(const EpochReport& r) {
+  if (!r.profiled) return {};
+  const double cpu = r.profile.total();
+  std::string out = fmt::format("  profile epoch {}: {:.2f} CPU-s in stages over {:.2f} s wall (train {:.2f} s, of "
+                                "which data wait {:.2f} s; valid {:.2f} s; checkpoint {:.2f} s)\n",
+                                r.epoch, cpu, r.seconds, r.train_seconds, r.data_wait_seconds, r.valid_seconds,
+                                r.checkpoint_seconds);
+  for (int i = 0; i < profile::kStageCount; ++i) {
+    const auto stage = static_cast<profile::Stage>(i);
+    const double seconds = r.profile.seconds[static_cast<std::size_t>(i)];
+    out += fmt::format("    {:<17} {:8.3f} CPU-s {:5.1f}%  ({} calls)\n", profile::stage_name(stage), seconds,
+                       cpu > 0 ? 100.0 * seconds / cpu : 0.0, r.profile.calls[static_cast<std::size_t>(i)]);
+  }
+  return out;
+}
+
 std::string format_epoch(const EpochReport& r) {
   const std::string valid = std::isfinite(r.valid_loss) ? fmt::format("{:.6g}", r.valid_loss) : "-";
   std::string line =
       fmt::format("epoch {}: train loss {:.6g}, valid loss {} | {} steps, {} skipped | {:.1f} s, data wait {:.1f}%",
                   r.epoch, r.train_loss, valid, r.steps, r.skipped_steps, r.seconds, 100.0 * r.data_wait_share);
+  // Training frames per second of the train pass (validation and checkpoint excluded): what the engine benchmark's
+  // frames/s compares with.
+  if (r.train_seconds > 0) line += fmt::format(", {:.0f} frames/s", static_cast<double>(r.frames) / r.train_seconds);
   if (r.peak_memory_mib > 0) line += fmt::format(", peak memory {:.0f} MiB", r.peak_memory_mib);
   return line;
 }
@@ -338,8 +376,36 @@ dsp::FeatureStats compute_training_stats(const ClipSet& clips, const dsp::Fronte
   return total.finish(config.stats_std_offset);
 }
 
+namespace {
+
+// The statistics of a fresh model: from the cache when the same recipe and front end were seen before, otherwise
+// computed (and cached); saved in the model folder either way.
+dsp::FeatureStats training_stats(const TrainOptions& options, const ClipSet& clips, const fs::path& stats_file) {
+  const dsp::FrontendConfig& frontend = options.frontend;
+  const fs::path cache_dir =
+      options.stats_cache_dir.empty() ? options.models_dir / "feature_stats_cache" : options.stats_cache_dir;
+  const std::string key = clips.recipe.is_null() ? std::string() : stats_cache_key(clips.recipe, frontend);
+  std::int64_t frames = 0;
+  dsp::FeatureStats stats;
+  if (auto cached = key.empty() ? std::nullopt : load_cached_stats(cache_dir, key, frontend)) {
+    stats = std::move(cached->stats);
+    frames = cached->frames;
+    spdlog::info("feature statistics of this data recipe from {}", stats_cache_file(cache_dir, key).string());
+  } else {
+    spdlog::info("computing feature statistics over {} training clips", clips.size);
+    stats = compute_training_stats(clips, frontend, options.threads, &frames);
+    if (!key.empty()) save_cached_stats(cache_dir, key, clips.recipe, stats, frontend, frames);
+  }
+  dsp::save_feature_stats(stats_file, stats, frontend, frames);
+  spdlog::info("{}: statistics of {} frames", stats_file.string(), frames);
+  return stats;
+}
+
+}  // namespace
+
 TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const ClipSet* valid_clips,
-                  const std::function<void(const EpochReport&)>& on_epoch) {
+                  const std::function<void(const EpochReport&)>& on_epoch,
+                  const std::function<void(const StepProgress&)>& on_step) {
   const dsp::FrontendConfig& frontend = options.frontend;
   frontend.validate("front-end config");
   if (options.epochs < 0) throw Error("--epochs", "must not be negative");
@@ -400,11 +466,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
       stats = dsp::load_feature_stats(stats_file, &frontend);
       spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
     } else {
-      spdlog::info("computing feature statistics over {} training clips", train_clips.size);
-      std::int64_t frames = 0;
-      stats = compute_training_stats(train_clips, frontend, options.threads, &frames);
-      dsp::save_feature_stats(stats_file, stats, frontend, frames);
-      spdlog::info("{}: statistics of {} frames", stats_file.string(), frames);
+      stats = training_stats(options, train_clips, stats_file);
     }
   }
 
@@ -460,17 +522,25 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
 
   BatchLoss batch_loss(*loss);
   const LossFn loss_fn = batch_loss.function();
+  if (options.profile) profile::set_enabled(true);
+  std::int64_t last_epoch_steps = 0;  // the step count of an epoch is known exactly once one has run
   for (int epoch = start_epoch; epoch < options.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
+    const profile::Totals profile_start = profile::totals();
     EpochReport report;
     report.epoch = epoch;
+    StepProgress progress;
+    progress.epoch = epoch;
+    progress.total_steps = last_epoch_steps;
+    progress.total_exact = last_epoch_steps > 0;
 
     // Train pass.
     if (train_batcher.epoch() != epoch) train_batcher.start_epoch(epoch);
     double loss_sum = 0.0;
     std::int64_t consecutive_skips = 0;
     while (auto batch = train_batcher.next()) {
-      batch_loss.set_batch(*batch);
+      if (progress.total_steps == 0) progress.total_steps = estimate_steps(*batch, train_clips.size);
+      batch_loss.set_batch(*batch, profile::Stage::loss);
       const StepResult step = engine.train_step(chunk_input(*batch), loss_fn);
       ++report.steps;
       if (step.skipped) {
@@ -488,10 +558,21 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
         loss_sum += step.loss * static_cast<double>(batch->valid_frames);
         report.frames += batch->valid_frames;
       }
+      progress.frames += batch->valid_frames;
       train_batcher.recycle(std::move(batch));
+      if (on_step) {
+        progress.steps = report.steps;
+        progress.total_steps = std::max(progress.total_steps, progress.steps);
+        progress.seconds = seconds_since(epoch_start);
+        progress.data_wait_seconds = train_batcher.wait_seconds();
+        on_step(progress);
+      }
     }
     if (result.status == TrainResult::Status::diverged) break;
+    last_epoch_steps = report.steps;
     const double train_seconds = seconds_since(epoch_start);
+    report.train_seconds = train_seconds;
+    report.data_wait_seconds = train_batcher.wait_seconds();
     report.train_loss = report.frames > 0 ? loss_sum / static_cast<double>(report.frames) : kNaN;
     report.data_wait_share = train_seconds > 0 ? train_batcher.wait_seconds() / train_seconds : 0.0;
     // The next epoch starts after validation, not during it: the train and valid batchers each hold a batch
@@ -504,13 +585,14 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
       double valid_sum = 0.0;
       std::int64_t valid_frames = 0;
       while (auto batch = valid_batcher->next()) {
-        batch_loss.set_batch(*batch);
+        batch_loss.set_batch(*batch, profile::Stage::validation);
         valid_sum += engine.evaluate(chunk_input(*batch), loss_fn) * static_cast<double>(batch->valid_frames);
         valid_frames += batch->valid_frames;
         valid_batcher->recycle(std::move(batch));
       }
       report.valid_loss = valid_frames > 0 ? valid_sum / static_cast<double>(valid_frames) : kNaN;
     }
+    report.valid_seconds = seconds_since(epoch_start) - train_seconds;
     engine.reset_state();
 
     if (!std::isfinite(report.train_loss) || (valid_batcher && !std::isfinite(report.valid_loss))) {
@@ -522,25 +604,32 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
       break;
     }
 
+    const auto checkpoint_start = Clock::now();
     train_history.push_back(report.train_loss);
     valid_history.push_back(report.valid_loss);
-    Checkpoint checkpoint;
-    checkpoint.epoch = epoch;
-    checkpoint.arch_text = model.arch_text();
-    checkpoint.frontend = frontend;
-    checkpoint.loss_config = loss_json(options.loss);
-    checkpoint.options = options_json(options);
-    checkpoint.feature_mean = stats.mean;
-    checkpoint.feature_inv_std = stats.inv_std;
-    checkpoint.parameters = model.parameters();
-    checkpoint.adam = engine.adam_state();
-    checkpoint.rng_state = engine.rng_state();
-    checkpoint.train_loss = train_history;
-    checkpoint.valid_loss = valid_history;
-    report.checkpoint = save_checkpoint(dir, checkpoint);
-    write_history(dir, train_history, valid_history);
+    {  // the checkpoint, timed alone for --profile
+      const profile::Scope checkpoint_scope(profile::Stage::checkpoint);
+      Checkpoint checkpoint;
+      checkpoint.epoch = epoch;
+      checkpoint.arch_text = model.arch_text();
+      checkpoint.frontend = frontend;
+      checkpoint.loss_config = loss_json(options.loss);
+      checkpoint.options = options_json(options);
+      checkpoint.feature_mean = stats.mean;
+      checkpoint.feature_inv_std = stats.inv_std;
+      checkpoint.parameters = model.parameters();
+      checkpoint.adam = engine.adam_state();
+      checkpoint.rng_state = engine.rng_state();
+      checkpoint.train_loss = train_history;
+      checkpoint.valid_loss = valid_history;
+      report.checkpoint = save_checkpoint(dir, checkpoint);
+      write_history(dir, train_history, valid_history);
+    }
     result.last_good_epoch = epoch;
+    report.checkpoint_seconds = seconds_since(checkpoint_start);
     report.seconds = seconds_since(epoch_start);
+    report.profiled = options.profile;
+    if (options.profile) report.profile = profile::totals() - profile_start;
     report.peak_memory_mib = peak_memory_mib();
     result.epochs.push_back(report);
     if (on_epoch) on_epoch(report);

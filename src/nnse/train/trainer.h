@@ -22,6 +22,8 @@
 #include "nnse/train/batcher.h"
 #include "nnse/train/checkpoint.h"
 #include "nnse/train/loss.h"
+#include "nnse/train/progress.h"
+#include "nnse/util/stage_profile.h"
 
 namespace nnse::train {
 
@@ -45,6 +47,9 @@ struct TrainOptions {
   int data_threads = 2;                            // clips read / mixed / featurized ahead in parallel
   int max_consecutive_skips = 10;
   bool random_initial_state = true;                // reference: random lstm state at a clip start in training
+  bool profile = false;                            // CPU time per pipeline stage in every EpochReport
+  // Feature statistics reused by data recipe (stats_cache.h); empty: <models_dir>/feature_stats_cache.
+  std::filesystem::path stats_cache_dir;
   dsp::FrontendConfig frontend;
 };
 
@@ -59,6 +64,10 @@ struct EpochReport {
   double data_wait_share = 0.0;   // share of the train pass spent waiting for batches
   double peak_memory_mib = 0.0;   // the process's peak resident memory so far (0: unknown)
   std::filesystem::path checkpoint;
+  // Wall-clock parts of `seconds`, and the train pass's time blocked on data.
+  double train_seconds = 0.0, valid_seconds = 0.0, checkpoint_seconds = 0.0, data_wait_seconds = 0.0;
+  bool profiled = false;          // TrainOptions::profile: `profile` holds this epoch's CPU time per stage
+  profile::Totals profile;
 };
 
 struct TrainResult {
@@ -111,6 +120,9 @@ ClipSet open_snr_sweep(const DataChoice& choice, const std::string& split, const
 
 // One line per epoch, as `nnse train` prints it.
 std::string format_epoch(const EpochReport& report);
+// The --profile table of an epoch (several lines, each ending in a newline): CPU seconds per stage, their share,
+// and the wall-clock split. Empty when the report was not profiled.
+std::string format_profile(const EpochReport& report);
 
 // Statistics of the noisy features of every clip (epoch 0), in clip order (the result does not depend on the
 // thread count).
@@ -119,7 +131,9 @@ dsp::FeatureStats compute_training_stats(const ClipSet& clips, const dsp::Fronte
 
 // Runs the whole loop. `valid` may be null. `on_epoch` is called after each epoch's checkpoint is on disk.
 // Throws nnse::Error for unusable options, data or checkpoints.
+// `on_step`, if given, is called after every training step (for a progress line).
 TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const ClipSet* valid_clips,
-                  const std::function<void(const EpochReport&)>& on_epoch = {});
+                  const std::function<void(const EpochReport&)>& on_epoch = {},
+                  const std::function<void(const StepProgress&)>& on_step = {});
 
 }  // namespace nnse::train
