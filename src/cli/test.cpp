@@ -33,7 +33,7 @@ void run(TestArgs args) {
     refuse_output_over_input(results / ("enhanced_" + input.stem().string() + ".wav"), input);
     refuse_output_over_input(results / (input.stem().string() + ".png"), input);
   }
-  const enhance::TrainedModel trained = load_trained_model(args.model);
+  const model::TrainedModel trained = model::TrainedModel::load(args.model);
   spdlog::info("model: {}", trained.description);
   fs::path input(args.test_wavefile);
   if (args.recording == 1) {
