@@ -16,12 +16,12 @@ namespace {
 
 // Every layer kind, every activation, a scalar output and a conv1d at the input (pad frame) and inside.
 const char kEveryLayer[] =
-    "input_neurons 5\nscalar_output 1.5\n"
-    "layer_type conv1d\nnum_filters 6\nkernel_size 3\nactivation relu6\n"
-    "layer_type lstm\nlayer_neurons 7\nactivation tanh\n"
-    "layer_type conv1d\nnum_filters 4\nactivation tanh\n"
-    "layer_type gru\nlayer_neurons 5\nactivation tanh\n"
-    "layer_type fc\nlayer_neurons 6\nactivation linear\n"
+    "input_neurons 5\nscalar_output 1.5\ndropprob 0\n"
+    "layer_type conv1d\nnum_filters 6\nkernel_size 3\nactivation relu6\ndropprob 0\n"
+    "layer_type lstm\nlayer_neurons 7\nactivation tanh\ndropprob 0\n"
+    "layer_type conv1d\nnum_filters 4\nactivation tanh\ndropprob 0\n"
+    "layer_type gru\nlayer_neurons 5\nactivation tanh\ndropprob 0\n"
+    "layer_type fc\nlayer_neurons 6\nactivation linear\ndropprob 0\n"
     "layer_type fc\nlayer_neurons 3\nactivation sigmoid\n";
 
 // Random weights and (unlike the initializer) random biases, so that every bias path is exercised.
