@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "cli/model_source.h"
 #include "cli/output_names.h"
 #include "cli/progress.h"
 #include "cli/subcommand.h"
+#include "nnse/enhance/enhance_file.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"
 

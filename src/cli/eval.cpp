@@ -13,6 +13,7 @@
 #include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "nnse/data/mixer.h"
+#include "nnse/enhance/enhancer.h"
 #include "nnse/eval/evaluate.h"
 #include "nnse/train/checkpoint.h"
 #include "nnse/train/trainer.h"

@@ -11,9 +11,9 @@
 #include <vector>
 
 #include "cli/subcommand.h"
-#include "nnse/dsp/frontend_config.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"
 

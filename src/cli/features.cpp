@@ -6,10 +6,10 @@
 #include <string>
 
 #include "cli/subcommand.h"
-#include "nnse/dsp/frontend_config.h"
 #include "nnse/dsp/context.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/plot/figure.h"
 #include "nnse/util/error.h"
 #include "nnse/util/npy.h"

@@ -8,6 +8,7 @@
 #include "cli/subcommand.h"
 #include "nnse/audio/audio_io.h"
 #include "nnse/audio/capture.h"
+#include "nnse/enhance/enhance_file.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"
 
