@@ -4,7 +4,7 @@
 //   BM_MixReverb/1           the same with every clip reverberated (FFT convolution with a 1 s RIR)
 //   BM_ShardRead/1           one thread reading clips back from shards (CRC check + int16 -> float)
 //   BM_Prefetch/2            ClipPrefetcher over on-the-fly mixing, 2 workers
-// Corpus: ../shared/corpus (train split) when present, otherwise a synthetic one made in /tmp. Decoded audio is
+// Corpus: the starter corpus (docs/reference-facts.md section 6; train split) when present, otherwise a synthetic one made in /tmp. Decoded audio is
 // cached across iterations (steady state of a long run; a cold end-to-end run is in docs/perf-data.md).
 // Run: build/bench/data_bench --benchmark_counters_tabular=true
 #include <benchmark/benchmark.h>
@@ -41,7 +41,7 @@ struct Cleanup {
   }
 } cleanup;
 
-// A manifest-layout corpus of speech-like harmonic bursts, noise and RIRs (used without ../shared).
+// A manifest-layout corpus of speech-like harmonic bursts, noise and RIRs (used without the starter corpus).
 fs::path synthetic_corpus() {
   const fs::path root = scratch_root() / "corpus";
   if (fs::exists(root / "MANIFEST.tsv")) return root;

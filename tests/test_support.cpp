@@ -62,7 +62,7 @@ std::vector<float> speech_like(double seconds, int sample_rate, std::uint32_t se
 }
 
 fs::path shared_corpus() {
-  for (fs::path base : {fs::path(NNSE_SOURCE_DIR) / ".." / "shared" / "corpus", fs::path("../shared/corpus")}) {
+  for (fs::path base : {fs::path(NNSE_SOURCE_DIR) / ".." / "shared" / "corpus", fs::path("..") / "shared" / "corpus"}) {
     if (fs::exists(base / "MANIFEST.tsv")) return fs::weakly_canonical(base);
   }
   return {};

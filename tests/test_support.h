@@ -27,7 +27,8 @@ std::vector<float> white_noise(std::size_t length, std::uint32_t seed, float amp
 // A speech-like signal: harmonic series with a moving pitch and syllable-rate amplitude modulation.
 std::vector<float> speech_like(double seconds, int sample_rate, std::uint32_t seed = 1);
 
-// Path of the shared starter corpus (../shared/corpus beside the checkout) or empty if it is absent.
+// Path of the starter corpus (docs/reference-facts.md section 6: shared/corpus beside the checkout) or empty
+// if it is absent.
 std::filesystem::path shared_corpus();
 
 struct CommandResult {

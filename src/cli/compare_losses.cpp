@@ -15,6 +15,7 @@
 #include "cli/subcommand.h"
 #include "cli/training_guards.h"
 #include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/eval/loss_comparison.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
@@ -95,7 +96,7 @@ void run_compare(CompareOptions o) {
     train::make_loss(config, o.train.frontend);
   }
 
-  require_arch_file(o.nn_arch);
+  model::require_arch_file(o.nn_arch);
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
   fit_batch_to_data_and_memory(o.train, data.train.size);
   const train::ClipSet eval_clips = train::open_split_data(o.data, o.split, o.train.frontend, o.max_eval_clips);
@@ -163,7 +164,7 @@ void run_compare(CompareOptions o) {
         run.epochs = checkpoint.epoch + 1;
         run.train_loss = checkpoint.train_loss.back();
         run.valid_loss = checkpoint.valid_loss.back();
-        enhance::TrainedModel trained = load_trained_model(file);
+        model::TrainedModel trained = model::TrainedModel::from_checkpoint(file);
         eval::EvalOptions eval_options;
         eval_options.threads = o.train.threads;
         eval_options.input_dc_removed = eval_clips.dc_removed;
@@ -221,7 +222,7 @@ void setup_compare(CLI::App& parent) {
       ->capture_default_str();
   cmd->add_option(flag("models-dir"), o->models_dir, "Where the per-loss model folders go (default OUT/models)");
   cmd->add_option(flag("feat-type"), o->feat_type, "Features: mel or pspec")
-      ->check(CLI::IsMember({"mel", "pspec"}))
+      ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   cmd->add_option(flag("loss-c"), o->train.loss.c, "Compression exponent c for the losses that use it")
       ->capture_default_str();

@@ -1,5 +1,5 @@
 // nnse data: download corpora, and turn speech + noise corpora into training shards (library: nnse/data/).
-//   nnse data --corpus ../shared/corpus --split train --out data/shards
+//   nnse data --corpus CORPUS --split train --out data/shards
 //   nnse data --speech DIR --noise DIR [--rir DIR] --split all --out DIR
 //   nnse data --download librispeech-dev-clean --download musan --data-dir DIR [--mirror URL]
 //   nnse data --verify DIR
@@ -182,7 +182,7 @@ void setup_data(CLI::App& parent) {
       "Make training shards: noisy/clean clips mixed from speech and noise corpora (deterministic from --seed), "
       "written as checksummed shards to OUT/<split>/ (resumable); or download corpora (--download)");
   cmd->add_option(flag("corpus"), o->corpus,
-                  "Corpus folder with MANIFEST.tsv (e.g. ../shared/corpus), or a --data-dir holding LibriSpeech/ and "
+                  "Corpus folder with MANIFEST.tsv (e.g. the starter corpus), or a --data-dir holding LibriSpeech/ and "
                   "musan/");
   cmd->add_option(flag("speech"), o->speech, "Speech folder (plain, LibriSpeech layout, or with MANIFEST.tsv)");
   cmd->add_option(flag("noise"), o->noise, "Noise folder (plain, MUSAN layout, or with MANIFEST.tsv)");

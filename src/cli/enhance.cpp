@@ -3,12 +3,14 @@
 #include <spdlog/spdlog.h>
 
 #include <chrono>
+#include <optional>
 #include <set>
 
 #include "cli/model_source.h"
 #include "cli/output_names.h"
 #include "cli/progress.h"
 #include "cli/subcommand.h"
+#include "nnse/enhance/enhance_file.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"
 
@@ -46,7 +48,7 @@ void run(const EnhanceArgs& args) {
       options.picture = fs::path(output).replace_extension(".png");
       refuse_output_over_input(*options.picture, input);
     }
-    const enhance::TrainedModel trained = load_trained_model(args.model);
+    const model::TrainedModel trained = model::TrainedModel::load(args.model);
     spdlog::info("model: {}", trained.description);
     const auto start = std::chrono::steady_clock::now();
     const auto result = enhance::enhance_file(trained, input, output, options);
@@ -70,7 +72,7 @@ void run(const EnhanceArgs& args) {
   const std::vector<fs::path> targets = enhanced_output_names(files, input, output);
   // An output folder inside or above the input folder can still name an input (e.g. OUT/x.wav is IN/sub/x.wav).
   refuse_outputs_over_inputs(targets, files);
-  const enhance::TrainedModel trained = load_trained_model(args.model);
+  const model::TrainedModel trained = model::TrainedModel::load(args.model);
   spdlog::info("model: {}", trained.description);
   ProgressBar progress(files.size());
   std::size_t failed = 0;

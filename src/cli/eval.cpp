@@ -13,6 +13,7 @@
 #include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "nnse/data/mixer.h"
+#include "nnse/enhance/enhancer.h"
 #include "nnse/eval/evaluate.h"
 #include "nnse/train/checkpoint.h"
 #include "nnse/train/trainer.h"
@@ -41,9 +42,8 @@ struct EvalCliOptions {
 
 void run_eval(const EvalCliOptions& o) {
   if (o.json == kStandardOutput) throw Error("--json", "'-' is not possible here: standard output carries the table");
-  const fs::path checkpoint_file = resolve_model_file(o.model);
-  // load_trained_model also checks that a given --nn-arch still describes the checkpoint's network.
-  enhance::TrainedModel trained = load_trained_model(o.model);
+  // load() also checks that a given --nn-arch still describes the checkpoint's network.
+  model::TrainedModel trained = model::TrainedModel::load(o.model);
   train::DataChoice data = o.data;
   data.threads = o.threads;
   // Mixtures from a corpus are raw, like a microphone's signal, unless --filtered asks for the training-style
@@ -72,7 +72,7 @@ void run_eval(const EvalCliOptions& o) {
   if (o.pesq_cmd.empty()) std::printf("PESQ: absent (give --pesq-cmd to run an external PESQ tool)\n");
   if (!o.json.empty()) {
     nlohmann::json j = eval::to_json(report);
-    j["model"] = {{"description", trained.description}, {"checkpoint", checkpoint_file.string()}};
+    j["model"] = {{"description", trained.description}, {"checkpoint", trained.checkpoint.string()}};
     j["data"] = {{"description", description}, {"split", o.split}, {"raw_audio", !clips.dc_removed}};
     j["atten_lim_db"] = std::isinf(o.atten_lim_db) ? nlohmann::json(nullptr) : nlohmann::json(o.atten_lim_db);
     j["pass_gain"] = o.pass_gain;

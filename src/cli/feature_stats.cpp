@@ -13,6 +13,7 @@
 #include "cli/subcommand.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"
 
@@ -105,7 +106,7 @@ void setup_feature_stats(CLI::App& parent) {
                   "folder is reported and skipped, an unreadable file named here stops the command)")
       ->required();
   cmd->add_option(flag("feat-type"), options->feature_type, "Feature type: mel or pspec")
-      ->check(CLI::IsMember({"mel", "pspec"}))
+      ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   cmd->add_option("-o," + flag("out"), options->out,
                   "Output JSON: {frontend, frames, mean[dim], inv_std[dim]} ('-': standard output)")

@@ -9,6 +9,7 @@
 #include "nnse/dsp/context.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/plot/figure.h"
 #include "nnse/util/error.h"
 #include "nnse/util/npy.h"
@@ -103,7 +104,7 @@ void setup_features(CLI::App& parent) {
   cmd->add_option(flag("feat-type"), options->feature_type,
                   "Feature type: mel (" + std::to_string(defaults.mel_bands) + " log10 HTK mel bands) or pspec (" +
                       std::to_string(defaults.bins()) + " log10 power-spectrum bins)")
-      ->check(CLI::IsMember({"mel", "pspec"}))
+      ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   cmd->add_option("-o," + flag("out"), options->out, "Output .npy file (float32, shape [frames, dim]); '-': standard output. Must not be the input")->required();
   cmd->add_option(flag("plot"), options->plot,

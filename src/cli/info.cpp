@@ -21,7 +21,7 @@ struct InfoOptions {
 };
 
 void run_info(const InfoOptions& o) {
-  require_arch_file(o.nn_arch);
+  model::require_arch_file(o.nn_arch);
   // Shapes only: counting parameters needs no weights (a huge layer would allocate and initialize gigabytes).
   const nn::Arch arch = nn::load_arch_file(o.nn_arch);
   const nn::Network<float> model(arch);

@@ -8,6 +8,7 @@
 #include "cli/subcommand.h"
 #include "nnse/audio/audio_io.h"
 #include "nnse/audio/capture.h"
+#include "nnse/enhance/enhance_file.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"
 
@@ -34,7 +35,7 @@ void run(TestArgs args) {
     refuse_output_over_input(results / ("enhanced_" + input.stem().string() + ".wav"), input);
     refuse_output_over_input(results / (input.stem().string() + ".png"), input);
   }
-  const enhance::TrainedModel trained = load_trained_model(args.model);
+  const model::TrainedModel trained = model::TrainedModel::load(args.model);
   spdlog::info("model: {}", trained.description);
   fs::path input(args.test_wavefile);
   if (args.recording == 1) {

@@ -14,6 +14,7 @@
 #include "cli/option_checks.h"
 #include "cli/subcommand.h"
 #include "cli/training_guards.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
 #include "nnse/util/folder_lock.h"
@@ -39,7 +40,7 @@ void run_train(TrainCliOptions o) {
   o.train.frontend.validate("--feat-type");
   o.data.seed = o.train.seed;
   o.data.threads = o.train.threads;
-  require_arch_file(o.nn_arch);
+  model::require_arch_file(o.nn_arch);
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
   if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
   fit_batch_to_data_and_memory(o.train, data.train.size);
@@ -99,7 +100,7 @@ void setup_train(CLI::App& parent) {
                 "Allow --epoch-loaded N when later epochs exist: they and loss_history.csv are moved to "
                 "checkpoints/rewound-from-epoch-<newest>/ (kept, not deleted) and training continues at N+1");
   cmd->add_option(flag("feat-type"), o->feat_type, "Features: mel or pspec")
-      ->check(CLI::IsMember({"mel", "pspec"}))
+      ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   std::string loss_list;
   for (const auto& name : train::loss_names()) loss_list += (loss_list.empty() ? "" : ", ") + name;

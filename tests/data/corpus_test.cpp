@@ -57,7 +57,7 @@ TEST(Corpus, SplitsNeverShareFiles) {
 TEST(Corpus, HashSplitReproducesTheStarterCorpusRule) {
   // The starter corpus assigns by md5(key) mod 100 of the file name without extension (except fillets_cs).
   const fs::path shared = test::shared_corpus();
-  if (shared.empty()) GTEST_SKIP() << "../shared/corpus not present";
+  if (shared.empty()) GTEST_SKIP() << "the starter corpus is not present (docs/reference-facts.md section 6)";
   std::size_t checked = 0;
   for (const Split split : {Split::train, Split::valid, Split::test}) {
     std::ifstream list(shared / "splits" / (to_string(split) + ".txt"));

@@ -102,7 +102,7 @@ TEST(DataCommand, KilledRunLeavesCompleteShardsAndResumesToTheSameBytes) {
 
 TEST(DataCommand, StarterCorpusSmoke) {
   const fs::path shared = test::shared_corpus();
-  if (shared.empty()) GTEST_SKIP() << "../shared/corpus not present";
+  if (shared.empty()) GTEST_SKIP() << "the starter corpus is not present (docs/reference-facts.md section 6)";
   test::ScratchDir dir("nnse-data-cli");
   const auto result = test::run_nnse("data --corpus " + shared.string() +
                                      " --split valid --max-clips 6 --clip-seconds 5 --threads 2 --out " +

@@ -1,6 +1,6 @@
 #pragma once
 // Tiny synthetic corpora for the data-pipeline tests: files are written with libsndfile into a ScratchDir, so the
-// tests never need ../shared. "Speech" is tone bursts (every sample active, so the active speech level is known
+// tests never need the starter corpus. "Speech" is tone bursts (every sample active, so the active speech level is known
 // exactly), noise is white/pink-ish noise, clicks stand in for key presses, and RIRs are synthetic.
 #include <sndfile.h>
 
@@ -85,7 +85,7 @@ struct TinyCorpusOptions {
   bool split_lists = true;  // splits/*.txt: within each folder, item i%5==3 -> valid, i%5==4 -> test, else train
 };
 
-// A corpus in the manifest layout (like ../shared/corpus), with split lists unless o.split_lists is false (then
+// A corpus in the manifest layout (like the starter corpus), with split lists unless o.split_lists is false (then
 // files are split by name hash).
 inline void make_manifest_corpus(const std::filesystem::path& root, const TinyCorpusOptions& o = {}) {
   std::ofstream manifest;

@@ -274,7 +274,7 @@ TEST(Stoi, SegmentCorrelationClipsAndNormalizes) {
 
 TEST(Stoi, RealSpeechWhenTheCorpusIsPresent) {
   const auto corpus = test::shared_corpus();
-  if (corpus.empty()) GTEST_SKIP() << "../shared/corpus not present";
+  if (corpus.empty()) GTEST_SKIP() << "the starter corpus is not present (docs/reference-facts.md section 6)";
   const auto speech = audio::read_mono(corpus / "speech/asterisk_en/agent-alreadyon.flac", kRate, false);
   const auto noise = test::white_noise(speech.size(), 33);
   double last = -1.0;

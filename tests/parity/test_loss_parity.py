@@ -72,7 +72,7 @@ def compress(x, c, eps):
 
 
 def torch_loss(name, Y, S, G, valid, c, a, eps):
-    """The loss of losses.md with nnse's normalization (src/nnse/train/loss.h), autograd-ready."""
+    """The loss of Table 1 (docs/reference-facts.md section 4) with nnse's normalization (src/nnse/train/loss.h), autograd-ready."""
     if eps < 0:
         eps = DEFAULT_EPS[name]
     Sh = G * Y

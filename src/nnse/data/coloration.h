@@ -11,9 +11,13 @@
 #include <span>
 #include <vector>
 
+namespace nnse {
+class Rng;  // util/random.h
+}  // namespace nnse
+
 namespace nnse::data {
 
-class Rng;
+using nnse::Rng;
 
 struct Biquad {
   // Normalized so that a0 = 1: y[n] = b0 x[n] + b1 x[n-1] + b2 x[n-2] - a1 y[n-1] - a2 y[n-2].

@@ -204,11 +204,166 @@ void warn_no_split_lists(const fs::path& root, bool by_speaker) {
                                          : "the file name");
 }
 
+// What add_folder found in one folder, before it is sorted into the splits.
 struct Listed {
   CorpusFile file;
   Split split;
   Kind kind;
 };
+
+// Whether files of this kind are asked for (kind_filter < 0: every kind).
+bool wanted(int kind_filter, Kind kind) { return kind_filter < 0 || kind_filter == static_cast<int>(kind); }
+
+// manifest layout: MANIFEST.tsv names each file's kind and group; splits/*.txt (or a hash of the name) its split.
+void list_manifest(const fs::path& root, int kind_filter, int sample_rate, std::vector<Listed>& listed) {
+  const fs::path manifest = root / "MANIFEST.tsv";
+  std::ifstream in(manifest);
+  if (!in) throw Error(manifest, "cannot open for reading");
+  std::string line;
+  if (!std::getline(in, line)) throw Error(manifest, "empty manifest");
+  const auto header = split_tabs(trim(line));
+  auto column = [&](const std::string& name) -> int {
+    const auto it = std::find(header.begin(), header.end(), name);
+    return it == header.end() ? -1 : static_cast<int>(it - header.begin());
+  };
+  const int c_path = column("path"), c_kind = column("kind"), c_group = column("speaker_or_group"),
+            c_duration = column("duration_s");
+  if (c_path < 0 || c_kind < 0) throw Error(manifest, "header must name the columns 'path' and 'kind'");
+  const auto lists = read_split_lists(root);
+  if (lists.empty()) warn_no_split_lists(root, c_group >= 0);
+  std::size_t unlisted = 0, line_number = 1;
+  std::set<std::string> in_manifest;
+  while (std::getline(in, line)) {
+    ++line_number;
+    line = trim(line);
+    if (line.empty()) continue;
+    const auto cells = split_tabs(line);
+    if (static_cast<int>(cells.size()) <= std::max(c_path, c_kind)) {
+      throw Error(manifest, "line " + std::to_string(line_number) + ": too few columns");
+    }
+    const std::string name = trim(cells[static_cast<std::size_t>(c_path)]);
+    const std::string kind_name = cells[static_cast<std::size_t>(c_kind)];
+    in_manifest.insert(name);
+    Kind kind;
+    if (kind_name == "speech") kind = Kind::speech;
+    else if (kind_name == "noise") kind = Kind::noise;
+    else if (kind_name == "rir") kind = Kind::rir;
+    else throw Error(manifest, "line " + std::to_string(line_number) + ": unknown kind '" + kind_name + "'");
+    if (!wanted(kind_filter, kind)) continue;
+    // Noise types and RIR groups are folders ("noise/ufoai"); speech groups are speakers when the manifest says.
+    const bool has_speaker = c_group >= 0 && static_cast<int>(cells.size()) > c_group &&
+                             !trim(cells[static_cast<std::size_t>(c_group)]).empty();
+    Split split;
+    if (lists.empty()) {
+      // Whole speakers go to one split, so no valid/test speaker is heard in training.
+      split = hash_split(kind == Kind::speech && has_speaker ? "speaker:" + trim(cells[static_cast<std::size_t>(c_group)])
+                                                             : fs::path(name).stem().string());
+    } else {
+      const auto it = lists.find(name);
+      if (it == lists.end()) {
+        ++unlisted;
+        continue;
+      }
+      split = it->second;
+    }
+    CorpusFile file;
+    file.path = root / name;
+    file.name = name;
+    file.group = kind == Kind::speech && has_speaker ? cells[static_cast<std::size_t>(c_group)]
+                                                     : leading_folders(name, 2, to_string(kind));
+    if (c_duration >= 0 && static_cast<int>(cells.size()) > c_duration) {
+      try {
+        const double seconds = std::stod(cells[static_cast<std::size_t>(c_duration)]);
+        if (seconds > 0) file.samples = std::llround(seconds * sample_rate);
+      } catch (const std::exception&) {
+        // Unknown length: found from the file header later.
+      }
+    }
+    listed.push_back({std::move(file), split, kind});
+  }
+  if (unlisted > 0) spdlog::warn("{}: {} files are in no split list and are not used", manifest.string(), unlisted);
+  for (const auto& [name, split] : lists) {
+    if (!in_manifest.count(name)) {
+      spdlog::warn("{}: '{}' is in splits/{}.txt but not in MANIFEST.tsv; not used", manifest.string(), name,
+                   to_string(split));
+    }
+  }
+}
+
+// LibriSpeech: the subset folder decides the split, the speaker folder the group.
+void list_librispeech(const fs::path& folder, const fs::path& root, int kind_filter, std::vector<Listed>& listed) {
+  if (kind_filter != static_cast<int>(Kind::speech)) throw Error(folder, "a LibriSpeech folder can only be speech");
+  std::vector<fs::path> subsets;
+  if (is_librispeech_subset(root.filename().string()) && !has_librispeech_subsets(root)) {
+    subsets.push_back(root);
+  } else {
+    for (const auto& entry : fs::directory_iterator(root)) {
+      if (entry.is_directory() && is_librispeech_subset(entry.path().filename().string())) subsets.push_back(entry.path());
+    }
+    std::sort(subsets.begin(), subsets.end());
+  }
+  for (const auto& subset : subsets) {
+    const Split split = librispeech_split(subset.filename().string());
+    const fs::path base = subset.parent_path();
+    for (const auto& path : scan_audio(subset)) {
+      CorpusFile file;
+      file.path = path;
+      file.name = relative_name(path, base);  // "train-clean-100/19/198/19-198-0000.flac"
+      const fs::path rel = path.lexically_relative(subset);
+      file.group = rel.begin() != rel.end() ? rel.begin()->string() : subset.filename().string();
+      listed.push_back({std::move(file), split, Kind::speech});
+    }
+  }
+}
+
+// MUSAN: its noise and music parts are noise; the split is a hash of the file name.
+void list_musan(const fs::path& folder, const fs::path& root, int kind_filter, std::vector<Listed>& listed) {
+  if (kind_filter != static_cast<int>(Kind::noise)) {
+    throw Error(folder, "a MUSAN folder can only be noise (its speech part is never used)");
+  }
+  for (const char* part : {"noise", "music"}) {
+    if (!is_dir(root / part)) continue;
+    for (const auto& path : scan_audio(root / part)) {
+      CorpusFile file;
+      file.path = path;
+      file.name = relative_name(path, root);  // "noise/free-sound/noise-free-sound-0000.wav"
+      file.group = "musan/" + leading_folders(file.name, 2, part);
+      listed.push_back({std::move(file), hash_split(path.stem().string()), Kind::noise});
+    }
+  }
+}
+
+// Any other folder: every audio file below it, of the kind the caller says.
+void list_plain(const fs::path& folder, const fs::path& root, int kind_filter, SkipLog& skipped,
+                std::vector<Listed>& listed) {
+  if (kind_filter < 0) {
+    throw Error(folder, "--corpus expects a folder with MANIFEST.tsv (or LibriSpeech/ and musan/ folders); use "
+                        "--speech, --noise and --rir for plain folders");
+  }
+  const Kind kind = static_cast<Kind>(kind_filter);
+  const auto lists = read_split_lists(root);
+  if (lists.empty()) warn_no_split_lists(root, false);
+  for (const auto& path : scan_audio(root)) {
+    const std::string name = relative_name(path, root);
+    if (name.rfind("splits/", 0) == 0) continue;
+    Split split;
+    if (lists.empty()) {
+      split = hash_split(path.stem().string());
+    } else {
+      const auto it = lists.find(name);
+      if (it == lists.end()) continue;
+      split = it->second;
+    }
+    CorpusFile file;
+    file.path = path;
+    file.name = name;
+    file.group = leading_folders(name, 1, root.filename().string());
+    listed.push_back({std::move(file), split, kind});
+  }
+  for (const auto& [name, split] : lists) {
+    if (!fs::exists(root / name)) skipped.add((root / name).string(), "listed in splits/" + to_string(split) + ".txt but missing");
+  }
+}
 
 }  // namespace
 
@@ -269,155 +424,12 @@ void Corpus::add_folder(const fs::path& folder, int kind_filter) {
   const DetectedLayout detected = detect_layout(folder);
   const fs::path& root = detected.root;
   std::vector<Listed> listed;
-  auto wants = [&](Kind kind) { return kind_filter < 0 || kind_filter == static_cast<int>(kind); };
 
   switch (detected.layout) {
-    case Layout::manifest: {
-      const fs::path manifest = root / "MANIFEST.tsv";
-      std::ifstream in(manifest);
-      if (!in) throw Error(manifest, "cannot open for reading");
-      std::string line;
-      if (!std::getline(in, line)) throw Error(manifest, "empty manifest");
-      const auto header = split_tabs(trim(line));
-      auto column = [&](const std::string& name) -> int {
-        const auto it = std::find(header.begin(), header.end(), name);
-        return it == header.end() ? -1 : static_cast<int>(it - header.begin());
-      };
-      const int c_path = column("path"), c_kind = column("kind"), c_group = column("speaker_or_group"),
-                c_duration = column("duration_s");
-      if (c_path < 0 || c_kind < 0) throw Error(manifest, "header must name the columns 'path' and 'kind'");
-      const auto lists = read_split_lists(root);
-      if (lists.empty()) warn_no_split_lists(root, c_group >= 0);
-      std::size_t unlisted = 0, line_number = 1;
-      std::set<std::string> in_manifest;
-      while (std::getline(in, line)) {
-        ++line_number;
-        line = trim(line);
-        if (line.empty()) continue;
-        const auto cells = split_tabs(line);
-        if (static_cast<int>(cells.size()) <= std::max(c_path, c_kind)) {
-          throw Error(manifest, "line " + std::to_string(line_number) + ": too few columns");
-        }
-        const std::string name = trim(cells[static_cast<std::size_t>(c_path)]);
-        const std::string kind_name = cells[static_cast<std::size_t>(c_kind)];
-        in_manifest.insert(name);
-        Kind kind;
-        if (kind_name == "speech") kind = Kind::speech;
-        else if (kind_name == "noise") kind = Kind::noise;
-        else if (kind_name == "rir") kind = Kind::rir;
-        else throw Error(manifest, "line " + std::to_string(line_number) + ": unknown kind '" + kind_name + "'");
-        if (!wants(kind)) continue;
-        // Noise types and RIR groups are folders ("noise/ufoai"); speech groups are speakers when the manifest says.
-        const bool has_speaker = c_group >= 0 && static_cast<int>(cells.size()) > c_group &&
-                                 !trim(cells[static_cast<std::size_t>(c_group)]).empty();
-        Split split;
-        if (lists.empty()) {
-          // Whole speakers go to one split, so no valid/test speaker is heard in training.
-          split = hash_split(kind == Kind::speech && has_speaker ? "speaker:" + trim(cells[static_cast<std::size_t>(c_group)])
-                                                                 : fs::path(name).stem().string());
-        } else {
-          const auto it = lists.find(name);
-          if (it == lists.end()) {
-            ++unlisted;
-            continue;
-          }
-          split = it->second;
-        }
-        CorpusFile file;
-        file.path = root / name;
-        file.name = name;
-        file.group = kind == Kind::speech && has_speaker ? cells[static_cast<std::size_t>(c_group)]
-                                                         : leading_folders(name, 2, to_string(kind));
-        if (c_duration >= 0 && static_cast<int>(cells.size()) > c_duration) {
-          try {
-            const double seconds = std::stod(cells[static_cast<std::size_t>(c_duration)]);
-            if (seconds > 0) file.samples = std::llround(seconds * sample_rate_);
-          } catch (const std::exception&) {
-            // Unknown length: found from the file header later.
-          }
-        }
-        listed.push_back({std::move(file), split, kind});
-      }
-      if (unlisted > 0) spdlog::warn("{}: {} files are in no split list and are not used", manifest.string(), unlisted);
-      for (const auto& [name, split] : lists) {
-        if (!in_manifest.count(name)) {
-          spdlog::warn("{}: '{}' is in splits/{}.txt but not in MANIFEST.tsv; not used", manifest.string(), name,
-                       to_string(split));
-        }
-      }
-      break;
-    }
-    case Layout::librispeech: {
-      if (kind_filter != static_cast<int>(Kind::speech)) throw Error(folder, "a LibriSpeech folder can only be speech");
-      std::vector<fs::path> subsets;
-      if (is_librispeech_subset(root.filename().string()) && !has_librispeech_subsets(root)) {
-        subsets.push_back(root);
-      } else {
-        for (const auto& entry : fs::directory_iterator(root)) {
-          if (entry.is_directory() && is_librispeech_subset(entry.path().filename().string())) subsets.push_back(entry.path());
-        }
-        std::sort(subsets.begin(), subsets.end());
-      }
-      for (const auto& subset : subsets) {
-        const Split split = librispeech_split(subset.filename().string());
-        const fs::path base = subset.parent_path();
-        for (const auto& path : scan_audio(subset)) {
-          CorpusFile file;
-          file.path = path;
-          file.name = relative_name(path, base);  // "train-clean-100/19/198/19-198-0000.flac"
-          const fs::path rel = path.lexically_relative(subset);
-          file.group = rel.begin() != rel.end() ? rel.begin()->string() : subset.filename().string();
-          listed.push_back({std::move(file), split, Kind::speech});
-        }
-      }
-      break;
-    }
-    case Layout::musan: {
-      if (kind_filter != static_cast<int>(Kind::noise)) {
-        throw Error(folder, "a MUSAN folder can only be noise (its speech part is never used)");
-      }
-      for (const char* part : {"noise", "music"}) {
-        if (!is_dir(root / part)) continue;
-        for (const auto& path : scan_audio(root / part)) {
-          CorpusFile file;
-          file.path = path;
-          file.name = relative_name(path, root);  // "noise/free-sound/noise-free-sound-0000.wav"
-          file.group = "musan/" + leading_folders(file.name, 2, part);
-          listed.push_back({std::move(file), hash_split(path.stem().string()), Kind::noise});
-        }
-      }
-      break;
-    }
-    case Layout::plain: {
-      if (kind_filter < 0) {
-        throw Error(folder, "--corpus expects a folder with MANIFEST.tsv (or LibriSpeech/ and musan/ folders); use "
-                            "--speech, --noise and --rir for plain folders");
-      }
-      const Kind kind = static_cast<Kind>(kind_filter);
-      const auto lists = read_split_lists(root);
-      if (lists.empty()) warn_no_split_lists(root, false);
-      for (const auto& path : scan_audio(root)) {
-        const std::string name = relative_name(path, root);
-        if (name.rfind("splits/", 0) == 0) continue;
-        Split split;
-        if (lists.empty()) {
-          split = hash_split(path.stem().string());
-        } else {
-          const auto it = lists.find(name);
-          if (it == lists.end()) continue;
-          split = it->second;
-        }
-        CorpusFile file;
-        file.path = path;
-        file.name = name;
-        file.group = leading_folders(name, 1, root.filename().string());
-        listed.push_back({std::move(file), split, kind});
-      }
-      for (const auto& [name, split] : lists) {
-        if (!fs::exists(root / name)) skipped_->add((root / name).string(), "listed in splits/" + to_string(split) + ".txt but missing");
-      }
-      break;
-    }
+    case Layout::manifest: list_manifest(root, kind_filter, sample_rate_, listed); break;
+    case Layout::librispeech: list_librispeech(folder, root, kind_filter, listed); break;
+    case Layout::musan: list_musan(folder, root, kind_filter, listed); break;
+    case Layout::plain: list_plain(folder, root, kind_filter, *skipped_, listed); break;
   }
 
   std::set<Kind> kinds;

@@ -2,7 +2,8 @@
 // Corpora: folders of audio files, each file assigned to one split (train / valid / test) and one kind
 // (speech / noise / rir). Layouts understood (detected per folder, see detect_layout):
 //   manifest     a folder with MANIFEST.tsv (columns path kind source speaker_or_group license duration_s) and
-//                optional splits/{train,valid,test}.txt, paths relative to the folder (../shared/corpus)
+//                optional splits/{train,valid,test}.txt, paths relative to the folder (the starter
+//                corpus, docs/reference-facts.md section 6)
 //   librispeech  LibriSpeech/<subset>/<speaker>/<chapter>/*.flac; the subset decides the split: train-* -> train,
 //                dev-* -> valid, test-* -> test
 //   musan        musan/{noise,music,speech}/<source>/...: noise and music are noise, speech is never used

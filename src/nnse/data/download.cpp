@@ -1,7 +1,5 @@
 #include "nnse/data/download.h"
 
-#include <archive.h>
-#include <archive_entry.h>
 #include <curl/curl.h>
 #include <spdlog/spdlog.h>
 #include <unistd.h>
@@ -15,6 +13,7 @@
 #include <thread>
 
 #include "nnse/data/checksum.h"
+#include "nnse/data/progress_bar.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
@@ -78,69 +77,6 @@ namespace {
 
 std::once_flag curl_once;
 
-std::string human_bytes(double bytes) {
-  char buffer[32];
-  if (bytes >= 1e9) std::snprintf(buffer, sizeof(buffer), "%.2f GB", bytes / 1e9);
-  else std::snprintf(buffer, sizeof(buffer), "%.1f MB", bytes / 1e6);
-  return buffer;
-}
-
-// One line on stderr, redrawn in place on a terminal; elsewhere (logs, CI) a line every 10 %.
-class ProgressBar {
- public:
-  ProgressBar(std::string label, bool enabled) : label_(std::move(label)), enabled_(enabled), tty_(::isatty(2) == 1) {}
-  void update(std::uint64_t done, std::uint64_t total) {
-    if (!enabled_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (!started_) {
-      started_ = true;
-      start_ = now;
-      start_bytes_ = done;
-    }
-    const double fraction = total > 0 ? static_cast<double>(done) / static_cast<double>(total) : 0.0;
-    if (tty_) {
-      if (now - last_ < std::chrono::milliseconds(200) && done != total) return;
-    } else {
-      const int decile = static_cast<int>(fraction * 10);
-      if (decile == last_decile_) return;
-      last_decile_ = decile;
-    }
-    last_ = now;
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    const double rate = seconds > 0 ? static_cast<double>(done - start_bytes_) / seconds : 0.0;
-    char line[256];
-    if (total > 0) {
-      const int width = 30;
-      const int filled = static_cast<int>(fraction * width);
-      std::string bar(static_cast<std::size_t>(filled), '#');
-      bar.resize(width, '.');
-      const double eta = rate > 0 ? static_cast<double>(total - done) / rate : 0.0;
-      std::snprintf(line, sizeof(line), "%s [%s] %5.1f%% %s / %s  %s/s  ETA %d:%02d", label_.c_str(), bar.c_str(),
-                    100.0 * fraction, human_bytes(static_cast<double>(done)).c_str(),
-                    human_bytes(static_cast<double>(total)).c_str(), human_bytes(rate).c_str(),
-                    static_cast<int>(eta) / 60, static_cast<int>(eta) % 60);
-    } else {
-      std::snprintf(line, sizeof(line), "%s %s  %s/s", label_.c_str(), human_bytes(static_cast<double>(done)).c_str(),
-                    human_bytes(rate).c_str());
-    }
-    std::fprintf(stderr, tty_ ? "\r%s\033[K" : "%s\n", line);
-    std::fflush(stderr);
-    drawn_ = true;
-  }
-  void finish() {
-    if (enabled_ && tty_ && drawn_) std::fprintf(stderr, "\n");
-    drawn_ = false;
-  }
-
- private:
-  std::string label_;
-  bool enabled_, tty_;
-  bool started_ = false, drawn_ = false;
-  std::chrono::steady_clock::time_point start_{}, last_{};
-  std::uint64_t start_bytes_ = 0;
-  int last_decile_ = -1;
-};
-
 struct Transfer {
   std::FILE* file = nullptr;
   std::uint64_t offset = 0;     // bytes already in the file when this attempt started
@@ -194,12 +130,6 @@ int on_progress(void* user, curl_off_t total, curl_off_t now, curl_off_t, curl_o
   return 0;
 }
 
-std::uint64_t file_size_or_zero(const fs::path& file) {
-  std::error_code ec;
-  const auto size = fs::file_size(file, ec);
-  return ec ? 0 : size;
-}
-
 bool retryable(CURLcode code, long http) {
   switch (code) {
     case CURLE_PARTIAL_FILE:
@@ -220,106 +150,91 @@ bool retryable(CURLcode code, long http) {
   }
 }
 
-}  // namespace
+// Where a download resumes: the part file's size, or 0 when it is longer than the real file (then it cannot be a
+// prefix of it and is deleted).
+std::uint64_t resume_offset(const fs::path& part, const Expected& expected) {
+  const std::uint64_t offset = file_size_or_zero(part);
+  if (expected.size > 0 && offset > expected.size) {
+    std::error_code ec;
+    fs::remove(part, ec);
+    return 0;
+  }
+  return offset;
+}
 
-std::string download_file(const std::string& url, const fs::path& file, const Expected& expected,
-                          const DownloadOptions& options) {
-  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+void configure_transfer(CURL* curl, const std::string& url, const DownloadOptions& options, Transfer& t,
+                        char* curl_error, std::uint64_t offset) {
+  curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+  curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
+  curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
+  curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
+  curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
+  curl_easy_setopt(curl, CURLOPT_USERAGENT, "nnse/0.1 (libcurl)");
+  curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
+  curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_seconds);
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
+  curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_data);
+  curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &on_progress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  if (offset > 0) curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
+}
+
+// How one transfer attempt ended (error: empty when it completed).
+struct Attempt {
+  CURLcode code = CURLE_OK;
+  long http = 0;
+  std::string error;
+};
+
+// One transfer of `url`, appended to `part` from byte `offset`. Throws nnse::Error for what no retry can fix
+// (the part file cannot be opened or written, the transfer was refused).
+Attempt transfer_once(const std::string& url, const fs::path& part, std::uint64_t offset, const Expected& expected,
+                      const DownloadOptions& options, ProgressBar& bar) {
+  std::FILE* f = std::fopen(part.c_str(), offset > 0 ? "ab" : "wb");
+  if (!f) throw Error(part, std::string("cannot open for writing: ") + std::strerror(errno));
+  CURL* curl = curl_easy_init();
+  if (!curl) {
+    std::fclose(f);
+    throw Error(url, "cannot initialise libcurl");
+  }
+  Transfer t;
+  t.file = f;
+  t.offset = offset;
+  t.expected = expected.size;
+  t.curl = curl;
+  t.bar = &bar;
+  char curl_error[CURL_ERROR_SIZE] = {};
+  configure_transfer(curl, url, options, t, curl_error, offset);
+  Attempt attempt;
+  attempt.code = curl_easy_perform(curl);
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &attempt.http);
+  curl_easy_cleanup(curl);
+  const bool closed = std::fclose(f) == 0;
+  bar.finish();
+  if (!t.refusal.empty()) {
+    std::error_code ec;
+    fs::remove(part, ec);
+    throw Error(url, t.refusal);
+  }
+  if (attempt.code == CURLE_OK) {
+    if (!closed) throw Error(part, "write failed (disk full?)");
+    return attempt;
+  }
+  attempt.error = curl_error[0] ? curl_error : curl_easy_strerror(attempt.code);
+  if (attempt.http >= 400) attempt.error = "HTTP " + std::to_string(attempt.http) + " (" + attempt.error + ")";
+  return attempt;
+}
+
+// Checks the complete part file against what `expected` knows (a mismatch deletes it), then moves it into place.
+// Returns its SHA-256.
+std::string verify_and_install(const std::string& url, const fs::path& part, const fs::path& file,
+                               const Expected& expected) {
   std::error_code ec;
-  if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
-  const fs::path part = fs::path(file.string() + ".part");
-  ProgressBar bar(file.filename().string(), options.progress);
-  double delay = options.retry_delay_seconds;
-  std::string last_error;
-  bool complete = false;
-  bool restarted = false;
-  for (int attempt = 1; attempt <= std::max(1, options.attempts) && !complete; ++attempt) {
-    std::uint64_t offset = file_size_or_zero(part);
-    if (expected.size > 0 && offset > expected.size) {
-      fs::remove(part, ec);  // longer than the real file: cannot be a prefix of it
-      offset = 0;
-    }
-    if (expected.size > 0 && offset == expected.size) {
-      complete = true;  // an earlier run got every byte; only the verification was left
-      break;
-    }
-    if (offset > 0) spdlog::info("{}: resuming at byte {}", url, offset);
-    std::FILE* f = std::fopen(part.c_str(), offset > 0 ? "ab" : "wb");
-    if (!f) throw Error(part, std::string("cannot open for writing: ") + std::strerror(errno));
-    CURL* curl = curl_easy_init();
-    if (!curl) {
-      std::fclose(f);
-      throw Error(url, "cannot initialise libcurl");
-    }
-    Transfer t;
-    t.file = f;
-    t.offset = offset;
-    t.expected = expected.size;
-    t.curl = curl;
-    t.bar = &bar;
-    char curl_error[CURL_ERROR_SIZE] = {};
-    curl_easy_setopt(curl, CURLOPT_URL, url.c_str());
-    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(curl, CURLOPT_REDIR_PROTOCOLS_STR, "https");
-    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 1L);
-    curl_easy_setopt(curl, CURLOPT_MAXREDIRS, 5L);
-    curl_easy_setopt(curl, CURLOPT_FAILONERROR, 1L);
-    curl_easy_setopt(curl, CURLOPT_USERAGENT, "nnse/0.1 (libcurl)");
-    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT, options.connect_timeout_seconds);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_LIMIT, 1L);
-    curl_easy_setopt(curl, CURLOPT_LOW_SPEED_TIME, options.stall_timeout_seconds);
-    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, curl_error);
-    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, &on_data);
-    curl_easy_setopt(curl, CURLOPT_WRITEDATA, &t);
-    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, &on_progress);
-    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &t);
-    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
-    if (offset > 0) curl_easy_setopt(curl, CURLOPT_RESUME_FROM_LARGE, static_cast<curl_off_t>(offset));
-    const CURLcode code = curl_easy_perform(curl);
-    long http = 0;
-    curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &http);
-    curl_easy_cleanup(curl);
-    const bool closed = std::fclose(f) == 0;
-    bar.finish();
-    if (!t.refusal.empty()) {
-      fs::remove(part, ec);
-      throw Error(url, t.refusal);
-    }
-    if (code == CURLE_OK) {
-      if (!closed) throw Error(part, "write failed (disk full?)");
-      complete = true;
-      break;
-    }
-    last_error = curl_error[0] ? curl_error : curl_easy_strerror(code);
-    if (http >= 400) last_error = "HTTP " + std::to_string(http) + " (" + last_error + ")";
-    if (code == CURLE_RANGE_ERROR && !restarted) {
-      // The server cannot resume (no Range support): start over once, without counting it as a failed attempt.
-      spdlog::warn("{}: the server cannot resume downloads; starting over", url);
-      fs::remove(part, ec);
-      restarted = true;
-      --attempt;
-      continue;
-    }
-    if (http == 416) {
-      // "Range not satisfiable": the partial file cannot be continued (the file changed); start over.
-      fs::remove(part, ec);
-    } else if (!retryable(code, http)) {
-      if (file_size_or_zero(part) == 0) fs::remove(part, ec);
-      throw Error(url, "download failed: " + last_error);
-    }
-    if (attempt < options.attempts) {
-      spdlog::warn("{}: transfer interrupted ({}); retrying in {:.0f} s ({} of {})", url, last_error, delay, attempt + 1,
-                   options.attempts);
-      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
-      delay *= 2;
-    }
-  }
-  if (!complete) {
-    throw Error(url, "download failed after " + std::to_string(options.attempts) + " attempts: " + last_error +
-                         "; the partial file " + part.string() + " is kept and a new run resumes it");
-  }
-
   const FileDigests digests = digest_file(part);
   auto reject = [&](const std::string& what) {
     fs::remove(part, ec);
@@ -339,125 +254,59 @@ std::string download_file(const std::string& url, const fs::path& file, const Ex
   return digests.sha256;
 }
 
-namespace {
-
-// A relative path with no '..' component and no root: safe to join to the extraction folder.
-bool safe_relative(const std::string& name) {
-  if (name.empty() || name[0] == '/' || name[0] == '\\') return false;
-  const fs::path p(name);
-  if (p.has_root_name() || p.has_root_directory()) return false;
-  for (const auto& part : p) {
-    if (part == "..") return false;
-  }
-  return true;
-}
-
-void merge_into(const fs::path& from, const fs::path& to) {
-  std::error_code ec;
-  if (fs::is_directory(from) && fs::is_directory(to)) {
-    for (const auto& entry : fs::directory_iterator(from)) merge_into(entry.path(), to / entry.path().filename());
-    fs::remove(from, ec);
-    return;
-  }
-  if (fs::exists(to) && fs::is_directory(to) != fs::is_directory(from)) fs::remove_all(to, ec);
-  fs::rename(from, to, ec);
-  if (ec) throw Error(to, "cannot move the extracted file into place: " + ec.message());
-}
-
-struct ArchiveCloser {
-  archive* reader;
-  archive* writer;
-  ~ArchiveCloser() {
-    if (reader) archive_read_free(reader);
-    if (writer) archive_write_free(writer);
-  }
-};
-
 }  // namespace
 
-void extract_archive(const fs::path& archive_file, const fs::path& destination, const std::string& must_create,
-                     bool progress) {
+std::string download_file(const std::string& url, const fs::path& file, const Expected& expected,
+                          const DownloadOptions& options) {
+  std::call_once(curl_once, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   std::error_code ec;
-  fs::create_directories(destination, ec);
-  if (ec) throw Error(destination, "cannot create folder: " + ec.message());
-  const fs::path staging = destination / (".nnse-extract-" + archive_file.filename().string() + "-" + std::to_string(::getpid()));
-  fs::remove_all(staging, ec);
-  fs::create_directories(staging, ec);
-  if (ec) throw Error(staging, "cannot create folder: " + ec.message());
-  struct Cleanup {
-    fs::path path;
-    ~Cleanup() {
-      std::error_code e;
-      if (!path.empty()) fs::remove_all(path, e);
+  if (file.has_parent_path()) fs::create_directories(file.parent_path(), ec);
+  const fs::path part = fs::path(file.string() + ".part");
+  ProgressBar bar(file.filename().string(), options.progress);
+  double delay = options.retry_delay_seconds;
+  std::string last_error;
+  bool complete = false;
+  bool restarted = false;
+  for (int attempt = 1; attempt <= std::max(1, options.attempts) && !complete; ++attempt) {
+    const std::uint64_t offset = resume_offset(part, expected);
+    if (expected.size > 0 && offset == expected.size) {
+      complete = true;  // an earlier run got every byte; only the verification was left
+      break;
     }
-  } cleanup{staging};
-
-  archive* reader = archive_read_new();
-  archive* writer = archive_write_disk_new();
-  ArchiveCloser closer{reader, writer};
-  archive_read_support_filter_all(reader);
-  archive_read_support_format_all(reader);
-  // Entries are checked above all by safe_relative() below; these flags are a second line of defence (not
-  // NOABSOLUTEPATHS: every entry is rewritten to an absolute path inside the staging folder).
-  archive_write_disk_set_options(writer, ARCHIVE_EXTRACT_TIME | ARCHIVE_EXTRACT_SECURE_NODOTDOT |
-                                             ARCHIVE_EXTRACT_SECURE_SYMLINKS);
-  auto fail = [&](const std::string& problem) -> void { throw Error(archive_file, problem); };
-  if (archive_read_open_filename(reader, archive_file.c_str(), 1 << 20) != ARCHIVE_OK) {
-    fail(std::string("cannot open archive: ") + archive_error_string(reader));
+    if (offset > 0) spdlog::info("{}: resuming at byte {}", url, offset);
+    const Attempt result = transfer_once(url, part, offset, expected, options, bar);
+    if (result.code == CURLE_OK) {
+      complete = true;
+      break;
+    }
+    last_error = result.error;
+    if (result.code == CURLE_RANGE_ERROR && !restarted) {
+      // The server cannot resume (no Range support): start over once, without counting it as a failed attempt.
+      spdlog::warn("{}: the server cannot resume downloads; starting over", url);
+      fs::remove(part, ec);
+      restarted = true;
+      --attempt;
+      continue;
+    }
+    if (result.http == 416) {
+      // "Range not satisfiable": the partial file cannot be continued (the file changed); start over.
+      fs::remove(part, ec);
+    } else if (!retryable(result.code, result.http)) {
+      if (file_size_or_zero(part) == 0) fs::remove(part, ec);
+      throw Error(url, "download failed: " + last_error);
+    }
+    if (attempt < options.attempts) {
+      spdlog::warn("{}: transfer interrupted ({}); retrying in {:.0f} s ({} of {})", url, last_error, delay, attempt + 1,
+                   options.attempts);
+      std::this_thread::sleep_for(std::chrono::duration<double>(delay));
+      delay *= 2;
+    }
   }
-  ProgressBar bar("extracting " + archive_file.filename().string(), progress);
-  const auto archive_bytes = file_size_or_zero(archive_file);
-  std::size_t files = 0;
-  for (;;) {
-    archive_entry* entry = nullptr;
-    const int r = archive_read_next_header(reader, &entry);
-    if (r == ARCHIVE_EOF) break;
-    if (r < ARCHIVE_WARN) fail(std::string("corrupted archive: ") + archive_error_string(reader));
-    const char* raw = archive_entry_pathname(entry);
-    const std::string name = raw ? raw : "";
-    if (!safe_relative(name)) fail("refusing unsafe entry '" + name + "' (absolute path or '..')");
-    const auto type = archive_entry_filetype(entry);
-    if (type != AE_IFREG && type != AE_IFDIR && type != AE_IFLNK) {
-      fail("refusing entry '" + name + "': not a regular file, folder or link");
-    }
-    if (type == AE_IFLNK) {
-      const char* target = archive_entry_symlink(entry);
-      const fs::path resolved = (fs::path(name).parent_path() / (target ? target : "")).lexically_normal();
-      if (!target || !safe_relative(target) || !safe_relative(resolved.generic_string())) {
-        fail("refusing link '" + name + "' pointing outside the archive");
-      }
-    }
-    if (const char* hardlink = archive_entry_hardlink(entry)) {
-      if (!safe_relative(hardlink)) fail("refusing hard link '" + name + "' pointing outside the archive");
-      archive_entry_set_hardlink(entry, (staging / hardlink).c_str());
-    }
-    archive_entry_set_pathname(entry, (staging / name).c_str());
-    if (archive_write_header(writer, entry) < ARCHIVE_WARN) fail("cannot extract '" + name + "': " + archive_error_string(writer));
-    if (archive_entry_size(entry) > 0) {
-      const void* block = nullptr;
-      size_t size = 0;
-      la_int64_t offset = 0;
-      for (;;) {
-        const int rr = archive_read_data_block(reader, &block, &size, &offset);
-        if (rr == ARCHIVE_EOF) break;
-        if (rr < ARCHIVE_WARN) fail("corrupted archive at '" + name + "': " + archive_error_string(reader));
-        if (archive_write_data_block(writer, block, size, offset) < ARCHIVE_WARN) {
-          fail("cannot write '" + name + "': " + archive_error_string(writer));
-        }
-      }
-    }
-    if (archive_write_finish_entry(writer) < ARCHIVE_WARN) fail("cannot finish '" + name + "': " + archive_error_string(writer));
-    ++files;
-    const la_int64_t consumed = archive_filter_bytes(reader, -1);
-    bar.update(static_cast<std::uint64_t>(std::max<la_int64_t>(consumed, 0)), archive_bytes);
+  if (!complete) {
+    throw Error(url, "download failed after " + std::to_string(options.attempts) + " attempts: " + last_error +
+                         "; the partial file " + part.string() + " is kept and a new run resumes it");
   }
-  bar.finish();
-  if (files == 0) fail("the archive is empty");
-  if (!must_create.empty() && !fs::exists(staging / must_create)) {
-    fail("the archive does not contain '" + must_create + "' (wrong file?)");
-  }
-  for (const auto& entry : fs::directory_iterator(staging)) merge_into(entry.path(), destination / entry.path().filename());
-  spdlog::info("{}: extracted {} entries into {}", archive_file.string(), files, destination.string());
+  return verify_and_install(url, part, file, expected);
 }
 
 FetchResult fetch_dataset(const DownloadEntry& entry, const fs::path& data_dir, const DownloadOptions& options) {

@@ -11,11 +11,14 @@
 #include <cstdint>
 #include <initializer_list>
 #include <string_view>
-#include <vector>
+
+#include "nnse/util/random.h"
 
 namespace nnse::data {
 
-std::uint64_t mix64(std::uint64_t x);
+using nnse::mix64;
+using nnse::Rng;  // the one generator (util/random.h), keyed by derive_key below
+
 // Derives a key from a seed and a list of 64-bit parts (order matters).
 std::uint64_t derive_key(std::uint64_t seed, std::initializer_list<std::uint64_t> parts);
 // Stable 64-bit hash of a text (FNV-1a followed by mix64): file names, purpose tags.
@@ -29,22 +32,6 @@ enum class Stream : std::uint64_t {
   coloration = 0xc0102,     // random spectral coloration of one clip's speech and noise (augmentation)
   speed = 0x5bee0,          // speed perturbation of one clip's speech (augmentation)
   room = 0x4004,            // simulated room of one clip (augmentation)
-};
-
-class Rng {
- public:
-  explicit Rng(std::uint64_t key);
-  std::uint64_t next();
-  double uniform();                                  // [0, 1), 53 random bits
-  double uniform(double low, double high);           // [low, high)
-  std::uint64_t below(std::uint64_t n);              // [0, n), unbiased; n > 0
-  std::int64_t between(std::int64_t low, std::int64_t high);  // [low, high); high > low
-  bool chance(double probability);                   // true with the given probability
-  // Fisher-Yates permutation of 0..n-1.
-  std::vector<std::size_t> permutation(std::size_t n);
-
- private:
-  std::uint64_t s_[4];
 };
 
 }  // namespace nnse::data

@@ -10,9 +10,9 @@
 #include <cstdint>
 #include <vector>
 
-namespace nnse::data {
+#include "nnse/util/random.h"
 
-class Rng;
+namespace nnse::data {
 
 struct RoomOptions {
   double min_size_m = 3.0, max_size_m = 10.0;      // length and width

@@ -297,6 +297,71 @@ std::string describe_difference(const nlohmann::json& had, const nlohmann::json&
   return out;
 }
 
+// Creates the output folder, refuses one that holds shards of another recipe, marks it as ours and not complete
+// (before the first shard exists), and removes the temporaries of a run that was killed.
+void claim_output_folder(const fs::path& out, const std::string& split, const nlohmann::json& recipe) {
+  std::error_code ec;
+  fs::create_directories(out, ec);
+  if (ec) throw Error(out, "cannot create folder: " + ec.message());
+  const fs::path index_path = out / "index.json";
+  if (fs::exists(index_path)) {
+    const auto index = read_json_file(index_path);
+    if (index.value("recipe", nlohmann::json()) != recipe) {
+      throw Error(out, "holds shards made with a different recipe (differences at " +
+                           describe_difference(index.value("recipe", nlohmann::json()), recipe) +
+                           "); use another --out or delete the folder");
+    }
+  }
+  write_file_atomic(index_path, nlohmann::json{{"format", "nnse-shard-index"}, {"version", kShardVersion},
+                                               {"complete", false}, {"recipe", recipe}}.dump(2) + "\n");
+  for (const auto& entry : fs::directory_iterator(out, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.rfind(split + "-", 0) == 0 && name.find(".nnshard.tmp-") != std::string::npos) fs::remove(entry.path(), ec);
+  }
+}
+
+// Whether a shard left by an earlier run holds exactly clips [first, first + count) of this recipe, intact.
+bool existing_shard_is_valid(const fs::path& target, const nlohmann::json& recipe, std::size_t first,
+                             std::size_t count) {
+  try {
+    ShardReader reader(target);
+    const auto& h = reader.header();
+    if (h.value("recipe", nlohmann::json()) != recipe) throw Error(target, "made with a different recipe");
+    if (h.value("first_clip", std::size_t{0}) != first || reader.size() != count) {
+      throw Error(target, "holds a different clip range");
+    }
+    reader.verify();
+    return true;
+  } catch (const Error& e) {
+    spdlog::warn("replacing invalid shard: {}", e.what());
+    return false;
+  }
+}
+
+// The index of a complete job: every shard with its clip range and size, and the files the corpus skipped.
+void write_index(const fs::path& out, const Mixer& mixer, const nlohmann::json& recipe, const std::string& split,
+                 std::size_t total, std::size_t per, std::size_t shard_count) {
+  nlohmann::json shards = nlohmann::json::array();
+  for (std::size_t k = 0; k < shard_count; ++k) {
+    const std::string name = shard_file_name(split, k);
+    shards.push_back({{"file", name}, {"first_clip", k * per}, {"clips", std::min(per, total - k * per)},
+                      {"bytes", fs::file_size(out / name)}});
+  }
+  nlohmann::json skipped = nlohmann::json::array();
+  for (const auto& [file, reason] : mixer.corpus().skipped()->entries()) skipped.push_back({{"file", file}, {"reason", reason}});
+  const nlohmann::json index = {{"format", "nnse-shard-index"},
+                                {"version", kShardVersion},
+                                {"complete", true},
+                                {"recipe", recipe},
+                                {"split", split},
+                                {"clips", total},
+                                {"sample_rate", mixer.config().frontend.sample_rate},
+                                {"clip_samples", mixer.config().clip_samples()},
+                                {"shards", shards},
+                                {"skipped_files", skipped}};
+  write_file_atomic(out / "index.json", index.dump(2) + "\n");
+}
+
 }  // namespace
 
 ShardJobResult write_shards(const Mixer& mixer, const ShardJobOptions& options) {
@@ -311,26 +376,7 @@ ShardJobResult write_shards(const Mixer& mixer, const ShardJobOptions& options) 
   recipe["clips_written"] = total;
 
   const fs::path& out = options.out;
-  std::error_code ec;
-  fs::create_directories(out, ec);
-  if (ec) throw Error(out, "cannot create folder: " + ec.message());
-  const fs::path index_path = out / "index.json";
-  if (fs::exists(index_path)) {
-    const auto index = read_json_file(index_path);
-    if (index.value("recipe", nlohmann::json()) != recipe) {
-      throw Error(out, "holds shards made with a different recipe (differences at " +
-                           describe_difference(index.value("recipe", nlohmann::json()), recipe) +
-                           "); use another --out or delete the folder");
-    }
-  }
-  // Mark the folder as ours, and not complete, before the first shard exists.
-  write_file_atomic(index_path, nlohmann::json{{"format", "nnse-shard-index"}, {"version", kShardVersion},
-                                               {"complete", false}, {"recipe", recipe}}.dump(2) + "\n");
-  // Temporaries of a run that was killed.
-  for (const auto& entry : fs::directory_iterator(out, ec)) {
-    const std::string name = entry.path().filename().string();
-    if (name.rfind(split + "-", 0) == 0 && name.find(".nnshard.tmp-") != std::string::npos) fs::remove(entry.path(), ec);
-  }
+  claim_output_folder(out, split, recipe);
 
   const std::size_t per = options.records_per_shard;
   ShardJobResult result;
@@ -349,22 +395,13 @@ ShardJobResult write_shards(const Mixer& mixer, const ShardJobOptions& options) 
         const std::size_t first = k * per;
         const std::size_t count = std::min(per, total - first);
         if (fs::exists(target)) {
-          try {
-            ShardReader reader(target);
-            const auto& h = reader.header();
-            if (h.value("recipe", nlohmann::json()) != recipe) throw Error(target, "made with a different recipe");
-            if (h.value("first_clip", std::size_t{0}) != first || reader.size() != count) {
-              throw Error(target, "holds a different clip range");
-            }
-            reader.verify();
-            std::lock_guard lock(mutex);
+          const bool valid = existing_shard_is_valid(target, recipe, first, count);
+          std::lock_guard lock(mutex);
+          if (valid) {
             ++result.reused;
             continue;
-          } catch (const Error& e) {
-            spdlog::warn("replacing invalid shard: {}", e.what());
-            std::lock_guard lock(mutex);
-            ++result.replaced;
           }
+          ++result.replaced;
         }
         const nlohmann::json header = {{"recipe", recipe}, {"split", split},
                                        {"shard", k},       {"first_clip", first},
@@ -398,25 +435,7 @@ ShardJobResult write_shards(const Mixer& mixer, const ShardJobOptions& options) 
   if (failure) std::rethrow_exception(failure);
   if (stop || (options.should_stop && options.should_stop())) return result;
 
-  nlohmann::json shards = nlohmann::json::array();
-  for (std::size_t k = 0; k < result.shards; ++k) {
-    const std::string name = shard_file_name(split, k);
-    shards.push_back({{"file", name}, {"first_clip", k * per}, {"clips", std::min(per, total - k * per)},
-                      {"bytes", fs::file_size(out / name)}});
-  }
-  nlohmann::json skipped = nlohmann::json::array();
-  for (const auto& [file, reason] : mixer.corpus().skipped()->entries()) skipped.push_back({{"file", file}, {"reason", reason}});
-  const nlohmann::json index = {{"format", "nnse-shard-index"},
-                                {"version", kShardVersion},
-                                {"complete", true},
-                                {"recipe", recipe},
-                                {"split", split},
-                                {"clips", total},
-                                {"sample_rate", mixer.config().frontend.sample_rate},
-                                {"clip_samples", mixer.config().clip_samples()},
-                                {"shards", shards},
-                                {"skipped_files", skipped}};
-  write_file_atomic(index_path, index.dump(2) + "\n");
+  write_index(out, mixer, recipe, split, total, per, result.shards);
   result.complete = true;
   return result;
 }

@@ -6,12 +6,26 @@
 
 namespace nnse::dsp {
 
+namespace {
+constexpr FeatureType kFeatureTypes[] = {FeatureType::mel, FeatureType::pspec};
+}  // namespace
+
+// The one place the names are spelled.
 std::string to_string(FeatureType type) { return type == FeatureType::mel ? "mel" : "pspec"; }
 
+std::vector<std::string> feature_type_names() {
+  std::vector<std::string> names;
+  for (FeatureType type : kFeatureTypes) names.push_back(to_string(type));
+  return names;
+}
+
 FeatureType feature_type_from_string(const std::string& name) {
-  if (name == "mel") return FeatureType::mel;
-  if (name == "pspec") return FeatureType::pspec;
-  throw Error("unknown feature type '" + name + "' (expected mel or pspec)");
+  for (FeatureType type : kFeatureTypes) {
+    if (to_string(type) == name) return type;
+  }
+  std::string expected;
+  for (const auto& known : feature_type_names()) expected += (expected.empty() ? "" : " or ") + known;
+  throw Error("unknown feature type '" + name + "' (expected " + expected + ")");
 }
 
 void FrontendConfig::validate(const std::string& where) const {

@@ -1,10 +1,11 @@
 #pragma once
 // The one description of the audio front end. It travels with every feature file, shard, model and checkpoint,
 // so that a model can never be run with features it was not trained on. Defaults are the reference system's
-// (docs: ../shared/reference/nnse_reference.md sections 1.1-1.9). No other file hard-codes these numbers.
+// (docs: docs/reference-facts.md section 1). No other file hard-codes these numbers.
 #include <cstdint>
 #include <nlohmann/json_fwd.hpp>
 #include <string>
+#include <vector>
 
 namespace nnse::dsp {
 
@@ -12,6 +13,8 @@ enum class FeatureType { mel, pspec };
 
 std::string to_string(FeatureType type);
 FeatureType feature_type_from_string(const std::string& name);  // throws nnse::Error for unknown names
+// Every feature type's name, in enum order ("mel", "pspec"): what --feat-type accepts.
+std::vector<std::string> feature_type_names();
 
 struct FrontendConfig {
   int sample_rate = 16000;        // Hz, mono

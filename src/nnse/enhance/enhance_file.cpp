@@ -56,7 +56,7 @@ void write_picture(const std::filesystem::path& file, const std::string& name, c
 
 }  // namespace
 
-FileEnhanceResult enhance_file(const TrainedModel& trained, const std::filesystem::path& input,
+FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::filesystem::path& input,
                                const std::filesystem::path& output, const FileEnhanceOptions& options) {
   const dsp::FrontendConfig& config = trained.frontend;
   audio::AudioReader reader(input, config.sample_rate, options.announce);

@@ -5,19 +5,10 @@
 #include <filesystem>
 #include <optional>
 
-#include "nnse/dsp/feature_stats.h"
-#include "nnse/dsp/frontend_config.h"
 #include "nnse/enhance/enhancer.h"
-#include "nnse/nn/model.h"
+#include "nnse/model/trained_model.h"
 
 namespace nnse::enhance {
-
-struct TrainedModel {
-  nn::Model model;
-  dsp::FrontendConfig frontend;
-  dsp::FeatureStats stats;
-  std::string description;  // where it came from, for messages ("models/se_nn_arch72_mel/model.ckpt, epoch 12")
-};
 
 struct FileEnhanceOptions {
   std::optional<std::filesystem::path> picture;  // PNG to write
@@ -33,7 +24,7 @@ struct FileEnhanceResult {
   std::int64_t clipped = 0;  // output samples clipped to 16 bits
 };
 
-FileEnhanceResult enhance_file(const TrainedModel& model, const std::filesystem::path& input,
+FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::filesystem::path& input,
                                const std::filesystem::path& output, const FileEnhanceOptions& options = {});
 
 }  // namespace nnse::enhance

@@ -1,5 +1,5 @@
 #pragma once
-// The reference `nn_arch` text format (nnse_reference.md section 3.1): `key value` lines, `#` comments, no block
+// The reference `nn_arch` text format (docs/reference-facts.md 2.1): `key value` lines, `#` comments, no block
 // structure. Every key is collected into a list in file order; element i of each per-layer list belongs to layer i.
 // Notably the i-th `dropprob` is the dropout on the *input* of layer i, so the `dropprob` written inside a layer's
 // block applies to the next layer, and the first one (after input_neurons) is input dropout.

@@ -15,7 +15,7 @@ namespace nnse::nn {
 
 class Model {
  public:
-  // Fresh weights drawn from `seed` with the reference's initializers (nnse_reference.md 3.3):
+  // Fresh weights drawn from `seed` with the reference's initializers (docs/reference-facts.md 2.3):
   //   conv1d weight N(0, 1/sqrt(K * in)) (times sqrt(2) for relu6), fc weight glorot-uniform,
   //   lstm/gru weight glorot-uniform and recurrent_weight orthogonal (Keras defaults), biases 0 except the lstm
   //   forget-gate bias 1 (unit_forget_bias).

@@ -3,7 +3,7 @@
 // per-slot state carried from one chunk of a clip to the next. Templated on the scalar type: float is what
 // trains, double is what the finite-difference tests check.
 //
-// Layer semantics (nnse_reference.md 3.3):
+// Layer semantics (docs/reference-facts.md 2.3):
 //   fc      y = act(W^T x + b),                       weight [in, units] (Keras layout), bias [units]
 //   conv1d  causal over time: an fc over the last K frames stacked oldest first (input index tau * in + f,
 //           tau = K-1 the current frame); weight [K, in, units], bias [units]. Its K-1 frames of history are
@@ -107,7 +107,7 @@ class StreamState {
   const std::vector<T>& pad_frame() const { return pad_; }
   // Clip start: zero recurrent state, conv history = pad frame (layer 0) or zeros.
   void reset(int slot);
-  // The reference's training start state (nnse_reference.md 4.2): h ~ truncated N(0, 1/sqrt(n_in)) clipped to
+  // The reference's training start state (docs/reference-facts.md 3.2): h ~ truncated N(0, 1/sqrt(n_in)) clipped to
   // [-1, 1 - 2^-15], c ~ truncated N(0, 1), drawn from stream_key(key, slot-independent parts...) by the caller.
   void randomize_recurrent(int slot, std::uint64_t key);
   // Values of `layer` for `slot` (state_size of that layer): conv1d [(K-1) x in] oldest first; lstm [h(u), c(u)];

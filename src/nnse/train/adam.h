@@ -1,5 +1,5 @@
 #pragma once
-// Adam as Keras/TensorFlow implement it (the reference's optimizer, nnse_reference.md 4.1), and the reference's
+// Adam as Keras/TensorFlow implement it (the reference's optimizer, docs/reference-facts.md 3.1), and the reference's
 // weight clipping (4.5). Keras folds the bias corrections into the step size and adds epsilon to sqrt(v)
 // unscaled ("epsilon hat"), which differs slightly from PyTorch's Adam:
 //   t += 1; lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)

@@ -5,29 +5,10 @@
 
 #include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
+#include "nnse/util/random.h"
 #include "nnse/util/stage_profile.h"
 
 namespace nnse::train {
-
-namespace {
-
-std::uint64_t splitmix64(std::uint64_t& state) {
-  std::uint64_t z = (state += 0x9E3779B97F4A7C15ull);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-  return z ^ (z >> 31);
-}
-
-// Uniform in [0, bound) without modulo bias (rejection on the top partial range).
-std::uint64_t uniform_below(std::uint64_t& state, std::uint64_t bound) {
-  const std::uint64_t limit = ~std::uint64_t{0} - (~std::uint64_t{0} % bound);
-  for (;;) {
-    const std::uint64_t r = splitmix64(state);
-    if (r < limit) return r % bound;
-  }
-}
-
-}  // namespace
 
 void Batch::resize(int b, int t, int dim, int k) {
   sequences = b;
@@ -131,10 +112,10 @@ std::vector<std::size_t> epoch_order(std::size_t count, std::uint64_t seed, int 
   std::vector<std::size_t> order(count);
   for (std::size_t i = 0; i < count; ++i) order[i] = i;
   if (!shuffle || count < 2) return order;
-  std::uint64_t state = seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(epoch) + 1;
-  splitmix64(state);
+  SplitMix64 stream(seed * 0x2545F4914F6CDD1Dull + static_cast<std::uint64_t>(epoch) + 1);
+  stream.next();
   for (std::size_t i = count - 1; i > 0; --i) {
-    const auto j = static_cast<std::size_t>(uniform_below(state, static_cast<std::uint64_t>(i) + 1));
+    const auto j = static_cast<std::size_t>(stream.below(static_cast<std::uint64_t>(i) + 1));
     std::swap(order[i], order[j]);
   }
   return order;

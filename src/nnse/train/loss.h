@@ -1,5 +1,5 @@
 #pragma once
-// Training losses of "Table 1" (../shared/reference/losses.md, Braun & Tashev 2021) for a network that outputs a
+// Training losses of "Table 1" (docs/reference-facts.md section 4, after Braun & Tashev 2021) for a network that outputs a
 // real gain G per bin applied to the noisy complex STFT Y (noisy phase): S_hat = G * Y. Every loss returns its
 // value and the exact gradient dL/dG; the trainer back-propagates from there.
 //
@@ -61,7 +61,7 @@ class Loss {
 
 // Throws nnse::Error for an unknown name (listing the valid ones) or a knob out of range.
 std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendConfig& frontend);
-// In the order of losses.md.
+// In the order of Table 1 (docs/reference-facts.md section 4).
 std::vector<std::string> loss_names();
 // The eps a loss uses when LossConfig::eps is -1 (0 for losses that need none).
 double default_loss_eps(const std::string& name);

@@ -1,0 +1,55 @@
+#pragma once
+// The home of a trained model: what `enhance`, `test`, `eval`, `compare-losses` (and the coming converter) run.
+// A trained model is a network with its weights, the front end it was trained with and its feature statistics,
+// read from one checkpoint file (train/checkpoint.h holds the file format). It is found in one of three ways:
+//   - a model folder (models/se_nn_arch72_mel: its model.ckpt, or else its latest checkpoints/ epoch) or a
+//     checkpoint file (--model);
+//   - an arch file and an epoch inside a models folder, as the reference's test_se.py does (--nn-arch,
+//     --epoch-loaded, --models-dir);
+//   - neither: the bundled model.
+// Whichever way, a given arch file must still describe the checkpoint's network, and a given feature type must be
+// the one it was trained with: an edited arch file or a wrong --feat-type is an error, never silently ignored.
+#include <filesystem>
+#include <string>
+
+#include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend_config.h"
+#include "nnse/nn/model.h"
+
+namespace nnse::model {
+
+inline constexpr const char* kBundledModelFolder = "models/se_nn_arch72_mel";
+inline constexpr const char* kCheckpointFileInModelFolder = "model.ckpt";
+
+// Where to find a trained model; empty fields are "not given".
+struct ModelChoice {
+  std::string model;                  // a model folder or a checkpoint file
+  std::string nn_arch;                // an arch file: use its checkpoints in models_dir
+  std::string epoch_loaded = "latest";
+  std::string models_dir = "models_trained";
+  std::string feat_type;              // expected feature type (mel|pspec); empty = whatever it was trained with
+};
+
+struct TrainedModel {
+  nn::Model model;
+  dsp::FrontendConfig frontend;
+  dsp::FeatureStats stats;
+  std::filesystem::path checkpoint;  // the file it was read from
+  int epoch = 0;
+  std::string description;           // for messages: "models/se_nn_arch72_mel/model.ckpt (epoch 12)"
+
+  // Reads one checkpoint file (nnse::Error naming the file when it is unreadable or inconsistent).
+  static TrainedModel from_checkpoint(const std::filesystem::path& file);
+  // Finds the checkpoint the choice names and reads it, with the arch and feature-type checks above.
+  static TrainedModel load(const ModelChoice& choice);
+};
+
+// The checkpoint file a choice names (nnse::Error naming what is missing).
+std::filesystem::path resolve_checkpoint_file(const ModelChoice& choice);
+// The bundled model folder: looked up relative to the working folder, then to the running binary (build/src/nnse
+// or an installed bin/nnse), then to the source tree the library was built from.
+std::filesystem::path find_bundled_model();
+// Throws nnse::Error "arch file X not found (--nn-arch)" when the arch file is missing (or is a folder).
+void require_arch_file(const std::string& arch_file);
+
+}  // namespace nnse::model
