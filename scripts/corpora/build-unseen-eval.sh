@@ -5,7 +5,7 @@
 # Usage: build-unseen-eval.sh OUT_DIR [--pkg-cache DIR] [--starter DIR] [--work DIR] [--jobs N]
 #   --pkg-cache DIR  where .deb files are kept / downloaded (default: ~/.cache/corpus-debs)
 #   --starter DIR    the starter corpus; files its MANIFEST.tsv already uses are left out here
-#                    (default: /work/shared/corpus)
+#                    (default: ../shared/corpus beside the checkout)
 #   --work DIR       scratch folder, kept for reuse (default: a temporary folder, removed at exit)
 #   --jobs N         parallel conversions (default 2)
 #
@@ -35,7 +35,7 @@ declare -A PIN=(
 )
 
 # ---------------------------------------------------------------- arguments
-OUT_ARG="" WORK="" JOBS=2 STARTER=/work/shared/corpus
+OUT_ARG="" WORK="" JOBS=2 STARTER="$(dirname "$SCRIPT_PATH")/../../../shared/corpus"
 PKG_CACHE="${HOME:-/root}/.cache/corpus-debs"
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$SCRIPT_PATH"; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -178,7 +178,7 @@ EOF
 
 \`\`\`
 apt-get update && apt-get install -y sox libsox-fmt-all ffmpeg unzip
-bash build.sh OUT_DIR --pkg-cache ~/.cache/corpus-debs --starter /work/shared/corpus
+bash build.sh OUT_DIR --pkg-cache ~/.cache/corpus-debs --starter ../shared/corpus
 \`\`\`
 
 (\`build.sh\` is a copy of \`scripts/corpora/build-unseen-eval.sh\` with \`lib.sh\` next to it.)

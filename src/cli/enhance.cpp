@@ -22,8 +22,7 @@ struct EnhanceArgs {
   std::string input, output;
   ModelChoice model;
   bool pictures = false;
-  double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
-  double pass_gain = enhance::EnhancerOptions::kDefaultPassGain;
+  GainChoice gains;
 };
 
 bool is_audio_extension(const fs::path& file) {
@@ -38,8 +37,11 @@ void run(const EnhanceArgs& args) {
   // Everything about the paths is checked before the model is loaded: no work is done for a refused command.
   if (!fs::exists(input)) throw Error(input, "no such file or folder");
   enhance::FileEnhanceOptions options;
-  options.atten_lim_db = args.atten_lim_db;
-  options.pass_gain = args.pass_gain;
+  auto use_model_gains = [&](const model::TrainedModel& trained) {
+    const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained);
+    options.atten_lim_db = gains.atten_lim_db;
+    options.pass_gain = gains.pass_gain;
+  };
   if (!fs::is_directory(input)) {
     if (fs::is_directory(output)) throw Error(output, "is a folder; give an output file name (or a folder as input)");
     refuse_output_over_input(output, input);
@@ -50,6 +52,7 @@ void run(const EnhanceArgs& args) {
     }
     const model::TrainedModel trained = model::TrainedModel::load(args.model);
     spdlog::info("model: {}", trained.description);
+    use_model_gains(trained);
     const auto start = std::chrono::steady_clock::now();
     const auto result = enhance::enhance_file(trained, input, output, options);
     const double elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -74,6 +77,7 @@ void run(const EnhanceArgs& args) {
   refuse_outputs_over_inputs(targets, files);
   const model::TrainedModel trained = model::TrainedModel::load(args.model);
   spdlog::info("model: {}", trained.description);
+  use_model_gains(trained);
   ProgressBar progress(files.size());
   std::size_t failed = 0;
   for (std::size_t i = 0; i < files.size(); ++i) {
@@ -106,7 +110,7 @@ void setup(CLI::App& parent) {
       ->required();
   add_model_options(*command, args->model, true);
   command->add_flag(flag("pictures"), args->pictures, "Also write a PNG beside each output (spectrograms, mask, waveforms)");
-  add_gain_options(*command, args->atten_lim_db, args->pass_gain);
+  add_gain_options(*command, args->gains);
   command->callback([args] { run(*args); });
 }
 

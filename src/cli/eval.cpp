@@ -34,8 +34,7 @@ struct EvalCliOptions {
   std::string snr_sweep;
   std::size_t max_clips = 0;
   int threads = 2;
-  double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
-  double pass_gain = enhance::EnhancerOptions::kDefaultPassGain;
+  GainChoice gains;
   bool no_peer = false;
   bool filtered = false;
 };
@@ -58,8 +57,7 @@ void run_eval(const EvalCliOptions& o) {
   eval::EvalOptions options;
   options.threads = o.threads;
   options.metric_options.pesq_command = o.pesq_cmd;
-  options.enhancer.atten_lim_db = o.atten_lim_db;
-  options.enhancer.pass_gain = o.pass_gain;
+  options.enhancer = resolve_gain_options(o.gains, trained);
   options.classical_peer = !o.no_peer;
   options.input_dc_removed = clips.dc_removed;
   options.progress = [](std::size_t done, std::size_t total) { spdlog::debug("evaluated {}/{} clips", done, total); };
@@ -74,8 +72,9 @@ void run_eval(const EvalCliOptions& o) {
     nlohmann::json j = eval::to_json(report);
     j["model"] = {{"description", trained.description}, {"checkpoint", trained.checkpoint.string()}};
     j["data"] = {{"description", description}, {"split", o.split}, {"raw_audio", !clips.dc_removed}};
-    j["atten_lim_db"] = std::isinf(o.atten_lim_db) ? nlohmann::json(nullptr) : nlohmann::json(o.atten_lim_db);
-    j["pass_gain"] = o.pass_gain;
+    const double atten = options.enhancer.atten_lim_db;
+    j["atten_lim_db"] = std::isinf(atten) ? nlohmann::json(nullptr) : nlohmann::json(atten);
+    j["pass_gain"] = options.enhancer.pass_gain;
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
     write_file_atomic(o.json, j.dump(2) + "\n");
     spdlog::info("{}: evaluation report", o.json);
@@ -114,7 +113,7 @@ void setup_eval(CLI::App& parent) {
   cmd->add_option(flag("snr-sweep"), o->snr_sweep,
                   "With --corpus: mix every clip at each of these SNRs (comma-separated dB; 'clean' = no noise), e.g. "
                   "-5,0,5,10,15,20,30,clean");
-  add_gain_options(*cmd, o->atten_lim_db, o->pass_gain);
+  add_gain_options(*cmd, o->gains);
   cmd->add_flag(flag("no-peer"), o->no_peer, "Do not run the speexdsp classical suppressor next to the model");
   cmd->add_flag(flag("filtered"), o->filtered,
                 "With --corpus: evaluate DC-removed mixtures as training sees them (default: raw audio, as users' "

@@ -2,6 +2,8 @@
 
 #include <limits>
 
+#include <spdlog/spdlog.h>
+
 #include <CLI/CLI.hpp>
 
 #include "cli/subcommand.h"
@@ -26,19 +28,34 @@ void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch) {
       ->check(CLI::IsMember(dsp::feature_type_names()));
 }
 
-void add_gain_options(CLI::App& command, double& atten_lim_db, double& pass_gain) {
+void add_gain_options(CLI::App& command, GainChoice& choice) {
   command
-      .add_option(flag("atten-lim-db"), atten_lim_db,
-                  "Attenuation limit: never turn a frequency bin down by more than this many dB (a gain floor, as "
-                  "DeepFilterNet's); 'inf' = as deep as the model says")
-      ->check(CLI::Range(0.0, std::numeric_limits<double>::infinity()))
-      ->capture_default_str();
+      .add_option_function<double>(
+          flag("atten-lim-db"), [&choice](double v) { choice.atten_lim_db = v; },
+          "Attenuation limit: never turn a frequency bin down by more than this many dB (a gain floor, as "
+          "DeepFilterNet's); 'inf' = as deep as the model says. Default: the model's enhancer.json, else none")
+      ->check(CLI::Range(0.0, std::numeric_limits<double>::infinity()));
   command
-      .add_option(flag("pass-gain"), pass_gain,
-                  "Pass level: a model gain at or above this leaves its bin untouched (gain 1); lower gains scale by "
-                  "1/pass-gain. 1 = the model's gains as they are")
-      ->check(CLI::Range(0.01, 1.0))
-      ->capture_default_str();
+      .add_option_function<double>(
+          flag("pass-gain"), [&choice](double v) { choice.pass_gain = v; },
+          "Pass level: a model gain at or above this leaves its bin untouched (gain 1); lower gains scale by "
+          "1/pass-gain; 1 = the model's gains as they are. Default: the model's enhancer.json, else 1")
+      ->check(CLI::Range(0.01, 1.0));
+}
+
+enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained) {
+  enhance::EnhancerOptions options;
+  options.atten_lim_db = choice.atten_lim_db.value_or(
+      trained.recommended.atten_lim_db.value_or(enhance::EnhancerOptions::kDefaultAttenLimDb));
+  options.pass_gain =
+      choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
+  const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
+                          (!choice.pass_gain && trained.recommended.pass_gain);
+  if (from_model) {
+    spdlog::info("enhancer settings of the model: attenuation limit {} dB, pass gain {}", options.atten_lim_db,
+                 options.pass_gain);
+  }
+  return options;
 }
 
 }  // namespace nnse::cli

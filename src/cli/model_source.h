@@ -3,6 +3,7 @@
 // (nnse/model/trained_model.h).
 #include <CLI/CLI.hpp>
 
+#include "nnse/enhance/enhancer.h"
 #include "nnse/model/trained_model.h"
 
 namespace nnse::cli {
@@ -12,7 +13,14 @@ using model::ModelChoice;
 // Adds --model / --nn-arch / --epoch-loaded / --models-dir / --feat-type (with the reference's underscore
 // spellings) to a subcommand.
 void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch);
-// Adds --atten-lim-db and --pass-gain (the enhancer's gain floor and pass level, enhance::EnhancerOptions).
-void add_gain_options(CLI::App& command, double& atten_lim_db, double& pass_gain);
+// --atten-lim-db and --pass-gain (the enhancer's gain floor and pass level, enhance::EnhancerOptions) as given;
+// what is not given comes from the model (its enhancer.json) or else the enhancer's defaults.
+struct GainChoice {
+  std::optional<double> atten_lim_db;
+  std::optional<double> pass_gain;
+};
+void add_gain_options(CLI::App& command, GainChoice& choice);
+// The settings to run `trained` with; says on stderr when they come from the model.
+enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained);
 
 }  // namespace nnse::cli

@@ -20,8 +20,7 @@ struct TestArgs {
   ModelChoice model;
   int recording = 0;
   std::string test_wavefile = "test_wavs/i_like_steak.wav";
-  double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
-  double pass_gain = enhance::EnhancerOptions::kDefaultPassGain;
+  GainChoice gains;
   std::string results_dir = "test_results";
   std::string recording_file = "test_wavs/speech.wav";
   double record_seconds = 10.0;
@@ -37,6 +36,7 @@ void run(TestArgs args) {
   }
   const model::TrainedModel trained = model::TrainedModel::load(args.model);
   spdlog::info("model: {}", trained.description);
+  const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained);
   fs::path input(args.test_wavefile);
   if (args.recording == 1) {
     auto microphone = audio::open_default_microphone();
@@ -50,7 +50,7 @@ void run(TestArgs args) {
   const fs::path results(args.results_dir);
   const fs::path output = results / ("enhanced_" + name + ".wav");
   const fs::path picture = results / (name + ".png");
-  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture, .atten_lim_db = args.atten_lim_db, .pass_gain = args.pass_gain});
+  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture, .atten_lim_db = gains.atten_lim_db, .pass_gain = gains.pass_gain});
   spdlog::info("{} ({:.1f} s) -> {}, picture {}", input.string(), result.seconds, output.string(), picture.string());
 }
 
@@ -59,7 +59,7 @@ void setup(CLI::App& parent) {
   CLI::App* command = parent.add_subcommand(
       "test", "Enhance a wav file or a 10 s microphone recording; write the enhanced wav and a picture");
   add_model_options(*command, args->model, true);
-  add_gain_options(*command, args->atten_lim_db, args->pass_gain);
+  add_gain_options(*command, args->gains);
   command->add_option(flag("recording"), args->recording, "1: record from the default microphone first; 0: use --test-wavefile")
       ->check(CLI::IsMember({0, 1}))
       ->capture_default_str();

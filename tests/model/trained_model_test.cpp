@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 #include "nnse/util/error.h"
 #include "test_support.h"
 
@@ -60,6 +62,34 @@ TEST(TrainedModel, AnArchAndAnEpochFindTheCheckpointInTheModelsFolder) {
   EXPECT_THROW(resolve_checkpoint_file(choice), Error);  // untrained weights are not a trained model
   choice.epoch_loaded = "latest";
   EXPECT_THROW(resolve_checkpoint_file(choice), Error);  // nothing trained in an empty models folder
+}
+
+TEST(TrainedModel, AModelFolderCarriesItsRecommendedEnhancerSettings) {
+  test::ScratchDir dir;
+  fs::copy_file(kBundled / kCheckpointFileInModelFolder, dir / kCheckpointFileInModelFolder);
+  ModelChoice choice;
+  choice.model = dir.path().string();
+  const TrainedModel without = TrainedModel::load(choice);
+  EXPECT_FALSE(without.recommended.atten_lim_db.has_value());
+  EXPECT_FALSE(without.recommended.pass_gain.has_value());
+
+  test::run_shell("printf '{\"atten_lim_db\": 12, \"pass_gain\": 0.7}' > " + (dir / kSettingsFileInModelFolder).string());
+  const TrainedModel with = TrainedModel::load(choice);
+  EXPECT_EQ(with.recommended.atten_lim_db, 12.0);
+  EXPECT_EQ(with.recommended.pass_gain, 0.7);
+
+  test::run_shell("printf '{\"atten_lim_db\": null}' > " + (dir / kSettingsFileInModelFolder).string());
+  EXPECT_TRUE(std::isinf(*TrainedModel::load(choice).recommended.atten_lim_db));
+
+  for (const char* bad : {"{\"pass_gain\": 2}", "{\"atten_lim_db\": -3}", "not json", "[1]"}) {
+    test::run_shell(std::string("printf '") + bad + "' > " + (dir / kSettingsFileInModelFolder).string());
+    try {
+      TrainedModel::load(choice);
+      FAIL() << "accepted " << bad;
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(kSettingsFileInModelFolder), std::string::npos) << e.what();
+    }
+  }
 }
 
 }  // namespace

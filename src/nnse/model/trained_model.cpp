@@ -1,5 +1,8 @@
 #include "nnse/model/trained_model.h"
 
+#include <limits>
+#include <nlohmann/json.hpp>
+
 #include "nnse/nn/arch.h"
 #include "nnse/train/checkpoint.h"
 #include "nnse/util/atomic_file.h"
@@ -71,10 +74,44 @@ fs::path resolve_checkpoint_file(const ModelChoice& choice) {
   return checkpoint_in(find_bundled_model());
 }
 
+namespace {
+
+RecommendedSettings read_recommended_settings(const fs::path& file) {
+  RecommendedSettings settings;
+  if (!fs::exists(file)) return settings;
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(read_file_bytes(file));
+  } catch (const nlohmann::json::exception& e) {
+    throw Error(file, std::string("not valid JSON: ") + e.what());
+  }
+  if (!j.is_object()) throw Error(file, "expected a JSON object");
+  if (j.contains("atten_lim_db")) {
+    const auto& v = j.at("atten_lim_db");
+    if (v.is_null()) {
+      settings.atten_lim_db = std::numeric_limits<double>::infinity();
+    } else if (v.is_number() && v.get<double>() >= 0.0) {
+      settings.atten_lim_db = v.get<double>();
+    } else {
+      throw Error(file, "atten_lim_db must be a non-negative number of dB or null (no limit)");
+    }
+  }
+  if (j.contains("pass_gain")) {
+    const auto& v = j.at("pass_gain");
+    if (!v.is_number() || !(v.get<double>() > 0.0 && v.get<double>() <= 1.0)) {
+      throw Error(file, "pass_gain must be a number in (0, 1]");
+    }
+    settings.pass_gain = v.get<double>();
+  }
+  return settings;
+}
+
+}  // namespace
+
 TrainedModel TrainedModel::from_checkpoint(const fs::path& file) {
   train::Checkpoint checkpoint = train::load_checkpoint(file);
   const nn::Arch arch = nn::parse_arch(checkpoint.arch_text, file.string() + " (arch)");
-  TrainedModel trained{nn::Model(arch, 1), checkpoint.frontend, {}, file, checkpoint.epoch, {}};
+  TrainedModel trained{nn::Model(arch, 1), checkpoint.frontend, {}, file, checkpoint.epoch, {}, {}};
   train::restore_parameters(checkpoint, file, trained.model.parameters());
   trained.stats.mean = checkpoint.feature_mean;
   trained.stats.inv_std = checkpoint.feature_inv_std;
@@ -83,6 +120,7 @@ TrainedModel TrainedModel::from_checkpoint(const fs::path& file) {
                           std::to_string(checkpoint.frontend.feature_dim()));
   }
   trained.description = file.string() + " (epoch " + std::to_string(checkpoint.epoch) + ")";
+  trained.recommended = read_recommended_settings(file.parent_path() / kSettingsFileInModelFolder);
   return trained;
 }
 

@@ -10,6 +10,7 @@
 // Whichever way, a given arch file must still describe the checkpoint's network, and a given feature type must be
 // the one it was trained with: an edited arch file or a wrong --feat-type is an error, never silently ignored.
 #include <filesystem>
+#include <optional>
 #include <string>
 
 #include "nnse/dsp/feature_stats.h"
@@ -30,6 +31,14 @@ struct ModelChoice {
   std::string feat_type;              // expected feature type (mel|pspec); empty = whatever it was trained with
 };
 
+// Enhancer settings that belong with a model, chosen on its validation data (a model folder's enhancer.json:
+// {"atten_lim_db": N or null for none, "pass_gain": G}); absent = the enhancer's own defaults.
+struct RecommendedSettings {
+  std::optional<double> atten_lim_db;  // +infinity: no floor
+  std::optional<double> pass_gain;
+};
+inline constexpr const char* kSettingsFileInModelFolder = "enhancer.json";
+
 struct TrainedModel {
   nn::Model model;
   dsp::FrontendConfig frontend;
@@ -37,6 +46,7 @@ struct TrainedModel {
   std::filesystem::path checkpoint;  // the file it was read from
   int epoch = 0;
   std::string description;           // for messages: "models/se_nn_arch72_mel/model.ckpt (epoch 12)"
+  RecommendedSettings recommended;   // from enhancer.json beside the checkpoint, when there is one
 
   // Reads one checkpoint file (nnse::Error naming the file when it is unreadable or inconsistent).
   static TrainedModel from_checkpoint(const std::filesystem::path& file);
