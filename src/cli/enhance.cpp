@@ -20,6 +20,7 @@ struct EnhanceArgs {
   std::string input, output;
   ModelChoice model;
   bool pictures = false;
+  bool quantized = false;
   double atten_lim_db = enhance::EnhancerOptions::kDefaultAttenLimDb;
 };
 
@@ -36,6 +37,8 @@ void run(const EnhanceArgs& args) {
   if (!fs::exists(input)) throw Error(input, "no such file or folder");
   enhance::FileEnhanceOptions options;
   options.atten_lim_db = args.atten_lim_db;
+  options.quantized = args.quantized;
+  if (args.quantized && args.pictures) throw Error("--pictures", "is not available with --quantized");
   if (!fs::is_directory(input)) {
     if (fs::is_directory(output)) throw Error(output, "is a folder; give an output file name (or a folder as input)");
     refuse_output_over_input(output, input);
@@ -103,6 +106,9 @@ void setup(CLI::App& parent) {
   add_model_options(*command, args->model, true);
   command->add_flag(flag("pictures"), args->pictures, "Also write a PNG beside each output (spectrograms, mask, waveforms)");
   add_atten_lim_option(*command, args->atten_lim_db);
+  command->add_flag(flag("quantized"), args->quantized,
+                    "Run the fixed-point runtime (runtime/, int8 weights) on the model quantized in memory, as the "
+                    "device would");
   command->callback([args] { run(*args); });
 }
 

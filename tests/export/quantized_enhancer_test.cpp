@@ -6,6 +6,7 @@
 
 #include <cmath>
 
+#include "nnse/enhance/enhancer.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
 
@@ -42,8 +43,8 @@ TEST(QuantizedEnhancer, BlockSizesDoNotMatterAndTheFloorHolds) {
   const auto x = test::speech_like(1.0, config.sample_rate, 4);
   enhance::EnhancerOptions options;
   options.atten_lim_db = 12.0;
-  const auto whole = enhance_signal_quantized(model, config, stats, x, options);
-  QuantizedEnhancer chunked(model, config, stats, options);
+  const auto whole = enhance_signal_quantized(model, config, stats, x, options.atten_lim_db);
+  QuantizedEnhancer chunked(model, config, stats, options.atten_lim_db);
   std::vector<float> out;
   std::size_t pos = 0, step = 1;
   while (pos < x.size()) {
@@ -94,7 +95,7 @@ TEST(QuantizedEnhancer, EveryBundledArchTracksTheFloatEnhancer) {
     for (bool per_channel : {false, true}) {
       QuantizeOptions q;
       q.per_channel = per_channel;
-      const auto y = enhance_signal_quantized(model, config, stats, x, {}, q);
+      const auto y = enhance_signal_quantized(model, config, stats, x, QuantizedEnhancer::kNoLimit, q);
       const double snr = test::snr_db(y_float, y);
       std::cout << name << (per_channel ? " per-channel: " : " per-tensor: ") << snr << " dB\n";
       EXPECT_GT(snr, 40.0) << name;

@@ -24,6 +24,7 @@ struct FileEnhanceOptions {
   double picture_seconds = 60.0;                 // the picture shows at most this much (long files stay bounded)
   bool announce = true;                          // say on stderr when the input is resampled / downmixed
   double atten_lim_db = EnhancerOptions::kDefaultAttenLimDb;  // gain floor (EnhancerOptions::atten_lim_db)
+  bool quantized = false;  // run the fixed-point runtime (deploy::QuantizedEnhancer) instead; no picture
 };
 
 struct FileEnhanceResult {

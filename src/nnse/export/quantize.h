@@ -9,6 +9,7 @@
 
 #include "nnsp.h"  // runtime/include (C, with extern "C" guards)
 #include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend.h"
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/nn/model.h"
 
@@ -18,7 +19,7 @@ struct QuantizeOptions {
   bool per_channel = false;  // one weight format per output row instead of per tensor
   int input_q = 8;           // fraction bits of the normalized features (the reference's Q8)
   int linear_q = 11;         // fraction bits of a linear layer's int16 output (range +-16)
-  double output_dc_pole = 0.9995;  // the synthesis path's DC blocker (enhance::EnhancerOptions default)
+  double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;  // the synthesis path's DC blocker
 };
 
 // Fraction bits of an int8 tensor whose largest magnitude is max_abs: the most (up to max_q) that keep

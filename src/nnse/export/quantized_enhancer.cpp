@@ -9,23 +9,23 @@
 namespace nnse::deploy {
 
 std::int32_t QuantizedEnhancer::atten_lim_q8(double atten_lim_db) {
-  enhance::EnhancerOptions::gain_floor(atten_lim_db);  // the same refusal of negative or NaN limits
+  if (!(atten_lim_db >= 0.0)) {
+    throw Error("attenuation limit must be a non-negative number of dB, got " + std::to_string(atten_lim_db));
+  }
   if (std::isinf(atten_lim_db)) return -1;
   // Above 120 dB the floor is below one Q15 step anyway.
   return static_cast<std::int32_t>(std::nearbyint(std::min(atten_lim_db, 120.0) * 256.0));
 }
 
 QuantizedEnhancer::QuantizedEnhancer(const nn::Model& model, const dsp::FrontendConfig& frontend,
-                                     const dsp::FeatureStats& stats, const enhance::EnhancerOptions& options,
+                                     const dsp::FeatureStats& stats, double atten_lim_db,
                                      const QuantizeOptions& quantize) {
-  QuantizeOptions q = quantize;
-  q.output_dc_pole = options.output_dc_pole;
-  quantize_into(model, frontend, stats, q, quantized_);
+  quantize_into(model, frontend, stats, quantize, quantized_);
   const std::uint32_t bytes = nnsp_arena_size(&quantized_.model());
   if (bytes == 0) throw Error("quantized model refused by the runtime");
   arena_.resize((bytes + 7) / 8);
   nnsp_params params = nnsp_default_params();
-  params.atten_lim_db_q8 = atten_lim_q8(options.atten_lim_db);
+  params.atten_lim_db_q8 = atten_lim_q8(atten_lim_db);
   nnsp_status status = NNSP_OK;
   state_ = nnsp_init(&quantized_.model(), arena_.data(), bytes, &params, &status);
   if (!state_) throw Error("runtime refused the quantized model (status " + std::to_string(status) + ")");
@@ -74,8 +74,8 @@ void QuantizedEnhancer::finish(std::vector<float>& out) {
 
 std::vector<float> enhance_signal_quantized(const nn::Model& model, const dsp::FrontendConfig& frontend,
                                             const dsp::FeatureStats& stats, std::span<const float> input,
-                                            const enhance::EnhancerOptions& options, const QuantizeOptions& quantize) {
-  QuantizedEnhancer enhancer(model, frontend, stats, options, quantize);
+                                            double atten_lim_db, const QuantizeOptions& quantize) {
+  QuantizedEnhancer enhancer(model, frontend, stats, atten_lim_db, quantize);
   std::vector<float> out;
   out.reserve(input.size());
   enhancer.process(input, out);

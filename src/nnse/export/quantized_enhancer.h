@@ -4,22 +4,25 @@
 // Samples are converted to Q15 (rounded, saturated) on the way in and back to float on the way out. This is what
 // `--quantized` processing is: no second implementation of the integer arithmetic exists.
 #include <cstdint>
+#include <limits>
 #include <memory>
 #include <span>
 #include <vector>
 
-#include "nnse/enhance/enhancer.h"
+#include "nnse/dsp/feature_stats.h"
+#include "nnse/dsp/frontend_config.h"
 #include "nnse/export/quantize.h"
+#include "nnse/nn/model.h"
 
 namespace nnse::deploy {
 
 class QuantizedEnhancer {
  public:
-  // Quantizes the model (options.quantize) and starts a stream. Uses options.atten_lim_db and output_dc_pole of
-  // the enhancer options (block_frames and analysis do not apply). Throws nnse::Error if the model or the
-  // front end cannot run on the runtime.
+  // Quantizes the model and starts a stream. atten_lim_db: the gain floor in dB below unity (infinity = none),
+  // as enhance::EnhancerOptions::atten_lim_db; the synthesis DC blocker's pole is quantize.output_dc_pole.
+  // Throws nnse::Error if the model or the front end cannot run on the runtime, or for a negative limit.
   QuantizedEnhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
-                    const enhance::EnhancerOptions& options = {}, const QuantizeOptions& quantize = {});
+                    double atten_lim_db = kNoLimit, const QuantizeOptions& quantize = {});
   ~QuantizedEnhancer();
   QuantizedEnhancer(const QuantizedEnhancer&) = delete;
   QuantizedEnhancer& operator=(const QuantizedEnhancer&) = delete;
@@ -31,7 +34,8 @@ class QuantizedEnhancer {
   const QuantizedModel& quantized() const { return quantized_; }
   std::uint32_t arena_bytes() const { return static_cast<std::uint32_t>(arena_.size() * sizeof(std::uint64_t)); }
 
-  // The runtime's attenuation limit (dB in Q8, or -1 for none) for an enhancer limit in dB.
+  static constexpr double kNoLimit = std::numeric_limits<double>::infinity();
+  // The runtime's attenuation limit (dB in Q8, or -1 for none) for a limit in dB (throws for negative or NaN).
   static std::int32_t atten_lim_q8(double atten_lim_db);
 
  private:
@@ -47,7 +51,7 @@ class QuantizedEnhancer {
 // Whole-signal convenience (tests, eval): output of the same length as the input.
 std::vector<float> enhance_signal_quantized(const nn::Model& model, const dsp::FrontendConfig& frontend,
                                             const dsp::FeatureStats& stats, std::span<const float> input,
-                                            const enhance::EnhancerOptions& options = {},
+                                            double atten_lim_db = QuantizedEnhancer::kNoLimit,
                                             const QuantizeOptions& quantize = {});
 
 }  // namespace nnse::deploy
