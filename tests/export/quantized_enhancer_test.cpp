@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "nnse/enhance/enhancer.h"
+#include "nnse/eval/evaluate.h"
+#include "nnse/metrics/metrics.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
 
@@ -101,6 +103,39 @@ TEST(QuantizedEnhancer, EveryBundledArchTracksTheFloatEnhancer) {
       EXPECT_GT(snr, 40.0) << name;
     }
   }
+}
+
+}  // namespace
+}  // namespace nnse::deploy
+
+namespace nnse::deploy {
+namespace {
+
+// eval --quantized enhances every clip exactly as the QuantizedEnhancer does.
+TEST(QuantizedEnhancer, EvalUsesTheRuntime) {
+  const dsp::FrontendConfig config;
+  const nn::Model model = nn::Model::from_file(kArch, 5);
+  dsp::FeatureStats stats = dsp::FeatureStats::identity(config.feature_dim());
+  for (auto& m : stats.mean) m = -3.0f;
+  const auto clean = test::speech_like(0.9, 16000, 3);
+  auto noisy = clean;
+  const auto noise = test::white_noise(noisy.size(), 8, 0.05f);
+  for (std::size_t i = 0; i < noisy.size(); ++i) noisy[i] += noise[i];
+  train::ClipSet clips;
+  clips.size = 1;
+  clips.get = [&](std::size_t, int) {
+    data::Clip clip;
+    clip.noisy = noisy;
+    clip.clean = clean;
+    return clip;
+  };
+  eval::EvalOptions options;
+  options.classical_peer = false;
+  options.quantized = true;
+  options.enhancer.atten_lim_db = 20.0;
+  const auto report = eval::evaluate_clips(model, config, stats, clips, options);
+  const auto expected = enhance_signal_quantized(model, config, stats, noisy, 20.0);
+  EXPECT_DOUBLE_EQ(report.clips[0].enhanced.si_sdr, metrics::si_sdr(clean, expected));
 }
 
 }  // namespace
