@@ -127,6 +127,14 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   if (layer_count == 0 || layer_count > 65535) throw Error("quantize: the model has no layers");
   if (model.output_dim() != NNSP_BINS) throw Error("quantize: the runtime needs 257 gains per frame");
   if (stats.dim() != frontend.feature_dim()) throw Error("quantize: stats do not match the front end");
+  if (model.input_dim() != frontend.feature_dim()) {
+    throw Error("quantize: the model takes " + std::to_string(model.input_dim()) + " features, the front end gives " +
+                std::to_string(frontend.feature_dim()));
+  }
+  for (const auto& info : model.network().layers()) {
+    if (info.kernel > 255 || info.input_dim > 65535 || info.units > 65535)
+      throw Error("quantize: layer " + std::to_string(info.index) + " is too large for the runtime's format");
+  }
 
   out.layers.assign(sz(layer_count), {});
   out.layer_table.assign(sz(layer_count), nnsp_layer{});
