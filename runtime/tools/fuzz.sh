@@ -7,6 +7,13 @@ out=$1
 seconds=${2:-60}
 cc=${CC:-clang}
 mkdir -p "$out/corpus"
+# Exit 77 (CTest: skipped) when this compiler cannot build a libFuzzer target at all.
+printf 'int LLVMFuzzerTestOneInput(const unsigned char *d, unsigned long n) { (void)d; (void)n; return 0; }\n' \
+  > "$out/probe.c"
+if ! "$cc" -fsanitize=fuzzer "$out/probe.c" -o "$out/probe" 2>/dev/null; then
+  echo "libFuzzer is not available with $cc: fuzz run skipped"
+  exit 77
+fi
 "$cc" -std=c99 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
   -I"$here/include" -I"$here/src" "$here"/src/*.c "$here/fuzz/fuzz_stream.c" "$here/tests/cases.c" -lm \
   -o "$out/nnsp_fuzz"
