@@ -10,6 +10,7 @@ packages=(
   libsndfile1-dev libsoxr-dev libspeexdsp-dev libkissfft-dev libcairo2-dev fonts-dejavu-core portaudio19-dev
   libcurl4-openssl-dev libarchive-dev libssl-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  clang
   python3 python3-numpy
 )
 if [[ " $* " == *" --with-torch "* ]]; then

@@ -23,6 +23,7 @@ struct EnhanceArgs {
   ModelChoice model;
   bool pictures = false;
   GainChoice gains;
+  bool quantized = false;
 };
 
 bool is_audio_extension(const fs::path& file) {
@@ -41,7 +42,9 @@ void run(const EnhanceArgs& args) {
     const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained);
     options.atten_lim_db = gains.atten_lim_db;
     options.pass_gain = gains.pass_gain;
+    options.quantized = args.quantized;
   };
+  if (args.quantized && args.pictures) throw Error("--pictures", "is not available with --quantized");
   if (!fs::is_directory(input)) {
     if (fs::is_directory(output)) throw Error(output, "is a folder; give an output file name (or a folder as input)");
     refuse_output_over_input(output, input);
@@ -111,6 +114,9 @@ void setup(CLI::App& parent) {
   add_model_options(*command, args->model, true);
   command->add_flag(flag("pictures"), args->pictures, "Also write a PNG beside each output (spectrograms, mask, waveforms)");
   add_gain_options(*command, args->gains);
+  command->add_flag(flag("quantized"), args->quantized,
+                    "Run the fixed-point runtime (runtime/, int8 weights) on the model quantized in memory, as the "
+                    "device would");
   command->callback([args] { run(*args); });
 }
 

@@ -36,6 +36,7 @@ struct EvalCliOptions {
   int threads = 2;
   GainChoice gains;
   bool no_peer = false;
+  bool quantized = false;
   bool filtered = false;
 };
 
@@ -59,6 +60,7 @@ void run_eval(const EvalCliOptions& o) {
   options.metric_options.pesq_command = o.pesq_cmd;
   options.enhancer = resolve_gain_options(o.gains, trained);
   options.classical_peer = !o.no_peer;
+  options.quantized = o.quantized;
   options.input_dc_removed = clips.dc_removed;
   options.progress = [](std::size_t done, std::size_t total) { spdlog::debug("evaluated {}/{} clips", done, total); };
   spdlog::info("evaluating {} on {} clips of {}", trained.description, clips.size, description);
@@ -75,6 +77,7 @@ void run_eval(const EvalCliOptions& o) {
     const double atten = options.enhancer.atten_lim_db;
     j["atten_lim_db"] = std::isinf(atten) ? nlohmann::json(nullptr) : nlohmann::json(atten);
     j["pass_gain"] = options.enhancer.pass_gain;
+    j["quantized"] = o.quantized;
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
     write_file_atomic(o.json, j.dump(2) + "\n");
     spdlog::info("{}: evaluation report", o.json);
@@ -114,6 +117,8 @@ void setup_eval(CLI::App& parent) {
                   "With --corpus: mix every clip at each of these SNRs (comma-separated dB; 'clean' = no noise), e.g. "
                   "-5,0,5,10,15,20,30,clean");
   add_gain_options(*cmd, o->gains);
+  cmd->add_flag(flag("quantized"), o->quantized,
+                "Run the fixed-point runtime (runtime/, int8 weights) on the model quantized in memory");
   cmd->add_flag(flag("no-peer"), o->no_peer, "Do not run the speexdsp classical suppressor next to the model");
   cmd->add_flag(flag("filtered"), o->filtered,
                 "With --corpus: evaluate DC-removed mixtures as training sees them (default: raw audio, as users' "

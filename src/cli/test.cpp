@@ -21,6 +21,7 @@ struct TestArgs {
   int recording = 0;
   std::string test_wavefile = "test_wavs/i_like_steak.wav";
   GainChoice gains;
+  bool quantized = false;
   std::string results_dir = "test_results";
   std::string recording_file = "test_wavs/speech.wav";
   double record_seconds = 10.0;
@@ -50,8 +51,13 @@ void run(TestArgs args) {
   const fs::path results(args.results_dir);
   const fs::path output = results / ("enhanced_" + name + ".wav");
   const fs::path picture = results / (name + ".png");
-  const auto result = enhance::enhance_file(trained, input, output, {.picture = picture, .atten_lim_db = gains.atten_lim_db, .pass_gain = gains.pass_gain});
-  spdlog::info("{} ({:.1f} s) -> {}, picture {}", input.string(), result.seconds, output.string(), picture.string());
+  // The runtime keeps no per-frame analysis: --quantized writes the enhanced wav without the picture.
+  const auto result = enhance::enhance_file(
+      trained, input, output,
+      {.picture = args.quantized ? std::nullopt : std::optional<fs::path>(picture), .atten_lim_db = gains.atten_lim_db,
+       .pass_gain = gains.pass_gain, .quantized = args.quantized});
+  spdlog::info("{} ({:.1f} s) -> {}{}", input.string(), result.seconds, output.string(),
+               args.quantized ? " (quantized runtime, no picture)" : ", picture " + picture.string());
 }
 
 void setup(CLI::App& parent) {
@@ -60,6 +66,8 @@ void setup(CLI::App& parent) {
       "test", "Enhance a wav file or a 10 s microphone recording; write the enhanced wav and a picture");
   add_model_options(*command, args->model, true);
   add_gain_options(*command, args->gains);
+  command->add_flag(flag("quantized"), args->quantized,
+                    "Run the fixed-point runtime (runtime/, int8 weights) on the model quantized in memory (no picture)");
   command->add_option(flag("recording"), args->recording, "1: record from the default microphone first; 0: use --test-wavefile")
       ->check(CLI::IsMember({0, 1}))
       ->capture_default_str();

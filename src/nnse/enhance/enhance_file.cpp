@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "nnse/audio/audio_io.h"
+#include "nnse/export/quantized_enhancer.h"
 #include "nnse/plot/figure.h"
 #include "nnse/util/error.h"
 
@@ -65,7 +66,14 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
                  input.string(), reader.info().sample_rate, config.sample_rate, reader.info().sample_rate / 2);
   }
   const double picture_seconds = options.picture ? options.picture_seconds : 0.0;
-  Enhancer enhancer(trained.model, config, trained.stats, {.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
+  if (options.quantized && options.picture) throw Error("--pictures", "is not available with --quantized");
+  if (options.quantized && options.pass_gain != 1.0) {
+    throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
+  }
+  std::optional<Enhancer> enhancer;
+  std::optional<deploy::QuantizedEnhancer> quantized;
+  if (options.quantized) quantized.emplace(trained.model, config, trained.stats, options.atten_lim_db);
+  else enhancer.emplace(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
   audio::WavWriter writer(output, config.sample_rate, 1);
   const auto keep_for_picture = static_cast<std::size_t>(picture_seconds * config.sample_rate);
   std::vector<float> block(kBlockSamples), enhanced, noisy_head, enhanced_head;
@@ -84,16 +92,18 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
       const std::size_t take = std::min(keep_for_picture - noisy_head.size(), n);
       noisy_head.insert(noisy_head.end(), samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(take));
     }
-    enhancer.process(samples, enhanced);
+    if (quantized) quantized->process(samples, enhanced);
+    else enhancer->process(samples, enhanced);
     result.samples += static_cast<std::int64_t>(n);
     deliver();
   }
-  enhancer.finish(enhanced);
+  if (quantized) quantized->finish(enhanced);
+  else enhancer->finish(enhanced);
   deliver();
   writer.close();
   result.clipped = writer.clipped_samples();
   result.seconds = static_cast<double>(result.samples) / config.sample_rate;
-  if (options.picture) write_picture(*options.picture, input.filename().string(), enhancer.analysis(), noisy_head, enhanced_head, config);
+  if (options.picture) write_picture(*options.picture, input.filename().string(), enhancer->analysis(), noisy_head, enhanced_head, config);
   return result;
 }
 

@@ -10,6 +10,7 @@
 #include <thread>
 
 #include "nnse/eval/classical_peer.h"
+#include "nnse/export/quantized_enhancer.h"
 #include "nnse/util/error.h"
 
 namespace nnse::eval {
@@ -217,7 +218,15 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
   auto work = [&](int worker) {
     try {
-      enhance::Enhancer enhancer(model, enhancer_frontend, stats, options.enhancer);
+      std::optional<enhance::Enhancer> enhancer;
+      std::optional<deploy::QuantizedEnhancer> quantized;
+      if (options.quantized) {
+        deploy::QuantizeOptions q;
+        q.output_dc_pole = options.enhancer.output_dc_pole;
+        quantized.emplace(model, enhancer_frontend, stats, options.enhancer.atten_lim_db, q);
+      } else {
+        enhancer.emplace(model, enhancer_frontend, stats, options.enhancer);
+      }
       std::optional<ClassicalPeer> peer;
       if (options.classical_peer) peer.emplace(frontend.sample_rate);
       for (std::size_t i = next++; i < clips.size; i = next++) {
@@ -225,11 +234,17 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
         if (clip.noisy.size() != clip.clean.size()) {
           throw Error(clips.description, fmt::format("clip {}: noisy and clean lengths differ", i));
         }
-        enhancer.reset();
         std::vector<float> enhanced;
         enhanced.reserve(clip.noisy.size());
-        enhancer.process(clip.noisy, enhanced);
-        enhancer.finish(enhanced);
+        if (quantized) {
+          quantized->reset();
+          quantized->process(clip.noisy, enhanced);
+          quantized->finish(enhanced);
+        } else {
+          enhancer->reset();
+          enhancer->process(clip.noisy, enhanced);
+          enhancer->finish(enhanced);
+        }
         ClipEvaluation& r = results[i];
         r.name = fmt::format("{}#{}{}", clip.meta.split.empty() ? "clip" : clip.meta.split, i,
                              clip.meta.noise_type.empty() ? "" : " (" + clip.meta.noise_type + ")");

@@ -1,0 +1,50 @@
+/* Float references of the runtime's kernels (host only: uses libm). Same argument order and the same layer
+ * semantics as the fixed-point kernels in runtime/src/kernels.h, with float weights in the same row-major
+ * layouts; golden-vector tests compare the two. Not part of the runtime library. */
+#ifndef NNSP_REF_H
+#define NNSP_REF_H
+
+#include <stdint.h>
+
+#include "nnsp.h"
+
+typedef struct {
+  int kind, activation, kernel, in_dim, units;
+  const float *w;     /* [rows][kernel * in_dim] */
+  const float *r;     /* [rows][units] */
+  const float *bias;  /* [rows] */
+  const float *rbias; /* gru: [units] */
+} nnsp_ref_layer;
+
+float nnsp_ref_activate(float z, int activation);
+void nnsp_ref_fc(const nnsp_ref_layer *layer, const float *x, float *y);
+void nnsp_ref_lstm_step(const nnsp_ref_layer *layer, const float *x, float *h, float *c);
+void nnsp_ref_gru_step(const nnsp_ref_layer *layer, const float *x, float *h);
+
+/* Direct DFT in double: X[k] = sum_n x[n] e^(-2 pi i k n / 512), k = 0..256; and the normalized inverse from
+ * bins 0..256 (Hermitian extension; imaginary parts of bins 0 and 256 ignored). */
+void nnsp_ref_rfft512(const double x[512], double re[NNSP_BINS], double im[NNSP_BINS]);
+void nnsp_ref_irfft512(const double re[NNSP_BINS], const double im[NNSP_BINS], double x[512]);
+
+/* A float model: the int8 model's weights and biases dequantized (layer-wise float copies). */
+typedef struct {
+  const nnsp_model *model;
+  nnsp_ref_layer layers[16];
+  float *storage;
+} nnsp_ref_model;
+
+/* Dequantizes model (at most 16 layers) into ref (allocates; free with nnsp_ref_model_free). */
+int nnsp_ref_model_from(const nnsp_model *model, nnsp_ref_model *ref);
+void nnsp_ref_model_free(nnsp_ref_model *ref);
+
+/* The float enhancer: the same per-hop pipeline as nnsp_process_q15 in double/float arithmetic (the structure
+ * of nnse's enhance::Enhancer: features through the DC high-pass, synthesis from the input through the DC
+ * blocker, gain floor, overlap-add), with the model's dequantized weights. Stream state in an opaque struct. */
+typedef struct nnsp_ref_enhancer nnsp_ref_enhancer;
+nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor);
+void nnsp_ref_enhancer_free(nnsp_ref_enhancer *e);
+/* in, out: NNSP_HOP samples in [-1, 1). */
+void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *out);
+const float *nnsp_ref_enhancer_features(const nnsp_ref_enhancer *e);
+
+#endif /* NNSP_REF_H */

@@ -1,0 +1,27 @@
+/* DC-removal high-pass in fixed point (see frontend.h). With |x| <= 2^15 the state obeys
+ * |g| <= (2^(15+s) + 1/2) / (1 - a); s is the largest value in [0, 12] with 2^(16+s) <= (1 - a) 2^30, which
+ * keeps |g| below 2^29 + 2^14: g[n] - g[n-1] and a * g (< 2^60) never overflow. nnsp_init refuses poles with
+ * (1 - a) 2^30 < 2^16 (a > 0.99994), for which no s exists. */
+#include "fixed.h"
+#include "frontend.h"
+
+void nnsp_dc_init(nnsp_dc_filter *f, int32_t pole_q30) {
+  const int32_t one_minus = ((int32_t)1 << 30) - pole_q30;
+  int s = 0;
+  f->pole_q30 = pole_q30;
+  while (s < 12 && ((int32_t)1 << (17 + s)) <= one_minus) ++s;
+  f->shift = s;
+  f->g = 0;
+}
+
+void nnsp_dc_reset(nnsp_dc_filter *f) { f->g = 0; }
+
+int16_t nnsp_dc_process(nnsp_dc_filter *f, int16_t x) {
+  int32_t g, d;
+  if (f->pole_q30 == 0) return x;
+  g = (int32_t)x * ((int32_t)1 << f->shift) + (int32_t)nnsp_rshr64((int64_t)f->pole_q30 * f->g, 30);
+  d = g - f->g;
+  f->g = g;
+  if (f->shift > 0) d = (int32_t)nnsp_rshr64(d, f->shift);
+  return nnsp_sat16(d);
+}

@@ -1,0 +1,52 @@
+/* Log features and their normalization (formats in frontend.h and docs/fixed-point.md). */
+#include "fixed.h"
+#include "frontend.h"
+#include "tables.h"
+
+#define LOG10_2_Q31 646456993 /* log10(2) 2^31, rounded */
+
+int32_t nnsp_log10_q15(uint64_t v, int q) {
+  int p = 63;
+  uint32_t y, rest;
+  int32_t lo, hi, frac_q30;
+  int64_t log2_q24;
+  if (v == 0) v = 1;
+  while (((v >> p) & 1u) == 0) --p;
+  /* y = v 2^(30 - p) in [2^30, 2^31): the mantissa, truncated below 2^-30 relative. */
+  y = (uint32_t)(p >= 30 ? v >> (p - 30) : v << (30 - p));
+  rest = y - ((uint32_t)1 << 30);
+  lo = nnsp_log2_q30[rest >> 22];
+  hi = nnsp_log2_q30[(rest >> 22) + 1];
+  /* (hi - lo) < 2^23, remainder < 2^22: the product stays below 2^45. */
+  frac_q30 = lo + (int32_t)nnsp_rshr64((int64_t)(hi - lo) * (int64_t)(rest & 0x3FFFFFu), 22);
+  /* log2 = (p - q) + frac, taken to Q24 (|.| < 2^31 for p, q in [0, 63]) before the multiply by log10(2). */
+  log2_q24 = (int64_t)(p - q) * ((int64_t)1 << 24) + nnsp_rshr64(frac_q30, 6);
+  return (int32_t)nnsp_rshr64(log2_q24 * LOG10_2_Q31, 40);
+}
+
+void nnsp_log_features(const nnsp_model *model, const uint64_t power_q23[NNSP_BINS], int32_t *features_q15) {
+  const uint64_t offset = (uint64_t)model->log_offset_q23;
+  int m, j;
+  if (model->feature_type == NNSP_FEATURE_PSPEC) {
+    for (m = 0; m < NNSP_BINS; ++m) features_q15[m] = nnsp_log10_q15(power_q23[m] + offset, 23);
+    return;
+  }
+  for (m = 0; m < (int)model->feature_dim; ++m) {
+    const int16_t *w = model->mel_weights_q15 + model->mel_offset[m];
+    const uint64_t *p = power_q23 + model->mel_first_bin[m];
+    uint64_t sum = 0;
+    /* weights <= 2^15, power <= 2^39, at most 257 bins: the sum stays below 2^63. Negative weights are
+     * refused by nnsp_init. */
+    for (j = 0; j < (int)model->mel_count[m]; ++j) sum += (uint64_t)w[j] * p[j];
+    features_q15[m] = nnsp_log10_q15(nnsp_urshr64(sum, 15) + offset, 23);
+  }
+}
+
+void nnsp_normalize(const nnsp_model *model, const int32_t *features_q15, int16_t *out) {
+  const int shift = 30 - (int)model->input_q;
+  int m;
+  for (m = 0; m < (int)model->feature_dim; ++m) {
+    const int64_t centred = (int64_t)features_q15[m] - model->mean_q15[m];
+    out[m] = nnsp_sat16_64(nnsp_rshr64(centred * model->inv_std_q15[m], shift));
+  }
+}

@@ -1,0 +1,44 @@
+/* The fixed-point front end: DC filters, framing and windowing, power spectrum, mel, log10, normalization,
+ * gain application and overlap-add. Formats in docs/fixed-point.md. */
+#ifndef NNSP_FRONTEND_H
+#define NNSP_FRONTEND_H
+
+#include <stdint.h>
+
+#include "nnsp.h"
+
+/* First-order DC-removal high-pass y = (1 - z^-1) / (1 - a z^-1) x, transposed: g[n] = x[n] 2^s + a g[n-1],
+ * y[n] = (g[n] - g[n-1]) / 2^s, with s extra fraction bits chosen from a so that g stays below 2^30. */
+typedef struct {
+  int32_t pole_q30; /* 0: bypass */
+  int32_t g;
+  int shift;
+} nnsp_dc_filter;
+
+void nnsp_dc_init(nnsp_dc_filter *f, int32_t pole_q30);
+void nnsp_dc_reset(nnsp_dc_filter *f);
+int16_t nnsp_dc_process(nnsp_dc_filter *f, int16_t x);
+
+/* Windowed frame: buf[n] = hist[n] * w[n] (Q30) for n < 480, 0 for n in [480, 512); returns the exponent -30. */
+int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]);
+
+/* Power spectrum of a block-floating-point spectrum (value = mantissa * 2^exp), Q23, capped at 2^39. */
+void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS]);
+
+/* log10(v * 2^-q) in Q15 for v > 0 (v = 0 is treated as 1). */
+int32_t nnsp_log10_q15(uint64_t v, int q);
+
+/* Log features of one frame (feature_dim values, Q15): mel (or pspec) of the power, plus the log offset. */
+void nnsp_log_features(const nnsp_model *model, const uint64_t power_q23[NNSP_BINS], int32_t *features_q15);
+
+/* Normalized features, int16 Q(input_q): (f - mean) * inv_std, rounded and saturated. */
+void nnsp_normalize(const nnsp_model *model, const int32_t *features_q15, int16_t *out);
+
+/* spec *= gain (Q15) bin by bin, rounded. */
+void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]);
+
+/* Overlap-add: ola[n] += buf[n] 2^exp * w[n] in Q20 (saturating), n < 480; then out = ola[0..160) in Q15
+ * (rounded, saturated) and ola shifts by 160. */
+void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]);
+
+#endif /* NNSP_FRONTEND_H */

@@ -1,0 +1,37 @@
+/* The fixed-point network kernels (portable C, the oracle for any optimized port). Formats: activations int16
+ * in the layer's Q (q_in / q_out), weights int8, accumulators int64, pre-activations int32 Q24 (range +-128,
+ * beyond which tanh, sigmoid and relu6 are constant). Each kernel has a float twin in runtime/ref/nnsp_ref.h
+ * with the same argument order, and golden-vector tests compare the two. */
+#ifndef NNSP_KERNELS_H
+#define NNSP_KERNELS_H
+
+#include <stdint.h>
+
+#include "nnsp.h"
+
+#define NNSP_PRE_Q 24 /* fraction bits of every pre-activation and of the lstm cell state */
+
+/* tanh and sigmoid of a Q24 value, Q15 (table with linear interpolation; see docs/fixed-point.md). */
+int16_t nnsp_tanh_q15(int32_t x_q24);
+int16_t nnsp_sigmoid_q15(int32_t x_q24);
+/* Any activation of a Q24 pre-activation, saturated to int16 in q_out (15 for tanh and sigmoid). */
+int16_t nnsp_activate(int32_t pre_q24, int activation, int q_out);
+
+/* sum_i w[i] x[i], exact in int64 for n < 2^40. */
+int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n);
+
+/* Fraction bits of row r's weights / recurrent weights (per-row table or per-tensor value). */
+int nnsp_row_q_w(const nnsp_layer *layer, int row);
+int nnsp_row_q_r(const nnsp_layer *layer, int row);
+
+/* fc and conv1d: y[units] = act(W x + b); x holds kernel * in_dim values (conv1d: the stacked frames). */
+void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y);
+
+/* One lstm step: h (Q15, units) and c (Q24, units) are read and updated; scratch holds 4 * units int32. */
+void nnsp_lstm_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h, int32_t *c_q24,
+                           int32_t *scratch);
+
+/* One gru step: h (Q15, units) is read and updated; scratch holds 4 * units int32. */
+void nnsp_gru_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h, int32_t *scratch);
+
+#endif /* NNSP_KERNELS_H */

@@ -1,0 +1,216 @@
+/* The public API: arena layout, init, reset and the per-hop pipeline
+ *   features:  DC high-pass -> window -> FFT -> power -> mel -> log10 -> normalize -> network -> gains
+ *   synthesis: DC blocker -> window -> FFT -> x gains -> inverse FFT -> window -> overlap-add. */
+#include <string.h>
+
+#include "fft.h"
+#include "fixed.h"
+#include "frontend.h"
+#include "network.h"
+#include "nnsp.h"
+#include "tables.h"
+#include "validate.h"
+
+#define MAX_ATTEN_DB_Q8 (120 << 8)
+#define ALIGN 8u
+
+struct nnsp_state {
+  const nnsp_model *model;
+  int16_t gain_floor_q15;
+  nnsp_dc_filter feature_dc, output_dc;
+  int16_t *feature_hist; /* NNSP_WINDOW: the feature path's last window of (filtered) input */
+  int16_t *output_hist;  /* NNSP_WINDOW: the synthesis path's */
+  int32_t *fft_buf;      /* 512 */
+  int32_t *spec;         /* NNSP_SPEC_VALUES */
+  uint64_t *power;       /* NNSP_BINS, Q23 */
+  int32_t *log_features; /* feature_dim, Q15 */
+  int16_t *features;     /* feature_dim, Q(input_q) */
+  int16_t *fill;         /* feature_dim: the normalized features of silence */
+  int16_t *act_a, *act_b;
+  int32_t *scratch;
+  int16_t *gains;        /* NNSP_BINS, Q15 */
+  int32_t *ola;          /* NNSP_WINDOW, Q20 */
+  nnsp_layer_state *layers;
+};
+
+/* Bump allocator over the arena; with base == 0 it only measures. */
+typedef struct {
+  uint8_t *base;
+  uint32_t used;
+} carver;
+
+static void *carve(carver *c, uint32_t bytes) {
+  void *p;
+  c->used = (c->used + (ALIGN - 1u)) & ~(ALIGN - 1u);
+  p = c->base ? (void *)(c->base + c->used) : 0;
+  c->used += bytes;
+  return p;
+}
+
+static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
+  const uint32_t dim = m->feature_dim;
+  uint32_t widest = 0, widest_recurrent = 0;
+  int l;
+  for (l = 0; l < (int)m->num_layers; ++l) {
+    const nnsp_layer *layer = &m->layers[l];
+    if (layer->units > widest) widest = layer->units;
+    if ((layer->kind == NNSP_LAYER_LSTM || layer->kind == NNSP_LAYER_GRU) && layer->units > widest_recurrent)
+      widest_recurrent = layer->units;
+  }
+  st->feature_hist = carve(c, NNSP_WINDOW * sizeof(int16_t));
+  st->output_hist = carve(c, NNSP_WINDOW * sizeof(int16_t));
+  st->fft_buf = carve(c, NNSP_FFT * sizeof(int32_t));
+  st->spec = carve(c, NNSP_SPEC_VALUES * sizeof(int32_t));
+  st->power = carve(c, NNSP_BINS * sizeof(uint64_t));
+  st->log_features = carve(c, dim * sizeof(int32_t));
+  st->features = carve(c, dim * sizeof(int16_t));
+  st->fill = carve(c, dim * sizeof(int16_t));
+  st->act_a = carve(c, widest * sizeof(int16_t));
+  st->act_b = carve(c, widest * sizeof(int16_t));
+  st->scratch = carve(c, 4u * widest_recurrent * sizeof(int32_t));
+  st->gains = carve(c, NNSP_BINS * sizeof(int16_t));
+  st->ola = carve(c, NNSP_WINDOW * sizeof(int32_t));
+  st->layers = carve(c, m->num_layers * (uint32_t)sizeof(nnsp_layer_state));
+  for (l = 0; l < (int)m->num_layers; ++l) {
+    const nnsp_layer *layer = &m->layers[l];
+    nnsp_layer_state s;
+    s.window = layer->kind == NNSP_LAYER_CONV1D ? carve(c, (uint32_t)layer->kernel * layer->in_dim * 2u) : 0;
+    s.h = (layer->kind == NNSP_LAYER_LSTM || layer->kind == NNSP_LAYER_GRU) ? carve(c, layer->units * 2u) : 0;
+    s.c = layer->kind == NNSP_LAYER_LSTM ? carve(c, layer->units * 4u) : 0;
+    if (st->layers) st->layers[l] = s;
+  }
+}
+
+nnsp_params nnsp_default_params(void) {
+  nnsp_params p;
+  p.atten_lim_db_q8 = -1;
+  return p;
+}
+
+uint32_t nnsp_arena_size(const nnsp_model *model) {
+  carver c;
+  nnsp_state probe;
+  if (nnsp_validate_model(model) != NNSP_OK) return 0;
+  c.base = 0;
+  c.used = 0;
+  (void)carve(&c, (uint32_t)sizeof(nnsp_state));
+  layout(model, &c, &probe);
+  return (c.used + (ALIGN - 1u)) & ~(ALIGN - 1u);
+}
+
+int32_t nnsp_gain_floor_q15(int32_t atten_lim_db_q8) {
+  /* 10^(-d/20) = 2^(-e), e = d log2(10) / 20; K = log2(10) / 20 in Q24. e in Q32 (< 2^37 for d <= 120 dB). */
+  const int64_t k_q24 = 2786572;
+  int64_t e_q32;
+  int32_t whole, idx, frac, lo, hi, mant_q30;
+  if (atten_lim_db_q8 < 0) return 0;
+  if (atten_lim_db_q8 > MAX_ATTEN_DB_Q8) atten_lim_db_q8 = MAX_ATTEN_DB_Q8;
+  e_q32 = (int64_t)atten_lim_db_q8 * k_q24;
+  whole = (int32_t)(e_q32 >> 32);
+  idx = (int32_t)((e_q32 >> 26) & 63);
+  frac = (int32_t)(e_q32 & 0x3FFFFFF);
+  lo = nnsp_exp2_neg_q30[idx];
+  hi = nnsp_exp2_neg_q30[idx + 1];
+  /* 2^(-frac) by linear interpolation between table entries 1/64 apart (error < 3e-5 relative). */
+  mant_q30 = lo - (int32_t)nnsp_rshr64((int64_t)(lo - hi) * frac, 26);
+  if (15 + whole > 60) return 0;
+  return (int32_t)nnsp_rshr64(mant_q30, 15 + whole);
+}
+
+static void compute_fill(nnsp_state *st) {
+  /* The features of silence: log10(0 + offset), normalized by the same code as every frame. */
+  memset(st->power, 0, NNSP_BINS * sizeof(uint64_t));
+  nnsp_log_features(st->model, st->power, st->log_features);
+  nnsp_normalize(st->model, st->log_features, st->fill);
+}
+
+nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes, const nnsp_params *params,
+                      nnsp_status *status) {
+  nnsp_status result;
+  nnsp_state *st;
+  carver c;
+  uint32_t need;
+  if (!arena || !params) {
+    result = NNSP_ERR_NULL;
+    goto fail;
+  }
+  result = nnsp_validate_model(model);
+  if (result != NNSP_OK) goto fail;
+  if (params->atten_lim_db_q8 > MAX_ATTEN_DB_Q8) {
+    result = NNSP_ERR_PARAMS;
+    goto fail;
+  }
+  need = nnsp_arena_size(model);
+  if (arena_bytes < need || ((uintptr_t)arena & (ALIGN - 1u)) != 0) {
+    result = NNSP_ERR_ARENA;
+    goto fail;
+  }
+  c.base = (uint8_t *)arena;
+  c.used = 0;
+  st = carve(&c, (uint32_t)sizeof(nnsp_state));
+  layout(model, &c, st);
+  st->model = model;
+  st->gain_floor_q15 = (int16_t)nnsp_gain_floor_q15(params->atten_lim_db_q8);
+  nnsp_dc_init(&st->feature_dc, model->feature_dc_pole_q30);
+  nnsp_dc_init(&st->output_dc, model->output_dc_pole_q30);
+  compute_fill(st);
+  nnsp_reset(st);
+  if (status) *status = NNSP_OK;
+  return st;
+fail:
+  if (status) *status = result;
+  return 0;
+}
+
+void nnsp_reset(nnsp_state *st) {
+  nnsp_dc_reset(&st->feature_dc);
+  nnsp_dc_reset(&st->output_dc);
+  memset(st->feature_hist, 0, NNSP_WINDOW * sizeof(int16_t));
+  memset(st->output_hist, 0, NNSP_WINDOW * sizeof(int16_t));
+  memset(st->ola, 0, NNSP_WINDOW * sizeof(int32_t));
+  memset(st->gains, 0, NNSP_BINS * sizeof(int16_t));
+  memcpy(st->features, st->fill, st->model->feature_dim * sizeof(int16_t));
+  nnsp_network_reset(st->model, st->layers, st->fill);
+}
+
+/* Network output -> gain in Q15, clamped to [floor, 32767]. */
+static void gains_from_output(nnsp_state *st, const int16_t *out) {
+  const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
+  int k;
+  for (k = 0; k < NNSP_BINS; ++k) {
+    int32_t g = nnsp_requant32(out[k], 15 - last->q_out);
+    if (g < st->gain_floor_q15) g = st->gain_floor_q15;
+    if (g > 32767) g = 32767;
+    st->gains[k] = (int16_t)g;
+  }
+}
+
+void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NNSP_HOP]) {
+  const int keep = NNSP_WINDOW - NNSP_HOP;
+  const int16_t *net_out;
+  int n, exp;
+  memmove(st->feature_hist, st->feature_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
+  memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
+  for (n = 0; n < NNSP_HOP; ++n) {
+    const int16_t x = in[n]; /* read before out[] (which may alias in[]) is written */
+    st->feature_hist[keep + n] = nnsp_dc_process(&st->feature_dc, x);
+    st->output_hist[keep + n] = nnsp_dc_process(&st->output_dc, x);
+  }
+
+  exp = nnsp_window_frame(st->feature_hist, st->fft_buf);
+  nnsp_rfft512(st->fft_buf, st->spec, &exp);
+  nnsp_power_q23(st->spec, exp, st->power);
+  nnsp_log_features(st->model, st->power, st->log_features);
+  nnsp_normalize(st->model, st->log_features, st->features);
+  net_out = nnsp_network_run(st->model, st->layers, st->features, st->act_a, st->act_b, st->scratch);
+  gains_from_output(st, net_out);
+
+  exp = nnsp_window_frame(st->output_hist, st->fft_buf);
+  nnsp_rfft512(st->fft_buf, st->spec, &exp);
+  nnsp_apply_gain(st->spec, st->gains);
+  nnsp_irfft512(st->spec, st->fft_buf, &exp);
+  nnsp_overlap_add(st->fft_buf, exp, st->ola, out);
+}
+
+const int16_t *nnsp_last_gains_q15(const nnsp_state *st) { return st->gains; }
+const int16_t *nnsp_last_features(const nnsp_state *st) { return st->features; }

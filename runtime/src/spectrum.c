@@ -1,0 +1,53 @@
+/* Framing, windowing, power spectrum, gain and overlap-add (formats in frontend.h and docs/fixed-point.md). */
+#include "fft.h"
+#include "fixed.h"
+#include "frontend.h"
+#include "tables.h"
+
+#define POWER_CAP ((uint64_t)1 << 39) /* above any true power: |X| <= sum w < 250, P < 2^16 = 2^39 in Q23 */
+
+int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]) {
+  int n;
+  /* |x w| < 2^15 * 26755 < 2^30 */
+  for (n = 0; n < NNSP_WINDOW; ++n) buf[n] = (int32_t)hist[n] * nnsp_window_q15[n];
+  for (n = NNSP_WINDOW; n < NNSP_FFT; ++n) buf[n] = 0;
+  return -30;
+}
+
+void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS]) {
+  /* P = (re^2 + im^2) 2^(2 exp) in Q23: shift the exact uint64 sum (< 2^63) by 2 exp + 23. */
+  const int shift = 2 * exp + 23;
+  int k;
+  for (k = 0; k < NNSP_BINS; ++k) {
+    const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+    const uint64_t sum = (uint64_t)(re * re) + (uint64_t)(im * im);
+    uint64_t p;
+    if (shift >= 0) {
+      p = (shift >= 40 || sum > (POWER_CAP >> shift)) ? POWER_CAP : sum << shift;
+    } else {
+      p = nnsp_urshr64(sum, -shift);
+    }
+    power_q23[k] = p > POWER_CAP ? POWER_CAP : p;
+  }
+}
+
+void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
+  int k;
+  for (k = 0; k < NNSP_BINS; ++k) {
+    spec[2 * k] = (int32_t)nnsp_rshr64((int64_t)spec[2 * k] * gain_q15[k], 15);
+    spec[2 * k + 1] = (int32_t)nnsp_rshr64((int64_t)spec[2 * k + 1] * gain_q15[k], 15);
+  }
+}
+
+void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]) {
+  /* buf[n] 2^exp * w[n] 2^-15 in Q20: (buf w) * 2^(exp - 15 + 20). */
+  const int shift = exp + 5;
+  int n;
+  for (n = 0; n < NNSP_WINDOW; ++n) {
+    const int32_t add = nnsp_requant32((int64_t)buf[n] * nnsp_window_q15[n], shift);
+    ola[n] = nnsp_sat32((int64_t)ola[n] + add);
+  }
+  for (n = 0; n < NNSP_HOP; ++n) out[n] = nnsp_sat16((int32_t)nnsp_rshr64(ola[n], 5));
+  for (n = 0; n < NNSP_WINDOW - NNSP_HOP; ++n) ola[n] = ola[n + NNSP_HOP];
+  for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n) ola[n] = 0;
+}

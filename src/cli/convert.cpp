@@ -1,0 +1,56 @@
+// nnse convert: a trained model as C tables for the fixed-point runtime (runtime/), def_nn{id}_{name}.h/.c as the
+// reference's c_code_table_converter.py writes them.
+#include <spdlog/spdlog.h>
+
+#include <cstdio>
+#include <string>
+
+#include "cli/model_source.h"
+#include "cli/subcommand.h"
+#include "nnse/export/c_writer.h"
+#include "nnse/export/quantize.h"
+#include "nnse/util/error.h"
+
+namespace nnse::cli {
+namespace {
+
+struct ConvertArgs {
+  ModelChoice model;
+  int net_id = 3;
+  std::string net_name = "se";
+  std::string out_dir = ".";
+  bool per_channel = false;
+};
+
+void run(const ConvertArgs& args) {
+  if (args.net_id < 0) throw Error("--net-id", "must not be negative");
+  const model::TrainedModel trained = model::TrainedModel::load(args.model);
+  spdlog::info("model: {}", trained.description);
+  deploy::QuantizeOptions options;
+  options.per_channel = args.per_channel;
+  deploy::QuantizedModel quantized;
+  deploy::quantize_into(trained.model, trained.frontend, trained.stats, options, quantized);
+  const auto files = deploy::write_c_model(quantized, args.net_id, args.net_name, args.out_dir);
+  std::printf("%s\n%s\n", files.header.string().c_str(), files.source.string().c_str());
+  spdlog::info("{} layers, {} bytes of weights and biases ({} formats), runtime arena {} bytes",
+               quantized.model().num_layers, quantized.weight_bytes(), args.per_channel ? "per-channel" : "per-tensor",
+               nnsp_arena_size(&quantized.model()));
+}
+
+void setup_convert(CLI::App& parent) {
+  auto args = std::make_shared<ConvertArgs>();
+  CLI::App* cmd = parent.add_subcommand("convert", "Write a trained model as C tables for the fixed-point runtime");
+  add_model_options(*cmd, args->model, true);
+  cmd->add_option(flag("net-id"), args->net_id, "Number in the file names def_nn{id}_{name}.h/.c")->capture_default_str();
+  cmd->add_option(flag("net-name"), args->net_name, "Name of the model symbol nnsp_model_{name} (a C identifier)")
+      ->capture_default_str();
+  cmd->add_option(flag("out-dir"), args->out_dir, "Folder for the two files")->capture_default_str();
+  cmd->add_flag(flag("per-channel"), args->per_channel,
+                "One power-of-two weight format per output channel instead of per tensor");
+  cmd->callback([args] { run(*args); });
+}
+
+const Registration registration{"convert", 80, &setup_convert};
+
+}  // namespace
+}  // namespace nnse::cli
