@@ -8,21 +8,14 @@
 #include "nnse/dsp/dc_filter.h"
 #include "nnse/metrics/metrics.h"
 #include "nnse/util/error.h"
+#include "model_support.h"
 #include "test_support.h"
 
 namespace nnse::enhance {
 namespace {
 
-const std::filesystem::path kArch = std::filesystem::path(NNSE_SOURCE_DIR) / "nn_arch" / "def_se_nn_arch72_mel.txt";
-
-// The reference arch with its last layer forced to a constant gain sigmoid(bias).
-nn::Model constant_gain_model(float bias) {
-  nn::Model model = nn::Model::from_file(kArch, 7);
-  auto& params = model.parameters();
-  params[params.size() - 2].value.setZero();
-  params.back().value.setConstant(bias);
-  return model;
-}
+const std::filesystem::path kArch = test::kReferenceArch;
+using test::constant_gain_model;
 
 // What the synthesis path sees: the input with only its DC blocked.
 std::vector<float> dc_blocked(const std::vector<float>& x) {
