@@ -99,6 +99,11 @@ std::string enhanced_checksum(const std::string& example, const test::ScratchDir
 }
 
 TEST(BundledModelOutput, MatchesThePinnedChecksums) {
+#if defined(__SANITIZE_ADDRESS__)
+  // Sanitizer instrumentation changes the code the compiler generates, and with it the last bits of float results;
+  // the pin is of the optimized build (the sanitizer run checks memory and undefined behaviour, not output bits).
+  GTEST_SKIP() << "the pinned checksums are of the build without sanitizers";
+#endif
   test::ScratchDir dir;
   ChecksumFile file = ChecksumFile::read(kChecksumFile);
   const std::string flavour = cpu_flavour();
