@@ -4,14 +4,13 @@
 
 #include <algorithm>
 #include <atomic>
-#include <exception>
 #include <map>
 #include <mutex>
-#include <thread>
 
 #include "nnse/eval/classical_peer.h"
 #include "nnse/export/quantized_enhancer.h"
 #include "nnse/util/error.h"
+#include "nnse/util/parallel.h"
 
 namespace nnse::eval {
 
@@ -218,8 +217,7 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   std::vector<ClipEvaluation> results(clips.size);
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex progress_mutex;
-  std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
-  auto work = [&](int worker) {
+  run_workers(workers, [&](int) {
     try {
       std::optional<enhance::Enhancer> enhancer;
       std::optional<deploy::QuantizedEnhancer> quantized;
@@ -265,17 +263,10 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
         }
       }
     } catch (...) {
-      errors[static_cast<std::size_t>(worker)] = std::current_exception();
       next = clips.size;  // the others stop at their next clip
+      throw;
     }
-  };
-  std::vector<std::thread> pool;
-  for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
-  work(0);
-  for (auto& t : pool) t.join();
-  for (const auto& error : errors) {
-    if (error) std::rethrow_exception(error);
-  }
+  });
   return summarize(std::move(results), options.classical_peer ? ClassicalPeer::name() : "");
 }
 

@@ -8,7 +8,6 @@
 #include <limits>
 #include <memory>
 #include <mutex>
-#include <thread>
 
 #include <sys/resource.h>
 
@@ -22,6 +21,7 @@
 #include "nnse/train/stats_cache.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
+#include "nnse/util/parallel.h"
 
 namespace nnse::train {
 namespace fs = std::filesystem;
@@ -351,25 +351,13 @@ dsp::FeatureStats compute_training_stats(const ClipSet& clips, const dsp::Fronte
   for (std::size_t start = 0; start < clips.size; start += block) {
     const std::size_t count = std::min(block, clips.size - start);
     std::vector<dsp::FeatureStatsAccumulator> partial(count, dsp::FeatureStatsAccumulator(dim));
-    std::vector<std::exception_ptr> errors(static_cast<std::size_t>(workers));
-    auto work = [&](int worker) {
-      try {
-        ClipFeaturizer featurizer(config, dsp::FeatureStats::identity(dim));
-        for (std::size_t i = static_cast<std::size_t>(worker); i < count; i += static_cast<std::size_t>(workers)) {
-          const data::Clip clip = clips.get(start + i, 0);
-          partial[i].add(featurizer.raw_features(clip.noisy));
-        }
-      } catch (...) {
-        errors[static_cast<std::size_t>(worker)] = std::current_exception();
+    run_workers(workers, [&](int worker) {
+      ClipFeaturizer featurizer(config, dsp::FeatureStats::identity(dim));
+      for (std::size_t i = static_cast<std::size_t>(worker); i < count; i += static_cast<std::size_t>(workers)) {
+        const data::Clip clip = clips.get(start + i, 0);
+        partial[i].add(featurizer.raw_features(clip.noisy));
       }
-    };
-    std::vector<std::thread> pool;
-    for (int w = 1; w < workers; ++w) pool.emplace_back(work, w);
-    work(0);
-    for (auto& t : pool) t.join();
-    for (const auto& error : errors) {
-      if (error) std::rethrow_exception(error);
-    }
+    });
     for (const auto& p : partial) total.merge(p);
   }
   if (frames_out) *frames_out = total.frames();
