@@ -1,9 +1,4 @@
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*) when Eigen's packet
-// code is inlined: a known false positive, not about this file's code.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-// Eigen's SIMD packet types carry vector attributes that GCC drops when they are template arguments (harmless).
-#pragma GCC diagnostic ignored "-Wignored-attributes"
+#include "nnse/nn/eigen_diagnostics.h"  // first: Eigen false positives off for this file
 // fc and conv1d layers of the training engine (see network.h for their semantics).
 #include <algorithm>
 

@@ -1,9 +1,4 @@
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*) when Eigen's packet
-// code is inlined: a known false positive, not about this file's code.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-// Eigen's SIMD packet types carry vector attributes that GCC drops when they are template arguments (harmless).
-#pragma GCC diagnostic ignored "-Wignored-attributes"
+#include "nnse/nn/eigen_diagnostics.h"  // first: Eigen false positives off for this file
 // The gru layer of the training engine (PyTorch's "reset after" form, see network.h); what it shares with the
 // lstm is in recurrent_work.h.
 #include "nnse/nn/recurrent_work.h"
