@@ -1,7 +1,7 @@
 /* Test firmware: the whole enhancer on a clip, hop by hop, as a device runs it. Reads in.raw (int16 little
  * endian, 16 kHz, a whole number of hops) over semihosting from qemu's working directory, writes out.raw (the
  * runtime's raw output, NNSP_DELAY samples late, as many samples as in.raw) and prints the measurements:
- *   arena=<bytes> stack=<bytes> hops=<n> ticks_features=<t> ticks_network=<t> ticks_synthesis=<t>
+ *   arena=<bytes> stack=<bytes> macs=<per hop> hops=<n> ticks_features=<t> ticks_network=<t> ticks_synthesis=<t>
  * (ticks of the 25 MHz timer summed over all hops; one tick = 40 instructions, see board.h).
  * Compile-time settings: FW_MODEL (the converted model's symbol, default nnsp_model_se), FW_ATTEN_LIM_DB_Q8
  * (default -1, no limit), FW_ARENA_BYTES (default 32768). */
@@ -33,6 +33,23 @@ void fw_mark(int point) {
   const uint32_t now = board_ticks();
   if (point > 0) section_ticks[point - 1] += now - last_mark;
   last_mark = now;
+}
+
+/* Multiply-accumulates of one network run: rows x columns of every matrix product. */
+static unsigned long network_macs(const nnsp_model *m) {
+  unsigned long macs = 0;
+  int l;
+  for (l = 0; l < (int)m->num_layers; ++l) {
+    const nnsp_layer *layer = &m->layers[l];
+    const unsigned long cols = (unsigned long)layer->kernel * layer->in_dim;
+    if (layer->kind == NNSP_LAYER_LSTM || layer->kind == NNSP_LAYER_GRU) {
+      const unsigned long gates = layer->kind == NNSP_LAYER_LSTM ? 4u : 3u;
+      macs += gates * layer->units * (cols + layer->units);
+    } else {
+      macs += (unsigned long)layer->units * cols;
+    }
+  }
+  return macs;
 }
 
 static long read_file(const char *name, int16_t **data) {
@@ -81,9 +98,9 @@ int main(void) {
     printf("error: cannot write out.raw\n");
     return 1;
   }
-  printf("arena=%lu stack=%lu hops=%ld ticks_features=%lu ticks_network=%lu ticks_synthesis=%lu\n",
-         (unsigned long)nnsp_arena_size(&FW_MODEL), (unsigned long)stack, hops, (unsigned long)section_ticks[0],
-         (unsigned long)section_ticks[1], (unsigned long)section_ticks[2]);
+  printf("arena=%lu stack=%lu macs=%lu hops=%ld ticks_features=%lu ticks_network=%lu ticks_synthesis=%lu\n",
+         (unsigned long)nnsp_arena_size(&FW_MODEL), (unsigned long)stack, network_macs(&FW_MODEL), hops,
+         (unsigned long)section_ticks[0], (unsigned long)section_ticks[1], (unsigned long)section_ticks[2]);
   free(samples);
   return 0;
 }

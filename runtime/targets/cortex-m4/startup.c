@@ -11,6 +11,10 @@ extern int main(void);
 
 void Reset_Handler(void);
 void Fault_Handler(void);
+/* A firmware may define these (e.g. a SysTick sampling profiler); otherwise they end the program as faults. */
+void SVC_Handler(void) __attribute__((weak, alias("Fault_Handler")));
+void PendSV_Handler(void) __attribute__((weak, alias("Fault_Handler")));
+void SysTick_Handler(void) __attribute__((weak, alias("Fault_Handler")));
 /* newlib's exit() runs __libc_fini_array, which calls _fini (crti.o's, left out by -nostartfiles). C needs no
  * constructors or destructors. */
 void _init(void);
@@ -42,4 +46,4 @@ __attribute__((section(".isr_vector"), used)) static void (*const vectors[16])(v
     Reset_Handler,
     Fault_Handler, Fault_Handler, Fault_Handler, Fault_Handler, Fault_Handler,
     0, 0, 0, 0,
-    Fault_Handler, Fault_Handler, 0, Fault_Handler, Fault_Handler};
+    SVC_Handler, Fault_Handler, 0, PendSV_Handler, SysTick_Handler};
