@@ -11,9 +11,6 @@ int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n) {
   return acc;
 }
 
-int nnsp_row_q_w(const nnsp_layer *layer, int row) { return layer->q_w_rows ? layer->q_w_rows[row] : layer->q_w; }
-int nnsp_row_q_r(const nnsp_layer *layer, int row) { return layer->q_r_rows ? layer->q_r_rows[row] : layer->q_r; }
-
 int16_t nnsp_fc_row_out(const nnsp_layer *layer, int r, int64_t dot) {
   const int q_acc = layer->q_in + nnsp_row_q_w(layer, r);
   const int64_t acc = dot + layer->bias[r];

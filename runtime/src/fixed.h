@@ -41,7 +41,15 @@ static inline int64_t nnsp_rshr64(int64_t v, int shift) {
 /* v * 2^shift with rounding for negative shifts and saturation for positive ones, result saturated to int32.
  * |v| < 2^62. The one requantization step of the library: round half up, saturate. */
 static inline int32_t nnsp_requant32(int64_t v, int shift) {
-  if (shift > 0) return nnsp_sat32(nnsp_shl64_sat(v, shift > 61 ? 61 : shift));
+  if (shift > 0) {
+    /* v 2^shift fits int32 exactly when -2^(31-shift) <= v < 2^(31-shift); beyond, it saturates (for shift >= 31
+     * every v != 0 does: -1 * 2^31 is INT32_MIN itself). The same result as saturating v 2^shift in int64,
+     * without the 64-bit multiply. */
+    const int64_t limit = (int64_t)1 << (shift >= 31 ? 0 : 31 - shift);
+    if (v >= limit) return INT32_MAX;
+    if (v < -limit) return INT32_MIN;
+    return (int32_t)((uint32_t)(int32_t)v << (shift >= 31 ? 31 : shift));
+  }
   if (shift < 0) {
     if (shift < -62) return 0;
     return nnsp_sat32(nnsp_rshr64(v, -shift));

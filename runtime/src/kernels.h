@@ -31,8 +31,12 @@ int16_t nnsp_activate(int32_t pre_q24, int activation, int q_out);
 int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n);
 
 /* Fraction bits of row r's weights / recurrent weights (per-row table or per-tensor value). */
-int nnsp_row_q_w(const nnsp_layer *layer, int row);
-int nnsp_row_q_r(const nnsp_layer *layer, int row);
+static inline int nnsp_row_q_w(const nnsp_layer *layer, int row) {
+  return layer->q_w_rows ? layer->q_w_rows[row] : layer->q_w;
+}
+static inline int nnsp_row_q_r(const nnsp_layer *layer, int row) {
+  return layer->q_r_rows ? layer->q_r_rows[row] : layer->q_r;
+}
 
 /* Row r of an fc / conv1d layer from its product dot = (W x)[r] (Q(q_in + q_w(r))): bias, requantization,
  * activation. */

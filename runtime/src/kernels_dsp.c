@@ -99,11 +99,21 @@ static void dot_rows(const int8_t *w, long stride, int rows, const uint32_t *pai
   const long s = rows > 1 ? stride : 0;
   const int8_t *a = w, *b = w + (rows == 4 ? 2 * stride : rows == 3 ? stride : 0);
   const int groups = n / 4;
-  int64_t sum[BLOCK_ROWS] = {0, 0, 0, 0};
+  int64_t sum[BLOCK_ROWS];
   int g, i, j;
+  if (rows == BLOCK_ROWS && (n & 3) == 0 && groups > 0 && groups <= CHUNK_GROUPS) {
+    /* The common case (whole block, one chunk, no odd columns) without the bookkeeping below. */
+    int32_t chunk[BLOCK_ROWS];
+    chunk[0] = chunk[1] = chunk[2] = chunk[3] = 0;
+    dot4_groups(a, b, s, pairs, groups, chunk);
+    for (i = 0; i < BLOCK_ROWS; ++i) acc[i] = chunk[i];
+    return;
+  }
+  sum[0] = sum[1] = sum[2] = sum[3] = 0;
   for (g = 0; g < groups; g += CHUNK_GROUPS) {
     const int count = groups - g > CHUNK_GROUPS ? CHUNK_GROUPS : groups - g;
-    int32_t chunk[BLOCK_ROWS] = {0, 0, 0, 0};
+    int32_t chunk[BLOCK_ROWS];
+    chunk[0] = chunk[1] = chunk[2] = chunk[3] = 0;
     dot4_groups(a + 4 * g, b + 4 * g, s, pairs + 2 * g, count, chunk);
     for (i = 0; i < BLOCK_ROWS; ++i) sum[i] += chunk[i];
   }
