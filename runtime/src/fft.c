@@ -74,10 +74,11 @@ static void twiddle(int k, int32_t *c, int32_t *s) {
   }
 }
 
+/* The 8-bit reversal of i by swapping nibbles, bit pairs, then bits (a few instructions instead of a loop). */
 static int bit_reverse8(int i) {
-  int r = 0, b;
-  for (b = 0; b < 8; ++b) r |= ((i >> b) & 1) << (7 - b);
-  return r;
+  int r = ((i >> 4) | (i << 4)) & 0xFF;
+  r = ((r & 0xCC) >> 2) | ((r & 0x33) << 2);
+  return ((r & 0xAA) >> 1) | ((r & 0x55) << 1);
 }
 
 /* The second half of a butterfly: a' = a + t, b' = a - t; returns the OR of the four magnitudes written. */

@@ -13,9 +13,10 @@
 
 /* The matrix products (nnsp_fc_s8_s16 and the recurrent gate rows) come in two forms with the same results bit
  * for bit: portable C (fc.c, gate_acc.c; the oracle and the default) and, where the Arm DSP extension exists
- * (Cortex-M4/M7/M33: dual 16-bit multiply-accumulate), kernels_dsp.c. -DNNSP_PORTABLE_KERNELS forces the
- * portable form. */
-#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && !defined(NNSP_PORTABLE_KERNELS)
+ * (Cortex-M4/M7/M33: dual 16-bit multiply-accumulate) and the compiler takes GCC-style inline assembly (GCC,
+ * Clang, armclang), kernels_dsp.c. -DNNSP_PORTABLE_KERNELS forces the portable form. */
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && defined(__GNUC__) && \
+    !defined(NNSP_PORTABLE_KERNELS)
 #define NNSP_DSP_KERNELS 1
 #else
 #define NNSP_DSP_KERNELS 0

@@ -89,9 +89,9 @@ static void dot4_groups(const int8_t *a, const int8_t *b, long s, const uint32_t
   acc[3] = a3;
 }
 
-/* acc[i] = sum_j w[i * stride + j] x[j], j < n, for the first `rows` (1..4) rows; pairs = pack_pairs(x). */
-static void dot_rows(const int8_t *w, long stride, int rows, const uint32_t *pairs, const int16_t *x, int n,
-                     int64_t acc[BLOCK_ROWS]) {
+/* dot_rows for any block: a short last block, odd columns, rows longer than one int32 chunk. */
+static void dot_rows_general(const int8_t *w, long stride, int rows, const uint32_t *pairs, const int16_t *x,
+                             int n, int64_t acc[BLOCK_ROWS]) {
   /* The four computed rows are (a, a + s, b, b + s); a short last block computes rows it has twice:
    * 1 row: (0, 0, 0, 0); 2 rows: (0, 1, 0, 1); 3 rows: (0, 1, 1, 2). out[i] says which computed row is row i. */
   static const uint8_t out_3[BLOCK_ROWS] = {0, 1, 3, 3}, out_4[BLOCK_ROWS] = {0, 1, 2, 3};
@@ -101,14 +101,6 @@ static void dot_rows(const int8_t *w, long stride, int rows, const uint32_t *pai
   const int groups = n / 4;
   int64_t sum[BLOCK_ROWS];
   int g, i, j;
-  if (rows == BLOCK_ROWS && (n & 3) == 0 && groups > 0 && groups <= CHUNK_GROUPS) {
-    /* The common case (whole block, one chunk, no odd columns) without the bookkeeping below. */
-    int32_t chunk[BLOCK_ROWS];
-    chunk[0] = chunk[1] = chunk[2] = chunk[3] = 0;
-    dot4_groups(a, b, s, pairs, groups, chunk);
-    for (i = 0; i < BLOCK_ROWS; ++i) acc[i] = chunk[i];
-    return;
-  }
   sum[0] = sum[1] = sum[2] = sum[3] = 0;
   for (g = 0; g < groups; g += CHUNK_GROUPS) {
     const int count = groups - g > CHUNK_GROUPS ? CHUNK_GROUPS : groups - g;
@@ -125,6 +117,23 @@ static void dot_rows(const int8_t *w, long stride, int rows, const uint32_t *pai
     sum[3] += b[s + j] * x[j];
   }
   for (i = 0; i < BLOCK_ROWS; ++i) acc[i] = sum[out[i]];
+}
+
+/* acc[i] = sum_j w[i * stride + j] x[j], j < n, for the first `rows` (1..4) rows; pairs = pack_pairs(x). The
+ * common block (four rows, whole groups, one int32 chunk) goes straight to the product loop. */
+static inline void dot_rows(const int8_t *w, long stride, int rows, const uint32_t *pairs, const int16_t *x, int n,
+                            int64_t acc[BLOCK_ROWS]) {
+  if (rows == BLOCK_ROWS && (n & 3) == 0 && n > 0 && n / 4 <= CHUNK_GROUPS) {
+    int32_t chunk[BLOCK_ROWS];
+    chunk[0] = chunk[1] = chunk[2] = chunk[3] = 0;
+    dot4_groups(w, w + 2 * stride, stride, pairs, n / 4, chunk);
+    acc[0] = chunk[0];
+    acc[1] = chunk[1];
+    acc[2] = chunk[2];
+    acc[3] = chunk[3];
+  } else {
+    dot_rows_general(w, stride, rows, pairs, x, n, acc);
+  }
 }
 
 void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
