@@ -8,16 +8,6 @@
 
 #define HALF 256 /* complex points */
 
-int32_t nnsp_block_max(const int32_t *v, int n) {
-  int32_t m = 0;
-  int i;
-  for (i = 0; i < n; ++i) {
-    const int32_t a = nnsp_abs32_sat(v[i]);
-    if (a > m) m = a;
-  }
-  return m;
-}
-
 /* The smallest s with (m >> s) < 2^bits. */
 static int guard_shift(int32_t m, int bits) {
   int s = 0;
@@ -39,12 +29,24 @@ static int guard_max(int32_t *v, int n, int bits, int32_t m) {
   return s;
 }
 
+/* The largest magnitude of a block as far as the shifts here can tell, from the OR of all |v[i]| (cheaper than
+ * a maximum, and a transform stage can keep it while writing): it has the same highest set bit as the maximum,
+ * and every shift below depends on nothing else. INT32_MIN counts as INT32_MAX. */
+static uint32_t abs_u32(int32_t v) {
+  const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign, exact for INT32_MIN */
+  return ((uint32_t)v ^ sign) - sign;
+}
+static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)or_abs; }
+
 /* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
  * (precision for quiet blocks), or guard it (shift right, rounded) below 2^bits. Returns the exponent change:
  * minus the left shift, or the right shift. */
 static int normalize(int32_t *v, int n, int bits) {
-  int32_t m = nnsp_block_max(v, n);
+  uint32_t or_abs = 0;
+  int32_t m;
   int s = 0, i;
+  for (i = 0; i < n; ++i) or_abs |= abs_u32(v[i]);
+  m = magnitude_bits(or_abs); /* the shifts below depend on nothing but its highest set bit */
   if (m == 0 || m >= ((int32_t)1 << (bits - 1))) return guard_max(v, n, bits, m);
   while (m < ((int32_t)1 << (bits - 1))) {
     m *= 2;
@@ -53,15 +55,6 @@ static int normalize(int32_t *v, int n, int bits) {
   for (i = 0; i < n; ++i) v[i] *= ((int32_t)1 << s); /* |v[i]| * 2^s < 2^bits: no overflow */
   return -s;
 }
-
-/* The largest magnitude of a block as far as guard_shift can tell, from the OR of all |v[i]| (cheaper to keep
- * while writing a block than a separate pass): the same highest set bit as the maximum, and INT32_MIN counts as
- * INT32_MAX as in nnsp_block_max. */
-static uint32_t abs_u32(int32_t v) {
-  const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign, exact for INT32_MIN */
-  return ((uint32_t)v ^ sign) - sign;
-}
-static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)or_abs; }
 
 /* e^(-2 pi i k / 512) = cos - i sin for k = 0..256. */
 static void twiddle(int k, int32_t *c, int32_t *s) {
@@ -156,23 +149,33 @@ static int32_t cfft256(int32_t *z, int inverse, int *exp) {
   return magnitude_bits(bits);
 }
 
+/* p + q and p - q for values whose sum and difference stay in int32 (the block bounds), computed in uint32: the
+ * same numbers, but the compiler cannot widen them to 64 bits ahead of the multiplies below (it may for a signed
+ * sum, whose overflow it assumes away), which keeps each product a single 32 x 32 -> 64 multiply. */
+static int32_t add32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p + (uint32_t)q); }
+static int32_t sub32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p - (uint32_t)q); }
+
+/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s). */
+static void split_bin(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
+  const int a = 2 * (k % HALF), b = 2 * ((HALF - k) % HALF);
+  const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
+  const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
+  /* (for + i foi)(c - i s) */
+  spec[2 * k] = fer + (int32_t)nnsp_rshr64((int64_t)for_ * c + (int64_t)foi * s, 31);
+  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c - (int64_t)for_ * s, 31);
+}
+
 void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
+  int32_t c, s;
   int k;
   /* z[n] = x[2n] + i x[2n+1] is the same memory. */
   *exp += normalize(buf, 512, 29);
   *exp += guard_max(buf, 512, 28, cfft256(buf, 0, exp));
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
-   * as 2X (the halving goes into the exponent). */
-  for (k = 0; k <= HALF; ++k) {
-    const int a = 2 * (k % HALF), b = 2 * ((HALF - k) % HALF);
-    const int32_t fer = buf[a] + buf[b], fei = buf[a + 1] - buf[b + 1];
-    const int32_t for_ = buf[a + 1] + buf[b + 1], foi = buf[b] - buf[a];
-    int32_t c, s;
-    twiddle(k, &c, &s);
-    /* (for + i foi)(c - i s) */
-    spec[2 * k] = fer + (int32_t)nnsp_rshr64((int64_t)for_ * c + (int64_t)foi * s, 31);
-    spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c - (int64_t)for_ * s, 31);
-  }
+   * as 2X (the halving goes into the exponent). Bin 256 (W = -1) apart, so that the loop reads the tables. */
+  for (k = 0; k < HALF; ++k) split_bin(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+  twiddle(HALF, &c, &s);
+  split_bin(buf, HALF, c, s, spec);
   *exp -= 1;
 }
 
@@ -184,10 +187,10 @@ void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
   /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]). */
   for (k = 0; k < HALF; ++k) {
     const int a = 2 * k, b = 2 * (HALF - k);
-    const int32_t fer = spec[a] + spec[b], fei = spec[a + 1] - spec[b + 1];
-    const int32_t dr = spec[a] - spec[b], di = spec[a + 1] + spec[b + 1];
-    int32_t c, s, gr, gi;
-    twiddle(k, &c, &s);
+    const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
+    const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
+    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k]; /* k < 256: the tables (twiddle) */
+    int32_t gr, gi;
     /* (dr + i di)(c + i s) */
     gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
     gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
