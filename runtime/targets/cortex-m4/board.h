@@ -17,4 +17,9 @@ uint32_t board_ticks(void);
 void board_paint_stack(void);
 uint32_t board_stack_used(void);
 
+/* Sampling profiler (profile.c, firmware built with -DFW_PROFILE): SysTick samples the program counter; stop
+ * writes the histogram to profile.bin (0 on success). */
+void board_profile_start(void);
+int board_profile_stop(void);
+
 #endif /* NNSP_M4_BOARD_H */

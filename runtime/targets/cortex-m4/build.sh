@@ -39,6 +39,9 @@ done
 case "$kind" in
   enhance)
     $CC $fw_flags -c "$here/fw_enhance.c" -o "$objdir/firmware/fw_enhance.o"
+    case " $* " in
+      *" -DFW_PROFILE "*) $CC $fw_flags -c "$here/profile.c" -o "$objdir/firmware/profile.o" ;;
+    esac
     mkdir -p "$objdir/model"
     $CC $fw_flags -c "$model" -o "$objdir/model/$(basename "$model" .c).o"
     ;;

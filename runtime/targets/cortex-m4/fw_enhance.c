@@ -4,7 +4,8 @@
  *   arena=<bytes> stack=<bytes> macs=<per hop> hops=<n> ticks_features=<t> ticks_network=<t> ticks_synthesis=<t>
  * (ticks of the 25 MHz timer summed over all hops; one tick = 40 instructions, see board.h).
  * Compile-time settings: FW_MODEL (the converted model's symbol, default nnsp_model_se), FW_ATTEN_LIM_DB_Q8
- * (default -1, no limit), FW_ARENA_BYTES (default 32768). */
+ * (default -1, no limit), FW_ARENA_BYTES (default 32768), FW_PROFILE (sample the program counter into
+ * profile.bin, see profile.c; the profiler's interrupts then count in the measured ticks). */
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -89,8 +90,14 @@ int main(void) {
     return 1;
   }
   board_timer_start();
+#ifdef FW_PROFILE
+  board_profile_start();
+#endif
   /* In place: the runtime allows in == out. */
   for (h = 0; h < hops; ++h) nnsp_process_q15(st, samples + h * NNSP_HOP, samples + h * NNSP_HOP);
+#ifdef FW_PROFILE
+  if (board_profile_stop() != 0) printf("error: cannot write profile.bin\n");
+#endif
   stack = board_stack_used();
 
   out = fopen("out.raw", "wb");

@@ -5,8 +5,9 @@
 #   flash: runtime code, runtime tables, model tables (from the linker map: what is linked, by object file)
 #   RAM: arena (nnsp_arena_size), runtime static data, stack high-water mark (painted stack)
 # Instruction counts are exact to the timer's 40-instruction tick per measurement point, averaged over the hops.
-# Usage: measure.sh NNSE_BINARY MODEL_DIR CLIP.wav [WORK_DIR]   (e.g. build/nnse models/se_nn_arch72_mel
-#        examples/noisy_city_3dB.wav); OPT=-O3 measure.sh ... to try another optimization level.
+# Usage: measure.sh NNSE_BINARY MODEL_DIR CLIP.wav [WORK_DIR]   (e.g. build/src/nnse models/se_nn_arch72_mel
+#        examples/noisy_city_3dB.wav); OPT=-O3 measure.sh ... to try another optimization level; PROFILE=1
+#        measure.sh ... adds instructions per frame by function (DSP kernels, a SysTick sampling profile).
 set -eu
 nnse=$1
 model=$2
@@ -22,9 +23,12 @@ with wave.open(sys.argv[1]) as w:
     pcm = w.readframes(w.getnframes())
 open("in.raw", "wb").write(pcm[: len(pcm) // 320 * 320])
 PY
-for kernels in portable dsp; do
+builds="portable dsp"
+[ "${PROFILE:-0}" = 1 ] && builds="$builds profile"
+for kernels in $builds; do
   flags=""
   [ "$kernels" = portable ] && flags="-DNNSP_PORTABLE_KERNELS"
+  [ "$kernels" = profile ] && flags="-DFW_PROFILE"
   mkdir -p "$kernels"
   # shellcheck disable=SC2086
   sh "$here/build.sh" enhance "$kernels/fw.elf" model/def_nn3_se.c -I"$work/model" $flags
@@ -89,4 +93,30 @@ row("RAM: arena (nnsp_arena_size)", lambda p: p[0]["arena"])
 row("RAM: runtime static data (.data + .bss)", lambda p: p[2].get(("runtime", "data"), 0) + p[2].get(("tables", "data"), 0))
 row("RAM: stack high-water mark (nnsp_init + nnsp_process_q15)", lambda p: p[0]["stack"])
 row("**RAM total**", lambda p: "**%d**" % (p[0]["arena"] + p[0]["stack"] + p[2].get(("runtime", "data"), 0)))
+PY
+
+[ "${PROFILE:-0}" = 1 ] || exit 0
+# Samples every 920 instructions (profile.c) by function: instructions per frame = samples * 920 / hops.
+python3 - <<'PY'
+import struct, subprocess
+hist = open("profile/profile.bin", "rb").read()
+counts = struct.unpack("<%dI" % (len(hist) // 4), hist)
+hops = int(dict(f.split("=") for f in open("profile/log.txt").read().split() if "=" in f)["hops"])
+symbols = []
+for line in subprocess.run(["arm-none-eabi-nm", "-S", "profile/fw.elf"], capture_output=True, text=True).stdout.splitlines():
+    f = line.split()
+    if len(f) == 4 and f[2] in "tTW":
+        symbols.append((int(f[0], 16), int(f[1], 16), f[3]))
+per = {}
+for i, c in enumerate(counts):
+    if c:
+        name = next((n for a, size, n in symbols if a <= 2 * i < a + size), "?")
+        per[name] = per.get(name, 0) + c
+total = sum(per.values())
+print()
+print("| function (DSP kernels; sampling profile) | instructions per frame | share |")
+print("|---|---:|---:|")
+for name, c in sorted(per.items(), key=lambda x: -x[1]):
+    if c * 920.0 / hops >= 1000:
+        print("| `%s` | %.0f | %.1f %% |" % (name, c * 920.0 / hops, 100.0 * c / total))
 PY
