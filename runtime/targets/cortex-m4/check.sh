@@ -14,8 +14,11 @@ test=$1
 shift
 for tool in arm-none-eabi-gcc qemu-system-arm python3; do
   if ! command -v "$tool" >/dev/null; then
+    if [ "${NNSE_REQUIRE_CORTEX_M4:-0}" = 1 ]; then
+      echo "FAILED: $tool is not installed and NNSE_REQUIRE_CORTEX_M4=1 (scripts/install-deps.sh installs it)"
+      exit 1
+    fi
     echo "SKIPPED: $tool is not installed (scripts/install-deps.sh installs the Cortex-M4 tools)"
-    [ "${NNSE_REQUIRE_CORTEX_M4:-0}" = 1 ] && exit 1
     exit 77
   fi
 done
