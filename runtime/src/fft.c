@@ -89,8 +89,8 @@ static uint32_t butterfly_out(int32_t *a, int32_t *b, int32_t ar, int32_t ai, in
  * Each stage is preceded by the guard (shift every value right, rounded, by the smallest s that brings the
  * block's largest magnitude below 2^29). Instead of separate passes, the shift is applied as each butterfly
  * loads its inputs (every value is loaded once per stage) and s comes from the magnitudes the previous stage
- * wrote: the same numbers. (v + 2^(s-1)) >> s stays in int32 because stage outputs stay below
- * 2.42 * 2^29 + 2^29 < 2^31 - 2 and s <= 2. Butterflies sharing a twiddle run together, and those with W = 1
+ * wrote: the same numbers. (v + 2^(s-1)) >> s stays in int32: the values loaded are below 2^30 (the input) or
+ * 2.42 * 2^29 (a stage's output from guarded inputs), so s <= 2 and v + 2 < 2^31. Butterflies sharing a twiddle run together, and those with W = 1
  * (k = 0) and W = -i (k = 128) need no multiply: for |b| <= 2^29, rnd(b (2^31 - 1), 31) = b exactly. */
 static int32_t cfft256(int32_t *z, int inverse, int *exp) {
   int32_t *const end = z + 2 * HALF;
