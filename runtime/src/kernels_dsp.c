@@ -35,8 +35,8 @@ static void pack_pairs(const int16_t *x, int groups, uint32_t *pairs) {
 }
 
 /* One group of four columns for four rows: rows 0 and 1 at a and a + s, rows 2 and 3 at b and b + s (three
- * registers address four rows); a, b and the packed input p advance. 23 instructions for 16 multiply-
- * accumulates: the input pairs are loaded once for the four rows. Written out because GCC neither fuses a
+ * registers address four rows); a, b and the packed input p advance. 21 instructions for 16 multiply-
+ * accumulates (plus the loop test, once per two groups): the input pairs are loaded once for the four rows. Written out because GCC neither fuses a
  * rotate into SXTB16 (ACLE has no rotating form) nor keeps the thirteen live values in registers. */
 #define GROUP_ASM                            \
   "ldrd   %[x02], %[x13], [%[p]], #8\n\t"    \
