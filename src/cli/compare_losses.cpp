@@ -18,6 +18,7 @@
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/eval/loss_comparison.h"
 #include "nnse/train/trainer.h"
+#include "nnse/train/training_stats.h"
 #include "nnse/util/error.h"
 #include "nnse/util/folder_lock.h"
 

@@ -16,7 +16,7 @@
 #include "nnse/enhance/enhancer.h"
 #include "nnse/eval/evaluate.h"
 #include "nnse/train/checkpoint.h"
-#include "nnse/train/trainer.h"
+#include "nnse/train/training_data.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 #include "nnse/util/output_path.h"

@@ -1,4 +1,5 @@
 #include "nnse/train/trainer.h"
+#include "nnse/train/training_stats.h"
 
 #include <gtest/gtest.h>
 
