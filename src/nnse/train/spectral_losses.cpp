@@ -1,10 +1,9 @@
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics when Eigen's packet math is inlined
-// (a known false positive).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 // The losses on the spectrum: bin-wise (mag_*, log_mse, cplx_*, and the compressed cmag_mse, ccplx_mse, cmix,
 // nnse_pow) and frame-wise (spec_corr). Formulas and normalization: loss.h and docs/metrics.md.
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 
 #include <cmath>
 #include <numbers>
