@@ -15,7 +15,6 @@
 #include "nnse/data/mixer.h"
 #include "nnse/enhance/enhancer.h"
 #include "nnse/eval/evaluate.h"
-#include "nnse/train/checkpoint.h"
 #include "nnse/train/training_data.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"

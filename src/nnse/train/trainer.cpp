@@ -13,6 +13,9 @@
 
 #include "nnse/data/clip_source.h"
 #include "nnse/dsp/context.h"
+#include "nnse/model/checkpoint.h"
+#include "nnse/model/checkpoint_match.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/nn/arch.h"
 #include "nnse/nn/model.h"
 #include "nnse/train/batcher.h"
@@ -183,19 +186,19 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   const auto loss = make_loss(options.loss, frontend);
 
   TrainResult result;
-  result.model_dir = model_dir(options.models_dir, options.arch_file);
+  result.model_dir = model::model_dir(options.models_dir, options.arch_file);
   const fs::path& dir = result.model_dir;
   const fs::path stats_file = dir / "feature_stats.json";
 
   dsp::FeatureStats stats;
   std::vector<double> train_history, valid_history;
   int start_epoch = 0;
-  Checkpoint resumed;
-  const auto checkpoint_file = resolve_checkpoint(dir, options.epoch_loaded);
+  model::Checkpoint resumed;
+  const auto checkpoint_file = model::resolve_checkpoint(dir, options.epoch_loaded);
   if (checkpoint_file) {
-    resumed = load_checkpoint(*checkpoint_file);
-    check_compatible(resumed, *checkpoint_file, model.arch_text(), frontend);
-    restore_parameters(resumed, *checkpoint_file, model.parameters());
+    resumed = model::load_checkpoint(*checkpoint_file);
+    model::check_compatible(resumed, *checkpoint_file, model.arch_text(), frontend);
+    model::restore_parameters(resumed, *checkpoint_file, model.parameters());
     stats.mean = resumed.feature_mean;
     stats.inv_std = resumed.feature_inv_std;
     if (stats.dim() != frontend.feature_dim()) {
@@ -214,9 +217,9 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     spdlog::info("resuming from {} (epoch {}), next epoch {}", checkpoint_file->string(), resumed.epoch,
                  start_epoch);
   } else {
-    if (const auto previous = latest_epoch(dir)) {
+    if (const auto previous = model::latest_epoch(dir)) {
       spdlog::warn("{}: starting afresh (--epoch-loaded random) over checkpoints up to epoch {}; each is replaced "
-                   "when this run reaches it", checkpoint_dir(dir).string(), *previous);
+                   "when this run reaches it", model::checkpoint_dir(dir).string(), *previous);
     }
     if (fs::exists(stats_file)) {
       stats = dsp::load_feature_stats(stats_file, &frontend);
@@ -273,7 +276,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   }
 
   spdlog::info("training {} ({} parameters) on {} clips, {} validation clips; loss {}; epochs {}..{}",
-               model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
+               model::model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
                valid_batcher ? valid_clips->size : 0, loss->describe(), start_epoch, options.epochs - 1);
 
   BatchLoss batch_loss(*loss);
@@ -365,7 +368,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     valid_history.push_back(report.valid_loss);
     {  // the checkpoint, timed alone for --profile
       const profile::Scope checkpoint_scope(profile::Stage::checkpoint);
-      Checkpoint checkpoint;
+      model::Checkpoint checkpoint;
       checkpoint.epoch = epoch;
       checkpoint.arch_text = model.arch_text();
       checkpoint.frontend = frontend;
@@ -378,7 +381,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
       checkpoint.rng_state = engine.rng_state();
       checkpoint.train_loss = train_history;
       checkpoint.valid_loss = valid_history;
-      report.checkpoint = save_checkpoint(dir, checkpoint);
+      report.checkpoint = model::save_checkpoint(dir, checkpoint);
       write_history(dir, train_history, valid_history);
     }
     result.last_good_epoch = epoch;
@@ -393,7 +396,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   if (result.status == TrainResult::Status::diverged) {
     result.message += result.last_good_epoch >= 0
                           ? fmt::format("; the last good checkpoint is {}",
-                                        checkpoint_path(dir, result.last_good_epoch).string())
+                                        model::checkpoint_path(dir, result.last_good_epoch).string())
                           : std::string("; no checkpoint was written");
   }
   return result;

@@ -19,7 +19,7 @@
 
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend_config.h"
-#include "nnse/train/checkpoint.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/train/epoch_report.h"
 #include "nnse/train/loss.h"
 #include "nnse/train/progress.h"
@@ -32,7 +32,7 @@ struct TrainOptions {
   std::filesystem::path arch_file;                 // nn_arch text file; the model folder is named after it
   std::filesystem::path models_dir = "models_trained";
   int epochs = 1;                                  // train until epochs 0 .. epochs-1 exist
-  EpochSelection epoch_loaded;                     // random | latest | N (resume at N + 1)
+  model::EpochSelection epoch_loaded;                     // random | latest | N (resume at N + 1)
   LossConfig loss;
   int batch_size = 32;
   int chunk_frames = 500;
