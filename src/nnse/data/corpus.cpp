@@ -45,16 +45,6 @@ std::string to_string(Kind kind) {
   return "?";
 }
 
-std::string to_string(Layout layout) {
-  switch (layout) {
-    case Layout::manifest: return "manifest";
-    case Layout::librispeech: return "librispeech";
-    case Layout::musan: return "musan";
-    case Layout::plain: return "plain";
-  }
-  return "?";
-}
-
 const std::vector<CorpusFile>& SplitFiles::of(Kind kind) const {
   switch (kind) {
     case Kind::speech: return speech;

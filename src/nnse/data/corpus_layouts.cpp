@@ -158,6 +158,16 @@ bool is_audio_file(const fs::path& file) {
   return known.count(ext) > 0;
 }
 
+std::string to_string(Layout layout) {
+  switch (layout) {
+    case Layout::manifest: return "manifest";
+    case Layout::librispeech: return "librispeech";
+    case Layout::musan: return "musan";
+    case Layout::plain: return "plain";
+  }
+  return "?";
+}
+
 DetectedLayout detect_layout(const fs::path& folder) {
   if (!is_dir(folder)) throw Error(folder, "no such folder");
   if (fs::exists(folder / "MANIFEST.tsv")) return {Layout::manifest, folder};
