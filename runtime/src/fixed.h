@@ -60,6 +60,25 @@ static inline int32_t nnsp_requant32(int64_t v, int shift) {
   return nnsp_sat32(v);
 }
 
+/* nnsp_requant32((int64_t)v, shift) for an int32 v in int32 arithmetic (the same numbers; cheaper where 64-bit
+ * shifts and comparisons take several instructions, as on a Cortex-M). Right shifts: round half up is
+ * floor((v + 2^(s-1)) / 2^s) = (v >> s) + bit s-1 of v, which cannot overflow; for s >= 32 the result is 0
+ * (v + 2^(s-1) lies in [0, 2^s) for every int32 v). */
+static inline int32_t nnsp_requant32_i32(int32_t v, int shift) {
+  if (shift > 0) {
+    const int32_t limit = (int32_t)1 << (shift >= 31 ? 0 : 31 - shift);
+    if (v >= limit) return INT32_MAX;
+    if (v < -limit) return INT32_MIN;
+    return (int32_t)((uint32_t)v << (shift >= 31 ? 31 : shift));
+  }
+  if (shift < 0) {
+    const int s = -shift;
+    if (s >= 32) return 0;
+    return (v >> s) + ((v >> (s - 1)) & 1);
+  }
+  return v;
+}
+
 /* Unsigned: round half up, shift in [0, 63], v < 2^63. */
 static inline uint64_t nnsp_urshr64(uint64_t v, int shift) {
   if (shift <= 0) return v;

@@ -18,6 +18,8 @@
 
 #include <arm_acle.h>
 
+#include "activation.h"
+#include "fixed.h"
 #include "recurrent.h"
 
 #define BLOCK_ROWS 4
@@ -136,17 +138,50 @@ static inline void dot_rows(const int8_t *w, long stride, int rows, const uint32
   }
 }
 
+/* The rows of one block of four (rows r .. r + 3, whole groups, one int32 chunk) straight into int32 sums. */
+static inline void dot_block4(const int8_t *w, long stride, const uint32_t *pairs, int n, int32_t sum[BLOCK_ROWS]) {
+  sum[0] = sum[1] = sum[2] = sum[3] = 0;
+  dot4_groups(w, w + 2 * stride, stride, pairs, n / 4, sum);
+}
+
+/* Whether a row of n columns is one block-of-four product: whole groups within one int32 chunk. */
+static int one_chunk(int n) { return n > 0 && (n & 3) == 0 && n / 4 <= CHUNK_GROUPS; }
+
+/* nnsp_fc_row_out(layer, r, dot) for a per-tensor layer, dot an int32 sum: the same numbers in int32. With
+ * v = dot + bias inside int32 (checked), nnsp_requant32(v, shift) is nnsp_requant32_i32(v, shift); otherwise
+ * the portable step. shift = the format change to the output (linear) or to Q24 (any other activation). */
+static inline int16_t fc_out_i32(const nnsp_layer *layer, int r, int32_t dot, int shift) {
+  int32_t v;
+  if (__builtin_add_overflow(dot, (int32_t)layer->bias[r], &v)) return nnsp_fc_row_out(layer, r, dot);
+  switch (layer->activation) {
+    case NNSP_ACT_TANH: return nnsp_tanh_q15_inline(nnsp_requant32_i32(v, shift));
+    case NNSP_ACT_SIGMOID: return nnsp_sigmoid_q15_inline(nnsp_requant32_i32(v, shift));
+    case NNSP_ACT_LINEAR: return nnsp_sat16(nnsp_requant32_i32(v, shift));
+    default: return nnsp_activate(nnsp_requant32_i32(v, shift), layer->activation, layer->q_out);
+  }
+}
+
 void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   const int cols = (int)layer->kernel * (int)layer->in_dim, units = layer->units;
   uint32_t pairs[PAIR_WORDS];
   int64_t acc[BLOCK_ROWS];
-  int r, i;
+  int r = 0, i;
   if (cols / 4 * 2 > PAIR_WORDS) {
     nnsp_fc_s8_s16_c(layer, x, y);
     return;
   }
   pack_pairs(x, cols / 4, pairs);
-  for (r = 0; r < units; r += BLOCK_ROWS) {
+  if (!layer->q_w_rows && one_chunk(cols)) {
+    /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_out_i32). */
+    const int q_acc = layer->q_in + layer->q_w;
+    const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
+    for (; r + BLOCK_ROWS <= units; r += BLOCK_ROWS) {
+      int32_t sum[BLOCK_ROWS];
+      dot_block4(layer->w + (long)r * cols, cols, pairs, cols, sum);
+      for (i = 0; i < BLOCK_ROWS; ++i) y[r + i] = fc_out_i32(layer, r + i, sum[i], shift);
+    }
+  }
+  for (; r < units; r += BLOCK_ROWS) {
     const int rows = units - r < BLOCK_ROWS ? units - r : BLOCK_ROWS;
     dot_rows(layer->w + (long)r * cols, cols, rows, pairs, x, cols, acc);
     for (i = 0; i < rows; ++i) y[r + i] = nnsp_fc_row_out(layer, r + i, acc[i]);
@@ -158,14 +193,41 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
   const int x_words = in / 4 * 2, h_words = units / 4 * 2;
   uint32_t pairs[PAIR_WORDS];
   int64_t ax[BLOCK_ROWS], ah[BLOCK_ROWS];
-  int r, i;
+  int r = 0, i;
   if (x_words + h_words > PAIR_WORDS) {
     nnsp_gate_rows_c(layer, rows, x, h, scratch);
     return;
   }
   pack_pairs(x, in / 4, pairs);
   pack_pairs(h, units / 4, pairs + x_words);
-  for (r = 0; r < rows; r += BLOCK_ROWS) {
+  if (!layer->q_w_rows && !layer->q_r_rows && one_chunk(in) && one_chunk(units)) {
+    /* Per-tensor formats: nnsp_gate_pre's shifts are the layer's, dx and dh (one of them 0). |W x| <= in 2^22
+     * and |R h| <= units 2^22 (products <= 128 * 32768), so when (in << dx) + (units << dh) < 2^9 the sum
+     * (W x) 2^dx + (R h) 2^dh is below 2^31 and exact in int32; adding the bias is checked, and a sum outside
+     * int32 takes the portable step. */
+    const int q_x = layer->q_in + layer->q_w, q_h = 15 + layer->q_r;
+    const int q_acc = q_x > q_h ? q_x : q_h, dx = q_acc - q_x, dh = q_acc - q_h;
+    const int shift = NNSP_PRE_Q - q_acc;
+    /* gru's n rows keep their bias apart: the portable step below. */
+    const int n_row = layer->kind == NNSP_LAYER_GRU && 2 * units < rows ? 2 * units : rows;
+    if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512) {
+      for (; r + BLOCK_ROWS <= n_row; r += BLOCK_ROWS) {
+        int32_t sx[BLOCK_ROWS], sh[BLOCK_ROWS];
+        dot_block4(layer->w + (long)r * in, in, pairs, in, sx);
+        dot_block4(layer->r + (long)r * units, units, pairs + x_words, units, sh);
+        for (i = 0; i < BLOCK_ROWS; ++i) {
+          /* (uint32_t) shifts: the values may be negative; the bound above keeps the sum exact. */
+          const int32_t sum = (int32_t)((uint32_t)sx[i] << dx) + (int32_t)((uint32_t)sh[i] << dh);
+          int32_t v;
+          if (__builtin_add_overflow(sum, (int32_t)layer->bias[r + i], &v))
+            nnsp_gate_pre(layer, r + i, sx[i], sh[i], scratch);
+          else
+            scratch[r + i] = nnsp_requant32_i32(v, shift);
+        }
+      }
+    }
+  }
+  for (; r < rows; r += BLOCK_ROWS) {
     const int n = rows - r < BLOCK_ROWS ? rows - r : BLOCK_ROWS;
     dot_rows(layer->w + (long)r * in, in, n, pairs, x, in, ax);
     dot_rows(layer->r + (long)r * units, units, n, pairs + x_words, h, units, ah);
