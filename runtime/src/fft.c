@@ -84,16 +84,62 @@ static uint32_t butterfly_out(int32_t *a, int32_t *b, int32_t ar, int32_t ai, in
   return abs_u32(a0) | abs_u32(a1) | abs_u32(b0) | abs_u32(b1);
 }
 
+/* One radix-2 stage of butterflies of length len over z[512] (interleaved), inputs guarded by the right shift s
+ * (rounded half up: (v + round) >> s) as they are loaded. s is a constant in each call below (the function is
+ * inlined three times), so that the guard costs nothing for s = 0 and two instructions per value otherwise, and
+ * the round and shift need no registers. Returns the OR of the magnitudes written. */
+static NNSP_ALWAYS_INLINE uint32_t cfft_stage(int32_t *z, int len, int inverse, const int s) {
+  int32_t *const end = z + 2 * HALF;
+  const int half = len / 2, step = 512 / len, stride = 2 * half, advance = 2 * len;
+  const int32_t round = ((int32_t)1 << s) >> 1;
+  uint32_t bits = 0;
+  int j;
+  for (j = 0; j < half; ++j) {
+    const int k = j * step;
+    int32_t *a;
+    if (k == 0) {
+      for (a = z + 2 * j; a < end; a += advance) {
+        int32_t *b = a + stride;
+        bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, (b[0] + round) >> s,
+                              (b[1] + round) >> s);
+      }
+    } else if (k == HALF / 2) {
+      /* W = -i (forward) or +i (inverse): t = (bi, -br) or (-bi, br), i.e. t = sign (bi, -br). */
+      for (a = z + 2 * j; a < end; a += advance) {
+        int32_t *b = a + stride;
+        const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
+        const int32_t tr = inverse ? -bi : bi, ti = inverse ? br : -br;
+        bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, tr, ti);
+      }
+    } else {
+      int32_t c, sn, nsn;
+      twiddle(k, &c, &sn);
+      if (inverse) sn = -sn;
+      nsn = -sn; /* |sn| <= 2^31 - 1: no overflow */
+      for (a = z + 2 * j; a < end; a += advance) {
+        int32_t *b = a + stride;
+        const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
+        /* b (c - i s): components <= sqrt(2) 2^29 * 2^31 < 2^61 before the shift; bi c - br s is written
+         * bi c + br (-s) so that each is one multiply and one multiply-accumulate. */
+        const int32_t tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
+        const int32_t ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
+        bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, tr, ti);
+      }
+    }
+  }
+  return bits;
+}
+
 /* In-place 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) on interleaved z[512] holding values
  * below 2^30 in magnitude; returns the largest magnitude of the result as magnitude_bits gives it.
  * Each stage is preceded by the guard (shift every value right, rounded, by the smallest s that brings the
  * block's largest magnitude below 2^29). Instead of separate passes, the shift is applied as each butterfly
  * loads its inputs (every value is loaded once per stage) and s comes from the magnitudes the previous stage
  * wrote: the same numbers. (v + 2^(s-1)) >> s stays in int32: the values loaded are below 2^30 (the input) or
- * 2.42 * 2^29 (a stage's output from guarded inputs), so s <= 2 and v + 2 < 2^31. Butterflies sharing a twiddle run together, and those with W = 1
- * (k = 0) and W = -i (k = 128) need no multiply: for |b| <= 2^29, rnd(b (2^31 - 1), 31) = b exactly. */
+ * 2.42 * 2^29 (a stage's output from guarded inputs), so s <= 2 and v + 2 < 2^31. Butterflies sharing a twiddle
+ * run together, and those with W = 1 (k = 0) and W = -i (k = 128) need no multiply: for |b| <= 2^29,
+ * rnd(b (2^31 - 1), 31) = b exactly. */
 static int32_t cfft256(int32_t *z, int inverse, int *exp) {
-  int32_t *const end = z + 2 * HALF;
   uint32_t bits = 0;
   int i, len;
   for (i = 0; i < HALF; ++i) {
@@ -109,42 +155,11 @@ static int32_t cfft256(int32_t *z, int inverse, int *exp) {
   }
   for (i = 0; i < 2 * HALF; ++i) bits |= abs_u32(z[i]);
   for (len = 2; len <= HALF; len *= 2) {
-    const int half = len / 2, step = 512 / len, s = guard_shift(magnitude_bits(bits), 29);
-    const int32_t round = ((int32_t)1 << s) >> 1;
-    int j;
+    const int s = guard_shift(magnitude_bits(bits), 29); /* 0, 1 or 2 (values below 2^31) */
     *exp += s;
-    bits = 0;
-    for (j = 0; j < half; ++j) {
-      const int k = j * step;
-      int32_t *a;
-      if (k == 0) {
-        for (a = z + 2 * j; a < end; a += 2 * len) {
-          int32_t *b = a + 2 * half;
-          bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, (b[0] + round) >> s,
-                                (b[1] + round) >> s);
-        }
-      } else if (k == HALF / 2) {
-        /* W = -i (forward) or +i (inverse): t = (bi, -br) or (-bi, br). */
-        for (a = z + 2 * j; a < end; a += 2 * len) {
-          int32_t *b = a + 2 * half;
-          const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
-          bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, inverse ? -bi : bi,
-                                inverse ? br : -br);
-        }
-      } else {
-        int32_t c, sn;
-        twiddle(k, &c, &sn);
-        if (inverse) sn = -sn;
-        for (a = z + 2 * j; a < end; a += 2 * len) {
-          int32_t *b = a + 2 * half;
-          const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
-          /* b (c - i s): components <= sqrt(2) 2^29 * 2^31 < 2^61 before the shift. */
-          const int32_t tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
-          const int32_t ti = (int32_t)nnsp_rshr64((int64_t)bi * c - (int64_t)br * sn, 31);
-          bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, tr, ti);
-        }
-      }
-    }
+    if (s == 0) bits = cfft_stage(z, len, inverse, 0);
+    else if (s == 1) bits = cfft_stage(z, len, inverse, 1);
+    else bits = cfft_stage(z, len, inverse, 2);
   }
   return magnitude_bits(bits);
 }

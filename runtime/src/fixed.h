@@ -8,6 +8,14 @@
 
 #include <stdint.h>
 
+/* A function whose callers pass constants it should be specialized for (GCC and Clang would otherwise keep one
+ * out-of-line copy); plain inline elsewhere. */
+#if defined(__GNUC__)
+#define NNSP_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NNSP_ALWAYS_INLINE inline
+#endif
+
 typedef char nnsp_requires_arithmetic_right_shift[((-8) >> 1) == -4 ? 1 : -1];
 
 static inline int16_t nnsp_sat16(int32_t v) {
