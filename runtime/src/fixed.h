@@ -68,6 +68,10 @@ static inline int32_t nnsp_requant32(int64_t v, int shift) {
   return nnsp_sat32(v);
 }
 
+/* nnsp_rshr64(v, s) for an int32 v and s in [1, 31], in int32: floor((v + 2^(s-1)) / 2^s) = (v >> s) + bit s-1
+ * of v (no intermediate sum, so no overflow). */
+static inline int32_t nnsp_rshr32(int32_t v, int s) { return (v >> s) + ((v >> (s - 1)) & 1); }
+
 /* nnsp_requant32((int64_t)v, shift) for an int32 v in int32 arithmetic (the same numbers; cheaper where 64-bit
  * shifts and comparisons take several instructions, as on a Cortex-M). Right shifts: round half up is
  * floor((v + 2^(s-1)) / 2^s) = (v >> s) + bit s-1 of v, which cannot overflow; for s >= 32 the result is 0
@@ -80,11 +84,21 @@ static inline int32_t nnsp_requant32_i32(int32_t v, int shift) {
     return (int32_t)((uint32_t)v << (shift >= 31 ? 31 : shift));
   }
   if (shift < 0) {
-    const int s = -shift;
-    if (s >= 32) return 0;
-    return (v >> s) + ((v >> (s - 1)) & 1);
+    if (shift <= -32) return 0;
+    return nnsp_rshr32(v, -shift);
   }
   return v;
+}
+
+/* nnsp_sat32((int64_t)a + b): one QADD where the DSP extension has it. */
+static inline int32_t nnsp_add_sat32(int32_t a, int32_t b) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  int32_t r;
+  __asm("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return nnsp_sat32((int64_t)a + b);
+#endif
 }
 
 /* Unsigned: round half up, shift in [0, 63], v < 2^63. */

@@ -204,8 +204,8 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   for (n = 0; n < NNSP_HOP; ++n) {
     const int16_t x = in[n]; /* read before out[] (which may alias in[]) is written */
-    st->feature_hist[keep + n] = nnsp_dc_process(&st->feature_dc, x);
-    st->output_hist[keep + n] = nnsp_dc_process(&st->output_dc, x);
+    st->feature_hist[keep + n] = nnsp_dc_process_inline(&st->feature_dc, x);
+    st->output_hist[keep + n] = nnsp_dc_process_inline(&st->output_dc, x);
   }
 
   exp = nnsp_window_frame(st->feature_hist, st->fft_buf);
