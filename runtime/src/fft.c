@@ -40,11 +40,13 @@ static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32
 
 /* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
  * (precision for quiet blocks), or guard it (shift right, rounded) below 2^bits. Returns the exponent change:
- * minus the left shift, or the right shift. */
-static int normalize(int32_t *v, int n, int bits) {
+ * minus the left shift, or the right shift. With left non-null the left shift is not applied but returned in
+ * *left (0 when the block is guarded instead), for a transform that applies it as it loads. */
+static int normalize_deferred(int32_t *v, int n, int bits, int *left) {
   uint32_t or_abs = 0;
   int32_t m;
   int s = 0, i;
+  if (left) *left = 0;
   for (i = 0; i < n; ++i) or_abs |= abs_u32(v[i]);
   m = magnitude_bits(or_abs); /* the shifts below depend on nothing but its highest set bit */
   if (m == 0 || m >= ((int32_t)1 << (bits - 1))) return guard_max(v, n, bits, m);
@@ -52,9 +54,15 @@ static int normalize(int32_t *v, int n, int bits) {
     m *= 2;
     ++s;
   }
-  for (i = 0; i < n; ++i) v[i] *= ((int32_t)1 << s); /* |v[i]| * 2^s < 2^bits: no overflow */
+  if (left) {
+    *left = s;
+  } else {
+    for (i = 0; i < n; ++i) v[i] *= ((int32_t)1 << s); /* |v[i]| * 2^s < 2^bits: no overflow */
+  }
   return -s;
 }
+
+static int normalize(int32_t *v, int n, int bits) { return normalize_deferred(v, n, bits, 0); }
 
 /* e^(-2 pi i k / 512) = cos - i sin for k = 0..256. */
 static void twiddle(int k, int32_t *c, int32_t *s) {
@@ -67,11 +75,35 @@ static void twiddle(int k, int32_t *c, int32_t *s) {
   }
 }
 
-/* The 8-bit reversal of i by swapping nibbles, bit pairs, then bits (a few instructions instead of a loop). */
-static int bit_reverse8(int i) {
-  int r = ((i >> 4) | (i << 4)) & 0xFF;
-  r = ((r & 0xCC) >> 2) | ((r & 0x33) << 2);
-  return ((r & 0xAA) >> 1) | ((r & 0x55) << 1);
+/* The 120 pairs (i, j) of 8-bit reversals with i < j, the swaps of the bit-reversal permutation (a table: the
+ * loop then costs a few instructions per swap instead of computing 256 reversals). */
+#define SWAP_PAIRS 120
+static const uint8_t swap_pairs[2 * SWAP_PAIRS] = {
+    1, 128, 2, 64, 3, 192, 4, 32, 5, 160, 6, 96, 7, 224, 8, 16, 9, 144, 10, 80,
+    11, 208, 12, 48, 13, 176, 14, 112, 15, 240, 17, 136, 18, 72, 19, 200, 20, 40, 21, 168,
+    22, 104, 23, 232, 25, 152, 26, 88, 27, 216, 28, 56, 29, 184, 30, 120, 31, 248, 33, 132,
+    34, 68, 35, 196, 37, 164, 38, 100, 39, 228, 41, 148, 42, 84, 43, 212, 44, 52, 45, 180,
+    46, 116, 47, 244, 49, 140, 50, 76, 51, 204, 53, 172, 54, 108, 55, 236, 57, 156, 58, 92,
+    59, 220, 61, 188, 62, 124, 63, 252, 65, 130, 67, 194, 69, 162, 70, 98, 71, 226, 73, 146,
+    74, 82, 75, 210, 77, 178, 78, 114, 79, 242, 81, 138, 83, 202, 85, 170, 86, 106, 87, 234,
+    89, 154, 91, 218, 93, 186, 94, 122, 95, 250, 97, 134, 99, 198, 101, 166, 103, 230, 105, 150,
+    107, 214, 109, 182, 110, 118, 111, 246, 113, 142, 115, 206, 117, 174, 119, 238, 121, 158, 123, 222,
+    125, 190, 127, 254, 131, 193, 133, 161, 135, 225, 137, 145, 139, 209, 141, 177, 143, 241, 147, 201,
+    149, 169, 151, 233, 155, 217, 157, 185, 159, 249, 163, 197, 167, 229, 171, 213, 173, 181, 175, 245,
+    179, 205, 183, 237, 187, 221, 191, 253, 199, 227, 203, 211, 207, 243, 215, 235, 223, 251, 239, 247};
+
+/* z (256 complex values, interleaved) in bit-reversed order. */
+static void bit_reverse_permute(int32_t *z) {
+  const uint8_t *p = swap_pairs;
+  int n;
+  for (n = 0; n < SWAP_PAIRS; ++n, p += 2) {
+    int32_t *a = z + 2 * p[0], *b = z + 2 * p[1];
+    const int32_t t0 = a[0], t1 = a[1];
+    a[0] = b[0];
+    a[1] = b[1];
+    b[0] = t0;
+    b[1] = t1;
+  }
 }
 
 /* The second half of a butterfly: a' = a + t, b' = a - t; returns the OR of the four magnitudes written. */
@@ -130,6 +162,20 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_stage(int32_t *z, int len, int inverse, 
   return bits;
 }
 
+/* The stages of length first_len .. 256 on z, whose largest magnitude (as magnitude_bits gives it) is in bits;
+ * returns the result's. */
+static int32_t cfft_stages(int32_t *z, int inverse, int *exp, int first_len, uint32_t bits) {
+  int len;
+  for (len = first_len; len <= HALF; len *= 2) {
+    const int s = guard_shift(magnitude_bits(bits), 29); /* 0, 1 or 2 (values below 2^31) */
+    *exp += s;
+    if (s == 0) bits = cfft_stage(z, len, inverse, 0);
+    else if (s == 1) bits = cfft_stage(z, len, inverse, 1);
+    else bits = cfft_stage(z, len, inverse, 2);
+  }
+  return magnitude_bits(bits);
+}
+
 /* In-place 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) on interleaved z[512] holding values
  * below 2^30 in magnitude; returns the largest magnitude of the result as magnitude_bits gives it.
  * Each stage is preceded by the guard (shift every value right, rounded, by the smallest s that brings the
@@ -141,27 +187,24 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_stage(int32_t *z, int len, int inverse, 
  * rnd(b (2^31 - 1), 31) = b exactly. */
 static int32_t cfft256(int32_t *z, int inverse, int *exp) {
   uint32_t bits = 0;
-  int i, len;
-  for (i = 0; i < HALF; ++i) {
-    const int j = bit_reverse8(i);
-    if (j > i) {
-      int32_t t = z[2 * i];
-      z[2 * i] = z[2 * j];
-      z[2 * j] = t;
-      t = z[2 * i + 1];
-      z[2 * i + 1] = z[2 * j + 1];
-      z[2 * j + 1] = t;
-    }
-  }
+  int i;
+  bit_reverse_permute(z);
   for (i = 0; i < 2 * HALF; ++i) bits |= abs_u32(z[i]);
-  for (len = 2; len <= HALF; len *= 2) {
-    const int s = guard_shift(magnitude_bits(bits), 29); /* 0, 1 or 2 (values below 2^31) */
-    *exp += s;
-    if (s == 0) bits = cfft_stage(z, len, inverse, 0);
-    else if (s == 1) bits = cfft_stage(z, len, inverse, 1);
-    else bits = cfft_stage(z, len, inverse, 2);
-  }
-  return magnitude_bits(bits);
+  return cfft_stages(z, inverse, exp, 2, bits);
+}
+
+/* The forward transform of a block normalized as normalize(z, 512, 29) would, but with its left shift (left >= 0)
+ * not yet applied: the first stage (len 2, W = 1 only) applies it as it loads. The numbers are cfft256's on the
+ * normalized block: its magnitudes are below 2^29, so the first stage's guard shift is 0, and shifting left
+ * commutes with the permutation. */
+static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
+  const int32_t scale = (int32_t)1 << left;
+  int32_t *a;
+  uint32_t bits = 0;
+  bit_reverse_permute(z);
+  for (a = z; a < z + 2 * HALF; a += 4)
+    bits |= butterfly_out(a, a + 2, a[0] * scale, a[1] * scale, a[2] * scale, a[3] * scale); /* < 2^29: exact */
+  return cfft_stages(z, 0, exp, 4, bits);
 }
 
 /* p + q and p - q for values whose sum and difference stay in int32 (the block bounds), computed in uint32: the
@@ -170,27 +213,30 @@ static int32_t cfft256(int32_t *z, int inverse, int *exp) {
 static int32_t add32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p + (uint32_t)q); }
 static int32_t sub32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p - (uint32_t)q); }
 
-/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s). */
-static void split_bin(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
-  const int a = 2 * (k % HALF), b = 2 * ((HALF - k) % HALF);
+/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s), with a = 2 (k mod
+ * 256) and b = 2 ((256 - k) mod 256). foi c - for s is written foi c + for (-s) (|s| < 2^31: no overflow), one
+ * multiply and one multiply-accumulate. */
+static inline void split_bin(const int32_t *buf, int a, int b, int k, int32_t c, int32_t s, int32_t *spec) {
   const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
   const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
   /* (for + i foi)(c - i s) */
   spec[2 * k] = fer + (int32_t)nnsp_rshr64((int64_t)for_ * c + (int64_t)foi * s, 31);
-  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c - (int64_t)for_ * s, 31);
+  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
 }
 
 void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
   int32_t c, s;
-  int k;
-  /* z[n] = x[2n] + i x[2n+1] is the same memory. */
-  *exp += normalize(buf, 512, 29);
-  *exp += guard_max(buf, 512, 28, cfft256(buf, 0, exp));
+  int k, left;
+  /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first stage). */
+  *exp += normalize_deferred(buf, 512, 29, &left);
+  *exp += guard_max(buf, 512, 28, cfft256_forward_scaled(buf, left, exp));
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
-   * as 2X (the halving goes into the exponent). Bin 256 (W = -1) apart, so that the loop reads the tables. */
-  for (k = 0; k < HALF; ++k) split_bin(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+   * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
+   * loop needs no index wrap and reads the tables. */
+  split_bin(buf, 0, 0, 0, nnsp_cos_q31[0], nnsp_sin_q31[0], spec);
+  for (k = 1; k < HALF; ++k) split_bin(buf, 2 * k, 2 * (HALF - k), k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
   twiddle(HALF, &c, &s);
-  split_bin(buf, HALF, c, s, spec);
+  split_bin(buf, 0, 0, HALF, c, s, spec);
   *exp -= 1;
 }
 
