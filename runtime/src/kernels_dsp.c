@@ -147,18 +147,32 @@ static inline void dot_block4(const int8_t *w, long stride, const uint32_t *pair
 /* Whether a row of n columns is one block-of-four product: whole groups within one int32 chunk. */
 static int one_chunk(int n) { return n > 0 && (n & 3) == 0 && n / 4 <= CHUNK_GROUPS; }
 
-/* nnsp_fc_row_out(layer, r, dot) for a per-tensor layer, dot an int32 sum: the same numbers in int32. With
- * v = dot + bias inside int32 (checked), nnsp_requant32(v, shift) is nnsp_requant32_i32(v, shift); otherwise
- * the portable step. shift = the format change to the output (linear) or to Q24 (any other activation). */
-static inline int16_t fc_out_i32(const nnsp_layer *layer, int r, int32_t dot, int shift) {
-  int32_t v;
-  if (__builtin_add_overflow(dot, (int32_t)layer->bias[r], &v)) return nnsp_fc_row_out(layer, r, dot);
-  switch (layer->activation) {
-    case NNSP_ACT_TANH: return nnsp_tanh_q15_inline(nnsp_requant32_i32(v, shift));
-    case NNSP_ACT_SIGMOID: return nnsp_sigmoid_q15_inline(nnsp_requant32_i32(v, shift));
-    case NNSP_ACT_LINEAR: return nnsp_sat16(nnsp_requant32_i32(v, shift));
-    default: return nnsp_activate(nnsp_requant32_i32(v, shift), layer->activation, layer->q_out);
+/* The rows of whole blocks of four of a per-tensor fc / conv1d layer (all but units % 4 rows) with the per-row
+ * steps of nnsp_fc_row_out in int32: with v = dot + b inside int32 (checked; else the portable step on the same
+ * sum), nnsp_requant32(v, shift) is nnsp_requant32_i32(v, shift); shift is the format change to the output
+ * (linear) or to Q24 (any other activation). act is a constant in each call (inlined once per activation), so
+ * that no row pays for the choice. Returns the number of rows done. */
+static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint32_t *pairs, int cols, int shift,
+                                            int16_t *y, const int act) {
+  const int units = layer->units;
+  int r, i;
+  for (r = 0; r + BLOCK_ROWS <= units; r += BLOCK_ROWS) {
+    int32_t sum[BLOCK_ROWS];
+    dot_block4(layer->w + (long)r * cols, cols, pairs, cols, sum);
+    for (i = 0; i < BLOCK_ROWS; ++i) {
+      int32_t v, pre;
+      if (__builtin_add_overflow(sum[i], (int32_t)layer->bias[r + i], &v)) {
+        y[r + i] = nnsp_fc_row_out(layer, r + i, sum[i]);
+        continue;
+      }
+      pre = nnsp_requant32_i32(v, shift);
+      if (act == NNSP_ACT_TANH) y[r + i] = nnsp_tanh_q15_inline(pre);
+      else if (act == NNSP_ACT_SIGMOID) y[r + i] = nnsp_sigmoid_q15_inline(pre);
+      else if (act == NNSP_ACT_LINEAR) y[r + i] = nnsp_sat16(pre);
+      else y[r + i] = nnsp_activate(pre, act, layer->q_out);
+    }
   }
+  return r;
 }
 
 void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
@@ -175,10 +189,11 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
     /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_out_i32). */
     const int q_acc = layer->q_in + layer->q_w;
     const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
-    for (; r + BLOCK_ROWS <= units; r += BLOCK_ROWS) {
-      int32_t sum[BLOCK_ROWS];
-      dot_block4(layer->w + (long)r * cols, cols, pairs, cols, sum);
-      for (i = 0; i < BLOCK_ROWS; ++i) y[r + i] = fc_out_i32(layer, r + i, sum[i], shift);
+    switch (layer->activation) {
+      case NNSP_ACT_TANH: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH); break;
+      case NNSP_ACT_SIGMOID: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID); break;
+      case NNSP_ACT_LINEAR: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_LINEAR); break;
+      default: r = fc_blocks_i32(layer, pairs, cols, shift, y, layer->activation); break;
     }
   }
   for (; r < units; r += BLOCK_ROWS) {
