@@ -1,6 +1,7 @@
-/* Block-floating-point radix-2 FFT. Bounds (docs/fixed-point.md): a butterfly a +- W b grows one component by
- * at most 1 + sqrt(2) < 2.42, so a block whose largest component is <= 2^29 cannot leave int32 in one stage;
- * the real-FFT split and merge grow by at most 2 + sqrt(2) and run on blocks <= 2^28. */
+/* Block-floating-point radix-2 FFT, two stages per pass. Bounds (docs/fixed-point.md): a butterfly a +- W b grows
+ * one component by at most 1 + sqrt(2) < 2.42, two stages by at most 5.83, so a block whose largest component is
+ * <= 2^28 cannot leave int32 in one pass; the real-FFT split and merge grow by at most 2 + sqrt(2) and run on
+ * blocks <= 2^28. */
 #include "fft.h"
 
 #include "fixed.h"
@@ -36,6 +37,10 @@ static uint32_t abs_u32(int32_t v) {
   const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign, exact for INT32_MIN */
   return ((uint32_t)v ^ sign) - sign;
 }
+/* |v| for v >= 0, |v| - 1 for v < 0, in one instruction: the transform passes OR these instead of |v|. The
+ * guard then sees at least max |v| - 1, so a guarded block is at most 2^28 (not below it) in magnitude, which
+ * the pass bounds allow (5.83 * 2^28 + 8 < 2^31). */
+static uint32_t near_abs_u32(int32_t v) { return (uint32_t)(v ^ (v >> 31)); }
 static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)or_abs; }
 
 /* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
@@ -106,105 +111,158 @@ static void bit_reverse_permute(int32_t *z) {
   }
 }
 
-/* The second half of a butterfly: a' = a + t, b' = a - t; returns the OR of the four magnitudes written. */
-static uint32_t butterfly_out(int32_t *a, int32_t *b, int32_t ar, int32_t ai, int32_t tr, int32_t ti) {
-  const int32_t a0 = ar + tr, a1 = ai + ti, b0 = ar - tr, b1 = ai - ti;
-  a[0] = a0;
-  a[1] = a1;
-  b[0] = b0;
-  b[1] = b1;
-  return abs_u32(a0) | abs_u32(a1) | abs_u32(b0) | abs_u32(b1);
+/* (br + i bi)(c - i sn) rounded to int32 (round half up, 31 fraction bits): the twiddle product. nsn = -sn, so
+ * that each component is one multiply and one multiply-accumulate. |b| components below 2^30.3 (the bounds
+ * below): the sums stay below 2^62. */
+static NNSP_ALWAYS_INLINE void twiddle_mul(int32_t br, int32_t bi, int32_t c, int32_t sn, int32_t nsn, int32_t *tr,
+                                           int32_t *ti) {
+  *tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
+  *ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
 }
 
-/* One radix-2 stage of butterflies of length len over z[512] (interleaved), inputs guarded by the right shift s
- * (rounded half up: (v + round) >> s) as they are loaded. s is a constant in each call below (the function is
- * inlined three times), so that the guard costs nothing for s = 0 and two instructions per value otherwise, and
- * the round and shift need no registers. Returns the OR of the magnitudes written. */
-static NNSP_ALWAYS_INLINE uint32_t cfft_stage(int32_t *z, int len, int inverse, const int s) {
+/* Two radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in bit-reversed
+ * order), with no guard between them. For j < len / 2 and each block of 2 len values from base, the four values
+ * x0..x3 at base + j, + len/2, + len, + 3 len/2 go through
+ *   stage len:    y0 = x0 + W1 x1, y1 = x0 - W1 x1, y2 = x2 + W1 x3, y3 = x2 - W1 x3      (W1 = W_len^j)
+ *   stage 2 len:  out0 = y0 + W2 y2, out2 = y0 - W2 y2, out1 = y1 - i W2 y3, out3 = y1 + i W2 y3
+ *                                                          (W2 = W_2len^j; W_2len^(j + len/2) = -i W2)
+ * (inverse: conjugate twiddles, +i). j = 0 (W1 = W2 = 1) needs no multiply. Inputs are guarded (v + round) >> s
+ * as they are loaded (s, round constants where the caller inlines this). Bounds: inputs at most 2^28 after the
+ * guard; one stage grows a component by at most 1 + sqrt(2) (plus 1 for rounding), two by at most 5.83 < 8, so
+ * every value stays below 2^31. Returns the OR of the magnitudes written. */
+static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int inverse, int s, int32_t round,
+                                               const int trivial) {
   int32_t *const end = z + 2 * HALF;
-  const int half = len / 2, step = 512 / len, stride = 2 * half, advance = 2 * len;
-  const int32_t round = ((int32_t)1 << s) >> 1;
+  const int h = len, l = 2 * len, advance = 4 * len; /* offsets in int32: len/2 and len complex values */
+  int32_t c1 = 0, s1 = 0, n1 = 0, c2 = 0, s2 = 0, n2 = 0;
   uint32_t bits = 0;
-  int j;
-  for (j = 0; j < half; ++j) {
-    const int k = j * step;
-    int32_t *a;
-    if (k == 0) {
-      for (a = z + 2 * j; a < end; a += advance) {
-        int32_t *b = a + stride;
-        bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, (b[0] + round) >> s,
-                              (b[1] + round) >> s);
-      }
-    } else if (k == HALF / 2) {
-      /* W = -i (forward) or +i (inverse): t = (bi, -br) or (-bi, br), i.e. t = sign (bi, -br). */
-      for (a = z + 2 * j; a < end; a += advance) {
-        int32_t *b = a + stride;
-        const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
-        const int32_t tr = inverse ? -bi : bi, ti = inverse ? br : -br;
-        bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, tr, ti);
-      }
-    } else {
-      int32_t c, sn, nsn;
-      twiddle(k, &c, &sn);
-      if (inverse) sn = -sn;
-      nsn = -sn; /* |sn| <= 2^31 - 1: no overflow */
-      for (a = z + 2 * j; a < end; a += advance) {
-        int32_t *b = a + stride;
-        const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
-        /* b (c - i s): components <= sqrt(2) 2^29 * 2^31 < 2^61 before the shift; bi c - br s is written
-         * bi c + br (-s) so that each is one multiply and one multiply-accumulate. */
-        const int32_t tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
-        const int32_t ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
-        bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, tr, ti);
-      }
+  int32_t *p;
+  if (!trivial) {
+    twiddle(j * (512 / len), &c1, &s1);
+    twiddle(j * (256 / len), &c2, &s2);
+    if (inverse) {
+      s1 = -s1;
+      s2 = -s2;
     }
+    n1 = -s1; /* |s| <= 2^31 - 1: no overflow */
+    n2 = -s2;
+  }
+  for (p = z + 2 * j; p < end; p += advance) {
+    const int32_t x0r = (p[0] + round) >> s, x0i = (p[1] + round) >> s;
+    const int32_t x1r = (p[h] + round) >> s, x1i = (p[h + 1] + round) >> s;
+    const int32_t x2r = (p[l] + round) >> s, x2i = (p[l + 1] + round) >> s;
+    const int32_t x3r = (p[l + h] + round) >> s, x3i = (p[l + h + 1] + round) >> s;
+    int32_t t1r = x1r, t1i = x1i, t3r = x3r, t3i = x3i, ur, ui, vr, vi, wr, wi;
+    int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
+    if (!trivial) {
+      twiddle_mul(x1r, x1i, c1, s1, n1, &t1r, &t1i);
+      twiddle_mul(x3r, x3i, c1, s1, n1, &t3r, &t3i);
+    }
+    y0r = x0r + t1r;
+    y0i = x0i + t1i;
+    y1r = x0r - t1r;
+    y1i = x0i - t1i;
+    y2r = x2r + t3r;
+    y2i = x2i + t3i;
+    y3r = x2r - t3r;
+    y3i = x2i - t3i;
+    ur = y2r;
+    ui = y2i;
+    vr = y3r;
+    vi = y3i;
+    if (!trivial) {
+      twiddle_mul(y2r, y2i, c2, s2, n2, &ur, &ui);
+      twiddle_mul(y3r, y3i, c2, s2, n2, &vr, &vi);
+    }
+    /* w = -i v (forward) or +i v (inverse) */
+    wr = inverse ? -vi : vi;
+    wi = inverse ? vr : -vr;
+    o0r = y0r + ur;
+    o0i = y0i + ui;
+    o2r = y0r - ur;
+    o2i = y0i - ui;
+    o1r = y1r + wr;
+    o1i = y1i + wi;
+    o3r = y1r - wr;
+    o3i = y1i - wi;
+    p[0] = o0r;
+    p[1] = o0i;
+    p[h] = o1r;
+    p[h + 1] = o1i;
+    p[l] = o2r;
+    p[l + 1] = o2i;
+    p[l + h] = o3r;
+    p[l + h + 1] = o3i;
+    bits |= near_abs_u32(o0r) | near_abs_u32(o0i) | near_abs_u32(o1r) | near_abs_u32(o1i) | near_abs_u32(o2r) |
+            near_abs_u32(o2i) | near_abs_u32(o3r) | near_abs_u32(o3i);
   }
   return bits;
 }
 
-/* The stages of length first_len .. 256 on z, whose largest magnitude (as magnitude_bits gives it) is in bits;
- * returns the result's. */
-static int32_t cfft_stages(int32_t *z, int inverse, int *exp, int first_len, uint32_t bits) {
+/* One pass (stages len and 2 len), guard shift s. */
+static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, int inverse, int s) {
+  const int32_t round = s > 0 ? ((int32_t)1 << s) >> 1 : 0;
+  uint32_t bits = cfft_pass_j(z, len, 0, inverse, s, round, 1);
+  int j;
+  for (j = 1; j < len / 2; ++j) bits |= cfft_pass_j(z, len, j, inverse, s, round, 0);
+  return bits;
+}
+
+/* The passes (stage lengths first_len, 2 first_len) .. (128, 256) on z, whose largest magnitude (as
+ * magnitude_bits gives it) is in bits; returns the result's. Before each pass the block is guarded: shifted
+ * right (rounded) by the smallest s that brings its largest magnitude below 2^28 (s <= 3: values are below
+ * 2^31), applied as the pass loads; the shift goes into the exponent. */
+static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uint32_t bits) {
   int len;
-  for (len = first_len; len <= HALF; len *= 2) {
-    const int s = guard_shift(magnitude_bits(bits), 29); /* 0, 1 or 2 (values below 2^31) */
+  for (len = first_len; len <= HALF / 2; len *= 4) {
+    const int s = guard_shift(magnitude_bits(bits), 28);
     *exp += s;
-    if (s == 0) bits = cfft_stage(z, len, inverse, 0);
-    else if (s == 1) bits = cfft_stage(z, len, inverse, 1);
-    else bits = cfft_stage(z, len, inverse, 2);
+    bits = s == 0 ? cfft_pass(z, len, inverse, 0) : cfft_pass(z, len, inverse, s);
   }
   return magnitude_bits(bits);
 }
 
 /* In-place 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) on interleaved z[512] holding values
- * below 2^30 in magnitude; returns the largest magnitude of the result as magnitude_bits gives it.
- * Each stage is preceded by the guard (shift every value right, rounded, by the smallest s that brings the
- * block's largest magnitude below 2^29). Instead of separate passes, the shift is applied as each butterfly
- * loads its inputs (every value is loaded once per stage) and s comes from the magnitudes the previous stage
- * wrote: the same numbers. (v + 2^(s-1)) >> s stays in int32: the values loaded are below 2^30 (the input) or
- * 2.42 * 2^29 (a stage's output from guarded inputs), so s <= 2 and v + 2 < 2^31. Butterflies sharing a twiddle
- * run together, and those with W = 1 (k = 0) and W = -i (k = 128) need no multiply: for |b| <= 2^29,
- * rnd(b (2^31 - 1), 31) = b exactly. */
+ * below 2^31 in magnitude; returns the largest magnitude of the result (below 5.83 * 2^28) as magnitude_bits
+ * gives it. Radix 2 in four passes of two stages (cfft_pass_j): the block floating point guard runs once per
+ * pass. */
 static int32_t cfft256(int32_t *z, int inverse, int *exp) {
   uint32_t bits = 0;
   int i;
   bit_reverse_permute(z);
   for (i = 0; i < 2 * HALF; ++i) bits |= abs_u32(z[i]);
-  return cfft_stages(z, inverse, exp, 2, bits);
+  return cfft_passes(z, inverse, exp, 2, bits);
 }
 
-/* The forward transform of a block normalized as normalize(z, 512, 29) would, but with its left shift (left >= 0)
- * not yet applied: the first stage (len 2, W = 1 only) applies it as it loads. The numbers are cfft256's on the
- * normalized block: its magnitudes are below 2^29, so the first stage's guard shift is 0, and shifting left
- * commutes with the permutation. */
+/* The forward transform of a block normalized as normalize(z, 512, 28) would, but with its left shift (left >= 0)
+ * not yet applied: the first pass (stages 2 and 4: twiddles 1 and -i only) applies it as it loads. A normalized
+ * block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left commutes with the
+ * permutation. */
 static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
   const int32_t scale = (int32_t)1 << left;
-  int32_t *a;
+  int32_t *p;
   uint32_t bits = 0;
   bit_reverse_permute(z);
-  for (a = z; a < z + 2 * HALF; a += 4)
-    bits |= butterfly_out(a, a + 2, a[0] * scale, a[1] * scale, a[2] * scale, a[3] * scale); /* < 2^29: exact */
-  return cfft_stages(z, 0, exp, 4, bits);
+  for (p = z; p < z + 2 * HALF; p += 8) {
+    /* |v| * 2^left <= 2^28: exact. The pass above with len = 2, j = 0, inverse = 0. */
+    const int32_t y0r = p[0] * scale + p[2] * scale, y0i = p[1] * scale + p[3] * scale;
+    const int32_t y1r = p[0] * scale - p[2] * scale, y1i = p[1] * scale - p[3] * scale;
+    const int32_t y2r = p[4] * scale + p[6] * scale, y2i = p[5] * scale + p[7] * scale;
+    const int32_t y3r = p[4] * scale - p[6] * scale, y3i = p[5] * scale - p[7] * scale;
+    const int32_t o0r = y0r + y2r, o0i = y0i + y2i, o2r = y0r - y2r, o2i = y0i - y2i;
+    const int32_t o1r = y1r + y3i, o1i = y1i - y3r, o3r = y1r - y3i, o3i = y1i + y3r;
+    p[0] = o0r;
+    p[1] = o0i;
+    p[2] = o1r;
+    p[3] = o1i;
+    p[4] = o2r;
+    p[5] = o2i;
+    p[6] = o3r;
+    p[7] = o3i;
+    bits |= near_abs_u32(o0r) | near_abs_u32(o0i) | near_abs_u32(o1r) | near_abs_u32(o1i) | near_abs_u32(o2r) |
+            near_abs_u32(o2i) | near_abs_u32(o3r) | near_abs_u32(o3i);
+  }
+  return cfft_passes(z, 0, exp, 8, bits);
 }
 
 /* p + q and p - q for values whose sum and difference stay in int32 (the block bounds), computed in uint32: the
@@ -228,7 +286,7 @@ void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
   int32_t c, s;
   int k, left;
   /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first stage). */
-  *exp += normalize_deferred(buf, 512, 29, &left);
+  *exp += normalize_deferred(buf, 512, 28, &left);
   *exp += guard_max(buf, 512, 28, cfft256_forward_scaled(buf, left, exp));
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
    * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
