@@ -47,12 +47,10 @@ static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32
  * (precision for quiet blocks), or guard it (shift right, rounded) below 2^bits. Returns the exponent change:
  * minus the left shift, or the right shift. With left non-null the left shift is not applied but returned in
  * *left (0 when the block is guarded instead), for a transform that applies it as it loads. */
-static int normalize_deferred(int32_t *v, int n, int bits, int *left) {
-  uint32_t or_abs = 0;
+static int normalize_from(int32_t *v, int n, int bits, uint32_t or_abs, int *left) {
   int32_t m;
   int s = 0, i;
   if (left) *left = 0;
-  for (i = 0; i < n; ++i) or_abs |= abs_u32(v[i]);
   m = magnitude_bits(or_abs); /* the shifts below depend on nothing but its highest set bit */
   if (m == 0 || m >= ((int32_t)1 << (bits - 1))) return guard_max(v, n, bits, m);
   while (m < ((int32_t)1 << (bits - 1))) {
@@ -67,7 +65,18 @@ static int normalize_deferred(int32_t *v, int n, int bits, int *left) {
   return -s;
 }
 
-static int normalize(int32_t *v, int n, int bits) { return normalize_deferred(v, n, bits, 0); }
+/* The OR of |v[i]|, two values per iteration (n even). */
+static uint32_t or_abs_block(const int32_t *v, int n) {
+  uint32_t a = 0, b = 0;
+  int i;
+  for (i = 0; i < n; i += 2) {
+    a |= abs_u32(v[i]);
+    b |= abs_u32(v[i + 1]);
+  }
+  return a | b;
+}
+
+static int normalize(int32_t *v, int n, int bits) { return normalize_from(v, n, bits, or_abs_block(v, n), 0); }
 
 /* e^(-2 pi i k / 512) = cos - i sin for k = 0..256. */
 static void twiddle(int k, int32_t *c, int32_t *s) {
@@ -79,6 +88,22 @@ static void twiddle(int k, int32_t *c, int32_t *s) {
     *s = nnsp_sin_q31[k];
   }
 }
+
+/* The 8-bit reversal of i. */
+static const uint8_t bit_rev8[256] = {
+    0, 128, 64, 192, 32, 160, 96, 224, 16, 144, 80, 208, 48, 176, 112, 240, 8, 136, 72, 200,
+    40, 168, 104, 232, 24, 152, 88, 216, 56, 184, 120, 248, 4, 132, 68, 196, 36, 164, 100, 228,
+    20, 148, 84, 212, 52, 180, 116, 244, 12, 140, 76, 204, 44, 172, 108, 236, 28, 156, 92, 220,
+    60, 188, 124, 252, 2, 130, 66, 194, 34, 162, 98, 226, 18, 146, 82, 210, 50, 178, 114, 242,
+    10, 138, 74, 202, 42, 170, 106, 234, 26, 154, 90, 218, 58, 186, 122, 250, 6, 134, 70, 198,
+    38, 166, 102, 230, 22, 150, 86, 214, 54, 182, 118, 246, 14, 142, 78, 206, 46, 174, 110, 238,
+    30, 158, 94, 222, 62, 190, 126, 254, 1, 129, 65, 193, 33, 161, 97, 225, 17, 145, 81, 209,
+    49, 177, 113, 241, 9, 137, 73, 201, 41, 169, 105, 233, 25, 153, 89, 217, 57, 185, 121, 249,
+    5, 133, 69, 197, 37, 165, 101, 229, 21, 149, 85, 213, 53, 181, 117, 245, 13, 141, 77, 205,
+    45, 173, 109, 237, 29, 157, 93, 221, 61, 189, 125, 253, 3, 131, 67, 195, 35, 163, 99, 227,
+    19, 147, 83, 211, 51, 179, 115, 243, 11, 139, 75, 203, 43, 171, 107, 235, 27, 155, 91, 219,
+    59, 187, 123, 251, 7, 135, 71, 199, 39, 167, 103, 231, 23, 151, 87, 215, 55, 183, 119, 247,
+    15, 143, 79, 207, 47, 175, 111, 239, 31, 159, 95, 223, 63, 191, 127, 255};
 
 /* The 120 pairs (i, j) of 8-bit reversals with i < j, the swaps of the bit-reversal permutation (a table: the
  * loop then costs a few instructions per swap instead of computing 256 reversals). */
@@ -234,7 +259,8 @@ static int32_t cfft256(int32_t *z, int inverse, int *exp) {
   return cfft_passes(z, inverse, exp, 2, bits);
 }
 
-/* The forward transform of a block normalized as normalize(z, 512, 28) would, but with its left shift (left >= 0)
+/* The forward transform of a block in bit-reversed order, normalized as normalize(z, 512, 28) would, but with its
+ * left shift (left >= 0)
  * not yet applied: the first pass (stages 2 and 4: twiddles 1 and -i only) applies it as it loads. A normalized
  * block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left commutes with the
  * permutation. */
@@ -242,7 +268,6 @@ static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
   const int32_t scale = (int32_t)1 << left;
   int32_t *p;
   uint32_t bits = 0;
-  bit_reverse_permute(z);
   for (p = z; p < z + 2 * HALF; p += 8) {
     /* |v| * 2^left <= 2^28: exact. The pass above with len = 2, j = 0, inverse = 0. */
     const int32_t y0r = p[0] * scale + p[2] * scale, y0i = p[1] * scale + p[3] * scale;
@@ -282,11 +307,13 @@ static inline void split_bin(const int32_t *buf, int a, int b, int k, int32_t c,
   spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
 }
 
-void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
+/* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
+ * magnitudes. */
+static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNSP_SPEC_VALUES], int *exp) {
   int32_t c, s;
   int k, left;
-  /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first stage). */
-  *exp += normalize_deferred(buf, 512, 28, &left);
+  /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first pass). */
+  *exp += normalize_from(buf, 512, 28, or_abs, &left);
   *exp += guard_max(buf, 512, 28, cfft256_forward_scaled(buf, left, exp));
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
    * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
@@ -296,6 +323,33 @@ void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
   twiddle(HALF, &c, &s);
   split_bin(buf, 0, 0, HALF, c, s, spec);
   *exp -= 1;
+}
+
+void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
+  bit_reverse_permute(buf);
+  rfft512_permuted(buf, or_abs_block(buf, 512), spec, exp);
+}
+
+void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES],
+                        int *exp) {
+  uint32_t or_abs = 0;
+  int m;
+  /* Complex value m = (x[2m], x[2m+1]) goes to bit_rev8[m]; |x w| < 2^15 * 26755 < 2^30. */
+  for (m = 0; m < NNSP_WINDOW / 2; ++m) {
+    int32_t *const z = buf + 2 * bit_rev8[m];
+    const int32_t re = (int32_t)hist[2 * m] * nnsp_window_q15[2 * m];
+    const int32_t im = (int32_t)hist[2 * m + 1] * nnsp_window_q15[2 * m + 1];
+    z[0] = re;
+    z[1] = im;
+    or_abs |= abs_u32(re) | abs_u32(im);
+  }
+  for (; m < HALF; ++m) {
+    int32_t *const z = buf + 2 * bit_rev8[m];
+    z[0] = 0;
+    z[1] = 0;
+  }
+  *exp = -30;
+  rfft512_permuted(buf, or_abs, spec, exp);
 }
 
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {

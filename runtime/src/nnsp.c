@@ -208,8 +208,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
     st->output_hist[keep + n] = nnsp_dc_process_inline(&st->output_dc, x);
   }
 
-  exp = nnsp_window_frame(st->feature_hist, st->fft_buf);
-  nnsp_rfft512(st->fft_buf, st->spec, &exp);
+  nnsp_rfft512_frame(st->feature_hist, st->fft_buf, st->spec, &exp);
   nnsp_power_q23(st->spec, exp, st->power);
   nnsp_log_features(st->model, st->power, st->log_features);
   nnsp_normalize(st->model, st->log_features, st->features);
@@ -218,8 +217,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   gains_from_output(st, net_out);
   PROFILE_MARK(2);
 
-  exp = nnsp_window_frame(st->output_hist, st->fft_buf);
-  nnsp_rfft512(st->fft_buf, st->spec, &exp);
+  nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
   nnsp_apply_gain(st->spec, st->gains);
   nnsp_irfft512(st->spec, st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);
