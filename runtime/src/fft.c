@@ -247,17 +247,8 @@ static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uin
   return magnitude_bits(bits);
 }
 
-/* In-place 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) on interleaved z[512] holding values
- * below 2^31 in magnitude; returns the largest magnitude of the result (below 5.83 * 2^28) as magnitude_bits
- * gives it. Radix 2 in four passes of two stages (cfft_pass_j): the block floating point guard runs once per
- * pass. */
-static int32_t cfft256(int32_t *z, int inverse, int *exp) {
-  uint32_t bits = 0;
-  int i;
-  bit_reverse_permute(z);
-  for (i = 0; i < 2 * HALF; ++i) bits |= abs_u32(z[i]);
-  return cfft_passes(z, inverse, exp, 2, bits);
-}
+/* The 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) is bit_reverse_permute (or a pre-step
+ * writing in that order) followed by cfft_passes from len 2; its result is below 5.83 * 2^28 in magnitude. */
 
 /* The forward transform of a block in bit-reversed order, normalized as normalize(z, 512, 28) would, but with its
  * left shift (left >= 0)
@@ -307,6 +298,22 @@ static inline void split_bin(const int32_t *buf, int a, int b, int k, int32_t c,
   spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
 }
 
+/* Bins k and 256 - k (0 < k < 128) together, the same numbers as split_bin on each: they read the same two
+ * values Z[k], Z[256-k] (swapped), and the twiddle tables are symmetric (cos[256-k] = -cos[k], sin[256-k] =
+ * sin[k], checked in test_fft), so bin 256 - k has fer and for unchanged, fei and foi negated, and the products
+ * -P1 and P2 of bin k's: two multiplies and two multiply-accumulates instead of four of each. */
+static void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
+  const int a = 2 * k, b = 2 * (HALF - k);
+  const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
+  const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
+  const int64_t p1 = (int64_t)for_ * c + (int64_t)foi * s; /* below 2^62 in magnitude: -p1 is exact */
+  const int32_t r2 = (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
+  spec[a] = fer + (int32_t)nnsp_rshr64(p1, 31);
+  spec[a + 1] = fei + r2;
+  spec[b] = fer + (int32_t)nnsp_rshr64(-p1, 31);
+  spec[b + 1] = sub32(0, fei) + r2;
+}
+
 /* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
  * magnitudes. */
 static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNSP_SPEC_VALUES], int *exp) {
@@ -319,7 +326,8 @@ static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNS
    * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
    * loop needs no index wrap and reads the tables. */
   split_bin(buf, 0, 0, 0, nnsp_cos_q31[0], nnsp_sin_q31[0], spec);
-  for (k = 1; k < HALF; ++k) split_bin(buf, 2 * k, 2 * (HALF - k), k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+  for (k = 1; k < HALF / 2; ++k) split_pair(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+  split_bin(buf, HALF, HALF, HALF / 2, nnsp_cos_q31[HALF / 2], nnsp_sin_q31[HALF / 2], spec);
   twiddle(HALF, &c, &s);
   split_bin(buf, 0, 0, HALF, c, s, spec);
   *exp -= 1;
@@ -352,25 +360,47 @@ void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32
   rfft512_permuted(buf, or_abs, spec, exp);
 }
 
+/* Complex value k of the inverse's pre-step, 2 Z[k], written to its bit-reversed place in z; returns the OR of
+ * its magnitudes. */
+static uint32_t put_reversed(int32_t *z, int k, int32_t re, int32_t im) {
+  int32_t *const p = z + 2 * bit_rev8[k];
+  p[0] = re;
+  p[1] = im;
+  return abs_u32(re) | abs_u32(im);
+}
+
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
+  uint32_t bits = 0;
   int k;
   spec[1] = 0;
   spec[2 * HALF + 1] = 0;
   *exp += normalize(spec, NNSP_SPEC_VALUES, 28);
-  /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]). */
-  for (k = 0; k < HALF; ++k) {
+  /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]), with G = (dr + i di)(c + i s):
+   * 2 Z[k] = (fer - gi) + i (fei + gr). Written straight to bit-reversed order (cfft256's first step) with the
+   * magnitudes ORed on the way: the same numbers as writing in order and calling cfft256. k and 256 - k
+   * together (0 < k < 128), as in split_pair: for 256 - k, fer and di are unchanged, fei and dr negated, and
+   * (symmetric tables) gr is the same and gi is rnd(-Q2) where gi = rnd(Q2). */
+  for (k = 0; k <= HALF / 2; k += HALF / 2) {
+    /* k = 0 (with X[256]) and k = 128 (with itself) */
     const int a = 2 * k, b = 2 * (HALF - k);
     const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
     const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
-    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k]; /* k < 256: the tables (twiddle) */
-    int32_t gr, gi;
-    /* (dr + i di)(c + i s) */
-    gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
-    gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
-    buf[2 * k] = fer - gi;
-    buf[2 * k + 1] = fei + gr;
+    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
+    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
+    const int32_t gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
+    bits |= put_reversed(buf, k, fer - gi, fei + gr);
   }
-  cfft256(buf, 1, exp);
+  for (k = 1; k < HALF / 2; ++k) {
+    const int a = 2 * k, b = 2 * (HALF - k);
+    const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
+    const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
+    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
+    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c + (int64_t)di * -s, 31);
+    const int64_t q2 = (int64_t)di * c + (int64_t)dr * s; /* below 2^62 in magnitude: -q2 is exact */
+    bits |= put_reversed(buf, k, fer - (int32_t)nnsp_rshr64(q2, 31), fei + gr);
+    bits |= put_reversed(buf, HALF - k, fer - (int32_t)nnsp_rshr64(-q2, 31), sub32(0, fei) + gr);
+  }
+  cfft_passes(buf, 1, exp, 2, bits);
   /* x = (1/256) (1/2) sum 2Z e^+: the factor 2^-9 goes into the exponent. */
   *exp -= 9;
 }

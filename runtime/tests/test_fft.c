@@ -4,6 +4,7 @@
 #include "../ref/nnsp_ref.h"
 #include "../src/fft.h"
 #include "../src/frontend.h"
+#include "../src/tables.h"
 #include "cases.h"
 #include "check.h"
 
@@ -55,6 +56,12 @@ void test_fft(void) {
     exp = 0;
     nnsp_rfft512(buf, spec, &exp);
     CHECK(fabs(ldexp(spec[0], exp) - 512.0 * 2147483647.0) < 512.0 * 2147483647.0 * 1e-6, "full-scale DC");
+  }
+  {
+    /* The split step computes bins k and 256 - k together from the symmetry of the twiddle tables. */
+    int k, symmetric = 1;
+    for (k = 1; k < 256; ++k) symmetric &= nnsp_cos_q31[256 - k] == -nnsp_cos_q31[k] && nnsp_sin_q31[256 - k] == nnsp_sin_q31[k];
+    CHECK(symmetric, "twiddle tables not symmetric about k = 128");
   }
   {
     /* nnsp_rfft512_frame = nnsp_window_frame + nnsp_rfft512, bit for bit: random, quiet, full-scale, zero */
