@@ -188,7 +188,7 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
   int k;
   for (k = 0; k < NNSP_BINS; ++k) {
-    int32_t g = nnsp_requant32(out[k], 15 - last->q_out);
+    int32_t g = nnsp_requant32_i32(out[k], 15 - last->q_out); /* = nnsp_requant32: out[k] is an int16 */
     if (g < st->gain_floor_q15) g = st->gain_floor_q15;
     if (g > 32767) g = 32767;
     st->gains[k] = (int16_t)g;
