@@ -242,7 +242,13 @@ static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uin
   for (len = first_len; len <= HALF / 2; len *= 4) {
     const int s = guard_shift(magnitude_bits(bits), 28);
     *exp += s;
-    bits = s == 0 ? cfft_pass(z, len, inverse, 0) : cfft_pass(z, len, inverse, s);
+    /* s a constant in each copy: the guard's round and shift are immediates, not registers */
+    switch (s) {
+      case 0: bits = cfft_pass(z, len, inverse, 0); break;
+      case 1: bits = cfft_pass(z, len, inverse, 1); break;
+      case 2: bits = cfft_pass(z, len, inverse, 2); break;
+      default: bits = cfft_pass(z, len, inverse, 3); break;
+    }
   }
   return magnitude_bits(bits);
 }
