@@ -153,19 +153,29 @@ static int one_chunk(int n) { return n > 0 && (n & 3) == 0 && n / 4 <= CHUNK_GRO
  * (linear) or to Q24 (any other activation). act is a constant in each call (inlined once per activation), so
  * that no row pays for the choice. Returns the number of rows done. */
 static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint32_t *pairs, int cols, int shift,
-                                            int16_t *y, const int act) {
+                                            int16_t *y, const int act, const int left) {
   const int units = layer->units;
+  /* left (shift > 0): v 2^shift saturates beyond [-limit, limit) with limit = 2^(31 - shift) <= 2^30. Then
+   * v = QADD(dot, b) (saturated to int32) gives the same result as the exact sum: a sum outside int32 is beyond
+   * the limits with the same sign, and so is its saturation. */
+  const int32_t limit = left ? (int32_t)1 << (shift >= 31 ? 0 : 31 - shift) : 0;
+  const int up = shift >= 31 ? 31 : shift;
   int r, i;
   for (r = 0; r + BLOCK_ROWS <= units; r += BLOCK_ROWS) {
     int32_t sum[BLOCK_ROWS];
     dot_block4(layer->w + (long)r * cols, cols, pairs, cols, sum);
     for (i = 0; i < BLOCK_ROWS; ++i) {
       int32_t v, pre;
-      if (__builtin_add_overflow(sum[i], (int32_t)layer->bias[r + i], &v)) {
-        y[r + i] = nnsp_fc_row_out(layer, r + i, sum[i]);
-        continue;
+      if (left) {
+        v = nnsp_add_sat32(sum[i], (int32_t)layer->bias[r + i]);
+        pre = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << up));
+      } else {
+        if (__builtin_add_overflow(sum[i], (int32_t)layer->bias[r + i], &v)) {
+          y[r + i] = nnsp_fc_row_out(layer, r + i, sum[i]);
+          continue;
+        }
+        pre = nnsp_requant32_i32(v, shift);
       }
-      pre = nnsp_requant32_i32(v, shift);
       if (act == NNSP_ACT_TANH) y[r + i] = nnsp_tanh_q15_inline(pre);
       else if (act == NNSP_ACT_SIGMOID) y[r + i] = nnsp_sigmoid_q15_inline(pre);
       else if (act == NNSP_ACT_LINEAR) y[r + i] = nnsp_sat16(pre);
@@ -189,11 +199,18 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
     /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_out_i32). */
     const int q_acc = layer->q_in + layer->q_w;
     const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
+    const int left = shift > 0;
     switch (layer->activation) {
-      case NNSP_ACT_TANH: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH); break;
-      case NNSP_ACT_SIGMOID: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID); break;
-      case NNSP_ACT_LINEAR: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_LINEAR); break;
-      default: r = fc_blocks_i32(layer, pairs, cols, shift, y, layer->activation); break;
+      case NNSP_ACT_TANH:
+        r = left ? fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH, 1)
+                 : fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH, 0);
+        break;
+      case NNSP_ACT_SIGMOID:
+        r = left ? fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 1)
+                 : fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 0);
+        break;
+      case NNSP_ACT_LINEAR: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_LINEAR, 0); break;
+      default: r = fc_blocks_i32(layer, pairs, cols, shift, y, layer->activation, 0); break;
     }
   }
   for (; r < units; r += BLOCK_ROWS) {
