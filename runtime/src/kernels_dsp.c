@@ -240,6 +240,8 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
     const int q_x = layer->q_in + layer->q_w, q_h = 15 + layer->q_r;
     const int q_acc = q_x > q_h ? q_x : q_h, dx = q_acc - q_x, dh = q_acc - q_h;
     const int shift = NNSP_PRE_Q - q_acc;
+    const int32_t limit = shift > 0 ? (int32_t)1 << (shift >= 31 ? 0 : 31 - shift) : 0; /* 0: no left shift */
+    const int up = shift >= 31 ? 31 : shift;
     /* gru's n rows keep their bias apart: the portable step below. */
     const int n_row = layer->kind == NNSP_LAYER_GRU && 2 * units < rows ? 2 * units : rows;
     if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512) {
@@ -251,10 +253,15 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
           /* (uint32_t) shifts: the values may be negative; the bound above keeps the sum exact. */
           const int32_t sum = (int32_t)((uint32_t)sx[i] << dx) + (int32_t)((uint32_t)sh[i] << dh);
           int32_t v;
-          if (__builtin_add_overflow(sum, (int32_t)layer->bias[r + i], &v))
+          if (limit) {
+            /* shift > 0: as in fc_blocks_i32, the saturated sum gives the exact sum's result */
+            v = nnsp_add_sat32(sum, (int32_t)layer->bias[r + i]);
+            scratch[r + i] = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << up));
+          } else if (__builtin_add_overflow(sum, (int32_t)layer->bias[r + i], &v)) {
             nnsp_gate_pre(layer, r + i, sx[i], sh[i], scratch);
-          else
+          } else {
             scratch[r + i] = nnsp_requant32_i32(v, shift);
+          }
         }
       }
     }
