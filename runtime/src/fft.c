@@ -145,6 +145,15 @@ static NNSP_ALWAYS_INLINE void twiddle_mul(int32_t br, int32_t bi, int32_t c, in
   *ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
 }
 
+/* (ar + i ai) + (br + i bi) and (ar + i ai) - (br + i bi): the butterflies' last step. */
+static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32_t bi, int32_t *sr, int32_t *si,
+                                       int32_t *dr, int32_t *di) {
+  *sr = ar + br;
+  *si = ai + bi;
+  *dr = ar - br;
+  *di = ai - bi;
+}
+
 /* Two radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in bit-reversed
  * order), with no guard between them. For j < len / 2 and each block of 2 len values from base, the four values
  * x0..x3 at base + j, + len/2, + len, + 3 len/2 go through
@@ -156,7 +165,7 @@ static NNSP_ALWAYS_INLINE void twiddle_mul(int32_t br, int32_t bi, int32_t c, in
  * guard; one stage grows a component by at most 1 + sqrt(2) (plus 1 for rounding), two by at most 5.83 < 8, so
  * every value stays below 2^31. Returns the OR of the magnitudes written. */
 static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int inverse, int s, int32_t round,
-                                               const int trivial) {
+                                               const int trivial, int32_t scale) {
   int32_t *const end = z + 2 * HALF;
   const int h = len, l = 2 * len, advance = 4 * len; /* offsets in int32: len/2 and len complex values */
   int32_t c1 = 0, s1 = 0, n1 = 0, c2 = 0, s2 = 0, n2 = 0;
@@ -173,24 +182,19 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
     n2 = -s2;
   }
   for (p = z + 2 * j; p < end; p += advance) {
-    const int32_t x0r = (p[0] + round) >> s, x0i = (p[1] + round) >> s;
-    const int32_t x1r = (p[h] + round) >> s, x1i = (p[h + 1] + round) >> s;
-    const int32_t x2r = (p[l] + round) >> s, x2i = (p[l + 1] + round) >> s;
-    const int32_t x3r = (p[l + h] + round) >> s, x3i = (p[l + h + 1] + round) >> s;
+    /* scale: 1 (a constant: no multiply) or the first forward pass's normalization, 2^left */
+    const int32_t x0r = ((p[0] + round) >> s) * scale, x0i = ((p[1] + round) >> s) * scale;
+    const int32_t x1r = ((p[h] + round) >> s) * scale, x1i = ((p[h + 1] + round) >> s) * scale;
+    const int32_t x2r = ((p[l] + round) >> s) * scale, x2i = ((p[l + 1] + round) >> s) * scale;
+    const int32_t x3r = ((p[l + h] + round) >> s) * scale, x3i = ((p[l + h + 1] + round) >> s) * scale;
     int32_t t1r = x1r, t1i = x1i, t3r = x3r, t3i = x3i, ur, ui, vr, vi, wr, wi;
     int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
     if (!trivial) {
       twiddle_mul(x1r, x1i, c1, s1, n1, &t1r, &t1i);
       twiddle_mul(x3r, x3i, c1, s1, n1, &t3r, &t3i);
     }
-    y0r = x0r + t1r;
-    y0i = x0i + t1i;
-    y1r = x0r - t1r;
-    y1i = x0i - t1i;
-    y2r = x2r + t3r;
-    y2i = x2i + t3i;
-    y3r = x2r - t3r;
-    y3i = x2i - t3i;
+    add_sub(x0r, x0i, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
+    add_sub(x2r, x2i, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
     ur = y2r;
     ui = y2i;
     vr = y3r;
@@ -202,14 +206,8 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
     /* w = -i v (forward) or +i v (inverse) */
     wr = inverse ? -vi : vi;
     wi = inverse ? vr : -vr;
-    o0r = y0r + ur;
-    o0i = y0i + ui;
-    o2r = y0r - ur;
-    o2i = y0i - ui;
-    o1r = y1r + wr;
-    o1i = y1i + wi;
-    o3r = y1r - wr;
-    o3i = y1i - wi;
+    add_sub(y0r, y0i, ur, ui, &o0r, &o0i, &o2r, &o2i);
+    add_sub(y1r, y1i, wr, wi, &o1r, &o1i, &o3r, &o3i);
     p[0] = o0r;
     p[1] = o0i;
     p[h] = o1r;
@@ -227,9 +225,9 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
 /* One pass (stages len and 2 len), guard shift s. */
 static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, int inverse, int s) {
   const int32_t round = s > 0 ? ((int32_t)1 << s) >> 1 : 0;
-  uint32_t bits = cfft_pass_j(z, len, 0, inverse, s, round, 1);
+  uint32_t bits = cfft_pass_j(z, len, 0, inverse, s, round, 1, 1);
   int j;
-  for (j = 1; j < len / 2; ++j) bits |= cfft_pass_j(z, len, j, inverse, s, round, 0);
+  for (j = 1; j < len / 2; ++j) bits |= cfft_pass_j(z, len, j, inverse, s, round, 0, 1);
   return bits;
 }
 
@@ -262,28 +260,8 @@ static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uin
  * block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left commutes with the
  * permutation. */
 static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
-  const int32_t scale = (int32_t)1 << left;
-  int32_t *p;
-  uint32_t bits = 0;
-  for (p = z; p < z + 2 * HALF; p += 8) {
-    /* |v| * 2^left <= 2^28: exact. The pass above with len = 2, j = 0, inverse = 0. */
-    const int32_t y0r = p[0] * scale + p[2] * scale, y0i = p[1] * scale + p[3] * scale;
-    const int32_t y1r = p[0] * scale - p[2] * scale, y1i = p[1] * scale - p[3] * scale;
-    const int32_t y2r = p[4] * scale + p[6] * scale, y2i = p[5] * scale + p[7] * scale;
-    const int32_t y3r = p[4] * scale - p[6] * scale, y3i = p[5] * scale - p[7] * scale;
-    const int32_t o0r = y0r + y2r, o0i = y0i + y2i, o2r = y0r - y2r, o2i = y0i - y2i;
-    const int32_t o1r = y1r + y3i, o1i = y1i - y3r, o3r = y1r - y3i, o3i = y1i + y3r;
-    p[0] = o0r;
-    p[1] = o0i;
-    p[2] = o1r;
-    p[3] = o1i;
-    p[4] = o2r;
-    p[5] = o2i;
-    p[6] = o3r;
-    p[7] = o3i;
-    bits |= near_abs_u32(o0r) | near_abs_u32(o0i) | near_abs_u32(o1r) | near_abs_u32(o1i) | near_abs_u32(o2r) |
-            near_abs_u32(o2i) | near_abs_u32(o3r) | near_abs_u32(o3i);
-  }
+  /* |v| * 2^left <= 2^28: exact. */
+  const uint32_t bits = cfft_pass_j(z, 2, 0, 0, 0, 0, 1, (int32_t)1 << left);
   return cfft_passes(z, 0, exp, 8, bits);
 }
 
