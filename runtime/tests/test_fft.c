@@ -60,7 +60,8 @@ void test_fft(void) {
   {
     /* The split step computes bins k and 256 - k together from the symmetry of the twiddle tables. */
     int k, symmetric = 1;
-    for (k = 1; k < 256; ++k) symmetric &= nnsp_cos_q31[256 - k] == -nnsp_cos_q31[k] && nnsp_sin_q31[256 - k] == nnsp_sin_q31[k];
+    for (k = 1; k < 256; ++k)
+      symmetric &= nnsp_cos_q31[256 - k] == -nnsp_cos_q31[k] && nnsp_sin_q31[256 - k] == nnsp_sin_q31[k];
     CHECK(symmetric, "twiddle tables not symmetric about k = 128");
   }
   {
