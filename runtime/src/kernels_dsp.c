@@ -10,8 +10,10 @@
  *
  * Exactness: a product is at most 128 * 32768 = 2^22 in magnitude, so any 508 of them sum below 2^31 and the
  * int32 accumulator of a chunk of 127 groups of four never overflows; chunks are summed in int64 as the
- * portable dot product does. The bias, requantization and activation are the portable code's (nnsp_fc_row_out,
- * nnsp_gate_pre), applied to the identical int64 sums. */
+ * portable dot product does. The bias, requantization and activation: for layers with per-tensor formats and rows
+ * of one chunk, the same steps in int32 (fc_blocks_i32 and nnsp_gate_rows, each with its bounds), falling back
+ * to the portable code's (nnsp_fc_row_out, nnsp_gate_pre) where a sum would leave int32; otherwise the portable
+ * code's on the identical int64 sums. */
 #include "kernels.h"
 
 #if NNSP_DSP_KERNELS
@@ -196,7 +198,7 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   }
   pack_pairs(x, cols / 4, pairs);
   if (!layer->q_w_rows && one_chunk(cols)) {
-    /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_out_i32). */
+    /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_blocks_i32). */
     const int q_acc = layer->q_in + layer->q_w;
     const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
     const int left = shift > 0;
