@@ -45,7 +45,8 @@ static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32
 
 /* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
  * (precision for quiet blocks), or guard it (shift right, rounded) below 2^bits. Returns the exponent change:
- * minus the left shift, or the right shift. With left non-null the left shift is not applied but returned in
+ * minus the left shift, or the right shift. or_abs: the OR of |v[i]| (or_abs_block, or gathered by the caller
+ * while writing v). With left non-null the left shift is not applied but returned in
  * *left (0 when the block is guarded instead), for a transform that applies it as it loads. */
 static int normalize_from(int32_t *v, int n, int bits, uint32_t or_abs, int *left) {
   int32_t m;
