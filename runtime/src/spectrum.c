@@ -18,6 +18,20 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
   /* P = (re^2 + im^2) 2^(2 exp) in Q23: shift the exact uint64 sum (< 2^63) by 2 exp + 23. */
   const int shift = 2 * exp + 23;
   int k;
+  if (shift < 0 && shift > -32) {
+    /* The usual case, nnsp_urshr64(sum, s) for s in [1, 31] from the two words of t = sum + 2^(s-1) (no
+     * overflow: sum < 2^63), without a 64-bit variable shift: the same numbers. */
+    const int s = -shift;
+    const uint64_t half = (uint64_t)1 << (s - 1);
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+      const uint64_t t = (uint64_t)(re * re) + (uint64_t)(im * im) + half;
+      const uint32_t lo = (uint32_t)t, hi = (uint32_t)(t >> 32);
+      const uint64_t p = ((uint64_t)(hi >> s) << 32) | ((lo >> s) | (hi << (32 - s)));
+      power_q23[k] = p > POWER_CAP ? POWER_CAP : p;
+    }
+    return;
+  }
   for (k = 0; k < NNSP_BINS; ++k) {
     const int64_t re = spec[2 * k], im = spec[2 * k + 1];
     const uint64_t sum = (uint64_t)(re * re) + (uint64_t)(im * im);
