@@ -164,7 +164,8 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
  * (inverse: conjugate twiddles, +i). j = 0 (W1 = W2 = 1) needs no multiply. Inputs are guarded (v + round) >> s
  * as they are loaded (s, round constants where the caller inlines this). Bounds: inputs at most 2^28 after the
  * guard; one stage grows a component by at most 1 + sqrt(2) (plus 1 for rounding), two by at most 5.83 < 8, so
- * every value stays below 2^31. Returns the OR of the magnitudes written. */
+ * every value stays below 2^31. Returns the OR of near_abs_u32 of the values written. scale: 1 (a constant)
+ * everywhere but in the forward transform's first pass, which applies the normalization's 2^left. */
 static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int inverse, int s, int32_t round,
                                                const int trivial, int32_t scale) {
   int32_t *const end = z + 2 * HALF;
@@ -256,10 +257,9 @@ static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uin
  * writing in that order) followed by cfft_passes from len 2; its result is below 5.83 * 2^28 in magnitude. */
 
 /* The forward transform of a block in bit-reversed order, normalized as normalize(z, 512, 28) would, but with its
- * left shift (left >= 0)
- * not yet applied: the first pass (stages 2 and 4: twiddles 1 and -i only) applies it as it loads. A normalized
- * block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left commutes with the
- * permutation. */
+ * left shift (left >= 0) not yet applied: the first pass (stages 2 and 4: twiddles 1 and -i only) applies it as
+ * it loads. A normalized block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left
+ * commutes with the permutation. */
 static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
   /* |v| * 2^left <= 2^28: exact. */
   const uint32_t bits = cfft_pass_j(z, 2, 0, 0, 0, 0, 1, (int32_t)1 << left);
@@ -361,8 +361,8 @@ void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
   spec[2 * HALF + 1] = 0;
   *exp += normalize(spec, NNSP_SPEC_VALUES, 28);
   /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]), with G = (dr + i di)(c + i s):
-   * 2 Z[k] = (fer - gi) + i (fei + gr). Written straight to bit-reversed order (cfft256's first step) with the
-   * magnitudes ORed on the way: the same numbers as writing in order and calling cfft256. k and 256 - k
+   * 2 Z[k] = (fer - gi) + i (fei + gr). Written straight to bit-reversed order (the complex FFT's first step)
+   * with the magnitudes ORed on the way: the same numbers as writing in order and permuting. k and 256 - k
    * together (0 < k < 128), as in split_pair: for 256 - k, fer and di are unchanged, fei and dr negated, and
    * (symmetric tables) gr is the same and gi is rnd(-Q2) where gi = rnd(Q2). */
   for (k = 0; k <= HALF / 2; k += HALF / 2) {
