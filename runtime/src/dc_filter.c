@@ -16,12 +16,4 @@ void nnsp_dc_init(nnsp_dc_filter *f, int32_t pole_q30) {
 
 void nnsp_dc_reset(nnsp_dc_filter *f) { f->g = 0; }
 
-int16_t nnsp_dc_process(nnsp_dc_filter *f, int16_t x) {
-  int32_t g, d;
-  if (f->pole_q30 == 0) return x;
-  g = (int32_t)x * ((int32_t)1 << f->shift) + (int32_t)nnsp_rshr64((int64_t)f->pole_q30 * f->g, 30);
-  d = g - f->g;
-  f->g = g;
-  if (f->shift > 0) d = (int32_t)nnsp_rshr64(d, f->shift);
-  return nnsp_sat16(d);
-}
+int16_t nnsp_dc_process(nnsp_dc_filter *f, int16_t x) { return nnsp_dc_process_inline(f, x); }

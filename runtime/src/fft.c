@@ -1,6 +1,7 @@
-/* Block-floating-point radix-2 FFT. Bounds (docs/fixed-point.md): a butterfly a +- W b grows one component by
- * at most 1 + sqrt(2) < 2.42, so a block whose largest component is <= 2^29 cannot leave int32 in one stage;
- * the real-FFT split and merge grow by at most 2 + sqrt(2) and run on blocks <= 2^28. */
+/* Block-floating-point radix-2 FFT, two stages per pass. Bounds (docs/fixed-point.md): a butterfly a +- W b grows
+ * one component by at most 1 + sqrt(2) < 2.42, two stages by at most 5.83, so a block whose largest component is
+ * <= 2^28 cannot leave int32 in one pass; the real-FFT split and merge grow by at most 2 + sqrt(2) and run on
+ * blocks <= 2^28. */
 #include "fft.h"
 
 #include "fixed.h"
@@ -36,25 +37,47 @@ static uint32_t abs_u32(int32_t v) {
   const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign, exact for INT32_MIN */
   return ((uint32_t)v ^ sign) - sign;
 }
+/* |v| for v >= 0, |v| - 1 for v < 0, in one instruction: the transform passes OR these instead of |v|. The
+ * guard then sees at least max |v| - 1, so a guarded block is at most 2^28 (not below it) in magnitude, which
+ * the pass bounds allow (5.83 * 2^28 + 8 < 2^31). */
+static uint32_t near_abs_u32(int32_t v) { return (uint32_t)(v ^ (v >> 31)); }
 static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)or_abs; }
 
 /* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
  * (precision for quiet blocks), or guard it (shift right, rounded) below 2^bits. Returns the exponent change:
- * minus the left shift, or the right shift. */
-static int normalize(int32_t *v, int n, int bits) {
-  uint32_t or_abs = 0;
+ * minus the left shift, or the right shift. or_abs: the OR of |v[i]| (or_abs_block, or gathered by the caller
+ * while writing v). With left non-null the left shift is not applied but returned in
+ * *left (0 when the block is guarded instead), for a transform that applies it as it loads. */
+static int normalize_from(int32_t *v, int n, int bits, uint32_t or_abs, int *left) {
   int32_t m;
   int s = 0, i;
-  for (i = 0; i < n; ++i) or_abs |= abs_u32(v[i]);
+  if (left) *left = 0;
   m = magnitude_bits(or_abs); /* the shifts below depend on nothing but its highest set bit */
   if (m == 0 || m >= ((int32_t)1 << (bits - 1))) return guard_max(v, n, bits, m);
   while (m < ((int32_t)1 << (bits - 1))) {
     m *= 2;
     ++s;
   }
-  for (i = 0; i < n; ++i) v[i] *= ((int32_t)1 << s); /* |v[i]| * 2^s < 2^bits: no overflow */
+  if (left) {
+    *left = s;
+  } else {
+    for (i = 0; i < n; ++i) v[i] *= ((int32_t)1 << s); /* |v[i]| * 2^s < 2^bits: no overflow */
+  }
   return -s;
 }
+
+/* The OR of |v[i]|, two values per iteration (n even). */
+static uint32_t or_abs_block(const int32_t *v, int n) {
+  uint32_t a = 0, b = 0;
+  int i;
+  for (i = 0; i < n; i += 2) {
+    a |= abs_u32(v[i]);
+    b |= abs_u32(v[i + 1]);
+  }
+  return a | b;
+}
+
+static int normalize(int32_t *v, int n, int bits) { return normalize_from(v, n, bits, or_abs_block(v, n), 0); }
 
 /* e^(-2 pi i k / 512) = cos - i sin for k = 0..256. */
 static void twiddle(int k, int32_t *c, int32_t *s) {
@@ -67,86 +90,180 @@ static void twiddle(int k, int32_t *c, int32_t *s) {
   }
 }
 
-/* The 8-bit reversal of i by swapping nibbles, bit pairs, then bits (a few instructions instead of a loop). */
-static int bit_reverse8(int i) {
-  int r = ((i >> 4) | (i << 4)) & 0xFF;
-  r = ((r & 0xCC) >> 2) | ((r & 0x33) << 2);
-  return ((r & 0xAA) >> 1) | ((r & 0x55) << 1);
-}
+/* The 8-bit reversal of i. */
+static const uint8_t bit_rev8[256] = {
+    0, 128, 64, 192, 32, 160, 96, 224, 16, 144, 80, 208, 48, 176, 112, 240, 8, 136, 72, 200,
+    40, 168, 104, 232, 24, 152, 88, 216, 56, 184, 120, 248, 4, 132, 68, 196, 36, 164, 100, 228,
+    20, 148, 84, 212, 52, 180, 116, 244, 12, 140, 76, 204, 44, 172, 108, 236, 28, 156, 92, 220,
+    60, 188, 124, 252, 2, 130, 66, 194, 34, 162, 98, 226, 18, 146, 82, 210, 50, 178, 114, 242,
+    10, 138, 74, 202, 42, 170, 106, 234, 26, 154, 90, 218, 58, 186, 122, 250, 6, 134, 70, 198,
+    38, 166, 102, 230, 22, 150, 86, 214, 54, 182, 118, 246, 14, 142, 78, 206, 46, 174, 110, 238,
+    30, 158, 94, 222, 62, 190, 126, 254, 1, 129, 65, 193, 33, 161, 97, 225, 17, 145, 81, 209,
+    49, 177, 113, 241, 9, 137, 73, 201, 41, 169, 105, 233, 25, 153, 89, 217, 57, 185, 121, 249,
+    5, 133, 69, 197, 37, 165, 101, 229, 21, 149, 85, 213, 53, 181, 117, 245, 13, 141, 77, 205,
+    45, 173, 109, 237, 29, 157, 93, 221, 61, 189, 125, 253, 3, 131, 67, 195, 35, 163, 99, 227,
+    19, 147, 83, 211, 51, 179, 115, 243, 11, 139, 75, 203, 43, 171, 107, 235, 27, 155, 91, 219,
+    59, 187, 123, 251, 7, 135, 71, 199, 39, 167, 103, 231, 23, 151, 87, 215, 55, 183, 119, 247,
+    15, 143, 79, 207, 47, 175, 111, 239, 31, 159, 95, 223, 63, 191, 127, 255};
 
-/* The second half of a butterfly: a' = a + t, b' = a - t; returns the OR of the four magnitudes written. */
-static uint32_t butterfly_out(int32_t *a, int32_t *b, int32_t ar, int32_t ai, int32_t tr, int32_t ti) {
-  const int32_t a0 = ar + tr, a1 = ai + ti, b0 = ar - tr, b1 = ai - ti;
-  a[0] = a0;
-  a[1] = a1;
-  b[0] = b0;
-  b[1] = b1;
-  return abs_u32(a0) | abs_u32(a1) | abs_u32(b0) | abs_u32(b1);
-}
+/* The 120 pairs (i, j) of 8-bit reversals with i < j, the swaps of the bit-reversal permutation (a table: the
+ * loop then costs a few instructions per swap instead of computing 256 reversals). */
+#define SWAP_PAIRS 120
+static const uint8_t swap_pairs[2 * SWAP_PAIRS] = {
+    1, 128, 2, 64, 3, 192, 4, 32, 5, 160, 6, 96, 7, 224, 8, 16, 9, 144, 10, 80,
+    11, 208, 12, 48, 13, 176, 14, 112, 15, 240, 17, 136, 18, 72, 19, 200, 20, 40, 21, 168,
+    22, 104, 23, 232, 25, 152, 26, 88, 27, 216, 28, 56, 29, 184, 30, 120, 31, 248, 33, 132,
+    34, 68, 35, 196, 37, 164, 38, 100, 39, 228, 41, 148, 42, 84, 43, 212, 44, 52, 45, 180,
+    46, 116, 47, 244, 49, 140, 50, 76, 51, 204, 53, 172, 54, 108, 55, 236, 57, 156, 58, 92,
+    59, 220, 61, 188, 62, 124, 63, 252, 65, 130, 67, 194, 69, 162, 70, 98, 71, 226, 73, 146,
+    74, 82, 75, 210, 77, 178, 78, 114, 79, 242, 81, 138, 83, 202, 85, 170, 86, 106, 87, 234,
+    89, 154, 91, 218, 93, 186, 94, 122, 95, 250, 97, 134, 99, 198, 101, 166, 103, 230, 105, 150,
+    107, 214, 109, 182, 110, 118, 111, 246, 113, 142, 115, 206, 117, 174, 119, 238, 121, 158, 123, 222,
+    125, 190, 127, 254, 131, 193, 133, 161, 135, 225, 137, 145, 139, 209, 141, 177, 143, 241, 147, 201,
+    149, 169, 151, 233, 155, 217, 157, 185, 159, 249, 163, 197, 167, 229, 171, 213, 173, 181, 175, 245,
+    179, 205, 183, 237, 187, 221, 191, 253, 199, 227, 203, 211, 207, 243, 215, 235, 223, 251, 239, 247};
 
-/* In-place 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) on interleaved z[512] holding values
- * below 2^30 in magnitude; returns the largest magnitude of the result as magnitude_bits gives it.
- * Each stage is preceded by the guard (shift every value right, rounded, by the smallest s that brings the
- * block's largest magnitude below 2^29). Instead of separate passes, the shift is applied as each butterfly
- * loads its inputs (every value is loaded once per stage) and s comes from the magnitudes the previous stage
- * wrote: the same numbers. (v + 2^(s-1)) >> s stays in int32: the values loaded are below 2^30 (the input) or
- * 2.42 * 2^29 (a stage's output from guarded inputs), so s <= 2 and v + 2 < 2^31. Butterflies sharing a twiddle run together, and those with W = 1
- * (k = 0) and W = -i (k = 128) need no multiply: for |b| <= 2^29, rnd(b (2^31 - 1), 31) = b exactly. */
-static int32_t cfft256(int32_t *z, int inverse, int *exp) {
-  int32_t *const end = z + 2 * HALF;
-  uint32_t bits = 0;
-  int i, len;
-  for (i = 0; i < HALF; ++i) {
-    const int j = bit_reverse8(i);
-    if (j > i) {
-      int32_t t = z[2 * i];
-      z[2 * i] = z[2 * j];
-      z[2 * j] = t;
-      t = z[2 * i + 1];
-      z[2 * i + 1] = z[2 * j + 1];
-      z[2 * j + 1] = t;
-    }
+/* z (256 complex values, interleaved) in bit-reversed order. */
+static void bit_reverse_permute(int32_t *z) {
+  const uint8_t *p = swap_pairs;
+  int n;
+  for (n = 0; n < SWAP_PAIRS; ++n, p += 2) {
+    int32_t *a = z + 2 * p[0], *b = z + 2 * p[1];
+    const int32_t t0 = a[0], t1 = a[1];
+    a[0] = b[0];
+    a[1] = b[1];
+    b[0] = t0;
+    b[1] = t1;
   }
-  for (i = 0; i < 2 * HALF; ++i) bits |= abs_u32(z[i]);
-  for (len = 2; len <= HALF; len *= 2) {
-    const int half = len / 2, step = 512 / len, s = guard_shift(magnitude_bits(bits), 29);
-    const int32_t round = ((int32_t)1 << s) >> 1;
-    int j;
+}
+
+/* (br + i bi)(c - i sn) rounded to int32 (round half up, 31 fraction bits): the twiddle product. nsn = -sn, so
+ * that each component is one multiply and one multiply-accumulate. |b| components below 2^30.3 (the bounds
+ * below): the sums stay below 2^62. */
+static NNSP_ALWAYS_INLINE void twiddle_mul(int32_t br, int32_t bi, int32_t c, int32_t sn, int32_t nsn, int32_t *tr,
+                                           int32_t *ti) {
+  *tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
+  *ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
+}
+
+/* (ar + i ai) + (br + i bi) and (ar + i ai) - (br + i bi): the butterflies' last step. */
+static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32_t bi, int32_t *sr, int32_t *si,
+                                       int32_t *dr, int32_t *di) {
+  *sr = ar + br;
+  *si = ai + bi;
+  *dr = ar - br;
+  *di = ai - bi;
+}
+
+/* Two radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in bit-reversed
+ * order), with no guard between them. For j < len / 2 and each block of 2 len values from base, the four values
+ * x0..x3 at base + j, + len/2, + len, + 3 len/2 go through
+ *   stage len:    y0 = x0 + W1 x1, y1 = x0 - W1 x1, y2 = x2 + W1 x3, y3 = x2 - W1 x3      (W1 = W_len^j)
+ *   stage 2 len:  out0 = y0 + W2 y2, out2 = y0 - W2 y2, out1 = y1 - i W2 y3, out3 = y1 + i W2 y3
+ *                                                          (W2 = W_2len^j; W_2len^(j + len/2) = -i W2)
+ * (inverse: conjugate twiddles, +i). j = 0 (W1 = W2 = 1) needs no multiply. Inputs are guarded (v + round) >> s
+ * as they are loaded (s, round constants where the caller inlines this). Bounds: inputs at most 2^28 after the
+ * guard; one stage grows a component by at most 1 + sqrt(2) (plus 1 for rounding), two by at most 5.83 < 8, so
+ * every value stays below 2^31. Returns the OR of near_abs_u32 of the values written. scale: 1 (a constant)
+ * everywhere but in the forward transform's first pass, which applies the normalization's 2^left. */
+static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int inverse, int s, int32_t round,
+                                               const int trivial, int32_t scale) {
+  int32_t *const end = z + 2 * HALF;
+  const int h = len, l = 2 * len, advance = 4 * len; /* offsets in int32: len/2 and len complex values */
+  int32_t c1 = 0, s1 = 0, n1 = 0, c2 = 0, s2 = 0, n2 = 0;
+  uint32_t bits = 0;
+  int32_t *p;
+  if (!trivial) {
+    twiddle(j * (512 / len), &c1, &s1);
+    twiddle(j * (256 / len), &c2, &s2);
+    if (inverse) {
+      s1 = -s1;
+      s2 = -s2;
+    }
+    n1 = -s1; /* |s| <= 2^31 - 1: no overflow */
+    n2 = -s2;
+  }
+  for (p = z + 2 * j; p < end; p += advance) {
+    /* scale: 1 (a constant: no multiply) or the first forward pass's normalization, 2^left */
+    const int32_t x0r = ((p[0] + round) >> s) * scale, x0i = ((p[1] + round) >> s) * scale;
+    const int32_t x1r = ((p[h] + round) >> s) * scale, x1i = ((p[h + 1] + round) >> s) * scale;
+    const int32_t x2r = ((p[l] + round) >> s) * scale, x2i = ((p[l + 1] + round) >> s) * scale;
+    const int32_t x3r = ((p[l + h] + round) >> s) * scale, x3i = ((p[l + h + 1] + round) >> s) * scale;
+    int32_t t1r = x1r, t1i = x1i, t3r = x3r, t3i = x3i, ur, ui, vr, vi, wr, wi;
+    int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
+    if (!trivial) {
+      twiddle_mul(x1r, x1i, c1, s1, n1, &t1r, &t1i);
+      twiddle_mul(x3r, x3i, c1, s1, n1, &t3r, &t3i);
+    }
+    add_sub(x0r, x0i, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
+    add_sub(x2r, x2i, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
+    ur = y2r;
+    ui = y2i;
+    vr = y3r;
+    vi = y3i;
+    if (!trivial) {
+      twiddle_mul(y2r, y2i, c2, s2, n2, &ur, &ui);
+      twiddle_mul(y3r, y3i, c2, s2, n2, &vr, &vi);
+    }
+    /* w = -i v (forward) or +i v (inverse) */
+    wr = inverse ? -vi : vi;
+    wi = inverse ? vr : -vr;
+    add_sub(y0r, y0i, ur, ui, &o0r, &o0i, &o2r, &o2i);
+    add_sub(y1r, y1i, wr, wi, &o1r, &o1i, &o3r, &o3i);
+    p[0] = o0r;
+    p[1] = o0i;
+    p[h] = o1r;
+    p[h + 1] = o1i;
+    p[l] = o2r;
+    p[l + 1] = o2i;
+    p[l + h] = o3r;
+    p[l + h + 1] = o3i;
+    bits |= near_abs_u32(o0r) | near_abs_u32(o0i) | near_abs_u32(o1r) | near_abs_u32(o1i) | near_abs_u32(o2r) |
+            near_abs_u32(o2i) | near_abs_u32(o3r) | near_abs_u32(o3i);
+  }
+  return bits;
+}
+
+/* One pass (stages len and 2 len), guard shift s. */
+static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, int inverse, int s) {
+  const int32_t round = s > 0 ? ((int32_t)1 << s) >> 1 : 0;
+  uint32_t bits = cfft_pass_j(z, len, 0, inverse, s, round, 1, 1);
+  int j;
+  for (j = 1; j < len / 2; ++j) bits |= cfft_pass_j(z, len, j, inverse, s, round, 0, 1);
+  return bits;
+}
+
+/* The passes (stage lengths first_len, 2 first_len) .. (128, 256) on z, whose largest magnitude (as
+ * magnitude_bits gives it) is in bits; returns the result's. Before each pass the block is guarded: shifted
+ * right (rounded) by the smallest s that brings its largest magnitude below 2^28 (s <= 3: values are below
+ * 2^31), applied as the pass loads; the shift goes into the exponent. */
+static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uint32_t bits) {
+  int len;
+  for (len = first_len; len <= HALF / 2; len *= 4) {
+    const int s = guard_shift(magnitude_bits(bits), 28);
     *exp += s;
-    bits = 0;
-    for (j = 0; j < half; ++j) {
-      const int k = j * step;
-      int32_t *a;
-      if (k == 0) {
-        for (a = z + 2 * j; a < end; a += 2 * len) {
-          int32_t *b = a + 2 * half;
-          bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, (b[0] + round) >> s,
-                                (b[1] + round) >> s);
-        }
-      } else if (k == HALF / 2) {
-        /* W = -i (forward) or +i (inverse): t = (bi, -br) or (-bi, br). */
-        for (a = z + 2 * j; a < end; a += 2 * len) {
-          int32_t *b = a + 2 * half;
-          const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
-          bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, inverse ? -bi : bi,
-                                inverse ? br : -br);
-        }
-      } else {
-        int32_t c, sn;
-        twiddle(k, &c, &sn);
-        if (inverse) sn = -sn;
-        for (a = z + 2 * j; a < end; a += 2 * len) {
-          int32_t *b = a + 2 * half;
-          const int32_t br = (b[0] + round) >> s, bi = (b[1] + round) >> s;
-          /* b (c - i s): components <= sqrt(2) 2^29 * 2^31 < 2^61 before the shift. */
-          const int32_t tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
-          const int32_t ti = (int32_t)nnsp_rshr64((int64_t)bi * c - (int64_t)br * sn, 31);
-          bits |= butterfly_out(a, b, (a[0] + round) >> s, (a[1] + round) >> s, tr, ti);
-        }
-      }
+    /* s a constant in each copy: the guard's round and shift are immediates, not registers */
+    switch (s) {
+      case 0: bits = cfft_pass(z, len, inverse, 0); break;
+      case 1: bits = cfft_pass(z, len, inverse, 1); break;
+      case 2: bits = cfft_pass(z, len, inverse, 2); break;
+      default: bits = cfft_pass(z, len, inverse, 3); break;
     }
   }
   return magnitude_bits(bits);
+}
+
+/* The 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) is bit_reverse_permute (or a pre-step
+ * writing in that order) followed by cfft_passes from len 2; its result is below 5.83 * 2^28 in magnitude. */
+
+/* The forward transform of a block in bit-reversed order, normalized as normalize(z, 512, 28) would, but with its
+ * left shift (left >= 0) not yet applied: the first pass (stages 2 and 4: twiddles 1 and -i only) applies it as
+ * it loads. A normalized block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left
+ * commutes with the permutation. */
+static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
+  /* |v| * 2^left <= 2^28: exact. */
+  const uint32_t bits = cfft_pass_j(z, 2, 0, 0, 0, 0, 1, (int32_t)1 << left);
+  return cfft_passes(z, 0, exp, 8, bits);
 }
 
 /* p + q and p - q for values whose sum and difference stay in int32 (the block bounds), computed in uint32: the
@@ -155,49 +272,120 @@ static int32_t cfft256(int32_t *z, int inverse, int *exp) {
 static int32_t add32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p + (uint32_t)q); }
 static int32_t sub32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p - (uint32_t)q); }
 
-/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s). */
-static void split_bin(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
-  const int a = 2 * (k % HALF), b = 2 * ((HALF - k) % HALF);
+/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s), with a = 2 (k mod
+ * 256) and b = 2 ((256 - k) mod 256). foi c - for s is written foi c + for (-s) (|s| < 2^31: no overflow), one
+ * multiply and one multiply-accumulate. */
+static inline void split_bin(const int32_t *buf, int a, int b, int k, int32_t c, int32_t s, int32_t *spec) {
   const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
   const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
   /* (for + i foi)(c - i s) */
   spec[2 * k] = fer + (int32_t)nnsp_rshr64((int64_t)for_ * c + (int64_t)foi * s, 31);
-  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c - (int64_t)for_ * s, 31);
+  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
 }
 
-void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
+/* Bins k and 256 - k (0 < k < 128) together, the same numbers as split_bin on each: they read the same two
+ * values Z[k], Z[256-k] (swapped), and the twiddle tables are symmetric (cos[256-k] = -cos[k], sin[256-k] =
+ * sin[k], checked in test_fft), so bin 256 - k has fer and for unchanged, fei and foi negated, and the products
+ * -P1 and P2 of bin k's: two multiplies and two multiply-accumulates instead of four of each. */
+static void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
+  const int a = 2 * k, b = 2 * (HALF - k);
+  const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
+  const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
+  const int64_t p1 = (int64_t)for_ * c + (int64_t)foi * s; /* below 2^62 in magnitude: -p1 is exact */
+  const int32_t r2 = (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
+  spec[a] = fer + (int32_t)nnsp_rshr64(p1, 31);
+  spec[a + 1] = fei + r2;
+  spec[b] = fer + (int32_t)nnsp_rshr64(-p1, 31);
+  spec[b + 1] = sub32(0, fei) + r2;
+}
+
+/* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
+ * magnitudes. */
+static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNSP_SPEC_VALUES], int *exp) {
   int32_t c, s;
-  int k;
-  /* z[n] = x[2n] + i x[2n+1] is the same memory. */
-  *exp += normalize(buf, 512, 29);
-  *exp += guard_max(buf, 512, 28, cfft256(buf, 0, exp));
+  int k, left;
+  /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first pass). */
+  *exp += normalize_from(buf, 512, 28, or_abs, &left);
+  *exp += guard_max(buf, 512, 28, cfft256_forward_scaled(buf, left, exp));
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
-   * as 2X (the halving goes into the exponent). Bin 256 (W = -1) apart, so that the loop reads the tables. */
-  for (k = 0; k < HALF; ++k) split_bin(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+   * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
+   * loop needs no index wrap and reads the tables. */
+  split_bin(buf, 0, 0, 0, nnsp_cos_q31[0], nnsp_sin_q31[0], spec);
+  for (k = 1; k < HALF / 2; ++k) split_pair(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+  split_bin(buf, HALF, HALF, HALF / 2, nnsp_cos_q31[HALF / 2], nnsp_sin_q31[HALF / 2], spec);
   twiddle(HALF, &c, &s);
-  split_bin(buf, HALF, c, s, spec);
+  split_bin(buf, 0, 0, HALF, c, s, spec);
   *exp -= 1;
 }
 
+void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
+  bit_reverse_permute(buf);
+  rfft512_permuted(buf, or_abs_block(buf, 512), spec, exp);
+}
+
+void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES],
+                        int *exp) {
+  uint32_t or_abs = 0;
+  int m;
+  /* Complex value m = (x[2m], x[2m+1]) goes to bit_rev8[m]; |x w| < 2^15 * 26755 < 2^30. */
+  for (m = 0; m < NNSP_WINDOW / 2; ++m) {
+    int32_t *const z = buf + 2 * bit_rev8[m];
+    const int32_t re = (int32_t)hist[2 * m] * nnsp_window_q15[2 * m];
+    const int32_t im = (int32_t)hist[2 * m + 1] * nnsp_window_q15[2 * m + 1];
+    z[0] = re;
+    z[1] = im;
+    or_abs |= abs_u32(re) | abs_u32(im);
+  }
+  for (; m < HALF; ++m) {
+    int32_t *const z = buf + 2 * bit_rev8[m];
+    z[0] = 0;
+    z[1] = 0;
+  }
+  *exp = -30;
+  rfft512_permuted(buf, or_abs, spec, exp);
+}
+
+/* Complex value k of the inverse's pre-step, 2 Z[k], written to its bit-reversed place in z; returns the OR of
+ * its magnitudes. */
+static uint32_t put_reversed(int32_t *z, int k, int32_t re, int32_t im) {
+  int32_t *const p = z + 2 * bit_rev8[k];
+  p[0] = re;
+  p[1] = im;
+  return abs_u32(re) | abs_u32(im);
+}
+
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
+  uint32_t bits = 0;
   int k;
   spec[1] = 0;
   spec[2 * HALF + 1] = 0;
   *exp += normalize(spec, NNSP_SPEC_VALUES, 28);
-  /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]). */
-  for (k = 0; k < HALF; ++k) {
+  /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]), with G = (dr + i di)(c + i s):
+   * 2 Z[k] = (fer - gi) + i (fei + gr). Written straight to bit-reversed order (the complex FFT's first step)
+   * with the magnitudes ORed on the way: the same numbers as writing in order and permuting. k and 256 - k
+   * together (0 < k < 128), as in split_pair: for 256 - k, fer and di are unchanged, fei and dr negated, and
+   * (symmetric tables) gr is the same and gi is rnd(-Q2) where gi = rnd(Q2). */
+  for (k = 0; k <= HALF / 2; k += HALF / 2) {
+    /* k = 0 (with X[256]) and k = 128 (with itself) */
     const int a = 2 * k, b = 2 * (HALF - k);
     const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
     const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
-    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k]; /* k < 256: the tables (twiddle) */
-    int32_t gr, gi;
-    /* (dr + i di)(c + i s) */
-    gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
-    gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
-    buf[2 * k] = fer - gi;
-    buf[2 * k + 1] = fei + gr;
+    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
+    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
+    const int32_t gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
+    bits |= put_reversed(buf, k, fer - gi, fei + gr);
   }
-  cfft256(buf, 1, exp);
+  for (k = 1; k < HALF / 2; ++k) {
+    const int a = 2 * k, b = 2 * (HALF - k);
+    const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
+    const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
+    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
+    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c + (int64_t)di * -s, 31);
+    const int64_t q2 = (int64_t)di * c + (int64_t)dr * s; /* below 2^62 in magnitude: -q2 is exact */
+    bits |= put_reversed(buf, k, fer - (int32_t)nnsp_rshr64(q2, 31), fei + gr);
+    bits |= put_reversed(buf, HALF - k, fer - (int32_t)nnsp_rshr64(-q2, 31), sub32(0, fei) + gr);
+  }
+  cfft_passes(buf, 1, exp, 2, bits);
   /* x = (1/256) (1/2) sum 2Z e^+: the factor 2^-9 goes into the exponent. */
   *exp -= 9;
 }

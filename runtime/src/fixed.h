@@ -8,6 +8,14 @@
 
 #include <stdint.h>
 
+/* A function whose callers pass constants it should be specialized for (GCC and Clang would otherwise keep one
+ * out-of-line copy); plain inline elsewhere. */
+#if defined(__GNUC__)
+#define NNSP_ALWAYS_INLINE inline __attribute__((always_inline))
+#else
+#define NNSP_ALWAYS_INLINE inline
+#endif
+
 typedef char nnsp_requires_arithmetic_right_shift[((-8) >> 1) == -4 ? 1 : -1];
 
 static inline int16_t nnsp_sat16(int32_t v) {
@@ -58,6 +66,39 @@ static inline int32_t nnsp_requant32(int64_t v, int shift) {
     return nnsp_sat32(nnsp_rshr64(v, -shift));
   }
   return nnsp_sat32(v);
+}
+
+/* nnsp_rshr64(v, s) for an int32 v and s in [1, 31], in int32: floor((v + 2^(s-1)) / 2^s) = (v >> s) + bit s-1
+ * of v (no intermediate sum, so no overflow). */
+static inline int32_t nnsp_rshr32(int32_t v, int s) { return (v >> s) + ((v >> (s - 1)) & 1); }
+
+/* nnsp_requant32((int64_t)v, shift) for an int32 v in int32 arithmetic (the same numbers; cheaper where 64-bit
+ * shifts and comparisons take several instructions, as on a Cortex-M). Right shifts: round half up is
+ * floor((v + 2^(s-1)) / 2^s) = (v >> s) + bit s-1 of v, which cannot overflow; for s >= 32 the result is 0
+ * (v + 2^(s-1) lies in [0, 2^s) for every int32 v). */
+static inline int32_t nnsp_requant32_i32(int32_t v, int shift) {
+  if (shift > 0) {
+    const int32_t limit = (int32_t)1 << (shift >= 31 ? 0 : 31 - shift);
+    if (v >= limit) return INT32_MAX;
+    if (v < -limit) return INT32_MIN;
+    return (int32_t)((uint32_t)v << (shift >= 31 ? 31 : shift));
+  }
+  if (shift < 0) {
+    if (shift <= -32) return 0;
+    return nnsp_rshr32(v, -shift);
+  }
+  return v;
+}
+
+/* nnsp_sat32((int64_t)a + b): one QADD where the DSP extension has it. */
+static inline int32_t nnsp_add_sat32(int32_t a, int32_t b) {
+#if defined(__ARM_FEATURE_DSP) && defined(__GNUC__)
+  int32_t r;
+  __asm("qadd %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+#else
+  return nnsp_sat32((int64_t)a + b);
+#endif
 }
 
 /* Unsigned: round half up, shift in [0, 63], v < 2^63. */

@@ -5,6 +5,7 @@
 
 #include <stdint.h>
 
+#include "fixed.h"
 #include "nnsp.h"
 
 /* First-order DC-removal high-pass y = (1 - z^-1) / (1 - a z^-1) x, transposed: g[n] = x[n] 2^s + a g[n-1],
@@ -18,6 +19,19 @@ typedef struct {
 void nnsp_dc_init(nnsp_dc_filter *f, int32_t pole_q30);
 void nnsp_dc_reset(nnsp_dc_filter *f);
 int16_t nnsp_dc_process(nnsp_dc_filter *f, int16_t x);
+
+/* nnsp_dc_process inline, for the per-sample loop (the call would cost as much as the filter). The bounds in
+ * dc_filter.c: |g| < 2^29 + 2^14, so d = g[n] - g[n-1] fits int32 and its rounding shift is done in int32:
+ * floor((d + 2^(s-1)) / 2^s) = (d >> s) + bit s-1 of d, the same number as nnsp_rshr64(d, s). */
+static inline int16_t nnsp_dc_process_inline(nnsp_dc_filter *f, int16_t x) {
+  int32_t g, d;
+  if (f->pole_q30 == 0) return x;
+  g = (int32_t)x * ((int32_t)1 << f->shift) + (int32_t)nnsp_rshr64((int64_t)f->pole_q30 * f->g, 30);
+  d = g - f->g;
+  f->g = g;
+  if (f->shift > 0) d = (d >> f->shift) + ((d >> (f->shift - 1)) & 1);
+  return nnsp_sat16(d);
+}
 
 /* Windowed frame: buf[n] = hist[n] * w[n] (Q30) for n < 480, 0 for n in [480, 512); returns the exponent -30. */
 int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]);

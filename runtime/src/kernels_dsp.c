@@ -10,14 +10,18 @@
  *
  * Exactness: a product is at most 128 * 32768 = 2^22 in magnitude, so any 508 of them sum below 2^31 and the
  * int32 accumulator of a chunk of 127 groups of four never overflows; chunks are summed in int64 as the
- * portable dot product does. The bias, requantization and activation are the portable code's (nnsp_fc_row_out,
- * nnsp_gate_pre), applied to the identical int64 sums. */
+ * portable dot product does. The bias, requantization and activation: for layers with per-tensor formats and rows
+ * of one chunk, the same steps in int32 (fc_blocks_i32 and nnsp_gate_rows, each with its bounds), falling back
+ * to the portable code's (nnsp_fc_row_out, nnsp_gate_pre) where a sum would leave int32; otherwise the portable
+ * code's on the identical int64 sums. */
 #include "kernels.h"
 
 #if NNSP_DSP_KERNELS
 
 #include <arm_acle.h>
 
+#include "activation.h"
+#include "fixed.h"
 #include "recurrent.h"
 
 #define BLOCK_ROWS 4
@@ -136,17 +140,82 @@ static inline void dot_rows(const int8_t *w, long stride, int rows, const uint32
   }
 }
 
+/* The rows of one block of four (rows r .. r + 3, whole groups, one int32 chunk) straight into int32 sums. */
+static inline void dot_block4(const int8_t *w, long stride, const uint32_t *pairs, int n, int32_t sum[BLOCK_ROWS]) {
+  sum[0] = sum[1] = sum[2] = sum[3] = 0;
+  dot4_groups(w, w + 2 * stride, stride, pairs, n / 4, sum);
+}
+
+/* Whether a row of n columns is one block-of-four product: whole groups within one int32 chunk. */
+static int one_chunk(int n) { return n > 0 && (n & 3) == 0 && n / 4 <= CHUNK_GROUPS; }
+
+/* The rows of whole blocks of four of a per-tensor fc / conv1d layer (all but units % 4 rows) with the per-row
+ * steps of nnsp_fc_row_out in int32: with v = dot + b inside int32 (checked; else the portable step on the same
+ * sum), nnsp_requant32(v, shift) is nnsp_requant32_i32(v, shift); shift is the format change to the output
+ * (linear) or to Q24 (any other activation). act is a constant in each call (inlined once per activation), so
+ * that no row pays for the choice. Returns the number of rows done. */
+static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint32_t *pairs, int cols, int shift,
+                                            int16_t *y, const int act, const int left) {
+  const int units = layer->units;
+  /* left (shift > 0): v 2^shift saturates beyond [-limit, limit) with limit = 2^(31 - shift) <= 2^30. Then
+   * v = QADD(dot, b) (saturated to int32) gives the same result as the exact sum: a sum outside int32 is beyond
+   * the limits with the same sign, and so is its saturation. */
+  const int32_t limit = left ? (int32_t)1 << (shift >= 31 ? 0 : 31 - shift) : 0;
+  const int up = shift >= 31 ? 31 : shift;
+  int r, i;
+  for (r = 0; r + BLOCK_ROWS <= units; r += BLOCK_ROWS) {
+    int32_t sum[BLOCK_ROWS];
+    dot_block4(layer->w + (long)r * cols, cols, pairs, cols, sum);
+    for (i = 0; i < BLOCK_ROWS; ++i) {
+      int32_t v, pre;
+      if (left) {
+        v = nnsp_add_sat32(sum[i], (int32_t)layer->bias[r + i]);
+        pre = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << up));
+      } else {
+        if (__builtin_add_overflow(sum[i], (int32_t)layer->bias[r + i], &v)) {
+          y[r + i] = nnsp_fc_row_out(layer, r + i, sum[i]);
+          continue;
+        }
+        pre = nnsp_requant32_i32(v, shift);
+      }
+      if (act == NNSP_ACT_TANH) y[r + i] = nnsp_tanh_q15_inline(pre);
+      else if (act == NNSP_ACT_SIGMOID) y[r + i] = nnsp_sigmoid_q15_inline(pre);
+      else if (act == NNSP_ACT_LINEAR) y[r + i] = nnsp_sat16(pre);
+      else y[r + i] = nnsp_activate(pre, act, layer->q_out);
+    }
+  }
+  return r;
+}
+
 void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   const int cols = (int)layer->kernel * (int)layer->in_dim, units = layer->units;
   uint32_t pairs[PAIR_WORDS];
   int64_t acc[BLOCK_ROWS];
-  int r, i;
+  int r = 0, i;
   if (cols / 4 * 2 > PAIR_WORDS) {
     nnsp_fc_s8_s16_c(layer, x, y);
     return;
   }
   pack_pairs(x, cols / 4, pairs);
-  for (r = 0; r < units; r += BLOCK_ROWS) {
+  if (!layer->q_w_rows && one_chunk(cols)) {
+    /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_blocks_i32). */
+    const int q_acc = layer->q_in + layer->q_w;
+    const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
+    const int left = shift > 0;
+    switch (layer->activation) {
+      case NNSP_ACT_TANH:
+        r = left ? fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH, 1)
+                 : fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH, 0);
+        break;
+      case NNSP_ACT_SIGMOID:
+        r = left ? fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 1)
+                 : fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 0);
+        break;
+      case NNSP_ACT_LINEAR: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_LINEAR, 0); break;
+      default: r = fc_blocks_i32(layer, pairs, cols, shift, y, layer->activation, 0); break;
+    }
+  }
+  for (; r < units; r += BLOCK_ROWS) {
     const int rows = units - r < BLOCK_ROWS ? units - r : BLOCK_ROWS;
     dot_rows(layer->w + (long)r * cols, cols, rows, pairs, x, cols, acc);
     for (i = 0; i < rows; ++i) y[r + i] = nnsp_fc_row_out(layer, r + i, acc[i]);
@@ -158,14 +227,48 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
   const int x_words = in / 4 * 2, h_words = units / 4 * 2;
   uint32_t pairs[PAIR_WORDS];
   int64_t ax[BLOCK_ROWS], ah[BLOCK_ROWS];
-  int r, i;
+  int r = 0, i;
   if (x_words + h_words > PAIR_WORDS) {
     nnsp_gate_rows_c(layer, rows, x, h, scratch);
     return;
   }
   pack_pairs(x, in / 4, pairs);
   pack_pairs(h, units / 4, pairs + x_words);
-  for (r = 0; r < rows; r += BLOCK_ROWS) {
+  if (!layer->q_w_rows && !layer->q_r_rows && one_chunk(in) && one_chunk(units)) {
+    /* Per-tensor formats: nnsp_gate_pre's shifts are the layer's, dx and dh (one of them 0). |W x| <= in 2^22
+     * and |R h| <= units 2^22 (products <= 128 * 32768), so when (in << dx) + (units << dh) < 2^9 the sum
+     * (W x) 2^dx + (R h) 2^dh is below 2^31 and exact in int32; adding the bias is checked, and a sum outside
+     * int32 takes the portable step. */
+    const int q_x = layer->q_in + layer->q_w, q_h = 15 + layer->q_r;
+    const int q_acc = q_x > q_h ? q_x : q_h, dx = q_acc - q_x, dh = q_acc - q_h;
+    const int shift = NNSP_PRE_Q - q_acc;
+    const int32_t limit = shift > 0 ? (int32_t)1 << (shift >= 31 ? 0 : 31 - shift) : 0; /* 0: no left shift */
+    const int up = shift >= 31 ? 31 : shift;
+    /* gru's n rows keep their bias apart: the portable step below. */
+    const int n_row = layer->kind == NNSP_LAYER_GRU && 2 * units < rows ? 2 * units : rows;
+    if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512) {
+      for (; r + BLOCK_ROWS <= n_row; r += BLOCK_ROWS) {
+        int32_t sx[BLOCK_ROWS], sh[BLOCK_ROWS];
+        dot_block4(layer->w + (long)r * in, in, pairs, in, sx);
+        dot_block4(layer->r + (long)r * units, units, pairs + x_words, units, sh);
+        for (i = 0; i < BLOCK_ROWS; ++i) {
+          /* (uint32_t) shifts: the values may be negative; the bound above keeps the sum exact. */
+          const int32_t sum = (int32_t)((uint32_t)sx[i] << dx) + (int32_t)((uint32_t)sh[i] << dh);
+          int32_t v;
+          if (limit) {
+            /* shift > 0: as in fc_blocks_i32, the saturated sum gives the exact sum's result */
+            v = nnsp_add_sat32(sum, (int32_t)layer->bias[r + i]);
+            scratch[r + i] = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << up));
+          } else if (__builtin_add_overflow(sum, (int32_t)layer->bias[r + i], &v)) {
+            nnsp_gate_pre(layer, r + i, sx[i], sh[i], scratch);
+          } else {
+            scratch[r + i] = nnsp_requant32_i32(v, shift);
+          }
+        }
+      }
+    }
+  }
+  for (; r < rows; r += BLOCK_ROWS) {
     const int n = rows - r < BLOCK_ROWS ? rows - r : BLOCK_ROWS;
     dot_rows(layer->w + (long)r * in, in, n, pairs, x, in, ax);
     dot_rows(layer->r + (long)r * units, units, n, pairs + x_words, h, units, ah);

@@ -188,7 +188,7 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
   int k;
   for (k = 0; k < NNSP_BINS; ++k) {
-    int32_t g = nnsp_requant32(out[k], 15 - last->q_out);
+    int32_t g = nnsp_requant32_i32(out[k], 15 - last->q_out); /* = nnsp_requant32: out[k] is an int16 */
     if (g < st->gain_floor_q15) g = st->gain_floor_q15;
     if (g > 32767) g = 32767;
     st->gains[k] = (int16_t)g;
@@ -204,12 +204,11 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   for (n = 0; n < NNSP_HOP; ++n) {
     const int16_t x = in[n]; /* read before out[] (which may alias in[]) is written */
-    st->feature_hist[keep + n] = nnsp_dc_process(&st->feature_dc, x);
-    st->output_hist[keep + n] = nnsp_dc_process(&st->output_dc, x);
+    st->feature_hist[keep + n] = nnsp_dc_process_inline(&st->feature_dc, x);
+    st->output_hist[keep + n] = nnsp_dc_process_inline(&st->output_dc, x);
   }
 
-  exp = nnsp_window_frame(st->feature_hist, st->fft_buf);
-  nnsp_rfft512(st->fft_buf, st->spec, &exp);
+  nnsp_rfft512_frame(st->feature_hist, st->fft_buf, st->spec, &exp);
   nnsp_power_q23(st->spec, exp, st->power);
   nnsp_log_features(st->model, st->power, st->log_features);
   nnsp_normalize(st->model, st->log_features, st->features);
@@ -218,8 +217,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   gains_from_output(st, net_out);
   PROFILE_MARK(2);
 
-  exp = nnsp_window_frame(st->output_hist, st->fft_buf);
-  nnsp_rfft512(st->fft_buf, st->spec, &exp);
+  nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
   nnsp_apply_gain(st->spec, st->gains);
   nnsp_irfft512(st->spec, st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);

@@ -18,6 +18,20 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
   /* P = (re^2 + im^2) 2^(2 exp) in Q23: shift the exact uint64 sum (< 2^63) by 2 exp + 23. */
   const int shift = 2 * exp + 23;
   int k;
+  if (shift < 0 && shift > -32) {
+    /* The usual case, nnsp_urshr64(sum, s) for s in [1, 31] from the two words of t = sum + 2^(s-1) (no
+     * overflow: sum < 2^63), without a 64-bit variable shift: the same numbers. */
+    const int s = -shift;
+    const uint64_t half = (uint64_t)1 << (s - 1);
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+      const uint64_t t = (uint64_t)(re * re) + (uint64_t)(im * im) + half;
+      const uint32_t lo = (uint32_t)t, hi = (uint32_t)(t >> 32);
+      const uint64_t p = ((uint64_t)(hi >> s) << 32) | ((lo >> s) | (hi << (32 - s)));
+      power_q23[k] = p > POWER_CAP ? POWER_CAP : p;
+    }
+    return;
+  }
   for (k = 0; k < NNSP_BINS; ++k) {
     const int64_t re = spec[2 * k], im = spec[2 * k + 1];
     const uint64_t sum = (uint64_t)(re * re) + (uint64_t)(im * im);
@@ -43,11 +57,27 @@ void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW],
   /* buf[n] 2^exp * w[n] 2^-15 in Q20: (buf w) * 2^(exp - 15 + 20). */
   const int shift = exp + 5;
   int n;
-  for (n = 0; n < NNSP_WINDOW; ++n) {
-    const int32_t add = nnsp_requant32((int64_t)buf[n] * nnsp_window_q15[n], shift);
-    ola[n] = nnsp_sat32((int64_t)ola[n] + add);
+  if (shift < 0 && shift > -32) {
+    /* nnsp_requant32(v, shift) for v = buf w (|v| < 2^31 2^15 = 2^46) and s = -shift in [1, 31], without a
+     * 64-bit variable shift: t = v + 2^(s-1) is exact in int64; t >> s has the low word (lo >> s) | (hi << (32 -
+     * s)) and the high word hi >> s, and fits int32 exactly when the high word is the low word's sign;
+     * otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
+    const int s = -shift;
+    const int64_t half = (int64_t)1 << (s - 1);
+    for (n = 0; n < NNSP_WINDOW; ++n) {
+      const int64_t t = (int64_t)buf[n] * nnsp_window_q15[n] + half;
+      const uint32_t lo = (uint32_t)t;
+      const int32_t hi = (int32_t)(t >> 32);
+      const int32_t r_lo = (int32_t)((lo >> s) | ((uint32_t)hi << (32 - s)));
+      const int32_t r_hi = hi >> s;
+      const int32_t add = r_hi == (r_lo >> 31) ? r_lo : (r_hi < 0 ? INT32_MIN : INT32_MAX);
+      ola[n] = nnsp_add_sat32(ola[n], add);
+    }
+  } else {
+    for (n = 0; n < NNSP_WINDOW; ++n)
+      ola[n] = nnsp_add_sat32(ola[n], nnsp_requant32((int64_t)buf[n] * nnsp_window_q15[n], shift));
   }
-  for (n = 0; n < NNSP_HOP; ++n) out[n] = nnsp_sat16((int32_t)nnsp_rshr64(ola[n], 5));
+  for (n = 0; n < NNSP_HOP; ++n) out[n] = nnsp_sat16(nnsp_rshr32(ola[n], 5));
   for (n = 0; n < NNSP_WINDOW - NNSP_HOP; ++n) ola[n] = ola[n + NNSP_HOP];
   for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n) ola[n] = 0;
 }

@@ -3,6 +3,8 @@
 
 #include "../ref/nnsp_ref.h"
 #include "../src/fft.h"
+#include "../src/frontend.h"
+#include "../src/tables.h"
 #include "cases.h"
 #include "check.h"
 
@@ -54,5 +56,31 @@ void test_fft(void) {
     exp = 0;
     nnsp_rfft512(buf, spec, &exp);
     CHECK(fabs(ldexp(spec[0], exp) - 512.0 * 2147483647.0) < 512.0 * 2147483647.0 * 1e-6, "full-scale DC");
+  }
+  {
+    /* The split step computes bins k and 256 - k together from the symmetry of the twiddle tables. */
+    int k, symmetric = 1;
+    for (k = 1; k < 256; ++k)
+      symmetric &= nnsp_cos_q31[256 - k] == -nnsp_cos_q31[k] && nnsp_sin_q31[256 - k] == nnsp_sin_q31[k];
+    CHECK(symmetric, "twiddle tables not symmetric about k = 128");
+  }
+  {
+    /* nnsp_rfft512_frame = nnsp_window_frame + nnsp_rfft512, bit for bit: random, quiet, full-scale, zero */
+    static const int32_t amp[] = {32767, 200, 1, 0, -32768};
+    uint32_t rng = 77u;
+    int a, same = 1;
+    for (a = 0; a < 5; ++a) {
+      int16_t hist[NNSP_WINDOW];
+      int32_t buf[512], spec[NNSP_SPEC_VALUES], buf2[512], spec2[NNSP_SPEC_VALUES];
+      int exp, exp2, n;
+      for (n = 0; n < NNSP_WINDOW; ++n)
+        hist[n] = (int16_t)(amp[a] < 0 ? ((n & 1) ? 32767 : -32768) : rng_range(&rng, -amp[a], amp[a]));
+      exp = nnsp_window_frame(hist, buf);
+      nnsp_rfft512(buf, spec, &exp);
+      nnsp_rfft512_frame(hist, buf2, spec2, &exp2);
+      same &= exp == exp2;
+      for (n = 0; n < NNSP_SPEC_VALUES; ++n) same &= spec[n] == spec2[n];
+    }
+    CHECK(same, "nnsp_rfft512_frame differs from nnsp_window_frame + nnsp_rfft512");
   }
 }

@@ -36,10 +36,12 @@ if [ "$test" != enhance ]; then
   exit 0
 fi
 
-nnse=$1
-model=$2
-clip=$3
-work=$4
+# The arguments may be relative to the caller's directory: made absolute before changing to the work directory.
+absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+nnse=$(absolute "$1")
+model=$(absolute "$2")
+clip=$(absolute "$3")
+work=$(absolute "$4")
 rm -rf "$work"
 mkdir -p "$work"
 cd "$work"

@@ -20,13 +20,21 @@ static void fill(uint32_t *rng, int mode, int8_t *w, int nw, int16_t *x, int nx)
   for (i = 0; i < nx; ++i) x[i] = mode == 0 ? (int16_t)rng_range(rng, -32768, 32767) : (int16_t)-32768;
 }
 
+/* Biases: random below 2^24, or (big_bias) within 2^24 of the ends of int32, so that W x + b leaves int32 in
+ * the DSP kernels' int32 per-row steps and their checked fallback (the portable step) runs. */
+static int big_bias;
+static int32_t random_bias(uint32_t *rng, int r) {
+  if (!big_bias) return rng_range(rng, -(1 << 24), 1 << 24);
+  return (r & 1) ? INT32_MAX - rng_range(rng, 0, 1 << 24) : INT32_MIN + rng_range(rng, 0, 1 << 24);
+}
+
 static void fill_layer_common(uint32_t *rng, nnsp_layer *l, int rows, int32_t *bias, int8_t *q_rows, int per_row) {
   int r;
   l->q_in = (int8_t)rng_range(rng, 8, 14);
   l->q_w = (int8_t)rng_range(rng, 5, 9);
   l->q_r = (int8_t)rng_range(rng, 5, 9);
   for (r = 0; r < rows; ++r) {
-    bias[r] = rng_range(rng, -(1 << 24), 1 << 24);
+    bias[r] = random_bias(rng, r);
     q_rows[r] = (int8_t)rng_range(rng, 4, 10);
   }
   l->q_w_rows = per_row ? q_rows : 0;
@@ -73,7 +81,7 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   l.in_dim = (uint16_t)in;
   l.units = (uint16_t)units;
   fill_layer_common(rng, &l, rows, bias, q_rows, mode == 0 && (in & 1));
-  for (i = 0; i < units; ++i) rbias[i] = rng_range(rng, -(1 << 24), 1 << 24);
+  for (i = 0; i < units; ++i) rbias[i] = random_bias(rng, i);
   l.rbias = rbias;
   fill(rng, mode, w, rows * in, x, in);
   fill(rng, mode, r, rows * units, h, units);
@@ -112,6 +120,18 @@ int main(void) {
     check_gates(&rng, NNSP_LAYER_GRU, 257, 64, mode);
     check_gates(&rng, NNSP_LAYER_LSTM, 500, 60, mode); /* x and h too long for the packed input: fallback */
   }
+  /* Biases at the ends of int32 on the sizes the int32 per-row steps take (whole blocks of four rows). */
+  big_bias = 1;
+  for (mode = 0; mode < 3; ++mode) {
+    for (act = 0; act < 4; ++act) {
+      check_fc(&rng, 8, 72, mode, act);
+      check_fc(&rng, 4, 432, mode, act);
+    }
+    check_gates(&rng, NNSP_LAYER_LSTM, 72, 16, mode);
+    check_gates(&rng, NNSP_LAYER_LSTM, 24, 8, mode);
+    check_gates(&rng, NNSP_LAYER_GRU, 72, 12, mode);
+  }
+  big_bias = 0;
   printf("kernels (%s): %d checks, %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable", checks, failures);
   return failures == 0 ? 0 : 1;
 }

@@ -9,9 +9,11 @@
 #        examples/noisy_city_3dB.wav); OPT=-O3 measure.sh ... to try another optimization level; PROFILE=1
 #        measure.sh ... adds instructions per frame by function (DSP kernels, a SysTick sampling profile).
 set -eu
-nnse=$1
-model=$2
-clip=$3
+# The arguments may be relative to the caller's directory: made absolute before changing to the work directory.
+absolute() { case "$1" in /*) echo "$1" ;; *) echo "$PWD/$1" ;; esac; }
+nnse=$(absolute "$1")
+model=$(absolute "$2")
+clip=$(absolute "$3")
 work=${4:-$(mktemp -d)}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$work"
