@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "nnse/dsp/stft.h"
+#include "nnse/train/combined_loss.h"
 #include "nnse/util/error.h"
 
 namespace nnse::train {
@@ -538,6 +539,7 @@ std::vector<const std::complex<float>*> sequence_rows(const std::vector<std::com
 }
 
 std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendConfig& frontend) {
+  if (is_combined_loss(config.name)) return make_combined_loss(config, frontend, parse_loss_terms(config.name));
   const NamedKind* entry = find_loss(config.name);
   if (!entry) throw Error("unknown loss '" + config.name + "' (valid: " + valid_names() + ")");
   if (!(config.c > 0.0 && config.c <= 1.0)) {
