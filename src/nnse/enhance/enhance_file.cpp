@@ -70,10 +70,13 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
   if (options.quantized && options.pass_gain != 1.0) {
     throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
   }
+  if (options.quantized && options.floor_guard != 0.0) {
+    throw Error("--floor-guard", "the fixed-point runtime has no noise-floor guard yet; give --floor-guard 0 with --quantized");
+  }
   std::optional<Enhancer> enhancer;
   std::optional<deploy::QuantizedEnhancer> quantized;
   if (options.quantized) quantized.emplace(trained.model, config, trained.stats, options.atten_lim_db);
-  else enhancer.emplace(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
+  else enhancer.emplace(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain, .floor_guard = options.floor_guard});
   audio::WavWriter writer(output, config.sample_rate, 1);
   const auto keep_for_picture = static_cast<std::size_t>(picture_seconds * config.sample_rate);
   std::vector<float> block(kBlockSamples), enhanced, noisy_head, enhanced_head;
