@@ -42,6 +42,7 @@ void run(const EnhanceArgs& args) {
     const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained, args.quantized);
     options.atten_lim_db = gains.atten_lim_db;
     options.pass_gain = gains.pass_gain;
+    options.floor_guard = gains.floor_guard;
     options.quantized = args.quantized;
   };
   if (args.quantized && args.pictures) throw Error("--pictures", "is not available with --quantized");

@@ -76,6 +76,7 @@ void run_eval(const EvalCliOptions& o) {
     const double atten = options.enhancer.atten_lim_db;
     j["atten_lim_db"] = std::isinf(atten) ? nlohmann::json(nullptr) : nlohmann::json(atten);
     j["pass_gain"] = options.enhancer.pass_gain;
+    j["floor_guard"] = options.enhancer.floor_guard;
     j["quantized"] = o.quantized;
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
     write_file_atomic(o.json, j.dump(2) + "\n");

@@ -41,6 +41,13 @@ void add_gain_options(CLI::App& command, GainChoice& choice) {
           "Pass level: a model gain at or above this leaves its bin untouched (gain 1); lower gains scale by "
           "1/pass-gain; 1 = the model's gains as they are. Default: the model's enhancer.json, else 1")
       ->check(CLI::Range(0.01, 1.0));
+  command
+      .add_option_function<double>(
+          flag("floor-guard"), [&choice](double v) { choice.floor_guard = v; },
+          "Noise-floor guard beta: a bin that stands far above its tracked noise floor keeps its level unless the "
+          "model is sure it is noise (10: protected fully 20 dB above the floor); 0 = off. Keeps clean and "
+          "high-SNR speech intact. Default: the model's enhancer.json, else 0")
+      ->check(CLI::Range(0.0, 1e6));
 }
 
 enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained,
@@ -55,11 +62,18 @@ enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const mo
                  *trained.recommended.pass_gain);
     options.pass_gain = 1.0;
   }
+  options.floor_guard = choice.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
+  if (quantized && !choice.floor_guard && options.floor_guard != 0.0) {
+    spdlog::warn("the fixed-point runtime has no noise-floor guard yet: the model's floor guard {} is not applied",
+                 options.floor_guard);
+    options.floor_guard = 0.0;
+  }
   const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
-                          (!choice.pass_gain && trained.recommended.pass_gain);
+                          (!choice.pass_gain && trained.recommended.pass_gain) ||
+                          (!choice.floor_guard && trained.recommended.floor_guard);
   if (from_model) {
-    spdlog::info("enhancer settings of the model: attenuation limit {} dB, pass gain {}", options.atten_lim_db,
-                 options.pass_gain);
+    spdlog::info("enhancer settings of the model: attenuation limit {} dB, pass gain {}, floor guard {}",
+                 options.atten_lim_db, options.pass_gain, options.floor_guard);
   }
   return options;
 }

@@ -18,10 +18,12 @@ void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch);
 struct GainChoice {
   std::optional<double> atten_lim_db;
   std::optional<double> pass_gain;
+  std::optional<double> floor_guard;
 };
 void add_gain_options(CLI::App& command, GainChoice& choice);
 // The settings to run `trained` with; says on stderr when they come from the model. The fixed-point runtime
-// (`quantized`) has no pass level yet: a model's recommended one is then left out, with a warning.
+// (`quantized`) has no pass level or noise-floor guard yet: a model's recommended ones are then left out, with a
+// warning.
 enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained,
                                               bool quantized = false);
 

@@ -55,7 +55,7 @@ void run(TestArgs args) {
   const auto result = enhance::enhance_file(
       trained, input, output,
       {.picture = args.quantized ? std::nullopt : std::optional<fs::path>(picture), .atten_lim_db = gains.atten_lim_db,
-       .pass_gain = gains.pass_gain, .quantized = args.quantized});
+       .pass_gain = gains.pass_gain, .floor_guard = gains.floor_guard, .quantized = args.quantized});
   spdlog::info("{} ({:.1f} s) -> {}{}", input.string(), result.seconds, output.string(),
                args.quantized ? " (quantized runtime, no picture)" : ", picture " + picture.string());
 }

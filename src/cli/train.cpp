@@ -105,7 +105,8 @@ void setup_train(CLI::App& parent) {
       ->capture_default_str();
   std::string loss_list;
   for (const auto& name : train::loss_names()) loss_list += (loss_list.empty() ? "" : ", ") + name;
-  cmd->add_option(flag("loss"), o->train.loss.name, "Training loss: " + loss_list)->capture_default_str();
+  cmd->add_option(flag("loss"), o->train.loss.name, "Training loss: " + loss_list +
+                  "; or a weighted sum such as \"wsdr+0.5*cmag_mse\"")->capture_default_str();
   cmd->add_option(flag("loss-c"), o->train.loss.c, "Power-law compression exponent c")->check(finite_in(0, 10))->capture_default_str();
   cmd->add_option(flag("loss-a"), o->train.loss.a, "Weight of the complex term in cmix")->check(finite_in(0, 1))->capture_default_str();
   cmd->add_option(flag("loss-eps"), o->train.loss.eps, "Loss guard eps (-1: the loss's default)")

@@ -1,4 +1,5 @@
 #include "nnse/enhance/enhancer.h"
+#include "nnse/enhance/floor_guard.h"
 
 #include <gtest/gtest.h>
 
@@ -192,6 +193,69 @@ TEST(Enhancer, KeepsBoundedAnalysisForPictures) {
       EXPECT_NEAR(analysis.noisy_db[i] - analysis.enhanced_db[i], 6.0206f, 1e-3f);
     }
   }
+}
+
+}  // namespace
+}  // namespace nnse::enhance
+
+namespace nnse::enhance {
+namespace {
+
+double energy(const std::vector<float>& x, std::size_t from) {
+  double e = 0.0;
+  for (std::size_t i = from; i < x.size(); ++i) e += static_cast<double>(x[i]) * x[i];
+  return e;
+}
+
+// A model that halves every bin (sigmoid(0) = 0.5) stands for a network that takes clean speech for noise: the
+// guard must keep clean speech at its level, since every speech bin stands far above its (near-silent) floor.
+TEST(FloorGuard, KeepsCleanSpeechThatTheNetworkWouldTurnDown) {
+  dsp::FrontendConfig config;
+  const nn::Model model = test::constant_gain_model(0.0f);
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = fixture_speech();
+  const auto halved = enhance_signal(model, config, stats, x);
+  EnhancerOptions guarded;
+  guarded.floor_guard = 10.0;
+  const auto y = enhance_signal(model, config, stats, x, guarded);
+  ASSERT_EQ(y.size(), x.size());
+  const auto reference = dc_blocked(x);
+  EXPECT_LT(test::snr_db(reference, halved), 7.0);  // without the guard: the level is halved (6 dB)
+  // The recording's quietest parts sit near its own floor and keep the network's half gain: 17.3 dB here.
+  EXPECT_GT(test::snr_db(reference, y), 15.0);
+}
+
+// Stationary noise sits at its own floor: the guard gives it no protection, the network's gain stays.
+TEST(FloorGuard, LeavesStationaryNoiseToTheNetwork) {
+  dsp::FrontendConfig config;
+  const nn::Model model = test::constant_gain_model(0.0f);
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto noise = test::white_noise(48000, 9, 0.1f);
+  EnhancerOptions guarded;
+  guarded.floor_guard = 10.0;
+  const auto y = enhance_signal(model, config, stats, noise, guarded);
+  const std::size_t settled = 16000;  // the floor has tracked the noise after the first second
+  const double ratio = energy(y, settled) / energy(noise, settled);
+  EXPECT_GT(ratio, 0.2);
+  EXPECT_LT(ratio, 0.3);  // ~0.25: the half gain, squared
+}
+
+// A gain the network is sure of (far below the confidence level) is kept even in a bin far above its floor.
+TEST(FloorGuard, DefersToAConfidentNetwork) {
+  dsp::FrontendConfig config;
+  const nn::Model model = test::constant_gain_model(-6.0f);  // sigmoid(-6) = 0.0025
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const auto x = fixture_speech();
+  EnhancerOptions guarded;
+  guarded.floor_guard = 10.0;
+  const auto y = enhance_signal(model, config, stats, x, guarded);
+  // At most lb * g / confidence <= 0.0025 / 0.3 of the amplitude comes back: below -40 dB.
+  EXPECT_LT(energy(y, 0) / energy(x, 0), 1e-4);
+}
+
+TEST(FloorGuard, RejectsBadSettings) {
+  EXPECT_THROW(FloorGuard(257, FloorGuardOptions{.beta = -1.0}), Error);
+  EXPECT_THROW(FloorGuard(257, FloorGuardOptions{.beta = 10.0, .confidence = 0.0}), Error);
 }
 
 }  // namespace

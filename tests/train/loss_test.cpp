@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <complex>
 #include <random>
@@ -19,7 +20,8 @@ using cf = std::complex<float>;
 
 const std::vector<std::string> kSpectral = {"mag_mse",   "mag_mae", "log_mse", "cplx_mse",  "cplx_mae",
                                             "cmag_mse",  "ccplx_mse", "cmix",  "spec_corr", "nnse_pow"};
-const std::vector<std::string> kTime = {"si_sdr", "wsdr"};
+// A weighted sum (combined_loss.h) is checked like its time-domain term.
+const std::vector<std::string> kTime = {"si_sdr", "wsdr", "wsdr+0.5*cmag_mse"};
 
 // A batch that owns its arrays. Gains lie on a 2^-10 grid so that G +- 2^-12 is exact in float and finite
 // differences see the loss formula, not rounding of the perturbed gain.
@@ -223,7 +225,35 @@ TEST_P(TimeGradient, MatchesFiniteDifferences) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Loss, TimeGradient, ::testing::ValuesIn(kTime));
+INSTANTIATE_TEST_SUITE_P(Loss, TimeGradient, ::testing::ValuesIn(kTime), [](const auto& info) {
+  std::string name = info.param;
+  for (char& ch : name) {
+    if (!std::isalnum(static_cast<unsigned char>(ch))) ch = '_';
+  }
+  return name;
+});
+
+// A combined loss is exactly the weighted sum of its terms, in value and in gradient.
+TEST(Loss, CombinedIsTheWeightedSumOfItsTerms) {
+  Data d = random_data(dsp::FrontendConfig{}.bins(), 5, {9, 6});
+  const auto sum = loss("wsdr + 2.5*cmag_mse");
+  const auto a = loss("wsdr");
+  const auto b = loss("cmag_mse");
+  double vs = 0, va = 0, vb = 0;
+  const auto gs = gradient(*sum, d, &vs);
+  const auto ga = gradient(*a, d, &va);
+  const auto gb = gradient(*b, d, &vb);
+  EXPECT_NEAR(vs, va + 2.5 * vb, 1e-12 * (1.0 + std::abs(vs)));
+  for (std::size_t i = 0; i < gs.size(); ++i) ASSERT_NEAR(gs[i], ga[i] + 2.5f * gb[i], 1e-6f * (1.0f + std::abs(gs[i])));
+  EXPECT_NE(sum->describe().find("2.5 x [cmag_mse"), std::string::npos) << sum->describe();
+}
+
+TEST(Loss, CombinedRejectsBadTerms) {
+  for (const char* bad : {"wsdr+", "+wsdr", "wsdr+nope", "wsdr+0*cmag_mse", "wsdr+-1*cmag_mse", "wsdr+x*cmag_mse",
+                          "wsdr+wsdr", "2*"}) {
+    EXPECT_THROW(loss(bad), Error) << bad;
+  }
+}
 
 // S = G0 Y with a real G0: every loss reaches its optimum at G = G0.
 TEST(Loss, OptimumAtTheIdealGain) {

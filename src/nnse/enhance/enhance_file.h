@@ -16,6 +16,7 @@ struct FileEnhanceOptions {
   bool announce = true;                          // say on stderr when the input is resampled / downmixed
   double atten_lim_db = EnhancerOptions::kDefaultAttenLimDb;  // gain floor (EnhancerOptions::atten_lim_db)
   double pass_gain = EnhancerOptions::kDefaultPassGain;        // pass level (EnhancerOptions::pass_gain)
+  double floor_guard = 0.0;                                    // noise-floor guard (EnhancerOptions::floor_guard)
   bool quantized = false;  // run the fixed-point runtime (deploy::QuantizedEnhancer) instead; no picture
 };
 

@@ -6,6 +6,7 @@
 #include "nnse/dsp/context.h"
 #include "nnse/dsp/frontend.h"
 #include "nnse/dsp/stft.h"
+#include "nnse/enhance/floor_guard.h"
 #include "nnse/nn/network.h"
 #include "nnse/util/error.h"
 
@@ -20,12 +21,19 @@ float EnhancerOptions::gain_floor(double atten_lim_db) {
 }
 
 struct Enhancer::State {
-  State(const nn::Model& model, const dsp::FrontendConfig& config, double output_dc_pole)
-      : frontend(config, output_dc_pole), synthesizer(config), stream(model.network(), 1), worker(model.network()) {}
+  State(const nn::Model& model, const dsp::FrontendConfig& config, const EnhancerOptions& options)
+      : frontend(config, options.output_dc_pole),
+        synthesizer(config),
+        stream(model.network(), 1),
+        worker(model.network()),
+        guard(config.bins(), FloorGuardOptions{.beta = options.floor_guard,
+                                               .confidence = FloorGuardOptions{}.confidence,
+                                               .frame_rate = config.frame_rate()}) {}
   dsp::StreamingFrontend frontend;
   dsp::StftSynthesizer synthesizer;
   nn::StreamState<float> stream;
   nn::Worker<float> worker;
+  FloorGuard guard;
   std::vector<const float*> parameters;
   std::vector<float> pending_input;       // samples of an incomplete hop
   std::vector<float> block_features;      // [block_frames][feature_dim], normalized
@@ -54,7 +62,7 @@ Enhancer::Enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   if (stats.dim() != frontend_.feature_dim()) throw Error("feature statistics do not match the front end's feature size");
   if (options_.block_frames <= 0) throw Error("enhancer: block_frames must be positive");
   const float floor = EnhancerOptions::gain_floor(options_.atten_lim_db);
-  state_ = std::make_unique<State>(model, frontend_, options_.output_dc_pole);
+  state_ = std::make_unique<State>(model, frontend_, options_);
   state_->gain_floor = floor;
   if (!(options_.pass_gain > 0.0 && options_.pass_gain <= 1.0)) {
     throw Error("pass gain must be in (0, 1], got " + std::to_string(options_.pass_gain));
@@ -79,6 +87,7 @@ void Enhancer::reset() {
   s.synthesizer.reset();
   s.stream.reset(0);
   s.pending_input.clear();
+  s.guard.reset();
   s.block_used = 0;
   s.delay_to_drop = frontend_.history_length();
   analysis_ = EnhancementAnalysis{};
@@ -117,10 +126,12 @@ void Enhancer::run_block() {
     dsp::Complex* spectrum = s.block_bins.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(bins);
     const float* gain = s.block_gain.data() + static_cast<std::size_t>(t) * static_cast<std::size_t>(bins);
     const bool keep = frames_processed_ < keep_frames;
+    s.guard.observe(std::span<const dsp::Complex>(spectrum, static_cast<std::size_t>(bins)));
     for (int k = 0; k < bins; ++k) {
       // A non-finite gain can only come from a broken model; never let it reach the audio.
       float g = std::isfinite(gain[k]) ? std::max(gain[k] * s.gain_scale, s.gain_floor) : s.gain_floor;
       if (s.gain_scale != 1.0f) g = std::min(g, 1.0f);  // the pass level maps to unity, never above
+      if (s.guard.enabled()) g = s.guard.apply(k, g);
       if (keep) {
         const float floor = 1e-10f;
         analysis_.noisy_db.push_back(10.0f * std::log10(std::norm(spectrum[k]) + floor));

@@ -37,6 +37,10 @@ struct EnhancerOptions {
   // si_sdr) settles its pass level anywhere below 1 and wavers around it on clean speech; mapping that level to
   // unity stops the wavering from distorting speech that needs no help. 1 = the network's gain as it is.
   double pass_gain = kDefaultPassGain;
+  // Noise-floor guard (enhance/floor_guard.h): a bin standing far above its tracked noise floor keeps its level
+  // unless the network is sure it is noise; the number is beta (10: protected fully 20 dB above the floor).
+  // 0 = off.
+  double floor_guard = 0.0;
   // Pole of the synthesis path's DC blocker (dsp::StreamingFrontend); 0 = none.
   double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;
 

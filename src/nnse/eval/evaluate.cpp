@@ -215,6 +215,9 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   if (options.quantized && options.enhancer.pass_gain != 1.0) {
     throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
   }
+  if (options.quantized && options.enhancer.floor_guard != 0.0) {
+    throw Error("--floor-guard", "the fixed-point runtime has no noise-floor guard yet; give --floor-guard 0 with --quantized");
+  }
   const int workers = std::max(1, std::min<int>(options.threads, static_cast<int>(std::max<std::size_t>(1, clips.size))));
   std::vector<ClipEvaluation> results(clips.size);
   std::atomic<std::size_t> next{0}, done{0};

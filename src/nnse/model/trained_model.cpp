@@ -105,6 +105,13 @@ RecommendedSettings read_recommended_settings(const fs::path& file) {
     }
     settings.pass_gain = v.get<double>();
   }
+  if (j.contains("floor_guard")) {
+    const auto& v = j.at("floor_guard");
+    if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1e6)) {
+      throw Error(file, "floor_guard must be a number in [0, 1e6] (0: off)");
+    }
+    settings.floor_guard = v.get<double>();
+  }
   return settings;
 }
 

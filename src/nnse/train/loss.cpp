@@ -4,6 +4,7 @@
 
 #include <cmath>
 
+#include "nnse/train/combined_loss.h"
 #include "nnse/train/loss_frames.h"
 #include "nnse/train/loss_kinds.h"
 #include "nnse/util/error.h"
@@ -67,6 +68,7 @@ std::vector<const std::complex<float>*> sequence_rows(const std::vector<std::com
 }
 
 std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendConfig& frontend) {
+  if (is_combined_loss(config.name)) return make_combined_loss(config, frontend, parse_loss_terms(config.name));
   const NamedKind* entry = find_loss(config.name);
   if (!entry) throw Error("unknown loss '" + config.name + "' (valid: " + valid_names() + ")");
   if (!(config.c > 0.0 && config.c <= 1.0)) {
