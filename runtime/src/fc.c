@@ -1,5 +1,5 @@
 /* fc and conv1d (the same product over stacked frames): acc = sum W[r][i] x[i] (int64, Q(q_in + q_w(r))) plus
- * the bias in the same Q, then one rounding and saturating shift to the activation's input. */
+ * the bias moved to the same Q, then one rounding and saturating shift to the activation's input. */
 #include "fixed.h"
 #include "kernels.h"
 
@@ -19,7 +19,8 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   int r;
   for (r = 0; r < (int)layer->units; ++r) {
     const int q_acc = layer->q_in + nnsp_row_q_w(layer, r);
-    const int64_t acc = nnsp_dot_s8_s16(layer->w + (long)r * cols, x, cols) + layer->bias[r];
+    const int64_t acc =
+        nnsp_dot_s8_s16(layer->w + (long)r * cols, x, cols) + nnsp_bias_acc(layer->bias[r], layer->q_b, q_acc);
     if (layer->activation == NNSP_ACT_LINEAR) {
       /* Straight to the output format: a linear output may exceed the Q24 range. */
       y[r] = nnsp_sat16(nnsp_requant32(acc, layer->q_out - q_acc));

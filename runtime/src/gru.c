@@ -11,11 +11,13 @@ void nnsp_gru_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h,
   for (r = 0; r < 3 * u; ++r) {
     int64_t ax, ah;
     const int q_acc = nnsp_gate_acc(layer, r, x, h, &ax, &ah);
+    const int64_t bias = nnsp_bias_acc(layer->bias[r], layer->q_b, q_acc);
     if (r < 2 * u) {
-      scratch[r] = nnsp_requant32(ax + ah + layer->bias[r], NNSP_PRE_Q - q_acc);
+      scratch[r] = nnsp_requant32(ax + ah + bias, NNSP_PRE_Q - q_acc);
     } else {
-      scratch[r] = nnsp_requant32(ax + layer->bias[r], NNSP_PRE_Q - q_acc);
-      scratch[r + u] = nnsp_requant32(ah + layer->rbias[r - 2 * u], NNSP_PRE_Q - q_acc);
+      scratch[r] = nnsp_requant32(ax + bias, NNSP_PRE_Q - q_acc);
+      scratch[r + u] =
+          nnsp_requant32(ah + nnsp_bias_acc(layer->rbias[r - 2 * u], layer->q_rb, q_acc), NNSP_PRE_Q - q_acc);
     }
   }
   for (j = 0; j < u; ++j) {

@@ -11,7 +11,7 @@ void nnsp_lstm_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h
   for (r = 0; r < 4 * u; ++r) {
     int64_t ax, ah;
     const int q_acc = nnsp_gate_acc(layer, r, x, h, &ax, &ah);
-    scratch[r] = nnsp_requant32(ax + ah + layer->bias[r], NNSP_PRE_Q - q_acc);
+    scratch[r] = nnsp_requant32(ax + ah + nnsp_bias_acc(layer->bias[r], layer->q_b, q_acc), NNSP_PRE_Q - q_acc);
   }
   for (j = 0; j < u; ++j) {
     const int32_t i_g = nnsp_sigmoid_q15(scratch[j]);

@@ -43,18 +43,12 @@ void add_gain_options(CLI::App& command, GainChoice& choice) {
       ->check(CLI::Range(0.01, 1.0));
 }
 
-enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained,
-                                              bool quantized) {
+enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained) {
   enhance::EnhancerOptions options;
   options.atten_lim_db = choice.atten_lim_db.value_or(
       trained.recommended.atten_lim_db.value_or(enhance::EnhancerOptions::kDefaultAttenLimDb));
   options.pass_gain =
       choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
-  if (quantized && !choice.pass_gain && trained.recommended.pass_gain && *trained.recommended.pass_gain != 1.0) {
-    spdlog::warn("the fixed-point runtime has no pass level yet: the model's pass gain {} is not applied",
-                 *trained.recommended.pass_gain);
-    options.pass_gain = 1.0;
-  }
   const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
                           (!choice.pass_gain && trained.recommended.pass_gain);
   if (from_model) {

@@ -67,12 +67,13 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
   }
   const double picture_seconds = options.picture ? options.picture_seconds : 0.0;
   if (options.quantized && options.picture) throw Error("--pictures", "is not available with --quantized");
-  if (options.quantized && options.pass_gain != 1.0) {
-    throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
-  }
   std::optional<Enhancer> enhancer;
   std::optional<deploy::QuantizedEnhancer> quantized;
-  if (options.quantized) quantized.emplace(trained.model, config, trained.stats, options.atten_lim_db);
+  if (options.quantized) {
+    deploy::QuantizeOptions q;
+    q.pass_gain = options.pass_gain;  // the tables' default, which the runtime then applies
+    quantized.emplace(trained.model, config, trained.stats, options.atten_lim_db, q);
+  }
   else enhancer.emplace(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
   audio::WavWriter writer(output, config.sample_rate, 1);
   const auto keep_for_picture = static_cast<std::size_t>(picture_seconds * config.sample_rate);

@@ -210,9 +210,6 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   // Pre-filtered clips: the enhancer must not apply the feature high-pass a second time.
   dsp::FrontendConfig enhancer_frontend = frontend;
   if (options.input_dc_removed) enhancer_frontend.dc_removal = false;
-  if (options.quantized && options.enhancer.pass_gain != 1.0) {
-    throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
-  }
   const int workers = std::max(1, std::min<int>(options.threads, static_cast<int>(std::max<std::size_t>(1, clips.size))));
   std::vector<ClipEvaluation> results(clips.size);
   std::atomic<std::size_t> next{0}, done{0};
@@ -224,6 +221,8 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
       if (options.quantized) {
         deploy::QuantizeOptions q;
         q.output_dc_pole = options.enhancer.output_dc_pole;
+        q.pass_gain = options.enhancer.pass_gain;  // the tables' default, which the runtime then applies
+        q.per_channel = options.per_channel;
         quantized.emplace(model, enhancer_frontend, stats, options.enhancer.atten_lim_db, q);
       } else {
         enhancer.emplace(model, enhancer_frontend, stats, options.enhancer);
