@@ -7,7 +7,7 @@
  *     static uint8_t arena[NNSP_ARENA_BYTES];              // or: nnsp_arena_size(&model) bytes
  *     nnsp_params params = nnsp_default_params();
  *     params.atten_lim_db_q8 = 20 << 8;                     // never attenuate by more than 20 dB
- *     (params.pass_gain_q15 = 0: the model's recommended pass level)
+ *     params.pass_gain_q15 = 0;                             // the default: the model's recommended pass level
  *     nnsp_state *st = nnsp_init(&model, arena, sizeof arena, &params, &status);
  *     for (;;) { read 160 samples; nnsp_process_q15(st, in, out); write 160 samples; }
  *
