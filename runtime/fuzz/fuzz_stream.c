@@ -1,5 +1,6 @@
 /* libFuzzer target: arbitrary byte streams through the whole runtime. Byte 0 picks the synthetic model and the
- * attenuation limit, byte 1 the sample mapping: raw little-endian int16, or each byte one of the extremes
+ * attenuation limit, byte 1 the sample mapping (bit 0) and the pass level (bits 1-2: the model's, 1.0, 0.7, or the
+ * smallest, 2^-15, which makes every gain above zero 1): raw little-endian int16, or each byte one of the extremes
  * (+full scale, -full scale, 0, a random level) so square waves, DC and alternating extremes are near at hand.
  * Checks: no crash and no UB (ASan, UBSan), exact silence for silent input, and output energy bounded by the
  * input's: gains <= 1, a squared window summing to 1 and three overlapping frames give at most 2x. */
@@ -54,6 +55,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   m = data[0] % 3;
   mode = data[1] & 1;
   params.atten_lim_db_q8 = (data[0] & 0x80) ? (int32_t)((data[0] & 0x7F) % 121) << 8 : -1;
+  {
+    static const int32_t pass_levels[4] = {0, 32768, 22938, 1};
+    params.pass_gain_q15 = pass_levels[(data[1] >> 1) & 3];
+  }
   if (nnsp_arena_size(&models[m].model) > sizeof arena) abort();
   st = nnsp_init(&models[m].model, arena, sizeof arena, &params, 0);
   if (!st) abort();

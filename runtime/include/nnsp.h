@@ -7,6 +7,7 @@
  *     static uint8_t arena[NNSP_ARENA_BYTES];              // or: nnsp_arena_size(&model) bytes
  *     nnsp_params params = nnsp_default_params();
  *     params.atten_lim_db_q8 = 20 << 8;                     // never attenuate by more than 20 dB
+ *     params.pass_gain_q15 = 0;                             // the default: the model's recommended pass level
  *     nnsp_state *st = nnsp_init(&model, arena, sizeof arena, &params, &status);
  *     for (;;) { read 160 samples; nnsp_process_q15(st, in, out); write 160 samples; }
  *
@@ -25,7 +26,7 @@ extern "C" {
 #endif
 
 /* The model format this runtime reads; nnsp_init refuses any other. */
-#define NNSP_MODEL_VERSION 1u
+#define NNSP_MODEL_VERSION 2u
 
 /* The one front end this runtime implements (nnse's reference front end): 16 kHz, 480-sample sqrt-Hann window,
  * hop 160, 512-point FFT (257 bins). A model records its own values and nnsp_init checks them. */
@@ -57,8 +58,9 @@ typedef enum { NNSP_FEATURE_MEL = 0, NNSP_FEATURE_PSPEC = 1 } nnsp_feature_type;
  * index tau * in_dim + f, tau = kernel - 1 the newest frame). Row r's accumulator has q_acc(r) fraction bits:
  *   fc / conv1d:  q_acc = q_in + q_w(r)
  *   lstm / gru:   q_acc = max(q_in + q_w(r), q_out + q_r(r))   (both products are aligned to it)
- * and its bias is int32 in that same q_acc (so adding it is exact). q_w(r) is q_w_rows[r] when that table is
- * given (per-output-channel power-of-two scales), else q_w; likewise q_r. */
+ * q_w(r) is q_w_rows[r] when that table is given (per-output-channel power-of-two scales), else q_w; likewise
+ * q_r. Biases are int16 with one format per tensor, q_b (rbias: q_rb), at most every row's q_acc: a bias enters
+ * its row's accumulator multiplied by 2^(q_acc(r) - q_b), which is exact. */
 typedef struct {
   uint8_t kind;            /* nnsp_layer_kind */
   uint8_t activation;      /* nnsp_activation (fc, conv1d; lstm and gru use their fixed gates, output Q15) */
@@ -70,12 +72,14 @@ typedef struct {
   int8_t q_out;            /* fraction bits of the int16 outputs */
   int8_t q_w;              /* fraction bits of the int8 weights (per tensor) */
   int8_t q_r;              /* fraction bits of the int8 recurrent weights (lstm, gru) */
+  int8_t q_b;              /* fraction bits of the int16 biases, <= q_acc of every row */
+  int8_t q_rb;             /* gru: fraction bits of the int16 rbias, <= q_acc of the n rows; 0 otherwise */
   const int8_t *q_w_rows;  /* optional [rows]: per-row weight fraction bits, overriding q_w */
   const int8_t *q_r_rows;  /* optional [rows]: per-row recurrent fraction bits, overriding q_r */
   const int8_t *w;         /* [rows][kernel * in_dim] */
   const int8_t *r;         /* lstm, gru: [rows][units] */
-  const int32_t *bias;     /* [rows], Q(q_acc(row)) */
-  const int32_t *rbias;    /* gru: [units] bias of the recurrent n-gate product (b_hn), Q(q_acc of the n row) */
+  const int16_t *bias;     /* [rows], Q(q_b) */
+  const int16_t *rbias;    /* gru: [units] bias of the recurrent n-gate product (b_hn), Q(q_rb) */
 } nnsp_layer;
 
 typedef struct {
@@ -89,6 +93,9 @@ typedef struct {
   int32_t feature_dc_pole_q30;
   int32_t output_dc_pole_q30;
   int32_t log_offset_q23;     /* feature = log10(x + offset); 2^-15 is 256 */
+  /* The model's recommended pass level (nnsp_params.pass_gain_q15 = 0 uses it), Q15 in [1, 32768]; 32768 = none.
+   * Written by nnse convert from the model folder's enhancer.json. */
+  int32_t pass_gain_q15;
   /* Mel filterbank (feature_type mel): band m covers bins mel_first_bin[m] .. + mel_count[m] - 1 with the
    * weights mel_weights_q15[mel_offset[m] ...]; offsets are cumulative counts. */
   const uint16_t *mel_first_bin;
@@ -116,11 +123,15 @@ typedef struct {
   /* Attenuation limit in dB, Q8 (20 dB = 20 << 8): no bin's gain goes below 10^(-limit/20). Negative = no
    * limit (the network's gain as it is). Maximum 120 dB. */
   int32_t atten_lim_db_q8;
+  /* Pass level G, Q15 in [1, 32768] (32768 = 1.0 = none), or 0 for the model's (nnsp_model.pass_gain_q15): a gain
+   * at or above G becomes 1, lower gains are divided by G (g' = min(1, g / G), exact integer division, rounded).
+   * Applied before the attenuation limit's floor, as nnse's float enhancer does. */
+  int32_t pass_gain_q15;
 } nnsp_params;
 
 typedef struct nnsp_state nnsp_state;
 
-/* Defaults: no attenuation limit (as nnse's float enhancer). */
+/* Defaults: no attenuation limit (as nnse's float enhancer), the model's pass level. */
 nnsp_params nnsp_default_params(void);
 
 /* Bytes of arena the model needs (0 if the model is unusable). The arena must be 8-byte aligned. */

@@ -39,9 +39,10 @@ void nnsp_ref_model_free(nnsp_ref_model *ref);
 
 /* The float enhancer: the same per-hop pipeline as nnsp_process_q15 in double/float arithmetic (the structure
  * of nnse's enhance::Enhancer: features through the DC high-pass, synthesis from the input through the DC
- * blocker, gain floor, overlap-add), with the model's dequantized weights. Stream state in an opaque struct. */
+ * blocker, pass level, gain floor, overlap-add), with the model's dequantized weights. Stream state in an opaque
+ * struct. pass_gain: 1 = none. */
 typedef struct nnsp_ref_enhancer nnsp_ref_enhancer;
-nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor);
+nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor, double pass_gain);
 void nnsp_ref_enhancer_free(nnsp_ref_enhancer *e);
 /* in, out: NNSP_HOP samples in [-1, 1). */
 void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *out);

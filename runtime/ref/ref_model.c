@@ -11,12 +11,6 @@ static int rows_of(const nnsp_layer *l) {
 }
 static int q_w(const nnsp_layer *l, int r) { return l->q_w_rows ? l->q_w_rows[r] : l->q_w; }
 static int q_r(const nnsp_layer *l, int r) { return l->q_r_rows ? l->q_r_rows[r] : l->q_r; }
-static int q_acc(const nnsp_layer *l, int r) {
-  const int a = l->q_in + q_w(l, r);
-  const int b = 15 + q_r(l, r);
-  if (l->kind == NNSP_LAYER_LSTM || l->kind == NNSP_LAYER_GRU) return a > b ? a : b;
-  return a;
-}
 
 int nnsp_ref_model_from(const nnsp_model *model, nnsp_ref_model *ref) {
   size_t total = 0, used = 0;
@@ -49,10 +43,10 @@ int nnsp_ref_model_from(const nnsp_model *model, nnsp_ref_model *ref) {
       for (j = 0; j < cols; ++j) w[(long)i * cols + j] = (float)ldexp(s->w[(long)i * cols + j], -q_w(s, i));
       if (recurrent)
         for (j = 0; j < s->units; ++j) r[(long)i * s->units + j] = (float)ldexp(s->r[(long)i * s->units + j], -q_r(s, i));
-      b[i] = (float)ldexp(s->bias[i], -q_acc(s, i));
+      b[i] = (float)ldexp(s->bias[i], -s->q_b);
     }
     if (s->kind == NNSP_LAYER_GRU)
-      for (j = 0; j < s->units; ++j) rb[j] = (float)ldexp(s->rbias[j], -q_acc(s, 2 * s->units + j));
+      for (j = 0; j < s->units; ++j) rb[j] = (float)ldexp(s->rbias[j], -s->q_rb);
     d->kind = s->kind;
     d->activation = s->activation;
     d->kernel = s->kernel;
@@ -73,7 +67,7 @@ void nnsp_ref_model_free(nnsp_ref_model *ref) {
 
 struct nnsp_ref_enhancer {
   const nnsp_ref_model *ref;
-  double gain_floor;
+  double gain_floor, pass_gain;
   double window[NNSP_WINDOW];
   double fx_prev, fy_prev, ox_prev, oy_prev; /* DC filter states */
   double feature_hist[NNSP_WINDOW], output_hist[NNSP_WINDOW], ola[NNSP_WINDOW];
@@ -110,13 +104,14 @@ static void reset_network(nnsp_ref_enhancer *e) {
   }
 }
 
-nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor) {
+nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor, double pass_gain) {
   nnsp_ref_enhancer *e = calloc(1, sizeof *e);
   const nnsp_model *m = ref->model;
   int n, l;
   if (!e) return 0;
   e->ref = ref;
   e->gain_floor = gain_floor;
+  e->pass_gain = pass_gain;
   for (n = 0; n < NNSP_WINDOW; ++n)
     e->window[n] = sqrt((1.0 / 3.0) * (1.0 - cos(2.0 * 3.14159265358979323846 * n / NNSP_WINDOW)));
   for (l = 0; l < m->num_layers; ++l) {
@@ -206,8 +201,9 @@ void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *o
   g = run_network(e, e->features);
   frame_spectrum(e, e->output_hist, re, im);
   for (k = 0; k < NNSP_BINS; ++k) {
-    double gain = g[k];
+    double gain = g[k] / e->pass_gain; /* nnse's enhancer: min(max(g / pass, floor), 1) */
     if (gain < e->gain_floor) gain = e->gain_floor;
+    if (e->pass_gain != 1.0 && gain > 1.0) gain = 1.0;
     re[k] *= gain;
     im[k] *= gain;
   }

@@ -13,7 +13,7 @@ int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n) {
 
 int16_t nnsp_fc_row_out(const nnsp_layer *layer, int r, int64_t dot) {
   const int q_acc = layer->q_in + nnsp_row_q_w(layer, r);
-  const int64_t acc = dot + layer->bias[r];
+  const int64_t acc = dot + nnsp_bias_acc(layer->bias[r], layer->q_b, q_acc);
   if (layer->activation == NNSP_ACT_LINEAR) {
     /* Straight to the output format: a linear output may exceed the Q24 range. */
     return nnsp_sat16(nnsp_requant32(acc, layer->q_out - q_acc));

@@ -43,8 +43,9 @@ static inline int64_t nnsp_shl64_sat(int64_t v, int shift) {
   return v * ((int64_t)1 << shift);
 }
 
-/* Round half up: (v + 2^(shift-1)) >> shift, shift in [1, 62]; needs |v| <= 2^62 + 2^32 (true for every
- * accumulator here) so that adding the half cannot overflow. */
+/* Round half up: (v + 2^(shift-1)) >> shift, shift in [1, 62]; needs |v| <= 2^62 + 2^54 (true for every
+ * accumulator here: two parts saturated at 2^61 plus an aligned int16 bias below 2^54) so that adding the half
+ * cannot overflow. */
 static inline int64_t nnsp_rshr64(int64_t v, int shift) {
   return (v + ((int64_t)1 << (shift - 1))) >> shift;
 }

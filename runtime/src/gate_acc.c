@@ -12,11 +12,12 @@ void nnsp_gate_pre(const nnsp_layer *layer, int row, int64_t dot_x, int64_t dot_
   const int64_t ax = nnsp_shl64_sat(dot_x, q_acc - q_x);
   const int64_t ah = nnsp_shl64_sat(dot_h, q_acc - q_h);
   if (layer->kind == NNSP_LAYER_LSTM || row < 2 * u) {
-    scratch[row] = nnsp_requant32(ax + ah + layer->bias[row], NNSP_PRE_Q - q_acc);
+    scratch[row] = nnsp_requant32(ax + ah + nnsp_bias_acc(layer->bias[row], layer->q_b, q_acc), NNSP_PRE_Q - q_acc);
   } else {
     /* gru's n gate keeps its two products apart (r multiplies the recurrent one). */
-    scratch[row] = nnsp_requant32(ax + layer->bias[row], NNSP_PRE_Q - q_acc);
-    scratch[row + u] = nnsp_requant32(ah + layer->rbias[row - 2 * u], NNSP_PRE_Q - q_acc);
+    scratch[row] = nnsp_requant32(ax + nnsp_bias_acc(layer->bias[row], layer->q_b, q_acc), NNSP_PRE_Q - q_acc);
+    scratch[row + u] =
+        nnsp_requant32(ah + nnsp_bias_acc(layer->rbias[row - 2 * u], layer->q_rb, q_acc), NNSP_PRE_Q - q_acc);
   }
 }
 

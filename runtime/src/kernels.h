@@ -28,6 +28,12 @@ int16_t nnsp_sigmoid_q15(int32_t x_q24);
 /* Any activation of a Q24 pre-activation, saturated to int16 in q_out (15 for tanh and sigmoid). */
 int16_t nnsp_activate(int32_t pre_q24, int activation, int q_out);
 
+/* An int16 bias in Q(q_b) moved to its row's accumulator format Q(q_acc): exact, since q_b <= q_acc <= 39
+ * (nnsp_init checks) keeps it below 2^54. A multiplication, not a left shift of a possibly negative value. */
+static inline int64_t nnsp_bias_acc(int16_t bias, int q_b, int q_acc) {
+  return (int64_t)bias * ((int64_t)1 << (q_acc - q_b));
+}
+
 /* sum_i w[i] x[i], exact in int64 for n < 2^40. */
 int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n);
 

@@ -157,6 +157,9 @@ static int one_chunk(int n) { return n > 0 && (n & 3) == 0 && n / 4 <= CHUNK_GRO
 static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint32_t *pairs, int cols, int shift,
                                             int16_t *y, const int act, const int left) {
   const int units = layer->units;
+  /* The int16 bias moved to the accumulator format (nnsp_bias_acc) in int32: the caller checks that
+   * q_acc - q_b <= 15, so |bias| 2^(q_acc - q_b) <= 2^30. */
+  const int32_t bias_scale = (int32_t)1 << (layer->q_in + layer->q_w - layer->q_b);
   /* left (shift > 0): v 2^shift saturates beyond [-limit, limit) with limit = 2^(31 - shift) <= 2^30. Then
    * v = QADD(dot, b) (saturated to int32) gives the same result as the exact sum: a sum outside int32 is beyond
    * the limits with the same sign, and so is its saturation. */
@@ -169,10 +172,10 @@ static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint3
     for (i = 0; i < BLOCK_ROWS; ++i) {
       int32_t v, pre;
       if (left) {
-        v = nnsp_add_sat32(sum[i], (int32_t)layer->bias[r + i]);
+        v = nnsp_add_sat32(sum[i], (int32_t)layer->bias[r + i] * bias_scale);
         pre = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << up));
       } else {
-        if (__builtin_add_overflow(sum[i], (int32_t)layer->bias[r + i], &v)) {
+        if (__builtin_add_overflow(sum[i], (int32_t)layer->bias[r + i] * bias_scale, &v)) {
           y[r + i] = nnsp_fc_row_out(layer, r + i, sum[i]);
           continue;
         }
@@ -197,7 +200,7 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
     return;
   }
   pack_pairs(x, cols / 4, pairs);
-  if (!layer->q_w_rows && one_chunk(cols)) {
+  if (!layer->q_w_rows && one_chunk(cols) && layer->q_in + layer->q_w - layer->q_b <= 15) {
     /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_blocks_i32). */
     const int q_acc = layer->q_in + layer->q_w;
     const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
@@ -246,7 +249,9 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
     const int up = shift >= 31 ? 31 : shift;
     /* gru's n rows keep their bias apart: the portable step below. */
     const int n_row = layer->kind == NNSP_LAYER_GRU && 2 * units < rows ? 2 * units : rows;
-    if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512) {
+    /* The int16 bias moved to q_acc in int32 (nnsp_bias_acc): exact while q_acc - q_b <= 15 (|b| 2^15 <= 2^30). */
+    const int32_t bias_scale = (int32_t)1 << (q_acc - layer->q_b < 0 ? 0 : (q_acc - layer->q_b > 15 ? 15 : q_acc - layer->q_b));
+    if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512 && q_acc - layer->q_b <= 15) {
       for (; r + BLOCK_ROWS <= n_row; r += BLOCK_ROWS) {
         int32_t sx[BLOCK_ROWS], sh[BLOCK_ROWS];
         dot_block4(layer->w + (long)r * in, in, pairs, in, sx);
@@ -257,9 +262,9 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
           int32_t v;
           if (limit) {
             /* shift > 0: as in fc_blocks_i32, the saturated sum gives the exact sum's result */
-            v = nnsp_add_sat32(sum, (int32_t)layer->bias[r + i]);
+            v = nnsp_add_sat32(sum, (int32_t)layer->bias[r + i] * bias_scale);
             scratch[r + i] = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << up));
-          } else if (__builtin_add_overflow(sum, (int32_t)layer->bias[r + i], &v)) {
+          } else if (__builtin_add_overflow(sum, (int32_t)layer->bias[r + i] * bias_scale, &v)) {
             nnsp_gate_pre(layer, r + i, sx[i], sh[i], scratch);
           } else {
             scratch[r + i] = nnsp_requant32_i32(v, shift);

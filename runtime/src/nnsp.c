@@ -12,6 +12,7 @@
 #include "validate.h"
 
 #define MAX_ATTEN_DB_Q8 (120 << 8)
+#define UNITY_Q15 32768 /* a pass level of 1.0: no pass level */
 #define ALIGN 8u
 
 /* Profiling points, compiled out unless a port names a function void f(int point) in NNSP_PROFILE_MARK_FN (the
@@ -27,6 +28,7 @@ void NNSP_PROFILE_MARK_FN(int point);
 struct nnsp_state {
   const nnsp_model *model;
   int16_t gain_floor_q15;
+  int32_t pass_gain_q15; /* [1, UNITY_Q15] */
   nnsp_dc_filter feature_dc, output_dc;
   int16_t *feature_hist; /* NNSP_WINDOW: the feature path's last window of (filtered) input */
   int16_t *output_hist;  /* NNSP_WINDOW: the synthesis path's */
@@ -94,6 +96,7 @@ static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
 nnsp_params nnsp_default_params(void) {
   nnsp_params p;
   p.atten_lim_db_q8 = -1;
+  p.pass_gain_q15 = 0;
   return p;
 }
 
@@ -146,7 +149,7 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   }
   result = nnsp_validate_model(model);
   if (result != NNSP_OK) goto fail;
-  if (params->atten_lim_db_q8 > MAX_ATTEN_DB_Q8) {
+  if (params->atten_lim_db_q8 > MAX_ATTEN_DB_Q8 || params->pass_gain_q15 < 0 || params->pass_gain_q15 > UNITY_Q15) {
     result = NNSP_ERR_PARAMS;
     goto fail;
   }
@@ -161,6 +164,7 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   layout(model, &c, st);
   st->model = model;
   st->gain_floor_q15 = (int16_t)nnsp_gain_floor_q15(params->atten_lim_db_q8);
+  st->pass_gain_q15 = params->pass_gain_q15 ? params->pass_gain_q15 : model->pass_gain_q15;
   nnsp_dc_init(&st->feature_dc, model->feature_dc_pole_q30);
   nnsp_dc_init(&st->output_dc, model->output_dc_pole_q30);
   compute_fill(st);
@@ -183,12 +187,22 @@ void nnsp_reset(nnsp_state *st) {
   nnsp_network_reset(st->model, st->layers, st->fill);
 }
 
-/* Network output -> gain in Q15, clamped to [floor, 32767]. */
+/* Network output -> gain in Q15: divided by the pass level G (g' = min(1, g / G)), then clamped to
+ * [floor, 32767], the order of nnse's float enhancer. */
 static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
+  const int32_t pass = st->pass_gain_q15;
   int k;
   for (k = 0; k < NNSP_BINS; ++k) {
     int32_t g = nnsp_requant32_i32(out[k], 15 - last->q_out); /* = nnsp_requant32: out[k] is an int16 */
+    if (pass < UNITY_Q15 && g > 0) {
+      /* g / G in Q15, rounded half up by an exact unsigned division: with g capped to 32767 first (a gain of 1
+       * or more stays at least 1 after dividing by G <= 1), g * 2^15 + G / 2 < 2^30 fits 32 bits, so a Cortex-M
+       * needs only its UDIV instruction. A gain at or above G comes out at 32768 or more and is capped below. */
+      const uint32_t g_q15 = (uint32_t)(g > 32767 ? 32767 : g);
+      const uint32_t scaled = (g_q15 * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
+      g = scaled > 32767u ? 32767 : (int32_t)scaled;
+    }
     if (g < st->gain_floor_q15) g = st->gain_floor_q15;
     if (g > 32767) g = 32767;
     st->gains[k] = (int16_t)g;

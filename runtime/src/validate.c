@@ -40,10 +40,18 @@ static nnsp_status check_layer(const nnsp_layer *layer, int expected_in, int exp
   if (layer->q_in != expected_q || !q_ok(layer->q_out, 0, 15)) return NNSP_ERR_MODEL;
   if (layer->kernel < 1 || (layer->kind != NNSP_LAYER_CONV1D && layer->kernel != 1)) return NNSP_ERR_MODEL;
   if (!layer->w || !layer->bias) return NNSP_ERR_NULL;
-  /* Weight formats in [0, 24]: accumulator Q <= 15 + 24, alignment shifts <= 24 (kernels.h, fixed.h). */
+  /* Weight formats in [0, 24]: accumulator Q <= 15 + 24, alignment shifts <= 24 (kernels.h, fixed.h). Bias
+   * formats in [0, q_acc] of every row they are added to: the alignment is then an exact multiplication. */
   for (r = 0; r < rows; ++r) {
-    if (!q_ok(layer->q_w_rows ? layer->q_w_rows[r] : layer->q_w, 0, 24)) return NNSP_ERR_MODEL;
-    if (recurrent && !q_ok(layer->q_r_rows ? layer->q_r_rows[r] : layer->q_r, 0, 24)) return NNSP_ERR_MODEL;
+    const int q_w = layer->q_w_rows ? layer->q_w_rows[r] : layer->q_w;
+    const int q_r = layer->q_r_rows ? layer->q_r_rows[r] : layer->q_r;
+    int q_acc = layer->q_in + q_w;
+    if (!q_ok(q_w, 0, 24)) return NNSP_ERR_MODEL;
+    if (recurrent && !q_ok(q_r, 0, 24)) return NNSP_ERR_MODEL;
+    if (recurrent && 15 + q_r > q_acc) q_acc = 15 + q_r;
+    if (!q_ok(layer->q_b, 0, q_acc)) return NNSP_ERR_MODEL;
+    if (layer->kind == NNSP_LAYER_GRU && r >= 2 * (int)layer->units && !q_ok(layer->q_rb, 0, q_acc))
+      return NNSP_ERR_MODEL;
   }
   if (recurrent) {
     if (!layer->r || (layer->kind == NNSP_LAYER_GRU && !layer->rbias)) return NNSP_ERR_NULL;
@@ -65,6 +73,7 @@ nnsp_status nnsp_validate_model(const nnsp_model *model) {
   if (model->version != NNSP_MODEL_VERSION) return NNSP_ERR_VERSION;
   status = check_frontend(model);
   if (status != NNSP_OK) return status;
+  if (model->pass_gain_q15 < 1 || model->pass_gain_q15 > 32768) return NNSP_ERR_MODEL;
   if (model->num_layers == 0) return NNSP_ERR_MODEL;
   if (!model->layers) return NNSP_ERR_NULL;
   in = model->feature_dim;

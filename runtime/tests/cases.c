@@ -73,25 +73,23 @@ void make_kernel_case(int i, kernel_case *c) {
   l->q_r = (int8_t)s->q_r;
   rows = rows_of(l);
   cols = s->kernel * s->in_dim;
+  /* The bias format: Q15 (biases up to +-1), or the smallest row accumulator format if that is coarser. */
+  l->q_b = 15;
   for (r = 0; r < rows; ++r) {
     int q_acc;
     c->q_w_rows[r] = (int8_t)(s->per_row ? rng_range(&rng, 5, 9) : s->q_w);
     c->q_r_rows[r] = (int8_t)(s->per_row ? rng_range(&rng, 5, 9) : s->q_r);
     q_acc = s->q_in + c->q_w_rows[r];
     if (recurrent && 15 + c->q_r_rows[r] > q_acc) q_acc = 15 + c->q_r_rows[r];
-    /* bias up to +-0.5 in the row's accumulator format */
-    c->bias[r] = rng_range(&rng, -(1 << (q_acc - 1)), 1 << (q_acc - 1));
-    if (r < s->units) c->rbias[r] = rng_range(&rng, -(1 << (q_acc - 1)), 1 << (q_acc - 1));
+    if (q_acc < l->q_b) l->q_b = (int8_t)q_acc;
     for (j = 0; j < cols; ++j) c->w[r * cols + j] = (int8_t)rng_range(&rng, -128, 127);
     for (j = 0; j < s->units; ++j) c->r[r * s->units + j] = (int8_t)rng_range(&rng, -128, 127);
   }
-  /* gru rbias belongs to the n rows: give it their accumulator format */
-  for (j = 0; j < s->units && s->kind == NNSP_LAYER_GRU; ++j) {
-    const int r_n = 2 * s->units + j;
-    int q_acc = s->q_in + c->q_w_rows[r_n];
-    if (15 + c->q_r_rows[r_n] > q_acc) q_acc = 15 + c->q_r_rows[r_n];
-    c->rbias[j] = rng_range(&rng, -(1 << (q_acc - 1)), 1 << (q_acc - 1));
-  }
+  l->q_rb = (int8_t)(s->kind == NNSP_LAYER_GRU ? l->q_b : 0);
+  /* biases up to +-0.5 */
+  for (r = 0; r < rows; ++r) c->bias[r] = (int16_t)rng_range(&rng, -(1 << (l->q_b - 1)), 1 << (l->q_b - 1));
+  for (j = 0; j < s->units && s->kind == NNSP_LAYER_GRU; ++j)
+    c->rbias[j] = (int16_t)rng_range(&rng, -(1 << (l->q_rb - 1)), 1 << (l->q_rb - 1));
   l->w = c->w;
   l->r = recurrent ? c->r : 0;
   l->bias = c->bias;
@@ -264,15 +262,21 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
       L->r = s->r;
       L->q_r_rows = o->per_row ? s->q_r_rows : 0;
     }
+    /* Biases in Q14 (|b| <= 1.2), or the smallest row accumulator format if that is coarser. */
+    L->q_b = 14;
     for (r = 0; r < rows; ++r) {
       const int qw = o->per_row ? s->q_rows[l][r] : L->q_w;
       const int qr = o->per_row ? s->q_r_rows[r] : L->q_r;
       int q_acc = q_in + qw;
-      double b = (rng_uniform(&rng) * 2.0 - 1.0) * 0.2;
       if (kind == NNSP_LAYER_LSTM || kind == NNSP_LAYER_GRU) q_acc = q_acc > 15 + qr ? q_acc : 15 + qr;
+      if (q_acc < L->q_b) L->q_b = (int8_t)q_acc;
+    }
+    L->q_rb = (int8_t)(kind == NNSP_LAYER_GRU ? L->q_b : 0);
+    for (r = 0; r < rows; ++r) {
+      double b = (rng_uniform(&rng) * 2.0 - 1.0) * 0.2;
       if (kind == NNSP_LAYER_LSTM && r >= units && r < 2 * units) b += 1.0; /* unit_forget_bias */
-      s->bias[l][r] = (int32_t)lround(ldexp(b, q_acc));
-      if (kind == NNSP_LAYER_GRU && r >= 2 * units) s->rbias[r - 2 * units] = (int32_t)lround(ldexp(-b, q_acc));
+      s->bias[l][r] = (int16_t)lround(ldexp(b, L->q_b));
+      if (kind == NNSP_LAYER_GRU && r >= 2 * units) s->rbias[r - 2 * units] = (int16_t)lround(ldexp(-b, L->q_rb));
     }
     L->w = s->w[l];
     L->bias = s->bias[l];
@@ -291,6 +295,7 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
   s->model.feature_dc_pole_q30 = 31630 << 15;                 /* 31630 / 32768 */
   s->model.output_dc_pole_q30 = (int32_t)lround(0.9995 * 1073741824.0);
   s->model.log_offset_q23 = 256;                              /* 2^-15 */
+  s->model.pass_gain_q15 = 32768;                             /* no pass level */
   s->model.mel_first_bin = s->mel_first;
   s->model.mel_count = s->mel_count;
   s->model.mel_offset = s->mel_offset;

@@ -21,7 +21,7 @@ typedef struct {
   nnsp_layer layer;
   int frames;  /* frames streamed through the kernel (conv1d: stacked by the test) */
   int8_t w[CASE_MAX_W], r[CASE_MAX_W];
-  int32_t bias[CASE_MAX_ROWS], rbias[CASE_MAX_ROWS];
+  int16_t bias[CASE_MAX_ROWS], rbias[CASE_MAX_ROWS];
   int8_t q_w_rows[CASE_MAX_ROWS], q_r_rows[CASE_MAX_ROWS];
   int16_t x[CASE_MAX_FRAMES][CASE_MAX_COLS]; /* per-frame input (in_dim values) */
 } kernel_case;
@@ -51,8 +51,8 @@ typedef struct {
   int32_t mean[72], inv_std[72];
   int8_t w[5][6 * 72 * 72];
   int8_t r[4 * 72 * 72];
-  int32_t bias[5][4 * 257];
-  int32_t rbias[72];
+  int16_t bias[5][4 * 257];
+  int16_t rbias[72];
   int8_t q_rows[5][4 * 257];
   int8_t q_r_rows[4 * 72];
 } synthetic_model;

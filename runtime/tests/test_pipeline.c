@@ -16,7 +16,7 @@ typedef struct {
   nnsp_state *st;
 } runtime;
 
-static int open_runtime(runtime *rt, const synthetic_options *o, int32_t atten_db_q8) {
+static int open_runtime_with(runtime *rt, const synthetic_options *o, int32_t atten_db_q8, int32_t pass_q15) {
   nnsp_params p = nnsp_default_params();
   nnsp_status status;
   uint32_t bytes;
@@ -25,9 +25,14 @@ static int open_runtime(runtime *rt, const synthetic_options *o, int32_t atten_d
   bytes = nnsp_arena_size(&rt->s->model);
   rt->arena = malloc(bytes);
   p.atten_lim_db_q8 = atten_db_q8;
+  p.pass_gain_q15 = pass_q15;
   rt->st = nnsp_init(&rt->s->model, rt->arena, bytes, &p, &status);
   CHECK(rt->st && status == NNSP_OK, "nnsp_init failed with %d", (int)status);
   return rt->st != 0;
+}
+
+static int open_runtime(runtime *rt, const synthetic_options *o, int32_t atten_db_q8) {
+  return open_runtime_with(rt, o, atten_db_q8, 0);
 }
 
 static void close_runtime(runtime *rt) {
@@ -35,8 +40,9 @@ static void close_runtime(runtime *rt) {
   free(rt->s);
 }
 
-/* Runtime vs float enhancer on the golden stream: output SNR, feature and gain errors. */
-static void against_float(int variant) {
+/* Runtime vs float enhancer on the golden stream: output SNR, feature and gain errors. pass_q15: the pass level
+ * (0: the model's, none), given to both. */
+static void against_float(int variant, int32_t pass_q15) {
   synthetic_options o;
   runtime rt;
   nnsp_ref_model ref;
@@ -45,9 +51,9 @@ static void against_float(int variant) {
   int h, n, k;
   char label[80];
   golden_pipeline_options(variant, &o);
-  if (!open_runtime(&rt, &o, -1)) return;
+  if (!open_runtime_with(&rt, &o, -1, pass_q15)) return;
   nnsp_ref_model_from(&rt.s->model, &ref);
-  e = nnsp_ref_enhancer_new(&ref, 0.0);
+  e = nnsp_ref_enhancer_new(&ref, 0.0, pass_q15 ? ldexp(pass_q15, -15) : 1.0);
   for (h = 0; h < HOPS; ++h) {
     int16_t in[NNSP_HOP], out[NNSP_HOP];
     double fin[NNSP_HOP], fout[NNSP_HOP];
@@ -70,13 +76,13 @@ static void against_float(int variant) {
    * inv_std <= 0.75. The worst band is the DC bin after the high-pass, 70 dB below the tones: the Q15 window
    * table's rounding (1.5e-5 per sample) leaks the tones into it at about -45 dB of its own level, ~1% of its
    * power; allow 4 LSB there and hold the RMS over all bands to 0.6 LSB. */
-  snprintf(label, sizeof label, "model %d: normalized feature max |error| (Q8 LSB)", variant);
+  snprintf(label, sizeof label, "model %d%s: normalized feature max |error| (Q8 LSB)", variant, pass_q15 ? " pass" : "");
   MEASURE(label, worst_feature * 256.0, 4.0);
-  snprintf(label, sizeof label, "model %d: normalized feature RMS error (Q8 LSB)", variant);
+  snprintf(label, sizeof label, "model %d%s: normalized feature RMS error (Q8 LSB)", variant, pass_q15 ? " pass" : "");
   MEASURE(label, sqrt(sum_sq_feature / (72.0 * HOPS)) * 256.0, 0.6);
   /* Output: int16 rounding of the output (-101 dB of full scale) and of the DC-blocked input, the Q15 window
    * twice; the gains are Q15 from tables accurate to ~1 LSB. Measured ~-74 dB; held to -60 dB. */
-  snprintf(label, sizeof label, "model %d: output error power / output power", variant);
+  snprintf(label, sizeof label, "model %d%s: output error power / output power", variant, pass_q15 ? " pass 0.7" : "");
   MEASURE(label, noise / signal, 1e-6);
   nnsp_ref_enhancer_free(e);
   nnsp_ref_model_free(&ref);
@@ -131,7 +137,8 @@ static void extremes(void) {
   close_runtime(&rt);
 }
 
-/* Gains pinned to 0 by a huge negative output bias: the attenuation limit decides the output level. */
+/* Gains pinned to 0 by the most negative output bias (-32768 in Q0): the attenuation limit decides the output
+ * level. */
 static void attenuation_limit(void) {
   const int32_t limits[3] = {6 << 8, 20 << 8, -1};
   const double want[3] = {0.5011872336, 0.1, 0.0};
@@ -144,7 +151,8 @@ static void attenuation_limit(void) {
     char label[64];
     golden_pipeline_options(0, &o);
     if (!open_runtime(&rt, &o, limits[i])) return;
-    for (r = 0; r < 257; ++r) rt.s->bias[4][r] = -(1 << 30);
+    rt.s->layers[4].q_b = 0;
+    for (r = 0; r < 257; ++r) rt.s->bias[4][r] = -32768;
     for (h = 0; h < HOPS; ++h) {
       int16_t in[NNSP_HOP], out[NNSP_HOP];
       golden_stream_hop(h, in);
@@ -195,8 +203,10 @@ static void init_checks(void) {
   nnsp_status status;
   uint32_t bytes;
   uint64_t *arena;
+  int8_t q_b0;
   golden_pipeline_options(0, &o);
   make_synthetic_model(s, &o);
+  q_b0 = s->layers[0].q_b;
   bytes = nnsp_arena_size(&s->model);
   printf("  arena bytes (reference-sized model)             %u\n", (unsigned)bytes);
   CHECK(bytes > 0 && bytes < 20 * 1024, "arena %u bytes", (unsigned)bytes);
@@ -207,6 +217,19 @@ static void init_checks(void) {
   p.atten_lim_db_q8 = 200 << 8;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "params");
   p = nnsp_default_params();
+  p.pass_gain_q15 = 32769;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "pass gain above 1");
+  p.pass_gain_q15 = -1;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "negative pass gain");
+  p = nnsp_default_params();
+  s->model.pass_gain_q15 = 0;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "model pass gain 0");
+  s->model.pass_gain_q15 = 32768;
+  s->layers[0].q_b = (int8_t)(s->layers[0].q_in + s->layers[0].q_w + 1); /* finer than its accumulator format */
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "bias format above q_acc");
+  s->layers[0].q_b = -1;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "negative bias format");
+  s->layers[0].q_b = q_b0;
   s->model.version = 99;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_VERSION, "version");
   CHECK(nnsp_arena_size(&s->model) == 0, "arena size of a bad model");
@@ -234,10 +257,51 @@ static void init_checks(void) {
   free(s);
 }
 
+/* The pass level: the model's default applies with pass_gain_q15 = 0, an explicit one overrides it, and the gains
+ * follow min(1, g / G) exactly (integer division, rounded). */
+static void pass_gain_default(void) {
+  synthetic_options o;
+  runtime plain, by_model, explicit_pass;
+  int h, k, same = 1, exact = 1;
+  golden_pipeline_options(0, &o);
+  if (!open_runtime_with(&plain, &o, -1, 0) || !open_runtime_with(&explicit_pass, &o, -1, 22938)) return;
+  by_model.s = malloc(sizeof *by_model.s);
+  make_synthetic_model(by_model.s, &o);
+  by_model.s->model.pass_gain_q15 = 22938;
+  {
+    nnsp_params p = nnsp_default_params();
+    nnsp_status status;
+    const uint32_t bytes = nnsp_arena_size(&by_model.s->model);
+    by_model.arena = malloc(bytes);
+    by_model.st = nnsp_init(&by_model.s->model, by_model.arena, bytes, &p, &status);
+    CHECK(by_model.st != 0, "init with the model's pass level: %d", (int)status);
+  }
+  for (h = 0; h < 60 && by_model.st; ++h) {
+    int16_t in[NNSP_HOP], out_p[NNSP_HOP], out_m[NNSP_HOP], out_e[NNSP_HOP];
+    golden_stream_hop(h, in);
+    nnsp_process_q15(plain.st, in, out_p);
+    nnsp_process_q15(by_model.st, in, out_m);
+    nnsp_process_q15(explicit_pass.st, in, out_e);
+    for (k = 0; k < NNSP_HOP; ++k) same &= out_m[k] == out_e[k];
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int64_t g = nnsp_last_gains_q15(plain.st)[k];
+      const int64_t want = (g * 32768 + 22938 / 2) / 22938;
+      exact &= nnsp_last_gains_q15(explicit_pass.st)[k] == (want > 32767 ? 32767 : want);
+    }
+  }
+  CHECK(same, "the model's pass level and the same level given in the params differ");
+  CHECK(exact, "pass level: gains are not min(32767, round(g * 2^15 / G))");
+  close_runtime(&plain);
+  close_runtime(&by_model);
+  close_runtime(&explicit_pass);
+}
+
 void test_pipeline(void) {
   int v;
   init_checks();
-  for (v = 0; v < GOLDEN_PIPELINES; ++v) against_float(v);
+  for (v = 0; v < GOLDEN_PIPELINES; ++v) against_float(v, 0);
+  against_float(0, 22938); /* pass level 0.7 (the bundled model's) */
+  pass_gain_default();
   attenuation_limit();
   reset_and_in_place();
   extremes();

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <cstdio>
+#include <optional>
 #include <string>
 
 #include "cli/model_source.h"
@@ -20,6 +21,7 @@ struct ConvertArgs {
   std::string net_name = "se";
   std::string out_dir = ".";
   bool per_channel = false;
+  std::optional<double> pass_gain;
 };
 
 void run(const ConvertArgs& args) {
@@ -28,13 +30,17 @@ void run(const ConvertArgs& args) {
   spdlog::info("model: {}", trained.description);
   deploy::QuantizeOptions options;
   options.per_channel = args.per_channel;
+  // The pass level the runtime applies unless its caller gives another (nnsp_params.pass_gain_q15 = 0).
+  options.pass_gain = args.pass_gain.value_or(trained.recommended.pass_gain.value_or(1.0));
   deploy::QuantizedModel quantized;
   deploy::quantize_into(trained.model, trained.frontend, trained.stats, options, quantized);
   const auto files = deploy::write_c_model(quantized, args.net_id, args.net_name, args.out_dir);
   std::printf("%s\n%s\n", files.header.string().c_str(), files.source.string().c_str());
-  spdlog::info("{} layers, {} bytes of weights and biases ({} formats), runtime arena {} bytes",
+  spdlog::info("{} layers, {} bytes of weights and biases ({} formats), runtime arena {} bytes, default pass gain {} "
+               "(Q15 {}{})",
                quantized.model().num_layers, quantized.weight_bytes(), args.per_channel ? "per-channel" : "per-tensor",
-               nnsp_arena_size(&quantized.model()));
+               nnsp_arena_size(&quantized.model()), options.pass_gain, quantized.model().pass_gain_q15,
+               args.pass_gain ? "" : (trained.recommended.pass_gain ? ", the model's enhancer.json" : ", none"));
 }
 
 void setup_convert(CLI::App& parent) {
@@ -47,6 +53,11 @@ void setup_convert(CLI::App& parent) {
   cmd->add_option(flag("out-dir"), args->out_dir, "Folder for the two files")->capture_default_str();
   cmd->add_flag(flag("per-channel"), args->per_channel,
                 "One power-of-two weight format per output channel instead of per tensor");
+  cmd->add_option_function<double>(
+         flag("pass-gain"), [args](double v) { args->pass_gain = v; },
+         "Default pass level written into the tables (the runtime's, unless its caller sets one). Default: the "
+         "model's enhancer.json, else 1 (none)")
+      ->check(CLI::Range(0.01, 1.0));
   cmd->callback([args] { run(*args); });
 }
 

@@ -36,6 +36,7 @@ struct EvalCliOptions {
   GainChoice gains;
   bool no_peer = false;
   bool quantized = false;
+  bool per_channel = false;
   bool filtered = false;
 };
 
@@ -60,6 +61,7 @@ void run_eval(const EvalCliOptions& o) {
   options.enhancer = resolve_gain_options(o.gains, trained, o.quantized);
   options.classical_peer = !o.no_peer;
   options.quantized = o.quantized;
+  options.per_channel = o.per_channel;
   options.input_dc_removed = clips.dc_removed;
   options.progress = [](std::size_t done, std::size_t total) { spdlog::debug("evaluated {}/{} clips", done, total); };
   spdlog::info("evaluating {} on {} clips of {}", trained.description, clips.size, description);
@@ -78,6 +80,7 @@ void run_eval(const EvalCliOptions& o) {
     j["pass_gain"] = options.enhancer.pass_gain;
     j["floor_guard"] = options.enhancer.floor_guard;
     j["quantized"] = o.quantized;
+    if (o.quantized) j["per_channel"] = o.per_channel;
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
     write_file_atomic(o.json, j.dump(2) + "\n");
     spdlog::info("{}: evaluation report", o.json);
@@ -119,6 +122,9 @@ void setup_eval(CLI::App& parent) {
   add_gain_options(*cmd, o->gains);
   cmd->add_flag(flag("quantized"), o->quantized,
                 "Run the fixed-point runtime (runtime/, int8 weights) on the model quantized in memory");
+  cmd->add_flag(flag("per-channel"), o->per_channel,
+                "With --quantized: one power-of-two weight format per output channel (nnse convert --per-channel)")
+      ->needs("--quantized");
   cmd->add_flag(flag("no-peer"), o->no_peer, "Do not run the speexdsp classical suppressor next to the model");
   cmd->add_flag(flag("filtered"), o->filtered,
                 "With --corpus: evaluate DC-removed mixtures as training sees them (default: raw audio, as users' "

@@ -57,11 +57,6 @@ enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const mo
       trained.recommended.atten_lim_db.value_or(enhance::EnhancerOptions::kDefaultAttenLimDb));
   options.pass_gain =
       choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
-  if (quantized && !choice.pass_gain && trained.recommended.pass_gain && *trained.recommended.pass_gain != 1.0) {
-    spdlog::warn("the fixed-point runtime has no pass level yet: the model's pass gain {} is not applied",
-                 *trained.recommended.pass_gain);
-    options.pass_gain = 1.0;
-  }
   options.floor_guard = choice.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
   if (quantized && !choice.floor_guard && options.floor_guard != 0.0) {
     spdlog::warn("the fixed-point runtime has no noise-floor guard yet: the model's floor guard {} is not applied",

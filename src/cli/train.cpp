@@ -15,6 +15,7 @@
 #include "cli/subcommand.h"
 #include "cli/training_guards.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/export/qat.h"
 #include "nnse/model/model_folder.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
@@ -29,6 +30,7 @@ struct TrainCliOptions {
   std::string feat_type = "mel";
   std::string epoch_loaded = "random";
   bool rewind = false;
+  bool qat = false;
   train::DataChoice data;
   train::TrainOptions train;
   double progress_seconds = 30.0;
@@ -41,6 +43,13 @@ void run_train(TrainCliOptions o) {
   o.train.frontend.validate("--feat-type");
   o.data.seed = o.train.seed;
   o.data.threads = o.train.threads;
+  if (o.qat) {
+    o.train.prepare_model = [](nn::Model& model) {
+      deploy::enable_qat(model);
+      spdlog::info("quantization-aware training: int8 weights, int16 biases and activations as `nnse convert` "
+                   "rounds them (per-tensor formats), straight-through gradients");
+    };
+  }
   model::require_arch_file(o.nn_arch);
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
   if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
@@ -140,6 +149,9 @@ void setup_train(CLI::App& parent) {
                   "Threads reading/mixing and featurizing clips ahead of training (0: the batch thread does it)")
       ->check(finite_in(0, kMaxThreads))
       ->capture_default_str();
+  cmd->add_flag(flag("qat"), o->qat,
+                "Quantization-aware training: the forward pass uses int8 weights, int16 biases and int16 activations "
+                "rounded as `nnse convert` rounds them (per-tensor formats), gradients pass straight through");
   cmd->add_flag(flag("profile"), o->train.profile,
                 "After each epoch, print the CPU time per pipeline stage (decode, mixing, reverb, coloration, "
                 "features, forward/backward, loss, optimizer, validation, checkpoint) and the wall-clock split");

@@ -19,7 +19,15 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   std::stringstream text;
   text << source.rdbuf();
   EXPECT_NE(text.str().find("const nnsp_model nnsp_model_se = {"), std::string::npos);
+  // The model folder's enhancer.json recommends pass gain 0.7: round(0.7 * 2^15) is the tables' default.
+  EXPECT_NE(text.str().find("  22938, /* recommended pass level"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir / "def_nn3_se.h"));
+  r = test::run_nnse("convert --pass-gain 0.5 --net-name se2 --out-dir " + dir.path().string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  std::ifstream source2(dir / "def_nn3_se2.c");
+  std::stringstream text2;
+  text2 << source2.rdbuf();
+  EXPECT_NE(text2.str().find("  16384, /* recommended pass level"), std::string::npos);
   r = test::run_nnse("convert --net-name 3x --out-dir " + dir.path().string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("C identifier"), std::string::npos) << r.output;
@@ -31,25 +39,33 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
 namespace nnse {
 namespace {
 
-// `nnse enhance --quantized`: the runtime on the bundled model, aligned and close to the float output.
+// `nnse enhance --quantized`: the runtime on the bundled model, aligned and close to the float output, with the
+// same pass level (the model's enhancer.json, or an explicit one) on both paths.
 TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
   test::ScratchDir dir;
   const auto input = std::filesystem::path(NNSE_SOURCE_DIR) / "tests" / "fixtures" / "speech" / "agent-pass-2s5.flac";
-  auto r = test::run_nnse("enhance --quantized " + input.string() + " " + (dir / "q.wav").string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  // The runtime has no pass level yet: it leaves the model's recommended one out and says so; the float run that
-  // it must match does the same.
-  EXPECT_NE(r.output.find("no pass level"), std::string::npos) << r.output;
-  r = test::run_nnse("enhance --pass-gain 1 " + input.string() + " " + (dir / "f.wav").string());
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  const auto q = audio::read_mono(dir / "q.wav", 16000, false);
-  const auto f = audio::read_mono(dir / "f.wav", 16000, false);
   const auto x = audio::read_mono(input, 16000, false);
-  ASSERT_EQ(q.size(), x.size());
-  ASSERT_EQ(f.size(), x.size());
-  EXPECT_GT(test::snr_db(f, q), 40.0);  // both written as 16-bit WAV
-  r = test::run_nnse("enhance --quantized --pass-gain 0.8 " + input.string() + " " + (dir / "e.wav").string());
-  EXPECT_NE(r.exit_code, 0) << "an explicit pass gain the runtime cannot apply is refused";
+  for (const std::string pass : {"", " --pass-gain 0.8", " --pass-gain 1"}) {
+    auto r = test::run_nnse("enhance --quantized" + pass + " " + input.string() + " " + (dir / "q.wav").string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    // The runtime has no noise-floor guard yet: it leaves the model's out and says so; the float run matches that.
+    EXPECT_NE(r.output.find("no noise-floor guard"), std::string::npos) << r.output;
+    r = test::run_nnse("enhance --floor-guard 0" + pass + " " + input.string() + " " + (dir / "f.wav").string());
+    ASSERT_EQ(r.exit_code, 0) << r.output;
+    const auto q = audio::read_mono(dir / "q.wav", 16000, false);
+    const auto f = audio::read_mono(dir / "f.wav", 16000, false);
+    ASSERT_EQ(q.size(), x.size());
+    ASSERT_EQ(f.size(), x.size());
+    EXPECT_GT(test::snr_db(f, q), 40.0) << "pass gain option '" << pass << "'";  // both written as 16-bit WAV
+  }
+  // The model's pass level (0.7) changes the output: a run without one differs by far more than the rounding.
+  const auto no_pass = audio::read_mono(dir / "q.wav", 16000, false);  // the last run: --pass-gain 1
+  auto r = test::run_nnse("enhance --quantized " + input.string() + " " + (dir / "m.wav").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(test::snr_db(audio::read_mono(dir / "m.wav", 16000, false), no_pass), 30.0);
+  r = test::run_nnse("enhance --quantized --floor-guard 10 " + input.string() + " " + (dir / "g.wav").string());
+  EXPECT_NE(r.exit_code, 0) << "an explicit guard the runtime cannot apply is refused";
+  EXPECT_NE(r.output.find("--floor-guard"), std::string::npos) << r.output;
   r = test::run_nnse("enhance --quantized --pictures " + input.string() + " " + (dir / "p.wav").string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("--quantized"), std::string::npos) << r.output;

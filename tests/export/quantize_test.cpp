@@ -9,14 +9,15 @@
 #include <fstream>
 #include <sstream>
 
-#include "nnse/audio/audio_io.h"
+#include "bundled_fixture.h"
 #include "nnse/enhance/enhancer.h"
 #include "nnse/export/c_writer.h"
-#include "nnse/model/checkpoint.h"
-#include "nnse/model/checkpoint_match.h"
-#include "nnse/nn/arch.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
+
+extern "C" {
+#include "src/network.h"  // runtime/src: nnsp_layer_rows (C, no extern "C" of its own)
+}
 
 namespace nnse::deploy {
 namespace {
@@ -24,35 +25,10 @@ namespace fs = std::filesystem;
 
 const fs::path kSource(NNSE_SOURCE_DIR);
 
-struct Bundled {
-  dsp::FrontendConfig frontend;
-  dsp::FeatureStats stats;
-  std::unique_ptr<nn::Model> model;
-};
-
-Bundled load_bundled() {
-  const fs::path file = kSource / "models" / "se_nn_arch72_mel" / "model.ckpt";
-  const model::Checkpoint ckpt = model::load_checkpoint(file);
-  Bundled b;
-  b.frontend = ckpt.frontend;
-  b.stats.mean = ckpt.feature_mean;
-  b.stats.inv_std = ckpt.feature_inv_std;
-  b.model = std::make_unique<nn::Model>(nn::parse_arch(ckpt.arch_text, file.string()), 1);
-  model::restore_parameters(ckpt, file, b.model->parameters());
-  return b;
-}
-
-std::vector<float> noisy_speech() {
-  const auto speech = audio::read_mono(kSource / "tests" / "fixtures" / "speech" / "agent-pass-2s5.flac", 16000, false);
-  const auto noise = test::white_noise(speech.size(), 5, 0.03f);
-  std::vector<float> x(speech.size());
-  for (std::size_t i = 0; i < x.size(); ++i) x[i] = speech[i] + noise[i];
-  return x;
-}
-
-std::int16_t to_q15(float v) {
-  return static_cast<std::int16_t>(std::clamp(std::nearbyint(v * 32768.0f), -32768.0f, 32767.0f));
-}
+using test::Bundled;
+using test::load_bundled;
+using test::noisy_speech;
+using test::to_q15;
 
 // The runtime on a whole signal, output aligned with the input (the NNSP_DELAY leading samples dropped).
 std::vector<float> run_runtime(const nnsp_model& model, const std::vector<float>& x) {
@@ -81,27 +57,72 @@ std::vector<float> run_runtime(const nnsp_model& model, const std::vector<float>
 TEST(Quantize, BundledModelThroughTheRuntimeTracksTheFloatEnhancer) {
   const Bundled b = load_bundled();
   const auto x = noisy_speech();
-  const auto y_float = enhance::enhance_signal(*b.model, b.frontend, b.stats, x);
-  // The comparison means something only if the model changes the signal a lot (measured: the change is 14.9 dB
-  // below the input, the runtime's deviation from the float output 45 dB below that).
-  const double change = test::snr_db(x, y_float);
-  std::cout << "float enhancer output vs its input: " << change << " dB\n";
-  EXPECT_LT(change, 20.0);
+  // Without and with the model's recommended pass level 0.7 (the tables' default, which the runtime applies).
+  for (double pass : {1.0, 0.7}) {
+    const auto y_float = enhance::enhance_signal(*b.model, b.frontend, b.stats, x, {.pass_gain = pass});
+    // The comparison means something only if the model changes the signal a lot (measured: the change is 14.9 dB
+    // below the input without a pass level, the runtime's deviation from the float output 45 dB below that).
+    const double change = test::snr_db(x, y_float);
+    std::cout << "pass gain " << pass << ": float enhancer output vs its input: " << change << " dB\n";
+    EXPECT_LT(change, 20.0);
+    for (bool per_channel : {false, true}) {
+      QuantizeOptions options;
+      options.per_channel = per_channel;
+      options.pass_gain = pass;
+      QuantizedModel q;
+      quantize_into(*b.model, b.frontend, b.stats, options, q);
+      EXPECT_EQ(q.model().num_layers, 5);
+      EXPECT_EQ(q.model().pass_gain_q15, pass == 1.0 ? 32768 : 22938);
+      const auto y = run_runtime(q.model(), x);
+      ASSERT_EQ(y.size(), x.size());
+      const double snr = test::snr_db(y_float, y);
+      std::cout << (per_channel ? "  per-channel" : "  per-tensor") << " formats: runtime vs float enhancer " << snr
+                << " dB, " << q.weight_bytes() << " bytes of weights and biases\n";
+      // Post-training int8 weights (no QAT) with int16 activations: measured 59.7 dB per tensor, 63.2 dB per
+      // channel without a pass level (the gains agree to ~0.1%); held to 40 dB.
+      EXPECT_GT(snr, 40.0);
+    }
+  }
+}
+
+// Biases: int16, one format per tensor, never finer than the accumulator they are added to; the table bytes of the
+// reference-sized model fit the 103 KB.
+TEST(Quantize, BiasFormatsAndTableSize) {
+  const Bundled b = load_bundled();
   for (bool per_channel : {false, true}) {
     QuantizeOptions options;
     options.per_channel = per_channel;
     QuantizedModel q;
     quantize_into(*b.model, b.frontend, b.stats, options, q);
-    EXPECT_EQ(q.model().num_layers, 5);
-    const auto y = run_runtime(q.model(), x);
-    ASSERT_EQ(y.size(), x.size());
-    const double snr = test::snr_db(y_float, y);
-    std::cout << (per_channel ? "per-channel" : "per-tensor") << " formats: runtime vs float enhancer "
-              << snr << " dB, " << q.weight_bytes() << " bytes of weights\n";
-    // Post-training int8 weights (no QAT) with int16 activations: measured 59.7 dB per tensor, 63.2 dB per
-    // channel (the gains agree to ~0.1%); held to 40 dB.
-    EXPECT_GT(snr, 40.0);
+    for (int l = 0; l < q.model().num_layers; ++l) {
+      const nnsp_layer& L = q.model().layers[l];
+      const auto& bias = b.model->parameters()[static_cast<std::size_t>(b.model->network().layers()[l].first_parameter +
+                                                                        (L.kind == NNSP_LAYER_FC || L.kind == NNSP_LAYER_CONV1D ? 1 : 2))]
+                             .value;
+      for (int r = 0; r < nnsp_layer_rows(&L); ++r) {
+        const int q_w = L.q_w_rows ? L.q_w_rows[r] : L.q_w, q_r = L.q_r_rows ? L.q_r_rows[r] : L.q_r;
+        const int q_acc = L.kind == NNSP_LAYER_LSTM || L.kind == NNSP_LAYER_GRU ? std::max(L.q_in + q_w, 15 + q_r)
+                                                                                : L.q_in + q_w;
+        EXPECT_LE(L.q_b, q_acc) << "layer " << l << " row " << r;
+        // Rounded to nearest in its format (the formats leave room, so nothing saturates here).
+        EXPECT_LE(std::fabs(std::ldexp(L.bias[r], -L.q_b) - bias[r]), std::ldexp(0.5, -L.q_b) + 1e-9);
+      }
+    }
+    std::cout << (per_channel ? "per-channel" : "per-tensor") << ": " << q.weight_bytes()
+              << " bytes of weights and biases\n";
+    if (!per_channel) {
+      EXPECT_LE(q.weight_bytes(), 103000);
+    }
   }
+  EXPECT_EQ(bias_fraction_bits(0.99, 20), 15);   // 0.99 * 2^15 = 32440
+  EXPECT_EQ(bias_fraction_bits(1.0, 20), 14);    // 32768 does not fit
+  EXPECT_EQ(bias_fraction_bits(0.001, 12), 12);  // capped at the accumulator format
+  EXPECT_EQ(to_int16(5.0, 14), 32767);           // saturates
+  EXPECT_EQ(to_int16(-5.0, 14), -32768);
+  EXPECT_EQ(pass_gain_q15(0.7), 22938);
+  EXPECT_EQ(pass_gain_q15(1.0), 32768);
+  EXPECT_THROW(pass_gain_q15(0.0), Error);
+  EXPECT_THROW(pass_gain_q15(1.5), Error);
 }
 
 TEST(Quantize, WeightFormats) {

@@ -69,16 +69,15 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
   }
   const double picture_seconds = options.picture ? options.picture_seconds : 0.0;
   if (options.quantized && options.picture) throw Error("--pictures", "is not available with --quantized");
-  if (options.quantized && options.pass_gain != 1.0) {
-    throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
-  }
   if (options.quantized && options.floor_guard != 0.0) {
     throw Error("--floor-guard", "the fixed-point runtime has no noise-floor guard yet; give --floor-guard 0 with --quantized");
   }
   std::unique_ptr<dsp::StreamEnhancer> enhancer;
   const Enhancer* float_enhancer = nullptr;  // the one that keeps the analysis for pictures
   if (options.quantized) {
-    enhancer = std::make_unique<deploy::QuantizedEnhancer>(trained.model, config, trained.stats, options.atten_lim_db);
+    deploy::QuantizeOptions q;
+    q.pass_gain = options.pass_gain;  // the tables' default, which the runtime then applies
+    enhancer = std::make_unique<deploy::QuantizedEnhancer>(trained.model, config, trained.stats, options.atten_lim_db, q);
   } else {
     auto made = std::make_unique<Enhancer>(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain, .floor_guard = options.floor_guard});
     float_enhancer = made.get();

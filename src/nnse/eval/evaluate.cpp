@@ -212,9 +212,6 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   // Pre-filtered clips: the enhancer must not apply the feature high-pass a second time.
   dsp::FrontendConfig enhancer_frontend = frontend;
   if (options.input_dc_removed) enhancer_frontend.dc_removal = false;
-  if (options.quantized && options.enhancer.pass_gain != 1.0) {
-    throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
-  }
   if (options.quantized && options.enhancer.floor_guard != 0.0) {
     throw Error("--floor-guard", "the fixed-point runtime has no noise-floor guard yet; give --floor-guard 0 with --quantized");
   }
@@ -228,6 +225,8 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
       if (options.quantized) {
         deploy::QuantizeOptions q;
         q.output_dc_pole = options.enhancer.output_dc_pole;
+        q.pass_gain = options.enhancer.pass_gain;  // the tables' default, which the runtime then applies
+        q.per_channel = options.per_channel;
         enhancer = std::make_unique<deploy::QuantizedEnhancer>(model, enhancer_frontend, stats,
                                                                options.enhancer.atten_lim_db, q);
       } else {

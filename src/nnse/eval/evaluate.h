@@ -79,6 +79,7 @@ struct EvalOptions {
   enhance::EnhancerOptions enhancer;      // attenuation limit, ...
   bool classical_peer = true;             // also run speexdsp on every clip
   bool quantized = false;                 // run the fixed-point runtime (deploy::QuantizedEnhancer) instead
+  bool per_channel = false;               // with quantized: per-output-channel weight formats
   // True when the clips' audio was already DC-filtered with the front end's filter (shards, training-style
   // mixing): the features then must not filter it again. Raw mixtures (what users feed) leave it false.
   bool input_dc_removed = false;

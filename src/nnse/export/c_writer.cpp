@@ -68,8 +68,8 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
     const std::string lp = p + "l" + std::to_string(l) + "_";
     array(out, "int8_t", lp + "w", s.w);
     if (!s.r.empty()) array(out, "int8_t", lp + "r", s.r);
-    array(out, "int32_t", lp + "bias", s.bias);
-    if (!s.rbias.empty()) array(out, "int32_t", lp + "rbias", s.rbias);
+    array(out, "int16_t", lp + "bias", s.bias);
+    if (!s.rbias.empty()) array(out, "int16_t", lp + "rbias", s.rbias);
     if (L.q_w_rows) array(out, "int8_t", lp + "q_w_rows", s.q_w_rows);
     if (L.q_r_rows) array(out, "int8_t", lp + "q_r_rows", s.q_r_rows);
   }
@@ -83,15 +83,15 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
   array(out, "int32_t", p + "mean_q15", q.mean_q15);
   array(out, "int32_t", p + "inv_std_q15", q.inv_std_q15);
 
-  out << "\n/* kind, activation, kernel, reserved, in_dim, units, q_in, q_out, q_w, q_r, q_w_rows, q_r_rows, w, r, "
-         "bias, rbias */\n"
+  out << "\n/* kind, activation, kernel, reserved, in_dim, units, q_in, q_out, q_w, q_r, q_b, q_rb, q_w_rows, "
+         "q_r_rows, w, r, bias, rbias */\n"
       << "static const nnsp_layer " << p << "layers[" << q.layer_table.size() << "] = {\n";
   for (std::size_t l = 0; l < q.layer_table.size(); ++l) {
     const nnsp_layer& L = q.layer_table[l];
     const std::string lp = p + "l" + std::to_string(l) + "_";
     out << "  {" << int(L.kind) << ", " << int(L.activation) << ", " << int(L.kernel) << ", 0, " << L.in_dim << ", "
         << L.units << ", " << int(L.q_in) << ", " << int(L.q_out) << ", " << int(L.q_w) << ", " << int(L.q_r) << ", "
-        << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
+        << int(L.q_b) << ", " << int(L.q_rb) << ", " << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
         << pointer_or_null(L.q_r_rows != nullptr, lp + "q_r_rows") << ", " << lp << "w, "
         << pointer_or_null(L.r != nullptr, lp + "r") << ", " << lp << "bias, "
         << pointer_or_null(L.rbias != nullptr, lp + "rbias") << "}" << (l + 1 < q.layer_table.size() ? "," : "")
@@ -106,6 +106,7 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
       << ", /* feature type, input Q, feature dim */\n"
       << "  " << literal(m.feature_dc_pole_q30) << ", " << literal(m.output_dc_pole_q30) << ", "
       << literal(m.log_offset_q23) << ", /* DC poles (Q30), log offset (Q23) */\n"
+      << "  " << m.pass_gain_q15 << ", /* recommended pass level (Q15; 32768 = none) */\n"
       << "  " << pointer_or_null(mel, p + "mel_first_bin") << ", " << pointer_or_null(mel, p + "mel_count") << ", "
       << pointer_or_null(mel, p + "mel_offset") << ", " << pointer_or_null(mel, p + "mel_weights_q15") << ",\n"
       << "  " << p << "mean_q15, " << p << "inv_std_q15,\n"

@@ -11,16 +11,7 @@
 namespace nnse::deploy {
 namespace {
 
-constexpr int kMaxWeightQ = 16;  // smallest representable max weight 127 / 2^16: far below any trained layer
-constexpr int kHiddenQ = 15;     // tanh, sigmoid and recurrent outputs
-constexpr int kRelu6Q = 12;      // 6.0 must fit int16
-
 std::size_t sz(int n) { return static_cast<std::size_t>(n); }
-
-std::int8_t to_int8(double v, int q) {
-  const double x = std::nearbyint(std::ldexp(v, q));
-  return static_cast<std::int8_t>(std::clamp(x, -128.0, 127.0));
-}
 
 std::int32_t to_int32(double v, int q) {
   const double x = std::nearbyint(std::ldexp(v, q));
@@ -105,18 +96,46 @@ void check_frontend(const dsp::FrontendConfig& c) {
     throw Error("quantize: mel weights must be Q15 (mel_weight_bits 15 or 0)");
 }
 
+int fraction_bits(double max_abs_value, int max_q, double limit) {
+  int q = max_q;
+  while (q > 0 && std::nearbyint(std::ldexp(max_abs_value, q)) > limit) --q;
+  return q;
+}
+
 }  // namespace
 
-int weight_fraction_bits(double max_abs_value, int max_q) {
-  int q = max_q;
-  while (q > 0 && std::nearbyint(std::ldexp(max_abs_value, q)) > 127.0) --q;
-  return q;
+int weight_fraction_bits(double max_abs_value, int max_q) { return fraction_bits(max_abs_value, max_q, 127.0); }
+
+int bias_fraction_bits(double max_abs_value, int max_q) {
+  return fraction_bits(max_abs_value, std::max(max_q, 0), 32767.0);
+}
+
+std::int8_t to_int8(double v, int q) {
+  const double x = std::nearbyint(std::ldexp(v, q));
+  return static_cast<std::int8_t>(std::clamp(x, -128.0, 127.0));
+}
+
+std::int16_t to_int16(double v, int q) {
+  const double x = std::nearbyint(std::ldexp(v, q));
+  return static_cast<std::int16_t>(std::clamp(x, -32768.0, 32767.0));
+}
+
+int output_fraction_bits(nn::LayerType type, nn::Activation activation, const QuantizeOptions& options) {
+  if (type == nn::LayerType::lstm || type == nn::LayerType::gru) return kHiddenQ;
+  if (activation == nn::Activation::relu6) return kRelu6Q;
+  return activation == nn::Activation::linear ? options.linear_q : kHiddenQ;
+}
+
+std::int32_t pass_gain_q15(double pass_gain) {
+  if (!(pass_gain > 0.0 && pass_gain <= 1.0))
+    throw Error("pass gain must be in (0, 1], got " + std::to_string(pass_gain));
+  return static_cast<std::int32_t>(std::clamp(std::nearbyint(std::ldexp(pass_gain, 15)), 1.0, 32768.0));
 }
 
 std::int64_t QuantizedModel::weight_bytes() const {
   std::int64_t n = 0;
   for (const auto& l : layers)
-    n += static_cast<std::int64_t>(l.w.size() + l.r.size() + 4 * (l.bias.size() + l.rbias.size()));
+    n += static_cast<std::int64_t>(l.w.size() + l.r.size() + 2 * (l.bias.size() + l.rbias.size()));
   return n;
 }
 
@@ -152,44 +171,35 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
     L.in_dim = static_cast<std::uint16_t>(info.input_dim);
     L.units = static_cast<std::uint16_t>(info.units);
     L.q_in = static_cast<std::int8_t>(q_in);
-    const int q_out = recurrent ? kHiddenQ
-                                : (spec.activation == nn::Activation::relu6
-                                       ? kRelu6Q
-                                       : (spec.activation == nn::Activation::linear ? options.linear_q : kHiddenQ));
+    const int q_out = output_fraction_bits(spec.type, spec.activation, options);
     L.q_out = static_cast<std::int8_t>(q_out);
 
-    // Formats: per tensor (the reference) or per row; the bias must fit int32 in the row's accumulator format,
-    // which caps the weight format when a row's bias is large next to its weights.
+    // Weight formats: per tensor (the reference) or per row.
     store.q_w_rows.resize(sz(m.rows));
     store.q_r_rows.resize(recurrent ? sz(m.rows) : 0);
     const int tensor_q_w = weight_fraction_bits(max_abs(m.w.data(), m.w.size()), kMaxWeightQ);
     const int tensor_q_r = recurrent ? weight_fraction_bits(max_abs(m.r.data(), m.r.size()), kMaxWeightQ) : 0;
-    const double bias_max = std::max(max_abs(m.bias.data(), m.bias.size()), max_abs(m.rbias.data(), m.rbias.size()));
-    const int q_acc_cap = 30 - std::max(0, static_cast<int>(std::ceil(std::log2(bias_max + 1e-30))));
-    int layer_q_w = tensor_q_w, layer_q_r = tensor_q_r;
+    // Bias formats: the most bits that keep the tensor within int16, capped at the smallest accumulator format of
+    // the rows it is added to (finer bits would be dropped by the accumulator anyway).
+    int min_q_acc = std::numeric_limits<int>::max(), min_q_acc_n = std::numeric_limits<int>::max();
     for (int r = 0; r < m.rows; ++r) {
-      int qw = options.per_channel
-                   ? weight_fraction_bits(max_abs(m.w.data() + sz(r) * sz(m.cols), sz(m.cols)), kMaxWeightQ)
-                   : tensor_q_w;
-      int qr = recurrent && options.per_channel
-                   ? weight_fraction_bits(max_abs(m.r.data() + sz(r) * sz(m.units), sz(m.units)), kMaxWeightQ)
-                   : tensor_q_r;
-      qw = std::min(qw, q_acc_cap - q_in);
-      if (recurrent) qr = std::min(qr, q_acc_cap - kHiddenQ);
-      qw = std::max(qw, 0);
-      qr = std::max(qr, 0);
+      const int qw = options.per_channel
+                         ? weight_fraction_bits(max_abs(m.w.data() + sz(r) * sz(m.cols), sz(m.cols)), kMaxWeightQ)
+                         : tensor_q_w;
+      const int qr = recurrent && options.per_channel
+                         ? weight_fraction_bits(max_abs(m.r.data() + sz(r) * sz(m.units), sz(m.units)), kMaxWeightQ)
+                         : tensor_q_r;
       store.q_w_rows[sz(r)] = static_cast<std::int8_t>(qw);
       if (recurrent) store.q_r_rows[sz(r)] = static_cast<std::int8_t>(qr);
-      layer_q_w = std::min(layer_q_w, qw);
-      layer_q_r = std::min(layer_q_r, qr);
+      const int q_acc = recurrent ? std::max(q_in + qw, kHiddenQ + qr) : q_in + qw;
+      min_q_acc = std::min(min_q_acc, q_acc);
+      if (r >= 2 * m.units) min_q_acc_n = std::min(min_q_acc_n, q_acc);
     }
-    if (!options.per_channel) {
-      // Per tensor: every row gets the (possibly bias-capped) smallest format.
-      std::fill(store.q_w_rows.begin(), store.q_w_rows.end(), static_cast<std::int8_t>(layer_q_w));
-      std::fill(store.q_r_rows.begin(), store.q_r_rows.end(), static_cast<std::int8_t>(layer_q_r));
-    }
-    L.q_w = static_cast<std::int8_t>(layer_q_w);
-    L.q_r = static_cast<std::int8_t>(recurrent ? layer_q_r : 0);
+    L.q_w = static_cast<std::int8_t>(tensor_q_w);
+    L.q_r = static_cast<std::int8_t>(tensor_q_r);
+    L.q_b = static_cast<std::int8_t>(bias_fraction_bits(max_abs(m.bias.data(), m.bias.size()), min_q_acc));
+    L.q_rb = static_cast<std::int8_t>(
+        m.rbias.empty() ? 0 : bias_fraction_bits(max_abs(m.rbias.data(), m.rbias.size()), min_q_acc_n));
 
     store.w.resize(m.w.size());
     store.bias.resize(sz(m.rows));
@@ -197,21 +207,14 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
     for (int r = 0; r < m.rows; ++r) {
       const int qw = store.q_w_rows[sz(r)];
       const int qr = recurrent ? store.q_r_rows[sz(r)] : 0;
-      const int q_acc = recurrent ? std::max(q_in + qw, kHiddenQ + qr) : q_in + qw;
       for (int c = 0; c < m.cols; ++c) store.w[sz(r) * sz(m.cols) + sz(c)] = to_int8(m.w[sz(r) * sz(m.cols) + sz(c)], qw);
       if (recurrent)
         for (int c = 0; c < m.units; ++c)
           store.r[sz(r) * sz(m.units) + sz(c)] = to_int8(m.r[sz(r) * sz(m.units) + sz(c)], qr);
-      store.bias[sz(r)] = to_int32(m.bias[sz(r)], q_acc);
+      store.bias[sz(r)] = to_int16(m.bias[sz(r)], L.q_b);
     }
-    if (spec.type == nn::LayerType::gru) {
-      store.rbias.resize(sz(m.units));
-      for (int j = 0; j < m.units; ++j) {
-        const int r = 2 * m.units + j;
-        const int q_acc = std::max(q_in + store.q_w_rows[sz(r)], kHiddenQ + store.q_r_rows[sz(r)]);
-        store.rbias[sz(j)] = to_int32(m.rbias[sz(j)], q_acc);
-      }
-    }
+    store.rbias.resize(m.rbias.size());
+    for (std::size_t j = 0; j < m.rbias.size(); ++j) store.rbias[j] = to_int16(m.rbias[j], L.q_rb);
     L.q_w_rows = options.per_channel ? store.q_w_rows.data() : nullptr;
     L.q_r_rows = options.per_channel && recurrent ? store.q_r_rows.data() : nullptr;
     L.w = store.w.data();
@@ -258,6 +261,7 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   M.feature_dc_pole_q30 = frontend.dc_removal ? to_int32(frontend.dc_pole, 30) : 0;
   M.output_dc_pole_q30 = to_int32(options.output_dc_pole, 30);
   M.log_offset_q23 = to_int32(frontend.log_offset, 23);
+  M.pass_gain_q15 = pass_gain_q15(options.pass_gain);
   M.mel_first_bin = out.mel_first_bin.empty() ? nullptr : out.mel_first_bin.data();
   M.mel_count = out.mel_count.empty() ? nullptr : out.mel_count.data();
   M.mel_offset = out.mel_offset.empty() ? nullptr : out.mel_offset.data();

@@ -20,7 +20,8 @@ namespace nnse::deploy {
 class QuantizedEnhancer final : public dsp::StreamEnhancer {
  public:
   // Quantizes the model and starts a stream. atten_lim_db: the gain floor in dB below unity (infinity = none),
-  // as enhance::EnhancerOptions::atten_lim_db; the synthesis DC blocker's pole is quantize.output_dc_pole.
+  // as enhance::EnhancerOptions::atten_lim_db; the synthesis DC blocker's pole is quantize.output_dc_pole and the
+  // pass level quantize.pass_gain (written into the in-memory tables as their default, which the runtime applies).
   // Throws nnse::Error if the model or the front end cannot run on the runtime, or for a negative limit.
   QuantizedEnhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
                     double atten_lim_db = kNoLimit, const QuantizeOptions& quantize = {});

@@ -46,7 +46,11 @@ class DenseWork final : public LayerWork<T> {
     T* y = y_.data() + this->column(pass, t0, units);
     fill_bias(y, this->param(pass, 1), units, cols);
     MapMat<T>(y, units, cols).noalias() += CMapMat<T>(this->param(pass, 0), units, fan_in_) * CMapMat<T>(x, fan_in_, cols);
-    activate(this->info_.spec.activation, y, static_cast<std::size_t>(units) * cols);
+    const Activation act = this->info_.spec.activation;
+    if (this->hook_ && this->hook_->replaces_activations() && (act == Activation::tanh || act == Activation::sigmoid))
+      this->hook_->activate(act, std::span<T>(y, static_cast<std::size_t>(units) * cols));
+    else
+      activate(act, y, static_cast<std::size_t>(units) * cols);
     if (this->hook_)
       this->hook_block(y_.data(), hooked_.data(), static_cast<std::size_t>(this->column(pass, t0, units)),
                        static_cast<std::size_t>(units) * cols);

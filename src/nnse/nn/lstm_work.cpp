@@ -46,16 +46,30 @@ class LstmWork final : public RecurrentWork<T> {
     const auto& gt = gates_transform_;
     T* S = this->step_.data();
     const int ld = this->recurrent_.forward_ld();
+    // A QAT hook computes the gates' sigmoid / tanh and tanh(c) itself (LayerHook::replaces_activations).
+    LayerHook<T>* own = this->hook_ && this->hook_->replaces_activations() ? this->hook_ : nullptr;
     for (int t = t0; t < t1; ++t) {
       const std::ptrdiff_t col0 = static_cast<std::ptrdiff_t>(t) * B;
       this->recurrent_.forward(H + col0 * u, B, S);
       for (int b = 0; b < B; ++b) {
         MapArr<T> g(G + (col0 + b) * G4, G4);
-        g = ((g + CMapArr<T>(S + static_cast<std::ptrdiff_t>(b) * ld, G4)) * gt.scale).logistic() * gt.factor + gt.offset;
+        if (own) {
+          g += CMapArr<T>(S + static_cast<std::ptrdiff_t>(b) * ld, G4);
+          own->activate(Activation::sigmoid, std::span<T>(g.data(), static_cast<std::size_t>(2 * u)));
+          own->activate(Activation::tanh, std::span<T>(g.data() + 2 * u, static_cast<std::size_t>(u)));
+          own->activate(Activation::sigmoid, std::span<T>(g.data() + 3 * u, static_cast<std::size_t>(u)));
+        } else {
+          g = ((g + CMapArr<T>(S + static_cast<std::ptrdiff_t>(b) * ld, G4)) * gt.scale).logistic() * gt.factor + gt.offset;
+        }
         MapArr<T>(C + (col0 + B + b) * u, u) = g.segment(u, u) * CMapArr<T>(C + (col0 + b) * u, u) +
                                               g.segment(0, u) * g.segment(2 * u, u);
       }
-      MapArr<T>(TC, static_cast<Eigen::Index>(u) * B) = CMapArr<T>(C + (col0 + B) * u, static_cast<Eigen::Index>(u) * B).tanh();
+      if (own) {
+        MapArr<T>(TC, static_cast<Eigen::Index>(u) * B) = CMapArr<T>(C + (col0 + B) * u, static_cast<Eigen::Index>(u) * B);
+        own->activate(Activation::tanh, std::span<T>(TC, static_cast<std::size_t>(u) * B));
+      } else {
+        MapArr<T>(TC, static_cast<Eigen::Index>(u) * B) = CMapArr<T>(C + (col0 + B) * u, static_cast<Eigen::Index>(u) * B).tanh();
+      }
       for (int b = 0; b < B; ++b)
         MapArr<T>(H + (col0 + B + b) * u, u) = CMapArr<T>(G + (col0 + b) * G4 + 3 * u, u) * CMapArr<T>(TC + static_cast<std::ptrdiff_t>(b) * u, u);
       this->hook_step(t, B);

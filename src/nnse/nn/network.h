@@ -58,6 +58,15 @@ class LayerHook {
     std::copy(stored.begin(), stored.end(), effective.begin());
   }
   virtual void transform_activation(std::span<T> values) { (void)values; }
+  // A hook that returns true here computes the forward pass's tanh and sigmoid itself through activate() (QAT
+  // with the runtime's table-interpolated functions): fc / conv1d outputs, the lstm's gates and tanh of its cell.
+  // The gru keeps the engine's functions. Derivatives stay the engine's, taken at the values activate() produced.
+  virtual bool replaces_activations() const { return false; }
+  // In place: pre-activations in, activation values out (tanh or sigmoid; relu6 and linear stay the engine's).
+  virtual void activate(Activation activation, std::span<T> values) {
+    (void)activation;
+    (void)values;
+  }
 };
 
 struct LayerInfo {

@@ -238,6 +238,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     return result;
   }
 
+  if (options.prepare_model) options.prepare_model(model);
   EngineOptions engine_options;
   engine_options.threads = options.threads;
   engine_options.seed = options.seed;

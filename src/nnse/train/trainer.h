@@ -26,6 +26,10 @@
 #include "nnse/train/training_data.h"
 #include "nnse/util/stage_profile.h"
 
+namespace nnse::nn {
+class Model;
+}
+
 namespace nnse::train {
 
 struct TrainOptions {
@@ -52,6 +56,9 @@ struct TrainOptions {
   // Feature statistics reused by data recipe (stats_cache.h); empty: <models_dir>/feature_stats_cache.
   std::filesystem::path stats_cache_dir;
   dsp::FrontendConfig frontend;
+  // Called once on the model after its weights are initialized or restored, before the first step: e.g. to
+  // install quantization-aware-training hooks (`nnse train --qat`, export/qat.h). Empty = nothing.
+  std::function<void(nn::Model&)> prepare_model;
 };
 
 struct TrainResult {
