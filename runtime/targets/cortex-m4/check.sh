@@ -47,8 +47,9 @@ mkdir -p "$work"
 cd "$work"
 
 "$nnse" convert --model "$model" --net-id 3 --net-name se --out-dir model
-# The attenuation limit is given to both sides (12 dB = 3072 in Q8); the pass gain stays 1 (the runtime has none).
-"$nnse" enhance "$clip" host.wav --model "$model" --quantized --atten-lim-db 12 --pass-gain 1
+# The attenuation limit is given to both sides (12 dB = 3072 in Q8); the pass gain is the model's on both (the
+# converted tables carry it as the default that the firmware's params leave in place).
+"$nnse" enhance "$clip" host.wav --model "$model" --quantized --atten-lim-db 12
 
 # The clip's samples as raw int16, followed by zeros to a whole number of hops that also pushes the 320-sample
 # delay out (what nnse's streaming wrapper does at the end of a file).

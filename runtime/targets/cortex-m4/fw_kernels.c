@@ -20,19 +20,30 @@ static void fill(uint32_t *rng, int mode, int8_t *w, int nw, int16_t *x, int nx)
   for (i = 0; i < nx; ++i) x[i] = mode == 0 ? (int16_t)rng_range(rng, -32768, 32767) : (int16_t)-32768;
 }
 
-/* Biases: random below 2^24, or (big_bias) within 2^24 of the ends of int32, so that W x + b leaves int32 in
- * the DSP kernels' int32 per-row steps and their checked fallback (the portable step) runs. */
+/* Biases (int16 in Q(q_b)): random, or (big_bias) within 2^10 of the ends of int16 with q_b 15 below the
+ * accumulator format, so that the aligned bias is near +-2^30 and W x + b leaves int32 in the DSP kernels'
+ * int32 per-row steps and their checked fallback (the portable step) runs. */
 static int big_bias;
-static int32_t random_bias(uint32_t *rng, int r) {
-  if (!big_bias) return rng_range(rng, -(1 << 24), 1 << 24);
-  return (r & 1) ? INT32_MAX - rng_range(rng, 0, 1 << 24) : INT32_MIN + rng_range(rng, 0, 1 << 24);
+static int16_t random_bias(uint32_t *rng, int r) {
+  if (!big_bias) return (int16_t)rng_range(rng, -32768, 32767);
+  return (int16_t)((r & 1) ? 32767 - rng_range(rng, 0, 1 << 10) : -32768 + rng_range(rng, 0, 1 << 10));
 }
 
-static void fill_layer_common(uint32_t *rng, nnsp_layer *l, int rows, int32_t *bias, int8_t *q_rows, int per_row) {
+static void fill_layer_common(uint32_t *rng, nnsp_layer *l, int rows, int16_t *bias, int8_t *q_rows, int per_row) {
   int r;
   l->q_in = (int8_t)rng_range(rng, 8, 14);
   l->q_w = (int8_t)rng_range(rng, 5, 9);
   l->q_r = (int8_t)rng_range(rng, 5, 9);
+  /* q_b never finer than any row's accumulator format (>= 8 + 4): random at or below 12; for big biases 15
+   * below the per-tensor format (q_acc of fc rows; of gate rows the larger of q_in + q_w and 15 + q_r). */
+  if (!big_bias) {
+    l->q_b = (int8_t)rng_range(rng, 0, 12);
+  } else {
+    const int q_x = l->q_in + l->q_w, q_h = 15 + l->q_r;
+    const int q_acc = l->kind == NNSP_LAYER_FC ? q_x : (q_x > q_h ? q_x : q_h);
+    l->q_b = (int8_t)(q_acc - 15);
+  }
+  l->q_rb = l->q_b;
   for (r = 0; r < rows; ++r) {
     bias[r] = random_bias(rng, r);
     q_rows[r] = (int8_t)rng_range(rng, 4, 10);
@@ -46,7 +57,7 @@ static void check_fc(uint32_t *rng, int units, int cols, int mode, int activatio
   nnsp_layer l;
   int8_t *w = malloc((size_t)units * cols), q_rows[64];
   int16_t *x = malloc((size_t)cols * 2), y_dsp[64], y_ref[64];
-  int32_t bias[64];
+  int16_t bias[64];
   memset(&l, 0, sizeof l);
   l.kind = NNSP_LAYER_FC;
   l.kernel = 1;
@@ -73,7 +84,8 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   nnsp_layer l;
   int8_t *w = malloc((size_t)rows * in), *r = malloc((size_t)rows * units), q_rows[256];
   int16_t *x = malloc((size_t)in * 2), *h = malloc((size_t)units * 2);
-  int32_t bias[256], rbias[64], s_dsp[256], s_ref[256];
+  int16_t bias[256], rbias[64];
+  int32_t s_dsp[256], s_ref[256];
   int i;
   memset(&l, 0, sizeof l);
   l.kind = (uint8_t)kind;
