@@ -403,6 +403,8 @@ class TimeLoss final : public Loss {
     return out.str();
   }
 
+  bool uses_signals() const override { return true; }
+
  private:
   // Loss of one sequence (unscaled); adds scale * dL/dG to its gradient rows.
   double sequence(const LossBatch& b, int s, int frames, double scale, float* grad) const {
@@ -419,14 +421,19 @@ class TimeLoss final : public Loss {
       for (int k = 0; k < bins; ++k) e[k] = b.gain[base + to_size(k)] * y[k];
     }
     const std::size_t length = to_size(static_cast<long long>(frames) * frontend_.hop_length);
-    const std::vector<float> x = dsp::istft(clean, frames, frontend_, length);
+    // istft of the clean / noisy rows: from their time signals when the batch has them (no FFT).
+    const auto time_signal = [&](const float* const* signals, std::span<const std::complex<float>> rows) {
+      return signals ? dsp::istft_of_stft({signals[s], length}, frames, frontend_, length)
+                     : dsp::istft(rows, frames, frontend_, length);
+    };
+    const std::vector<float> x = time_signal(b.clean_signal, clean);
     const std::vector<float> xh = dsp::istft(estimate, frames, frontend_, length);
     std::vector<double> dx(length, 0.0);  // dL/d s_hat
     double loss = 0.0;
     if (kind_ == Kind::si_sdr) {
       loss = si_sdr(x, xh, dx);
     } else {
-      const std::vector<float> y = dsp::istft(noisy, frames, frontend_, length);
+      const std::vector<float> y = time_signal(b.noisy_signal, noisy);
       loss = wsdr(x, xh, y, dx);
     }
     if (grad) {
