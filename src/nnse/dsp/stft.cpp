@@ -22,6 +22,19 @@ std::ptrdiff_t frame_start(int t, const FrontendConfig& c) {
   return static_cast<std::ptrdiff_t>(t) * c.hop_length - c.history_length();
 }
 
+// frame[n] = signal[start + n] * window[n] for n < window.size(), zero where start + n lies outside the signal.
+// (frame[window.size() .. fft_size) is left as it is: the callers keep it zero.)
+void window_frame(std::span<const float> signal, std::ptrdiff_t start, const std::vector<float>& window, float* frame) {
+  const auto win = static_cast<std::ptrdiff_t>(window.size()), length = static_cast<std::ptrdiff_t>(signal.size());
+  const std::ptrdiff_t begin = std::clamp<std::ptrdiff_t>(-start, 0, win);
+  const std::ptrdiff_t end = std::clamp<std::ptrdiff_t>(length - start, begin, win);
+  for (std::ptrdiff_t n = 0; n < begin; ++n) frame[n] = 0.0f;
+  for (std::ptrdiff_t n = begin; n < end; ++n) {
+    frame[n] = signal[static_cast<std::size_t>(start + n)] * window[static_cast<std::size_t>(n)];
+  }
+  for (std::ptrdiff_t n = end; n < win; ++n) frame[n] = 0.0f;
+}
+
 // Block mode transforms this many frames at a time (FrameFft batches them in its vector lanes); 32 frames of a
 // 512-point FFT are 64 KB of scratch.
 constexpr int kBlockFrames = 4 * FrameFft::kLanes;
@@ -99,16 +112,10 @@ void stft_into(std::span<const float> signal, const FrontendConfig& config, std:
   // kBlockFrames windowed frames at a time (zero-padded to fft_size), transformed together.
   std::vector<float> block(to_size(kBlockFrames) * fft_size, 0.0f);
   FrameFft fft(config.fft_size);
-  const auto length = static_cast<std::ptrdiff_t>(signal.size());
   for (int first = 0; first < frames; first += kBlockFrames) {
     const int count = std::min(kBlockFrames, frames - first);
     for (int f = 0; f < count; ++f) {
-      float* frame = block.data() + to_size(f) * fft_size;
-      const std::ptrdiff_t start = frame_start(first + f, config);
-      for (int n = 0; n < config.window_length; ++n) {
-        const std::ptrdiff_t i = start + n;
-        frame[n] = (i >= 0 && i < length) ? signal[static_cast<std::size_t>(i)] * window[to_size(n)] : 0.0f;
-      }
+      window_frame(signal, frame_start(first + f, config), window, block.data() + to_size(f) * fft_size);
     }
     fft.forward_many({block.data(), to_size(count) * fft_size}, out.subspan(to_size(first) * bins, to_size(count) * bins));
   }
@@ -143,9 +150,11 @@ std::vector<float> istft(std::span<const Complex> rows, int frames, const Fronte
     for (int f = 0; f < count; ++f) {
       const float* time = block.data() + to_size(f) * fft_size;
       const std::ptrdiff_t start = frame_start(first + f, config);
-      for (int n = 0; n < config.window_length; ++n) {
-        const std::ptrdiff_t i = start + n;
-        if (i >= 0 && i < total) out[static_cast<std::size_t>(i)] += time[n] * window[to_size(n)];
+      // The frame's samples that land in [0, length).
+      const std::ptrdiff_t begin = std::max<std::ptrdiff_t>(0, -start);
+      const std::ptrdiff_t end = std::min<std::ptrdiff_t>(config.window_length, total - start);
+      for (std::ptrdiff_t n = begin; n < end; ++n) {
+        out[static_cast<std::size_t>(start + n)] += time[n] * window[static_cast<std::size_t>(n)];
       }
     }
   }
@@ -163,14 +172,30 @@ std::vector<float> istft_of_stft(std::span<const float> signal, int frames, cons
   std::vector<double> squared(window.size());
   for (std::size_t n = 0; n < window.size(); ++n) squared[n] = static_cast<double>(window[n]) * window[n];
   const auto hop = static_cast<std::ptrdiff_t>(config.hop_length), history = static_cast<std::ptrdiff_t>(config.history_length());
-  std::vector<float> out(length, 0.0f);
-  for (std::size_t s = 0; s < length; ++s) {
-    const auto i = static_cast<std::ptrdiff_t>(s);
-    // Frames t with frame_start(t) <= i < frame_start(t) + win, among 0..frames-1.
-    const std::ptrdiff_t last = std::min<std::ptrdiff_t>((i + history) / hop, frames - 1);
-    double cover = 0.0;
-    for (std::ptrdiff_t t = i / hop; t <= last; ++t) cover += squared[static_cast<std::size_t>(i - t * hop + history)];
-    out[s] = static_cast<float>(static_cast<double>(signal[s]) * cover);
+  std::vector<float> out(length);
+  // Sample p of hop h lies in frames h .. h + history/hop (those among 0..frames-1), at offset
+  // p + history - (t - h) hop of frame t; the cover of a hop depends only on how many of those frames exist.
+  const std::ptrdiff_t overlap = history / hop + 1;
+  const auto cover_of = [&](std::ptrdiff_t present) {
+    std::vector<double> cover(static_cast<std::size_t>(hop), 0.0);
+    for (std::ptrdiff_t p = 0; p < hop; ++p) {
+      double sum = 0.0;
+      for (std::ptrdiff_t j = 0; j < present; ++j) sum += squared[static_cast<std::size_t>(p + history - j * hop)];
+      cover[static_cast<std::size_t>(p)] = sum;
+    }
+    return cover;
+  };
+  const std::vector<double> full = cover_of(overlap);
+  std::vector<double> partial;
+  for (std::ptrdiff_t h = 0; h * hop < static_cast<std::ptrdiff_t>(length); ++h) {
+    const std::ptrdiff_t present = std::min<std::ptrdiff_t>(overlap, frames - h);
+    if (present < overlap) partial = cover_of(present);
+    const std::vector<double>& cover = present < overlap ? partial : full;
+    const auto first = static_cast<std::size_t>(h * hop);
+    const std::size_t count = std::min(static_cast<std::size_t>(hop), length - first);
+    for (std::size_t p = 0; p < count; ++p) {
+      out[first + p] = static_cast<float>(static_cast<double>(signal[first + p]) * cover[p]);
+    }
   }
   return out;
 }
@@ -186,19 +211,13 @@ Spectrum istft_adjoint(std::span<const float> grad_signal, const FrontendConfig&
   const std::vector<float> window = stft_window(config);
   std::vector<float> block(to_size(kBlockFrames) * fft_size, 0.0f);
   FrameFft fft(config.fft_size);
-  const auto length = static_cast<std::ptrdiff_t>(grad_signal.size());
   const float inner = 2.0f / static_cast<float>(config.fft_size);
   const float edge = 1.0f / static_cast<float>(config.fft_size);
   const int last = config.bins() - 1;
   for (int first = 0; first < frames; first += kBlockFrames) {
     const int count = std::min(kBlockFrames, frames - first);
     for (int f = 0; f < count; ++f) {
-      float* frame = block.data() + to_size(f) * fft_size;
-      const std::ptrdiff_t start = frame_start(first + f, config);
-      for (int n = 0; n < config.window_length; ++n) {
-        const std::ptrdiff_t i = start + n;
-        frame[n] = (i >= 0 && i < length) ? grad_signal[static_cast<std::size_t>(i)] * window[to_size(n)] : 0.0f;
-      }
+      window_frame(grad_signal, frame_start(first + f, config), window, block.data() + to_size(f) * fft_size);
     }
     fft.forward_many({block.data(), to_size(count) * fft_size},
                      std::span<Complex>(grad.values).subspan(to_size(first) * bins, to_size(count) * bins));
