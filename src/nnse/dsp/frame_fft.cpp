@@ -1,6 +1,7 @@
 #include "nnse/dsp/frame_fft.h"
 
 #include <cmath>
+#include <cstring>
 #include <numbers>
 #include <string>
 #include <utility>
@@ -153,18 +154,69 @@ namespace {
 // The lanes of a Lanes array seen as floats (GCC and Clang let vector types alias their element type): lane l of
 // element j is at [j * kLanes] of the returned pointer.
 float* lane_values(Lanes* values, std::size_t lane) { return reinterpret_cast<float*>(values) + lane; }
+const float* lane_values(const Lanes* values, std::size_t lane) { return reinterpret_cast<const float*>(values) + lane; }
 
-// Transposes kLanes frames (frame l starts at in[l * frame_stride]) into split arrays: element j of lane l gets
-// in[l * frame_stride + pair * j] (real) and the value after it (imaginary), j < count.
-void load_lanes(const float* in, std::size_t frame_stride, std::size_t count, std::size_t pair, Lanes* re, Lanes* im) {
-  constexpr auto lanes = static_cast<std::size_t>(FrameFft::kLanes);
-  for (std::size_t l = 0; l < lanes; ++l) {
-    const float* x = in + l * frame_stride;
-    float* r = lane_values(re, l);
-    float* i = lane_values(im, l);
-    for (std::size_t j = 0; j < count; ++j) {
-      r[j * lanes] = x[pair * j];
-      i[j * lanes] = x[pair * j + 1];
+static_assert(FrameFft::kLanes == 8, "the lane transposes below are written for 8 lanes");
+
+// In-place 8 x 8 transpose: afterwards v[k][l] is what v[l][k] was. Three rounds of two-vector shuffles, which
+// the compiler lowers to the target's permute instructions.
+void transpose8(Lanes (&v)[8]) {
+  Lanes t[8], u[8];
+  for (int i = 0; i < 8; i += 2) {
+    t[i] = __builtin_shufflevector(v[i], v[i + 1], 0, 8, 1, 9, 4, 12, 5, 13);
+    t[i + 1] = __builtin_shufflevector(v[i], v[i + 1], 2, 10, 3, 11, 6, 14, 7, 15);
+  }
+  for (int i = 0; i < 8; i += 4) {
+    u[i] = __builtin_shufflevector(t[i], t[i + 2], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 1] = __builtin_shufflevector(t[i], t[i + 2], 2, 3, 10, 11, 6, 7, 14, 15);
+    u[i + 2] = __builtin_shufflevector(t[i + 1], t[i + 3], 0, 1, 8, 9, 4, 5, 12, 13);
+    u[i + 3] = __builtin_shufflevector(t[i + 1], t[i + 3], 2, 3, 10, 11, 6, 7, 14, 15);
+  }
+  for (int i = 0; i < 4; ++i) {
+    v[i] = __builtin_shufflevector(u[i], u[i + 4], 0, 1, 2, 3, 8, 9, 10, 11);
+    v[i + 4] = __builtin_shufflevector(u[i], u[i + 4], 4, 5, 6, 7, 12, 13, 14, 15);
+  }
+}
+
+// Moves 8 frames (frame l starts at in[l * stride]) of `pairs` interleaved (re, im) values into split arrays:
+// re[j] lane l = in[l * stride + 2j], im[j] lane l = the value after it. Four pairs at a time by a transpose.
+void load_lanes(const float* in, std::size_t stride, std::size_t pairs, Lanes* re, Lanes* im) {
+  std::size_t j = 0;
+  for (; j + 4 <= pairs; j += 4) {
+    Lanes v[8];
+    for (std::size_t l = 0; l < 8; ++l) std::memcpy(&v[l], in + l * stride + 2 * j, sizeof(Lanes));
+    transpose8(v);
+    for (std::size_t k = 0; k < 4; ++k) {
+      re[j + k] = v[2 * k];
+      im[j + k] = v[2 * k + 1];
+    }
+  }
+  for (; j < pairs; ++j) {
+    for (std::size_t l = 0; l < 8; ++l) {
+      lane_values(re + j, l)[0] = in[l * stride + 2 * j];
+      lane_values(im + j, l)[0] = in[l * stride + 2 * j + 1];
+    }
+  }
+}
+
+// The reverse of load_lanes, scaling on the way: out[l * stride + 2j] = re[j] lane l * re_scale, the value after
+// it im[j] lane l * im_scale.
+void store_lanes(const Lanes* re, const Lanes* im, std::size_t pairs, float re_scale, float im_scale, float* out,
+                 std::size_t stride) {
+  std::size_t j = 0;
+  for (; j + 4 <= pairs; j += 4) {
+    Lanes v[8];
+    for (std::size_t k = 0; k < 4; ++k) {
+      v[2 * k] = re[j + k] * re_scale;
+      v[2 * k + 1] = im[j + k] * im_scale;
+    }
+    transpose8(v);
+    for (std::size_t l = 0; l < 8; ++l) std::memcpy(out + l * stride + 2 * j, &v[l], sizeof(Lanes));
+  }
+  for (; j < pairs; ++j) {
+    for (std::size_t l = 0; l < 8; ++l) {
+      out[l * stride + 2 * j] = lane_values(re + j, l)[0] * re_scale;
+      out[l * stride + 2 * j + 1] = lane_values(im + j, l)[0] * im_scale;
     }
   }
 }
@@ -212,14 +264,10 @@ void FrameFft::forward_many(std::span<const float> in, std::span<Complex> out) {
   for (; f + lanes <= frames; f += lanes) {
     Lanes* const re[2] = {p.many_re[0].data(), p.many_re[1].data()};
     Lanes* const im[2] = {p.many_im[0].data(), p.many_im[1].data()};
-    load_lanes(in.data() + f * n, n, m, 2, re[0], im[0]);
+    load_lanes(in.data() + f * n, n, m, re[0], im[0]);
     const int r = p.forward(re, im);
-    for (std::size_t l = 0; l < lanes; ++l) {
-      const float* yr = lane_values(re[r], l);
-      const float* yi = lane_values(im[r], l);
-      Complex* y = out.data() + (f + l) * b;
-      for (std::size_t k = 0; k < b; ++k) y[k] = Complex(yr[k * lanes], yi[k * lanes]);
-    }
+    // Scaling by 1 is exact: the same values as the one-frame path.
+    store_lanes(re[r], im[r], b, 1.0f, 1.0f, reinterpret_cast<float*>(out.data() + f * b), 2 * b);
   }
   for (; f < frames; ++f) {
     float* const re[2] = {p.one_re[0].data(), p.one_re[1].data()};
@@ -251,17 +299,10 @@ void FrameFft::inverse_many(std::span<const Complex> in, std::span<float> out) {
   for (; f + lanes <= frames; f += lanes) {
     Lanes* const re[2] = {p.many_re[0].data(), p.many_re[1].data()};
     Lanes* const im[2] = {p.many_im[0].data(), p.many_im[1].data()};
-    load_lanes(reinterpret_cast<const float*>(in.data() + f * b), 2 * b, b, 2, re[0], im[0]);
+    load_lanes(reinterpret_cast<const float*>(in.data() + f * b), 2 * b, b, re[0], im[0]);
     const int r = p.inverse(re, im);
-    for (std::size_t l = 0; l < lanes; ++l) {
-      const float* zr = lane_values(re[r], l);
-      const float* zi = lane_values(im[r], l);
-      float* y = out.data() + (f + l) * n;
-      for (std::size_t j = 0; j < m; ++j) {
-        y[2 * j] = zr[j * lanes] * scale;
-        y[2 * j + 1] = -zi[j * lanes] * scale;
-      }
-    }
+    // im * -scale == -im * scale exactly (rounding is symmetric in sign): the one-frame path's values.
+    store_lanes(re[r], im[r], m, scale, -scale, out.data() + f * n, n);
   }
   for (; f < frames; ++f) {
     float* const re[2] = {p.one_re[0].data(), p.one_re[1].data()};
