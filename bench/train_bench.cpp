@@ -1,7 +1,3 @@
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics when Eigen's packet code is inlined
-// (a known false positive).
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 // Training throughput of the engine on the reference arch (nn_arch/def_se_nn_arch72_mel.txt): one train_step
 // per iteration on a batch of 32 sequences x 250 frames of synthetic normalized features, MSE loss against a
 // fixed target, dropout and Adam as in training. Frames per second = 32 * 250 / step time. Compare with
@@ -13,7 +9,10 @@
 //                                 engine's share of that peak replaces a constant measured on another CPU.
 #include <benchmark/benchmark.h>
 
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 
 #include <ctime>
 #include <thread>

@@ -12,6 +12,9 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   clang
   python3 python3-numpy
+  # The runtime on a Cortex-M4F: cross compiler, newlib (semihosting), and qemu's mps2-an386 board
+  # (runtime/targets/cortex-m4). Not libstdc++-arm-none-eabi-newlib (313 MB; the firmware is C).
+  gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
 )
 if [[ " $* " == *" --with-torch "* ]]; then
   packages+=(python3-torch)

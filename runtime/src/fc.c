@@ -11,20 +11,23 @@ int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n) {
   return acc;
 }
 
-int nnsp_row_q_w(const nnsp_layer *layer, int row) { return layer->q_w_rows ? layer->q_w_rows[row] : layer->q_w; }
-int nnsp_row_q_r(const nnsp_layer *layer, int row) { return layer->q_r_rows ? layer->q_r_rows[row] : layer->q_r; }
+int16_t nnsp_fc_row_out(const nnsp_layer *layer, int r, int64_t dot) {
+  const int q_acc = layer->q_in + nnsp_row_q_w(layer, r);
+  const int64_t acc = dot + layer->bias[r];
+  if (layer->activation == NNSP_ACT_LINEAR) {
+    /* Straight to the output format: a linear output may exceed the Q24 range. */
+    return nnsp_sat16(nnsp_requant32(acc, layer->q_out - q_acc));
+  }
+  return nnsp_activate(nnsp_requant32(acc, NNSP_PRE_Q - q_acc), layer->activation, layer->q_out);
+}
 
-void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
+void nnsp_fc_s8_s16_c(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   const int cols = (int)layer->kernel * (int)layer->in_dim;
   int r;
-  for (r = 0; r < (int)layer->units; ++r) {
-    const int q_acc = layer->q_in + nnsp_row_q_w(layer, r);
-    const int64_t acc = nnsp_dot_s8_s16(layer->w + (long)r * cols, x, cols) + layer->bias[r];
-    if (layer->activation == NNSP_ACT_LINEAR) {
-      /* Straight to the output format: a linear output may exceed the Q24 range. */
-      y[r] = nnsp_sat16(nnsp_requant32(acc, layer->q_out - q_acc));
-    } else {
-      y[r] = nnsp_activate(nnsp_requant32(acc, NNSP_PRE_Q - q_acc), layer->activation, layer->q_out);
-    }
-  }
+  for (r = 0; r < (int)layer->units; ++r)
+    y[r] = nnsp_fc_row_out(layer, r, nnsp_dot_s8_s16(layer->w + (long)r * cols, x, cols));
 }
+
+#if !NNSP_DSP_KERNELS
+void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) { nnsp_fc_s8_s16_c(layer, x, y); }
+#endif

@@ -6,12 +6,16 @@
 #define LOG10_2_Q31 646456993 /* log10(2) 2^31, rounded */
 
 int32_t nnsp_log10_q15(uint64_t v, int q) {
-  int p = 63;
+  int p;
   uint32_t y, rest;
   int32_t lo, hi, frac_q30;
   int64_t log2_q24;
+  int step;
   if (v == 0) v = 1;
-  while (((v >> p) & 1u) == 0) --p;
+  /* p = index of the highest set bit, by halving the search range (6 steps instead of up to 63). */
+  p = 0;
+  for (step = 32; step > 0; step /= 2)
+    if ((v >> (p + step)) != 0) p += step;
   /* y = v 2^(30 - p) in [2^30, 2^31): the mantissa, truncated below 2^-30 relative. */
   y = (uint32_t)(p >= 30 ? v >> (p - 30) : v << (30 - p));
   rest = y - ((uint32_t)1 << 30);

@@ -17,7 +17,4 @@ void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp);
  * the normalized inverse x[n] = (1/512) sum_k X[k] e^(+2 pi i k n / 512) over all 512 bins (Hermitian). */
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp);
 
-/* Largest |v[i]| (INT32_MIN counts as INT32_MAX). */
-int32_t nnsp_block_max(const int32_t *v, int n);
-
 #endif /* NNSP_FFT_H */

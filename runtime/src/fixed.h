@@ -27,6 +27,9 @@ static inline int32_t nnsp_sat32(int64_t v) {
 static inline int64_t nnsp_shl64_sat(int64_t v, int shift) {
   const int64_t limit = (int64_t)1 << 61;
   if (shift <= 0 || v == 0) return v;
+  /* The usual case, a product sum that fits int32 shifted by at most 29 (below 2^60: no saturation), without the
+   * 64-bit comparisons and multiply. */
+  if (v == (int32_t)v && shift <= 29) return (int64_t)((uint64_t)v << shift);
   if (v > (limit >> shift)) return limit;
   if (v < -(limit >> shift)) return -limit;
   return v * ((int64_t)1 << shift);
@@ -41,7 +44,15 @@ static inline int64_t nnsp_rshr64(int64_t v, int shift) {
 /* v * 2^shift with rounding for negative shifts and saturation for positive ones, result saturated to int32.
  * |v| < 2^62. The one requantization step of the library: round half up, saturate. */
 static inline int32_t nnsp_requant32(int64_t v, int shift) {
-  if (shift > 0) return nnsp_sat32(nnsp_shl64_sat(v, shift > 61 ? 61 : shift));
+  if (shift > 0) {
+    /* v 2^shift fits int32 exactly when -2^(31-shift) <= v < 2^(31-shift); beyond, it saturates (for shift >= 31
+     * every v != 0 does: -1 * 2^31 is INT32_MIN itself). The same result as saturating v 2^shift in int64,
+     * without the 64-bit multiply. */
+    const int32_t limit = (int32_t)1 << (shift >= 31 ? 0 : 31 - shift); /* <= 2^30 */
+    if (v >= limit) return INT32_MAX;
+    if (v < -limit) return INT32_MIN;
+    return (int32_t)((uint32_t)(int32_t)v << (shift >= 31 ? 31 : shift));
+  }
   if (shift < 0) {
     if (shift < -62) return 0;
     return nnsp_sat32(nnsp_rshr64(v, -shift));

@@ -1,16 +1,35 @@
-/* One gate row of a recurrent layer: W x and R h in int64, each shifted left to the common Q (exact: the
- * shifts are small and the sums far from 2^62). */
+/* The gate rows of a recurrent layer: W x and R h in int64, each shifted left to the common Q (exact: the
+ * shifts are small and the sums far from 2^62), plus the bias, to the Q24 pre-activations. */
 #include "fixed.h"
 #include "kernels.h"
 #include "recurrent.h"
 
-int nnsp_gate_acc(const nnsp_layer *layer, int row, const int16_t *x, const int16_t *h, int64_t *acc_x,
-                  int64_t *acc_h) {
-  const int in = layer->in_dim, units = layer->units;
+void nnsp_gate_pre(const nnsp_layer *layer, int row, int64_t dot_x, int64_t dot_h, int32_t *scratch) {
+  const int u = layer->units;
   const int q_x = layer->q_in + nnsp_row_q_w(layer, row);
   const int q_h = 15 + nnsp_row_q_r(layer, row);
   const int q_acc = q_x > q_h ? q_x : q_h;
-  *acc_x = nnsp_shl64_sat(nnsp_dot_s8_s16(layer->w + (long)row * in, x, in), q_acc - q_x);
-  *acc_h = nnsp_shl64_sat(nnsp_dot_s8_s16(layer->r + (long)row * units, h, units), q_acc - q_h);
-  return q_acc;
+  const int64_t ax = nnsp_shl64_sat(dot_x, q_acc - q_x);
+  const int64_t ah = nnsp_shl64_sat(dot_h, q_acc - q_h);
+  if (layer->kind == NNSP_LAYER_LSTM || row < 2 * u) {
+    scratch[row] = nnsp_requant32(ax + ah + layer->bias[row], NNSP_PRE_Q - q_acc);
+  } else {
+    /* gru's n gate keeps its two products apart (r multiplies the recurrent one). */
+    scratch[row] = nnsp_requant32(ax + layer->bias[row], NNSP_PRE_Q - q_acc);
+    scratch[row + u] = nnsp_requant32(ah + layer->rbias[row - 2 * u], NNSP_PRE_Q - q_acc);
+  }
 }
+
+void nnsp_gate_rows_c(const nnsp_layer *layer, int rows, const int16_t *x, const int16_t *h, int32_t *scratch) {
+  const int in = layer->in_dim, units = layer->units;
+  int r;
+  for (r = 0; r < rows; ++r)
+    nnsp_gate_pre(layer, r, nnsp_dot_s8_s16(layer->w + (long)r * in, x, in),
+                  nnsp_dot_s8_s16(layer->r + (long)r * units, h, units), scratch);
+}
+
+#if !NNSP_DSP_KERNELS
+void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const int16_t *h, int32_t *scratch) {
+  nnsp_gate_rows_c(layer, rows, x, h, scratch);
+}
+#endif

@@ -6,18 +6,9 @@
 
 void nnsp_gru_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h, int32_t *scratch) {
   const int u = layer->units;
-  int r, j;
+  int j;
   /* scratch: [0, 2u) r and z pre-activations, [2u, 3u) Wn x + bn, [3u, 4u) Rn h + bhn, all Q24. */
-  for (r = 0; r < 3 * u; ++r) {
-    int64_t ax, ah;
-    const int q_acc = nnsp_gate_acc(layer, r, x, h, &ax, &ah);
-    if (r < 2 * u) {
-      scratch[r] = nnsp_requant32(ax + ah + layer->bias[r], NNSP_PRE_Q - q_acc);
-    } else {
-      scratch[r] = nnsp_requant32(ax + layer->bias[r], NNSP_PRE_Q - q_acc);
-      scratch[r + u] = nnsp_requant32(ah + layer->rbias[r - 2 * u], NNSP_PRE_Q - q_acc);
-    }
-  }
+  nnsp_gate_rows(layer, 3 * u, x, h, scratch);
   for (j = 0; j < u; ++j) {
     const int32_t r_g = nnsp_sigmoid_q15(scratch[j]);
     const int32_t z_g = nnsp_sigmoid_q15(scratch[u + j]);

@@ -11,6 +11,17 @@
 
 #define NNSP_PRE_Q 24 /* fraction bits of every pre-activation and of the lstm cell state */
 
+/* The matrix products (nnsp_fc_s8_s16 and the recurrent gate rows) come in two forms with the same results bit
+ * for bit: portable C (fc.c, gate_acc.c; the oracle and the default) and, where the Arm DSP extension exists
+ * (Cortex-M4/M7/M33: dual 16-bit multiply-accumulate) and the compiler takes GCC-style inline assembly (GCC,
+ * Clang, armclang), kernels_dsp.c. -DNNSP_PORTABLE_KERNELS forces the portable form. */
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32) && defined(__GNUC__) && \
+    !defined(NNSP_PORTABLE_KERNELS)
+#define NNSP_DSP_KERNELS 1
+#else
+#define NNSP_DSP_KERNELS 0
+#endif
+
 /* tanh and sigmoid of a Q24 value, Q15 (table with linear interpolation; see docs/fixed-point.md). */
 int16_t nnsp_tanh_q15(int32_t x_q24);
 int16_t nnsp_sigmoid_q15(int32_t x_q24);
@@ -21,11 +32,21 @@ int16_t nnsp_activate(int32_t pre_q24, int activation, int q_out);
 int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n);
 
 /* Fraction bits of row r's weights / recurrent weights (per-row table or per-tensor value). */
-int nnsp_row_q_w(const nnsp_layer *layer, int row);
-int nnsp_row_q_r(const nnsp_layer *layer, int row);
+static inline int nnsp_row_q_w(const nnsp_layer *layer, int row) {
+  return layer->q_w_rows ? layer->q_w_rows[row] : layer->q_w;
+}
+static inline int nnsp_row_q_r(const nnsp_layer *layer, int row) {
+  return layer->q_r_rows ? layer->q_r_rows[row] : layer->q_r;
+}
 
-/* fc and conv1d: y[units] = act(W x + b); x holds kernel * in_dim values (conv1d: the stacked frames). */
+/* Row r of an fc / conv1d layer from its product dot = (W x)[r] (Q(q_in + q_w(r))): bias, requantization,
+ * activation. */
+int16_t nnsp_fc_row_out(const nnsp_layer *layer, int r, int64_t dot);
+
+/* fc and conv1d: y[units] = act(W x + b); x holds kernel * in_dim values (conv1d: the stacked frames); y must
+ * not overlap x. The build's form, and the portable one under its own name (the oracle). */
 void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y);
+void nnsp_fc_s8_s16_c(const nnsp_layer *layer, const int16_t *x, int16_t *y);
 
 /* One lstm step: h (Q15, units) and c (Q24, units) are read and updated; scratch holds 4 * units int32. */
 void nnsp_lstm_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h, int32_t *c_q24,

@@ -7,12 +7,8 @@
 void nnsp_lstm_step_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *h, int32_t *c_q24,
                            int32_t *scratch) {
   const int u = layer->units;
-  int r, j;
-  for (r = 0; r < 4 * u; ++r) {
-    int64_t ax, ah;
-    const int q_acc = nnsp_gate_acc(layer, r, x, h, &ax, &ah);
-    scratch[r] = nnsp_requant32(ax + ah + layer->bias[r], NNSP_PRE_Q - q_acc);
-  }
+  int j;
+  nnsp_gate_rows(layer, 4 * u, x, h, scratch);
   for (j = 0; j < u; ++j) {
     const int32_t i_g = nnsp_sigmoid_q15(scratch[j]);
     const int32_t f_g = nnsp_sigmoid_q15(scratch[u + j]);

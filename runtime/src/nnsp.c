@@ -14,6 +14,16 @@
 #define MAX_ATTEN_DB_Q8 (120 << 8)
 #define ALIGN 8u
 
+/* Profiling points, compiled out unless a port names a function void f(int point) in NNSP_PROFILE_MARK_FN (the
+ * Cortex-M4 measurement firmware does): 0 hop start, 1 features done, 2 network and gains done, 3 synthesis
+ * done. */
+#ifdef NNSP_PROFILE_MARK_FN
+void NNSP_PROFILE_MARK_FN(int point);
+#define PROFILE_MARK(point) NNSP_PROFILE_MARK_FN(point)
+#else
+#define PROFILE_MARK(point) ((void)0)
+#endif
+
 struct nnsp_state {
   const nnsp_model *model;
   int16_t gain_floor_q15;
@@ -189,6 +199,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   const int keep = NNSP_WINDOW - NNSP_HOP;
   const int16_t *net_out;
   int n, exp;
+  PROFILE_MARK(0);
   memmove(st->feature_hist, st->feature_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   for (n = 0; n < NNSP_HOP; ++n) {
@@ -202,14 +213,17 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   nnsp_power_q23(st->spec, exp, st->power);
   nnsp_log_features(st->model, st->power, st->log_features);
   nnsp_normalize(st->model, st->log_features, st->features);
+  PROFILE_MARK(1);
   net_out = nnsp_network_run(st->model, st->layers, st->features, st->act_a, st->act_b, st->scratch);
   gains_from_output(st, net_out);
+  PROFILE_MARK(2);
 
   exp = nnsp_window_frame(st->output_hist, st->fft_buf);
   nnsp_rfft512(st->fft_buf, st->spec, &exp);
   nnsp_apply_gain(st->spec, st->gains);
   nnsp_irfft512(st->spec, st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);
+  PROFILE_MARK(3);
 }
 
 const int16_t *nnsp_last_gains_q15(const nnsp_state *st) { return st->gains; }

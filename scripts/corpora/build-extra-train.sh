@@ -307,15 +307,6 @@ if cut -f3 "$ROWS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation pa
 write_manifest "$STAGE"
 write_splits "$STAGE"
 mkdir -p "$STAGE/LICENSES"
-for p in "${!PKGVER[@]}"; do cp "$(license_file "$p")" "$STAGE/LICENSES/$p.copyright"; done
 cp /usr/share/common-licenses/GPL-2 "$STAGE/LICENSES/GPL-2.txt"
 [[ ! -f /usr/share/common-licenses/GFDL-1.3 ]] || cp /usr/share/common-licenses/GFDL-1.3 "$STAGE/LICENSES/GFDL-1.3.txt"
-cp "$SCRIPT_PATH" "$STAGE/build.sh"; cp "$(dirname "$SCRIPT_PATH")/lib.sh" "$STAGE/lib.sh"
-write_attribution "$STAGE/ATTRIBUTION.md"
-write_readme "$STAGE"
-check_audio "$STAGE" || die "some files are not 16 kHz mono 16-bit"
-log "rejected: $(cut -f1 "$REJECTS" | sort | uniq -c | tr '\n' ' ')"
-finish_stage "$STAGE" "$OUT"
-summary "$OUT" >&2
-download_table >&2
-log "done: $OUT"
+finish_build

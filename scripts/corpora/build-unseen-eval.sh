@@ -230,14 +230,5 @@ write_manifest "$STAGE"
 mkdir -p "$STAGE/splits" "$STAGE/LICENSES"
 : > "$STAGE/splits/train.txt"; : > "$STAGE/splits/valid.txt"
 tail -n +2 "$STAGE/MANIFEST.tsv" | cut -f1 > "$STAGE/splits/test.txt"
-for p in "${!PKGVER[@]}"; do cp "$(license_file "$p")" "$STAGE/LICENSES/$p.copyright"; done
 for n in GPL-2; do cp "/usr/share/common-licenses/$n" "$STAGE/LICENSES/$n.txt"; done
-cp "$SCRIPT_PATH" "$STAGE/build.sh"; cp "$(dirname "$SCRIPT_PATH")/lib.sh" "$STAGE/lib.sh"
-write_attribution "$STAGE/ATTRIBUTION.md"
-write_readme "$STAGE"
-check_audio "$STAGE" || die "some files are not 16 kHz mono 16-bit"
-log "rejected: $(cut -f1 "$REJECTS" | sort | uniq -c | tr '\n' ' ')"
-finish_stage "$STAGE" "$OUT"
-summary "$OUT" >&2
-download_table >&2
-log "done: $OUT"
+finish_build

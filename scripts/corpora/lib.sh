@@ -6,7 +6,8 @@
 #   3. process_all              convert every candidate to 16 kHz mono 16-bit FLAC and measure it
 #                               (at most $JOBS parallel sox/ffmpeg processes, niced)
 #   4. select_group ...         keep candidates of one group in md5 order, apply the filters and caps
-#   5. write_manifest / write_splits / summary / finish_stage
+#   5. write_manifest / write_splits, the builder's own licenses, then finish_build (checks, move into
+#      place, summary tables)
 # Selection is sequential and reads only the measurements, so the result does not depend on the order
 # in which the parallel workers finished.
 
@@ -199,6 +200,24 @@ download_table() {
     tot=$((tot + DEB_BYTES[$p]))
   done
   printf '| **total** | | %.1f |\n' "$(awk -v b="$tot" 'BEGIN {print b / 1e6}')"
+}
+
+# finish_build: the common end of a builder, once its files, MANIFEST.tsv, splits/ and LICENSES/ folder are
+# staged: the copyright file of every package used, the builder's own scripts, ATTRIBUTION.md and README.md (the
+# builder's write_attribution and write_readme), the audio check; then the stage moves to $OUT and the summary
+# tables go to stderr.
+finish_build() {
+  local p
+  for p in "${!PKGVER[@]}"; do cp "$(license_file "$p")" "$STAGE/LICENSES/$p.copyright"; done
+  cp "$SCRIPT_PATH" "$STAGE/build.sh"; cp "$(dirname "$SCRIPT_PATH")/lib.sh" "$STAGE/lib.sh"
+  write_attribution "$STAGE/ATTRIBUTION.md"
+  write_readme "$STAGE"
+  check_audio "$STAGE" || die "some files are not 16 kHz mono 16-bit"
+  log "rejected: $(cut -f1 "$REJECTS" | sort | uniq -c | tr '\n' ' ')"
+  finish_stage "$STAGE" "$OUT"
+  summary "$OUT" >&2
+  download_table >&2
+  log "done: $OUT"
 }
 
 # common_setup OUT: parse nothing; make WORK, STAGE, CANDS, ROWS, MEAS, REJECTS

@@ -17,7 +17,10 @@
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/eval/loss_comparison.h"
+#include "nnse/model/checkpoint.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/train/trainer.h"
+#include "nnse/train/training_stats.h"
 #include "nnse/util/error.h"
 #include "nnse/util/folder_lock.h"
 
@@ -129,14 +132,14 @@ void run_compare(CompareOptions o) {
     options.loss.name = name;
     options.models_dir = models / name;
     run.describe = train::make_loss(options.loss, options.frontend)->describe();
-    const fs::path dir = train::model_dir(options.models_dir, options.arch_file);
-    options.epoch_loaded = train::EpochSelection::parse(train::latest_epoch(dir) ? "latest" : "random");
+    const fs::path dir = model::model_dir(options.models_dir, options.arch_file);
+    options.epoch_loaded = model::EpochSelection::parse(model::latest_epoch(dir) ? "latest" : "random");
     std::printf("== %s (%s)\n", name.c_str(), run.describe.c_str());
     std::fflush(stdout);
     const auto start = std::chrono::steady_clock::now();
     try {
       const FolderLock lock(dir, "another nnse train");  // one training per model folder at a time
-      if (!fs::exists(dir / "feature_stats.json") && !train::latest_epoch(dir)) {
+      if (!fs::exists(dir / "feature_stats.json") && !model::latest_epoch(dir)) {
         if (!stats) stats = train::compute_training_stats(data.train, options.frontend, options.threads, &stats_frames);
         dsp::save_feature_stats(dir / "feature_stats.json", *stats, options.frontend, stats_frames);
       }
@@ -157,10 +160,10 @@ void run_compare(CompareOptions o) {
     }
     run.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
-    if (const auto last = train::latest_epoch(dir)) {
-      const fs::path file = train::checkpoint_path(dir, *last);
+    if (const auto last = model::latest_epoch(dir)) {
+      const fs::path file = model::checkpoint_path(dir, *last);
       try {
-        const train::Checkpoint checkpoint = train::load_checkpoint(file);
+        const model::Checkpoint checkpoint = model::load_checkpoint(file);
         run.epochs = checkpoint.epoch + 1;
         run.train_loss = checkpoint.train_loss.back();
         run.valid_loss = checkpoint.valid_loss.back();

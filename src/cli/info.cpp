@@ -8,10 +8,10 @@
 #include "cli/model_source.h"
 #include "cli/subcommand.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/nn/arch.h"
 #include "nnse/nn/model.h"
 #include "nnse/nn/network.h"
-#include "nnse/train/checkpoint.h"
 
 namespace nnse::cli {
 namespace {
@@ -33,7 +33,7 @@ void run_info(const InfoOptions& o) {
   else if (arch.input_neurons == pspec.feature_dim()) fits = " (the pspec front end: " + std::to_string(pspec.bins()) + " bins)";
   std::string out;
   out += fmt::format("nn_arch: {}\n", o.nn_arch);
-  out += fmt::format("model folder: models_trained/{}\n", train::model_name_from_arch(o.nn_arch));
+  out += fmt::format("model folder: models_trained/{}\n", model::model_name_from_arch(o.nn_arch));
   out += fmt::format("input: {} features per frame{}\n", arch.input_neurons, fits);
   out += fmt::format("output: {} values per frame{}\n", model.output_dim(),
                      arch.scalar_output != 1.0 ? fmt::format(" (times scalar_output {})", arch.scalar_output) : "");

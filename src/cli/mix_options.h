@@ -2,7 +2,7 @@
 // The mixing options that `train`, `eval` and `compare-losses` share (one spelling and one help text each).
 #include <CLI/CLI.hpp>
 
-#include "nnse/train/trainer.h"
+#include "nnse/train/training_data.h"
 
 namespace nnse::cli {
 

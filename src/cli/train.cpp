@@ -15,6 +15,7 @@
 #include "cli/subcommand.h"
 #include "cli/training_guards.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
 #include "nnse/util/folder_lock.h"
@@ -35,7 +36,7 @@ struct TrainCliOptions {
 
 void run_train(TrainCliOptions o) {
   o.train.arch_file = o.nn_arch;
-  o.train.epoch_loaded = train::EpochSelection::parse(o.epoch_loaded);
+  o.train.epoch_loaded = model::EpochSelection::parse(o.epoch_loaded);
   o.train.frontend.feature_type = dsp::feature_type_from_string(o.feat_type);
   o.train.frontend.validate("--feat-type");
   o.data.seed = o.train.seed;
@@ -45,7 +46,7 @@ void run_train(TrainCliOptions o) {
   if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
   fit_batch_to_data_and_memory(o.train, data.train.size);
   // One training per model folder at a time: two would interleave checkpoints and loss histories.
-  const fs::path dir = train::model_dir(o.train.models_dir, o.nn_arch);
+  const fs::path dir = model::model_dir(o.train.models_dir, o.nn_arch);
   const FolderLock lock(dir, "another nnse train");
   prepare_resume(dir, o.train.epoch_loaded, o.rewind);
   // Progress goes to stderr, so stdout keeps one line per epoch (and the --profile tables) for logs and scripts.
@@ -67,7 +68,7 @@ void run_train(TrainCliOptions o) {
     case train::TrainResult::Status::completed:
       std::printf("%s: trained epochs %d..%d; latest checkpoint %s\n", result.model_dir.c_str(), result.first_epoch,
                   result.last_good_epoch,
-                  train::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
+                  model::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
       break;
   }
 }

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
+#include "nnse/model/model_folder.h"
 #include "nnse/nn/arch.h"
 #include "nnse/train/memory_estimate.h"
 #include "nnse/util/atomic_file.h"
@@ -33,9 +34,9 @@ void fit_batch_to_data_and_memory(train::TrainOptions& options, std::size_t trai
                                           static_cast<double>(*available) / 1e9, fitting));
 }
 
-void prepare_resume(const fs::path& model_dir, const train::EpochSelection& selection, bool rewind) {
-  if (selection.kind != train::EpochSelection::Kind::number) return;
-  const auto latest = train::latest_epoch(model_dir);
+void prepare_resume(const fs::path& model_dir, const model::EpochSelection& selection, bool rewind) {
+  if (selection.kind != model::EpochSelection::Kind::number) return;
+  const auto latest = model::latest_epoch(model_dir);
   if (!latest || *latest <= selection.epoch) return;
   const int from = selection.epoch, newest = *latest;
   if (!rewind) {
@@ -45,7 +46,7 @@ void prepare_resume(const fs::path& model_dir, const train::EpochSelection& sele
                                        "), or use --epoch-loaded latest",
                                        newest, from, from + 1, from + 1, newest, newest));
   }
-  const fs::path backup = train::checkpoint_dir(model_dir) / fmt::format("rewound-from-epoch-{}", newest);
+  const fs::path backup = model::checkpoint_dir(model_dir) / fmt::format("rewound-from-epoch-{}", newest);
   std::error_code ec;
   fs::create_directories(backup, ec);
   if (ec) throw Error(backup, "cannot create folder: " + ec.message());
@@ -53,13 +54,13 @@ void prepare_resume(const fs::path& model_dir, const train::EpochSelection& sele
     if (fs::exists(model_dir / name)) fs::copy_file(model_dir / name, backup / name, fs::copy_options::overwrite_existing);
   }
   for (int epoch = from + 1; epoch <= newest; ++epoch) {
-    const fs::path file = train::checkpoint_path(model_dir, epoch);
+    const fs::path file = model::checkpoint_path(model_dir, epoch);
     if (!fs::exists(file)) continue;
     fs::rename(file, backup / file.filename(), ec);
     if (ec) throw Error(file, "cannot move into " + backup.string() + ": " + ec.message());
   }
   // `latest` must never name a checkpoint that is no longer there.
-  write_file_atomic(train::latest_path(model_dir), std::to_string(from) + "\n");
+  write_file_atomic(model::latest_path(model_dir), std::to_string(from) + "\n");
   spdlog::warn("rewinding {} to epoch {}: epochs {}..{} and the loss history are kept in {}; training continues at "
                "epoch {}", model_dir.string(), from, from + 1, newest, backup.string(), from + 1);
 }

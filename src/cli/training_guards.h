@@ -16,6 +16,6 @@ void fit_batch_to_data_and_memory(train::TrainOptions& options, std::size_t trai
 // rows of loss_history.csv after N. Without `rewind` that is refused; with it, the later checkpoints and the
 // current loss history are first moved to checkpoints/rewound-from-epoch-<M>/ (nothing is deleted), `latest` is
 // set to N, and a log line says so.
-void prepare_resume(const std::filesystem::path& model_dir, const train::EpochSelection& selection, bool rewind);
+void prepare_resume(const std::filesystem::path& model_dir, const model::EpochSelection& selection, bool rewind);
 
 }  // namespace nnse::cli

@@ -12,8 +12,9 @@
 #include "nnse/audio/audio_io.h"
 #include "nnse/enhance/enhancer.h"
 #include "nnse/export/c_writer.h"
+#include "nnse/model/checkpoint.h"
+#include "nnse/model/checkpoint_match.h"
 #include "nnse/nn/arch.h"
-#include "nnse/train/checkpoint.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
 
@@ -31,13 +32,13 @@ struct Bundled {
 
 Bundled load_bundled() {
   const fs::path file = kSource / "models" / "se_nn_arch72_mel" / "model.ckpt";
-  const train::Checkpoint ckpt = train::load_checkpoint(file);
+  const model::Checkpoint ckpt = model::load_checkpoint(file);
   Bundled b;
   b.frontend = ckpt.frontend;
   b.stats.mean = ckpt.feature_mean;
   b.stats.inv_std = ckpt.feature_inv_std;
   b.model = std::make_unique<nn::Model>(nn::parse_arch(ckpt.arch_text, file.string()), 1);
-  train::restore_parameters(ckpt, file, b.model->parameters());
+  model::restore_parameters(ckpt, file, b.model->parameters());
   return b;
 }
 

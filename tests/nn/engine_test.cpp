@@ -1,7 +1,5 @@
 // The data-parallel engine: its gradient against the double-precision network, determinism and thread
 // independence, Adam, clipping, non-finite steps, RNG state, clip boundaries and quantization hooks.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "nnse/train/engine.h"
 
 #include <gtest/gtest.h>

@@ -1,7 +1,5 @@
 // Finite-difference checks of the backward pass, in double precision, for every layer type and activation,
 // with and without dropout, padded frames, scalar_output, and a second chunk that starts from carried state.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <gtest/gtest.h>
 
 #include <cmath>

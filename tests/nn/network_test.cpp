@@ -1,10 +1,11 @@
 // Forward semantics: chunking with carried state, batch independence, conv1d padding, dropout masks, model
 // construction and initialization.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 #include <gtest/gtest.h>
 
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Dense>
+NNSE_EIGEN_WARNINGS_ON
 #include <cmath>
 #include <filesystem>
 #include <vector>

@@ -95,6 +95,29 @@ TEST(Figure, LongInputsAndFewPoints) {
   EXPECT_EQ(header.height, 460u);
 }
 
+TEST(Figure, BarChartsUnderATitle) {
+  test::ScratchDir dir;
+  Figure figure(600);
+  figure.set_title("bars");
+  BarOptions gains;
+  gains.title = "improvement";
+  gains.y_label = "dB";
+  figure.add_bars({{"cmix", 5.0, "+5.00", {}}, {"wsdr", -1.5, "-1.50", {}}, {"failed", std::nan(""), "", {}}}, gains);
+  BarOptions flat;
+  flat.height = 100;  // raised to what the names and the title need
+  figure.add_bars({{"a", 0.0, "0", {}}}, flat);
+  EXPECT_EQ(figure.panels(), 2u);
+  EXPECT_EQ(figure.height(), 44 + 340 + (30 + 110 + 40));
+  figure.save_png(dir / "bars.png");
+  const auto header = read_png_header(dir / "bars.png");
+  EXPECT_TRUE(header.valid);
+  EXPECT_EQ(header.width, 600u);
+  EXPECT_EQ(header.height, static_cast<std::uint32_t>(figure.height()));
+  BarOptions bad;
+  bad.min_span = 0.0;
+  EXPECT_THROW(figure.add_bars({}, bad), Error);
+}
+
 TEST(Figure, RejectsBadInput) {
   test::ScratchDir dir;
   EXPECT_THROW(Figure(10), Error);

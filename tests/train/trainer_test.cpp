@@ -1,4 +1,5 @@
 #include "nnse/train/trainer.h"
+#include "nnse/train/training_stats.h"
 
 #include <gtest/gtest.h>
 
@@ -13,6 +14,7 @@
 #include "nnse/data/clip_source.h"
 #include "nnse/data/corpus.h"
 #include "nnse/data/shard.h"
+#include "nnse/model/checkpoint.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
@@ -69,7 +71,7 @@ TrainOptions tiny_options(const fs::path& arch, const fs::path& models, int epoc
   o.arch_file = arch;
   o.models_dir = models;
   o.epochs = epochs;
-  o.epoch_loaded = EpochSelection::parse(loaded);
+  o.epoch_loaded = model::EpochSelection::parse(loaded);
   o.batch_size = 3;
   o.chunk_frames = 16;
   o.threads = 1;
@@ -78,7 +80,7 @@ TrainOptions tiny_options(const fs::path& arch, const fs::path& models, int epoc
   return o;
 }
 
-void expect_bit_identical(const Checkpoint& a, const Checkpoint& b) {
+void expect_bit_identical(const model::Checkpoint& a, const model::Checkpoint& b) {
   ASSERT_EQ(a.parameters.size(), b.parameters.size());
   for (std::size_t i = 0; i < a.parameters.size(); ++i) {
     const auto& x = a.parameters[i].value;
@@ -119,16 +121,16 @@ TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
   ASSERT_EQ(resumed.epochs.size(), 1u);
   EXPECT_EQ(resumed.epochs[0].epoch, 2);
 
-  const Checkpoint a = load_checkpoint(whole.model_dir / "checkpoints" / "epoch_2");
-  const Checkpoint b = load_checkpoint(resumed.model_dir / "checkpoints" / "epoch_2");
+  const model::Checkpoint a = model::load_checkpoint(whole.model_dir / "checkpoints" / "epoch_2");
+  const model::Checkpoint b = model::load_checkpoint(resumed.model_dir / "checkpoints" / "epoch_2");
   expect_bit_identical(a, b);
   EXPECT_EQ(b.train_loss.size(), 3u);
-  EXPECT_EQ(latest_epoch(resumed.model_dir), 2);
+  EXPECT_EQ(model::latest_epoch(resumed.model_dir), 2);
 
   // Resuming from an explicit older epoch continues from there and gives the same epoch again.
   const TrainResult again = train(tiny_options(arch, dir / "b", 3, "1"), train_clips, &valid_clips);
   EXPECT_EQ(again.first_epoch, 2);
-  expect_bit_identical(a, load_checkpoint(again.model_dir / "checkpoints" / "epoch_2"));
+  expect_bit_identical(a, model::load_checkpoint(again.model_dir / "checkpoints" / "epoch_2"));
 
   // Nothing left to do.
   const TrainResult done = train(tiny_options(arch, dir / "b", 3, "latest"), train_clips, &valid_clips);
@@ -152,7 +154,7 @@ TEST(Trainer, TwoThreadsAreDeterministic) {
   const TrainResult b = train(options, train_clips, nullptr);
   ASSERT_EQ(a.epochs.size(), 2u);
   EXPECT_TRUE(std::isnan(a.epochs[0].valid_loss));
-  expect_bit_identical(load_checkpoint(a.epochs[1].checkpoint), load_checkpoint(b.epochs[1].checkpoint));
+  expect_bit_identical(model::load_checkpoint(a.epochs[1].checkpoint), model::load_checkpoint(b.epochs[1].checkpoint));
 }
 
 TEST(Trainer, LossGoesDownOnASmallSyntheticTask) {
@@ -193,7 +195,7 @@ TEST(Trainer, RepeatedDivergenceStopsAndKeepsTheLastGoodCheckpoint) {
 
   // Every clip now carries a NaN: every step is non-finite.
   options.epochs = 3;
-  options.epoch_loaded = EpochSelection::parse("latest");
+  options.epoch_loaded = model::EpochSelection::parse("latest");
   options.batch_size = 1;
   options.max_consecutive_skips = 4;
   const TrainResult bad = train(options, synthetic_clips(12, 6, 0.05f, true), nullptr);
@@ -202,7 +204,7 @@ TEST(Trainer, RepeatedDivergenceStopsAndKeepsTheLastGoodCheckpoint) {
   EXPECT_TRUE(bad.epochs.empty());
   EXPECT_NE(bad.message.find("4 consecutive steps"), std::string::npos) << bad.message;
   EXPECT_NE(bad.message.find("epoch_0"), std::string::npos) << bad.message;
-  EXPECT_EQ(latest_epoch(good.model_dir), 0);
+  EXPECT_EQ(model::latest_epoch(good.model_dir), 0);
   EXPECT_FALSE(fs::exists(good.model_dir / "checkpoints" / "epoch_1"));
   EXPECT_EQ(read_file_bytes(good.model_dir / "checkpoints" / "epoch_0"), before);
 
@@ -211,7 +213,7 @@ TEST(Trainer, RepeatedDivergenceStopsAndKeepsTheLastGoodCheckpoint) {
   const TrainResult short_bad = train(options, synthetic_clips(2, 6, 0.05f, true), nullptr);
   EXPECT_EQ(short_bad.status, TrainResult::Status::diverged);
   EXPECT_NE(short_bad.message.find("non-finite"), std::string::npos);
-  EXPECT_EQ(latest_epoch(good.model_dir), 0);
+  EXPECT_EQ(model::latest_epoch(good.model_dir), 0);
 }
 
 TEST(Trainer, ResumingWithAnotherArchOrFrontEndIsRefused) {

@@ -9,7 +9,8 @@
 //   musan        musan/{noise,music,speech}/<source>/...: noise and music are noise, speech is never used
 //   plain        any folder, searched recursively for audio files; splits/{train,valid,test}.txt when present
 // Without split lists, a file goes to a split by hashing its name (hash_split; the starter corpus's own rule).
-// A split only ever contains its own files; nothing here moves a file between splits.
+// A split only ever contains its own files; nothing here moves a file between splits. Each layout is listed by
+// corpus_layouts.cpp.
 //
 // Noise "types" (the unit of --datasize-noise, reference 2.4) are the folders below the kind's root:
 // "noise/ufoai" in the manifest layout, "noise/free-sound" or "music/jamendo" in MUSAN, the first folder level

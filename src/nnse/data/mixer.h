@@ -40,94 +40,14 @@
 #include <vector>
 
 #include "nnse/data/audio_cache.h"
-#include "nnse/data/coloration.h"
+#include "nnse/data/clip.h"
 #include "nnse/data/corpus.h"
-#include "nnse/data/level.h"
-#include "nnse/data/reverb.h"
-#include "nnse/data/room.h"
-#include "nnse/dsp/frontend_config.h"
+#include "nnse/data/mix_config.h"
 
 namespace nnse::data {
 
 // Bumped whenever the same config would give different clips; recorded in every shard.
 inline constexpr int kMixingVersion = 1;
-
-struct MixConfig {
-  std::uint64_t seed = 1;
-  double clip_seconds = 25.0;             // reference MAX_LEN_SP; 5 chunks of 500 frames for the trainer
-  std::int64_t datasize_noise = 20000;    // reference default; -1 = every speech file of the split
-  // SNR choices; +infinity means a clean clip (no noise added: the model must learn to leave speech alone).
-  std::vector<double> snr_db = {-6, -3, 0, 3, 6, 9, 12, 15, 30};
-  double min_peak = 0.01, max_peak = 0.95;
-  double reverb_prob = 0.2;
-  double pad_min_seconds = 0.25, pad_max_seconds = 2.0;
-  double utterance_gain_db = 3.0;
-  double one_shot_max_seconds = 1.0;
-  double typing_gap_min_seconds = 0.08, typing_gap_max_seconds = 0.30;
-  double typing_pause_prob = 0.15, typing_pause_min_seconds = 0.4, typing_pause_max_seconds = 1.5;
-  RirOptions rir;
-  ActiveLevelOptions level;
-  // Augmentation (coloration.h), train split only: valid and test mixtures stay as recorded so that they
-  // measure real conditions. Off by default (the reference has none).
-  ColorationOptions coloration;
-  // Augmentation, train split only: each clip's speech is played at a random speed in [1 - s, 1 + s] (tempo and
-  // pitch together, by resampling, as Kaldi's speed perturbation): new voices from the same speakers. 0 = off.
-  double speed_perturb = 0.0;
-  // Augmentation, train split only: this share of clips is reverberated in a simulated room (room.h) instead of
-  // with a corpus RIR: many rooms, not the corpus's few. 0 = off.
-  double sim_room_prob = 0.0;
-  RoomOptions room;
-  dsp::FrontendConfig frontend;  // sample_rate, dc_pole and dc_removal are used here
-
-  std::size_t clip_samples() const;
-  // Throws nnse::Error naming the offending setting.
-  void validate() const;
-};
-
-// SNRs in [-40, 60] dB (beyond, either the speech or the noise is inaudible) or +infinity (clean).
-bool snr_is_valid(double snr_db);
-// SNR values as text: a number, or "clean" for +infinity. Throws nnse::Error for anything else.
-double snr_from_string(const std::string& text);
-std::string snr_to_string(double snr_db);
-// A comma-separated list ("-5,0,5,clean").
-std::vector<double> snr_list_from_string(const std::string& text);
-
-void to_json(nlohmann::json& j, const MixConfig& config);
-void from_json(const nlohmann::json& j, MixConfig& config);
-
-struct SpeechPiece {
-  std::string file;              // corpus name
-  std::int64_t clip_offset = 0;  // first clip sample it occupies
-  std::int64_t file_offset = 0;  // first file sample used
-  std::int64_t length = 0;       // samples used
-  double gain_db = 0.0;          // the utterance's level offset (before the clip's own scaling)
-};
-
-struct ClipMeta {
-  std::string split;
-  int epoch = 0;
-  std::uint64_t index = 0;
-  std::vector<SpeechPiece> speech;
-  std::string noise_type;
-  std::vector<std::string> noise_files;  // one file, or the one-shots of a sequenced stream
-  std::int64_t noise_offset = 0;         // crop / tiling start in the noise file (0 for one-shot streams)
-  bool one_shot_stream = false;
-  std::optional<double> snr_db;          // empty when the window holds no active speech (noise-only clip)
-  double peak = 0.0;                     // max |noisy| after the level gain
-  double gain = 0.0;                     // that level gain (applied to noisy and clean alike)
-  bool reverb = false;
-  std::string rir;
-  double active_fraction = 0.0;          // share of 20 ms frames with active speech
-};
-
-void to_json(nlohmann::json& j, const ClipMeta& meta);
-void from_json(const nlohmann::json& j, ClipMeta& meta);
-
-struct Clip {
-  std::vector<float> noisy;  // model input
-  std::vector<float> clean;  // training target (reverberant clips: direct path + early reflections)
-  ClipMeta meta;
-};
 
 class Mixer {
  public:

@@ -3,8 +3,10 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <memory>
 
 #include "nnse/audio/audio_io.h"
+#include "nnse/dsp/stream_enhancer.h"
 #include "nnse/export/quantized_enhancer.h"
 #include "nnse/plot/figure.h"
 #include "nnse/util/error.h"
@@ -70,10 +72,15 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
   if (options.quantized && options.pass_gain != 1.0) {
     throw Error("--pass-gain", "the fixed-point runtime has no pass level yet; give --pass-gain 1 with --quantized");
   }
-  std::optional<Enhancer> enhancer;
-  std::optional<deploy::QuantizedEnhancer> quantized;
-  if (options.quantized) quantized.emplace(trained.model, config, trained.stats, options.atten_lim_db);
-  else enhancer.emplace(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
+  std::unique_ptr<dsp::StreamEnhancer> enhancer;
+  const Enhancer* float_enhancer = nullptr;  // the one that keeps the analysis for pictures
+  if (options.quantized) {
+    enhancer = std::make_unique<deploy::QuantizedEnhancer>(trained.model, config, trained.stats, options.atten_lim_db);
+  } else {
+    auto made = std::make_unique<Enhancer>(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain});
+    float_enhancer = made.get();
+    enhancer = std::move(made);
+  }
   audio::WavWriter writer(output, config.sample_rate, 1);
   const auto keep_for_picture = static_cast<std::size_t>(picture_seconds * config.sample_rate);
   std::vector<float> block(kBlockSamples), enhanced, noisy_head, enhanced_head;
@@ -92,18 +99,16 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
       const std::size_t take = std::min(keep_for_picture - noisy_head.size(), n);
       noisy_head.insert(noisy_head.end(), samples.begin(), samples.begin() + static_cast<std::ptrdiff_t>(take));
     }
-    if (quantized) quantized->process(samples, enhanced);
-    else enhancer->process(samples, enhanced);
+    enhancer->process(samples, enhanced);
     result.samples += static_cast<std::int64_t>(n);
     deliver();
   }
-  if (quantized) quantized->finish(enhanced);
-  else enhancer->finish(enhanced);
+  enhancer->finish(enhanced);
   deliver();
   writer.close();
   result.clipped = writer.clipped_samples();
   result.seconds = static_cast<double>(result.samples) / config.sample_rate;
-  if (options.picture) write_picture(*options.picture, input.filename().string(), enhancer->analysis(), noisy_head, enhanced_head, config);
+  if (options.picture) write_picture(*options.picture, input.filename().string(), float_enhancer->analysis(), noisy_head, enhanced_head, config);
   return result;
 }
 

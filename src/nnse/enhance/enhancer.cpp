@@ -187,11 +187,7 @@ std::vector<float> enhance_signal(const nn::Model& model, const dsp::FrontendCon
                                   const dsp::FeatureStats& stats, std::span<const float> input,
                                   const EnhancerOptions& options) {
   Enhancer enhancer(model, frontend, stats, options);
-  std::vector<float> out;
-  out.reserve(input.size());
-  enhancer.process(input, out);
-  enhancer.finish(out);
-  return out;
+  return dsp::enhance_whole(enhancer, input);
 }
 
 }  // namespace nnse::enhance

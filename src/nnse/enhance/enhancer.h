@@ -19,6 +19,7 @@
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/dsp/stream_enhancer.h"
 #include "nnse/nn/model.h"
 
 namespace nnse::enhance {
@@ -53,21 +54,19 @@ struct EnhancementAnalysis {
   std::vector<float> gain;         // G in [0, 1] for a sigmoid output
 };
 
-class Enhancer {
+class Enhancer final : public dsp::StreamEnhancer {
  public:
   // The model, config and stats must describe one trained model (a checkpoint); they must outlive the enhancer.
   Enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
            EnhancerOptions options = {});
-  ~Enhancer();
+  ~Enhancer() override;
   Enhancer(const Enhancer&) = delete;
   Enhancer& operator=(const Enhancer&) = delete;
 
   // Starts a new stream: zero DC, STFT and recurrent state, context history = the log floor.
-  void reset();
-  // Feeds input samples (any count); appends the enhanced samples that are complete to `out`.
-  void process(std::span<const float> input, std::vector<float>& out);
-  // Ends the stream: appends the remaining samples so that the total output length equals the total input length.
-  void finish(std::vector<float>& out);
+  void reset() override;
+  void process(std::span<const float> input, std::vector<float>& out) override;
+  void finish(std::vector<float>& out) override;
 
   const EnhancementAnalysis& analysis() const { return analysis_; }
   std::int64_t frames_processed() const { return frames_processed_; }

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <memory>
 #include <map>
 #include <mutex>
 
+#include "nnse/dsp/stream_enhancer.h"
 #include "nnse/eval/classical_peer.h"
 #include "nnse/export/quantized_enhancer.h"
 #include "nnse/util/error.h"
@@ -219,14 +221,14 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   std::mutex progress_mutex;
   run_workers(workers, [&](int) {
     try {
-      std::optional<enhance::Enhancer> enhancer;
-      std::optional<deploy::QuantizedEnhancer> quantized;
+      std::unique_ptr<dsp::StreamEnhancer> enhancer;
       if (options.quantized) {
         deploy::QuantizeOptions q;
         q.output_dc_pole = options.enhancer.output_dc_pole;
-        quantized.emplace(model, enhancer_frontend, stats, options.enhancer.atten_lim_db, q);
+        enhancer = std::make_unique<deploy::QuantizedEnhancer>(model, enhancer_frontend, stats,
+                                                               options.enhancer.atten_lim_db, q);
       } else {
-        enhancer.emplace(model, enhancer_frontend, stats, options.enhancer);
+        enhancer = std::make_unique<enhance::Enhancer>(model, enhancer_frontend, stats, options.enhancer);
       }
       std::optional<ClassicalPeer> peer;
       if (options.classical_peer) peer.emplace(frontend.sample_rate);
@@ -235,17 +237,8 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
         if (clip.noisy.size() != clip.clean.size()) {
           throw Error(clips.description, fmt::format("clip {}: noisy and clean lengths differ", i));
         }
-        std::vector<float> enhanced;
-        enhanced.reserve(clip.noisy.size());
-        if (quantized) {
-          quantized->reset();
-          quantized->process(clip.noisy, enhanced);
-          quantized->finish(enhanced);
-        } else {
-          enhancer->reset();
-          enhancer->process(clip.noisy, enhanced);
-          enhancer->finish(enhanced);
-        }
+        enhancer->reset();
+        const std::vector<float> enhanced = dsp::enhance_whole(*enhancer, clip.noisy);
         ClipEvaluation& r = results[i];
         r.name = fmt::format("{}#{}{}", clip.meta.split.empty() ? "clip" : clip.meta.split, i,
                              clip.meta.noise_type.empty() ? "" : " (" + clip.meta.noise_type + ")");

@@ -18,7 +18,7 @@
 #include "nnse/enhance/enhancer.h"
 #include "nnse/metrics/report.h"
 #include "nnse/nn/model.h"
-#include "nnse/train/batcher.h"
+#include "nnse/train/training_data.h"
 
 namespace nnse::eval {
 

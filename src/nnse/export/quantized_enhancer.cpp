@@ -76,11 +76,7 @@ std::vector<float> enhance_signal_quantized(const nn::Model& model, const dsp::F
                                             const dsp::FeatureStats& stats, std::span<const float> input,
                                             double atten_lim_db, const QuantizeOptions& quantize) {
   QuantizedEnhancer enhancer(model, frontend, stats, atten_lim_db, quantize);
-  std::vector<float> out;
-  out.reserve(input.size());
-  enhancer.process(input, out);
-  enhancer.finish(out);
-  return out;
+  return dsp::enhance_whole(enhancer, input);
 }
 
 }  // namespace nnse::deploy

@@ -11,25 +11,26 @@
 
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/frontend_config.h"
+#include "nnse/dsp/stream_enhancer.h"
 #include "nnse/export/quantize.h"
 #include "nnse/nn/model.h"
 
 namespace nnse::deploy {
 
-class QuantizedEnhancer {
+class QuantizedEnhancer final : public dsp::StreamEnhancer {
  public:
   // Quantizes the model and starts a stream. atten_lim_db: the gain floor in dB below unity (infinity = none),
   // as enhance::EnhancerOptions::atten_lim_db; the synthesis DC blocker's pole is quantize.output_dc_pole.
   // Throws nnse::Error if the model or the front end cannot run on the runtime, or for a negative limit.
   QuantizedEnhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, const dsp::FeatureStats& stats,
                     double atten_lim_db = kNoLimit, const QuantizeOptions& quantize = {});
-  ~QuantizedEnhancer();
+  ~QuantizedEnhancer() override;
   QuantizedEnhancer(const QuantizedEnhancer&) = delete;
   QuantizedEnhancer& operator=(const QuantizedEnhancer&) = delete;
 
-  void reset();
-  void process(std::span<const float> input, std::vector<float>& out);
-  void finish(std::vector<float>& out);
+  void reset() override;
+  void process(std::span<const float> input, std::vector<float>& out) override;
+  void finish(std::vector<float>& out) override;
 
   const QuantizedModel& quantized() const { return quantized_; }
   std::uint32_t arena_bytes() const { return static_cast<std::uint32_t>(arena_.size() * sizeof(std::uint64_t)); }

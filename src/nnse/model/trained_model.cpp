@@ -3,8 +3,10 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 
+#include "nnse/model/checkpoint.h"
+#include "nnse/model/checkpoint_match.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/nn/arch.h"
-#include "nnse/train/checkpoint.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
@@ -24,7 +26,7 @@ fs::path checkpoint_in(const fs::path& model) {
   if (fs::is_directory(model)) {
     const fs::path file = model / kCheckpointFileInModelFolder;
     if (fs::exists(file)) return file;
-    if (auto latest = train::resolve_checkpoint(model, train::EpochSelection::parse("latest"))) return *latest;
+    if (auto latest = resolve_checkpoint(model, EpochSelection::parse("latest"))) return *latest;
     throw Error(model, "no " + std::string(kCheckpointFileInModelFolder) + " or checkpoints/ in this model folder");
   }
   if (!fs::exists(model)) throw Error(model, "no such model file or folder");
@@ -32,12 +34,12 @@ fs::path checkpoint_in(const fs::path& model) {
 }
 
 fs::path checkpoint_of_arch(const ModelChoice& choice) {
-  const auto selection = train::EpochSelection::parse(choice.epoch_loaded);
-  if (selection.kind == train::EpochSelection::Kind::random) {
+  const auto selection = EpochSelection::parse(choice.epoch_loaded);
+  if (selection.kind == EpochSelection::Kind::random) {
     throw Error("--epoch-loaded random means untrained weights; give an epoch number or latest to enhance");
   }
-  const fs::path folder = train::model_dir(choice.models_dir, choice.nn_arch);
-  const auto file = train::resolve_checkpoint(folder, selection);
+  const fs::path folder = model_dir(choice.models_dir, choice.nn_arch);
+  const auto file = resolve_checkpoint(folder, selection);
   if (!file) throw Error(folder, "no checkpoint for --epoch-loaded " + choice.epoch_loaded);
   return *file;
 }
@@ -109,10 +111,10 @@ RecommendedSettings read_recommended_settings(const fs::path& file) {
 }  // namespace
 
 TrainedModel TrainedModel::from_checkpoint(const fs::path& file) {
-  train::Checkpoint checkpoint = train::load_checkpoint(file);
+  Checkpoint checkpoint = load_checkpoint(file);
   const nn::Arch arch = nn::parse_arch(checkpoint.arch_text, file.string() + " (arch)");
   TrainedModel trained{nn::Model(arch, 1), checkpoint.frontend, {}, file, checkpoint.epoch, {}, {}};
-  train::restore_parameters(checkpoint, file, trained.model.parameters());
+  restore_parameters(checkpoint, file, trained.model.parameters());
   trained.stats.mean = checkpoint.feature_mean;
   trained.stats.inv_std = checkpoint.feature_inv_std;
   if (trained.stats.dim() != checkpoint.frontend.feature_dim()) {
@@ -128,7 +130,7 @@ TrainedModel TrainedModel::load(const ModelChoice& choice) {
   const fs::path file = resolve_checkpoint_file(choice);
   TrainedModel trained = from_checkpoint(file);
   if (!choice.nn_arch.empty()) {
-    train::check_compatible(train::load_checkpoint(file), file, read_file_bytes(choice.nn_arch), trained.frontend);
+    check_compatible(load_checkpoint(file), file, read_file_bytes(choice.nn_arch), trained.frontend);
   }
   if (!choice.feat_type.empty() && dsp::feature_type_from_string(choice.feat_type) != trained.frontend.feature_type) {
     throw Error(file, "was trained with --feat-type " + dsp::to_string(trained.frontend.feature_type) + ", not " +

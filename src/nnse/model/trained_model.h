@@ -1,7 +1,7 @@
 #pragma once
 // The home of a trained model: what `enhance`, `test`, `eval`, `compare-losses` (and the coming converter) run.
 // A trained model is a network with its weights, the front end it was trained with and its feature statistics,
-// read from one checkpoint file (train/checkpoint.h holds the file format). It is found in one of three ways:
+// read from one checkpoint file (model/checkpoint.h holds the file format). It is found in one of three ways:
 //   - a model folder (models/se_nn_arch72_mel: its model.ckpt, or else its latest checkpoints/ epoch) or a
 //     checkpoint file (--model);
 //   - an arch file and an epoch inside a models folder, as the reference's test_se.py does (--nn-arch,

@@ -1,4 +1,3 @@
-#include "nnse/nn/eigen_diagnostics.h"  // first: Eigen false positives off for this file
 // fc and conv1d layers of the training engine (see network.h for their semantics).
 #include <algorithm>
 

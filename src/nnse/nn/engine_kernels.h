@@ -2,7 +2,10 @@
 // Internal to the training engine (network.h's Worker and the layer files): Eigen views of raw buffers, growable
 // aligned buffers and the vectorized element-wise passes every layer kind shares. Not a public API: the float
 // reference of the layers, free of the engine, is nn/inference.h.
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 #include <algorithm>
 #include <cstddef>
 #include <vector>

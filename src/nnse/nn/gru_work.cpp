@@ -1,4 +1,3 @@
-#include "nnse/nn/eigen_diagnostics.h"  // first: Eigen false positives off for this file
 // The gru layer of the training engine (PyTorch's "reset after" form, see network.h); what it shares with the
 // lstm is in recurrent_work.h.
 #include "nnse/nn/recurrent_work.h"

@@ -1,4 +1,3 @@
-#include "nnse/nn/eigen_diagnostics.h"  // first: Eigen false positives off for this file
 // The lstm layer of the training engine (Keras form, see network.h); what it shares with the gru is in
 // recurrent_work.h.
 #include "nnse/nn/recurrent_work.h"

@@ -1,12 +1,11 @@
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*) when Eigen's packet
-// code is inlined: a known false positive, not about this file's code.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "nnse/nn/model.h"
 
 #include <fmt/format.h>
 
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/QR>
+NNSE_EIGEN_WARNINGS_ON
 #include <cmath>
 
 #include "nnse/nn/random.h"

@@ -22,7 +22,10 @@
 // Layout: inside a worker, activations are column-major [features x frames] with frames time-major
 // (column t * sequences + s), so that everything except the recurrent product is one GEMM over all frames
 // of the chunk, and the recurrent product at step t reads one contiguous block.
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 #include <cstdint>
 #include <memory>
 #include <span>

@@ -1,7 +1,10 @@
 #pragma once
 // The trainable state of a model as the rest of the system sees it: an ordered list of named flat tensors.
 // The engine (layers, optimizer) owns the arithmetic; checkpoints, export and parity tests only see this.
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 #include <cstdint>
 #include <string>
 #include <vector>

@@ -1,7 +1,10 @@
 #pragma once
 // Internal to the training engine: the per-time-step recurrent product R * h (and R^T * dgates) of lstm and gru,
 // with R packed once per chunk for a register-blocked kernel.
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 #include <algorithm>
 #include <type_traits>
 

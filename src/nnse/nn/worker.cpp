@@ -1,4 +1,3 @@
-#include "nnse/nn/eigen_diagnostics.h"  // first: Eigen false positives off for this file
 // One thread's forward and backward over a chunk: dropout masks, the time-block loop, input and output layout.
 #include <algorithm>
 #include <stdexcept>

@@ -1,7 +1,8 @@
 #pragma once
 // Pictures for people: a Figure is a column of panels of the same width, saved as PNG (cairo, written
-// atomically). Two panel kinds cover the front end and the enhancer: heat maps (spectrograms, masks, features:
-// a [time x frequency] matrix with a colour bar) and line plots (waveforms, gains, losses vs time, with legend).
+// atomically), under an optional title. Three panel kinds: heat maps (spectrograms, masks, features: a
+// [time x frequency] matrix with a colour bar), line plots (waveforms, gains, losses vs time, with legend) and bar
+// charts (one value per named item, such as a metric per loss).
 //
 //   plot::Figure figure;
 //   figure.add_heatmap(noisy_db, frames, 257, {.title = "noisy", .x_end = seconds, .y_end = 8.0});
@@ -58,6 +59,21 @@ struct LineOptions {
   int height = 200;
 };
 
+struct Bar {
+  std::string name;          // written under the bar, reading upwards
+  double value = 0.0;        // NaN: no bar, "n/a" in its place
+  std::string value_label;   // at the bar's end: above a positive bar, below a negative one
+  Rgb colour{31, 119, 180};
+};
+
+struct BarOptions {
+  std::string title;
+  std::string y_label;
+  double min_span = 1.0;     // the y range when every value is the same (all zero, say)
+  int name_height = 110;     // pixels under the plot for the bar names
+  int height = 340;
+};
+
 class Figure {
  public:
   explicit Figure(int width = 1000);
@@ -65,9 +81,13 @@ class Figure {
   // take the lowest colour.
   Figure& add_heatmap(std::span<const float> values, int columns, int rows, const HeatmapOptions& options);
   Figure& add_lines(const std::vector<LineSeries>& series, const LineOptions& options);
+  // The y axis always includes 0, from which the bars start.
+  Figure& add_bars(const std::vector<Bar>& bars, const BarOptions& options);
+  // A heading above the first panel (empty: none).
+  Figure& set_title(std::string title);
 
   int width() const { return width_; }
-  int height() const;  // sum of the panels' heights
+  int height() const;  // sum of the panels' heights, plus the title's
   std::size_t panels() const { return panels_.size(); }
   // Throws nnse::Error naming the file if there is nothing to draw or it cannot be written.
   void save_png(const std::filesystem::path& file) const;
@@ -82,13 +102,19 @@ class Figure {
     std::vector<LineSeries> series;
     LineOptions options;
   };
+  struct Bars {
+    std::vector<Bar> bars;
+    BarOptions options;
+  };
   struct Panel {
-    bool is_heatmap = true;
+    enum class Kind { heatmap, lines, bars } kind = Kind::heatmap;
     Heatmap heatmap;
     Lines lines;
+    Bars bars;
     int height = 0;
   };
   int width_;
+  std::string title_;
   std::vector<Panel> panels_;
 };
 

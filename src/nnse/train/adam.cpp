@@ -1,7 +1,3 @@
-// GCC 12 reports -W(maybe-)uninitialized inside its own AVX-512 intrinsics (_mm512_undefined_*) when Eigen's packet
-// code is inlined: a known false positive, not about this file's code.
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
 #include "nnse/train/adam.h"
 
 #include <cmath>

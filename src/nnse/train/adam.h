@@ -4,7 +4,10 @@
 // unscaled ("epsilon hat"), which differs slightly from PyTorch's Adam:
 //   t += 1; lr_t = lr * sqrt(1 - beta2^t) / (1 - beta1^t)
 //   m = beta1 m + (1 - beta1) g;  v = beta2 v + (1 - beta2) g^2;  w -= lr_t * m / (sqrt(v) + epsilon)
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 #include <vector>
 
 #include "nnse/nn/parameters.h"

@@ -62,23 +62,6 @@ const float* Batch::clean_signal(int s) const { return chunk_samples(*this, s, &
 
 void Batch::release_clips() { std::fill(clips.begin(), clips.end(), nullptr); }
 
-ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::string description) {
-  ClipSet set;
-  set.size = source->size();
-  set.description = std::move(description);
-  set.recipe = source->recipe();
-  set.get = [source](std::size_t index, int epoch) { return source->get(index, epoch); };
-  return set;
-}
-
-std::filesystem::path shard_split_folder(const std::filesystem::path& data_dir, const std::string& split) {
-  if (std::filesystem::exists(data_dir / split / "index.json")) return data_dir / split;
-  if (std::filesystem::exists(data_dir / "index.json")) return data_dir;
-  if (!std::filesystem::is_directory(data_dir)) throw Error(data_dir, "no such data folder");
-  throw Error(data_dir, "no shards of split '" + split + "' here (expected " + (data_dir / split / "index.json").string() +
-                            "; make them with `nnse data --out " + data_dir.string() + "`)");
-}
-
 ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals)
     : config_(config), stats_(std::move(stats)), extractor_(config), keep_signals_(keep_signals) {
   if (stats_.dim() != config_.feature_dim()) {

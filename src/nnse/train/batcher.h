@@ -25,8 +25,6 @@
 #include <string>
 #include <vector>
 
-#include "nnse/data/clip_source.h"
-#include "nnse/data/mixer.h"
 #include "nnse/dsp/feature_stats.h"
 #include "nnse/dsp/features.h"
 #include "nnse/dsp/frontend_config.h"
@@ -52,24 +50,6 @@ struct PreparedClip {
   Buffer<float> noisy_signal, clean_signal;
   double snr_db = 0.0;                       // the mixture's SNR, from the clip's metadata (NaN if unknown)
 };
-
-// The clips the trainer reads: a count and a thread-safe getter (clip `index` of `epoch`; sources that make new
-// mixtures each epoch use the epoch, fixed ones ignore it). The CLI adapts shard folders and on-the-fly mixers.
-struct ClipSet {
-  std::size_t size = 0;
-  std::function<data::Clip(std::size_t index, int epoch)> get;
-  std::string description;  // for messages ("shards in data/train", ...)
-  // The audio was DC-filtered with the front end's filter when it was mixed (shards and training mixtures);
-  // raw mixtures for evaluation are not, so the enhancer filters them itself, as it does for users' files.
-  bool dc_removed = true;
-  nlohmann::json recipe;    // how the clips are made (data::ClipSource::recipe()); null: unknown, nothing is cached
-};
-
-// Adapts a data::ClipSource (shards or on-the-fly mixing) to a ClipSet; the set keeps the source alive.
-ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::string description);
-// The folder of one split's shards under an `nnse data --out DIR` folder: DIR/<split> when it has an index.json,
-// else DIR itself when it has one (a split folder given directly). Throws nnse::Error naming DIR otherwise.
-std::filesystem::path shard_split_folder(const std::filesystem::path& data_dir, const std::string& split);
 
 // Turns (noisy, clean) audio into a PreparedClip: block STFT of both (dsp::stft; DC removal is the mixer's job,
 // not repeated here), log features of the noisy spectrum, normalized with `stats`. One instance per thread.

@@ -10,7 +10,10 @@
 // a clip to the next (lstm/gru state, conv1d history). A slot starts afresh before a chunk when the chunk's
 // new_clip flag is set, when the slot was never used, or when its previous chunk had padded frames (a clip ends
 // at its first padded frame). train_step, evaluate and forward share these slots.
+#include "nnse/nn/eigen_diagnostics.h"
+NNSE_EIGEN_WARNINGS_OFF
 #include <Eigen/Core>
+NNSE_EIGEN_WARNINGS_ON
 #include <cstdint>
 #include <functional>
 #include <memory>

@@ -13,15 +13,16 @@
 
 #include "nnse/data/clip_source.h"
 #include "nnse/dsp/context.h"
+#include "nnse/model/checkpoint.h"
+#include "nnse/model/checkpoint_match.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/nn/arch.h"
 #include "nnse/nn/model.h"
-#include "nnse/plot/figure.h"
 #include "nnse/train/batcher.h"
 #include "nnse/train/engine.h"
-#include "nnse/train/stats_cache.h"
-#include "nnse/util/atomic_file.h"
+#include "nnse/train/loss_history.h"
+#include "nnse/train/training_stats.h"
 #include "nnse/util/error.h"
-#include "nnse/util/parallel.h"
 
 namespace nnse::train {
 namespace fs = std::filesystem;
@@ -176,236 +177,6 @@ std::int64_t estimate_steps(const Batch& first, std::size_t clip_count) {
   return chunks * rounds;
 }
 
-void write_history(const fs::path& model_dir, const std::vector<double>& train, const std::vector<double>& valid) {
-  std::string csv = "epoch,train_loss,valid_loss\n";
-  for (std::size_t e = 0; e < train.size(); ++e) {
-    auto number = [](double v) { return std::isfinite(v) ? fmt::format("{:.9g}", v) : std::string(); };
-    csv += fmt::format("{},{},{}\n", e, number(train[e]), number(valid[e]));
-  }
-  write_file_atomic(model_dir / "loss_history.csv", csv);
-  // The curve as a picture (the reference shows it when resuming); only once there is a line to draw.
-  if (train.size() < 2) return;
-  std::vector<plot::LineSeries> series;
-  series.push_back({"train", std::vector<float>(train.begin(), train.end()), 0.0, 1.0});
-  bool any_valid = false;
-  for (double v : valid) any_valid = any_valid || std::isfinite(v);
-  if (any_valid) series.push_back({"valid", std::vector<float>(valid.begin(), valid.end()), 0.0, 1.0});
-  plot::LineOptions options;
-  options.title = "loss per epoch (" + model_dir.filename().string() + ")";
-  options.x_label = "epoch";
-  options.y_label = "loss";
-  options.height = 320;
-  plot::Figure figure(800);
-  figure.add_lines(series, options);
-  figure.save_png(model_dir / "loss_history.png");
-}
-
-void check_rate(const data::ClipSource& source, const std::string& where, const dsp::FrontendConfig& frontend) {
-  if (source.sample_rate() != frontend.sample_rate) {
-    throw Error(where, fmt::format("clips are at {} Hz, the front end expects {} Hz", source.sample_rate(),
-                                   frontend.sample_rate));
-  }
-}
-
-ClipSet shard_set(const fs::path& folder, const dsp::FrontendConfig& frontend) {
-  auto source = std::make_shared<data::ShardClipSource>(folder);
-  check_rate(*source, folder.string(), frontend);
-  return clip_set_from(source, "shards in " + folder.string());
-}
-
-data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& frontend) {
-  data::MixConfig config;
-  config.seed = choice.seed;
-  config.datasize_noise = choice.datasize_noise;
-  config.clip_seconds = choice.clip_seconds;
-  config.coloration.max_db = choice.eq_db;
-  config.speed_perturb = choice.speed_perturb;
-  config.sim_room_prob = choice.sim_room_prob;
-  if (!choice.snr_db.empty()) config.snr_db = choice.snr_db;
-  if (choice.reverb_prob) config.reverb_prob = *choice.reverb_prob;
-  config.frontend = frontend;
-  if (choice.raw_audio) config.frontend.dc_removal = false;
-  return config;
-}
-
-// The corpus and its decoded-audio cache, shared by the mixers of every split a command reads (one budget).
-struct MixingContext {
-  std::shared_ptr<const data::Corpus> corpus;
-  std::shared_ptr<data::AudioCache> cache;
-};
-
-MixingContext mixing_context(const DataChoice& choice, const data::MixConfig& config) {
-  data::CorpusSources sources;
-  sources.corpus = choice.corpus;
-  sources.more_corpora = choice.more_corpora;
-  auto skipped = std::make_shared<data::SkipLog>();
-  MixingContext context;
-  context.corpus = std::make_shared<data::Corpus>(sources, config.frontend.sample_rate, skipped, choice.threads);
-  context.cache = std::make_shared<data::AudioCache>(config.frontend.sample_rate, config.frontend.dc_pole,
-                                                     config.frontend.dc_removal, choice.cache_mb << 20, skipped);
-  return context;
-}
-
-ClipSet mixed_set(const DataChoice& choice, const MixingContext& context, data::Split split,
-                  const data::MixConfig& config) {
-  auto mixer = std::make_shared<data::Mixer>(context.corpus, split, config, context.cache);
-  auto source = std::make_shared<data::OnTheFlyClipSource>(std::move(mixer));
-  std::string where = choice.corpus.string();
-  for (const auto& more : choice.more_corpora) where += " + " + more.string();
-  ClipSet set = clip_set_from(source, "mixtures of " + where + " (" + data::to_string(split) + " split)");
-  set.dc_removed = config.frontend.dc_removal;
-  return set;
-}
-
-}  // namespace
-
-TrainingData open_training_data(const DataChoice& choice, const dsp::FrontendConfig& frontend) {
-  TrainingData result;
-  if (!choice.data.empty() && choice.on_the_fly) {
-    throw Error("--on-the-fly", "use either --data (shards) or --corpus with --on-the-fly");
-  }
-  if (!choice.data.empty()) {
-    result.train = shard_set(shard_split_folder(choice.data, "train"), frontend);
-  } else if (choice.on_the_fly) {
-    if (choice.corpus.empty()) throw Error("--on-the-fly", "needs --corpus DIR");
-    const data::MixConfig config = mix_config(choice, frontend);
-    const MixingContext context = mixing_context(choice, config);
-    result.train = mixed_set(choice, context, data::Split::train, config);
-    result.train.description += ", new mixtures every epoch";
-    if (!choice.no_valid && choice.valid_data.empty()) {
-      // Same recipe; the mixer itself draws N/5 speech files for the held-out splits (reference 2.4).
-      result.valid = mixed_set(choice, context, data::Split::valid, config);
-    }
-  } else {
-    throw Error("nnse train", "no training data: give --data DIR (from `nnse data`) or --corpus DIR --on-the-fly");
-  }
-  if (!choice.no_valid && !result.valid) {
-    if (!choice.valid_data.empty()) {
-      result.valid = shard_set(shard_split_folder(choice.valid_data, "valid"), frontend);
-    } else if (!choice.data.empty() && fs::exists(choice.data / "valid" / "index.json")) {
-      result.valid = shard_set(choice.data / "valid", frontend);
-    }
-  }
-  return result;
-}
-
-ClipSet open_split_data(const DataChoice& choice, const std::string& split, const dsp::FrontendConfig& frontend,
-                        std::size_t max_clips) {
-  ClipSet set;
-  if (!choice.data.empty()) {
-    set = shard_set(shard_split_folder(choice.data, split), frontend);
-  } else if (!choice.corpus.empty()) {
-    data::MixConfig config = mix_config(choice, frontend);
-    set = mixed_set(choice, mixing_context(choice, config), data::split_from_string(split), config);
-  } else {
-    throw Error("--data", "give --data DIR (shards from `nnse data`) or --corpus DIR");
-  }
-  if (max_clips > 0 && set.size > max_clips) set.size = max_clips;
-  if (set.size == 0) throw Error(set.description, "no clips");
-  return set;
-}
-
-ClipSet open_snr_sweep(const DataChoice& choice, const std::string& split, const dsp::FrontendConfig& frontend,
-                       const std::vector<double>& snrs, std::size_t max_clips) {
-  if (choice.corpus.empty()) throw Error("--snr-sweep", "needs --corpus DIR (shards have their SNRs fixed)");
-  if (snrs.empty()) throw Error("--snr-sweep", "the SNR list is empty");
-  data::MixConfig config = mix_config(choice, frontend);
-  config.snr_db = {snrs.front()};
-  const MixingContext context = mixing_context(choice, config);
-  std::vector<ClipSet> sets;
-  for (const double snr : snrs) {
-    // One draw from a one-element list: every other draw of a clip, and so the clip, is the same at every SNR.
-    config.snr_db = {snr};
-    sets.push_back(mixed_set(choice, context, data::split_from_string(split), config));
-    if (max_clips > 0 && sets.back().size > max_clips) sets.back().size = max_clips;
-  }
-  ClipSet sweep;
-  const std::size_t per_snr = sets.front().size;
-  if (per_snr == 0) throw Error(sets.front().description, "no clips");
-  sweep.size = per_snr * sets.size();
-  sweep.dc_removed = sets.front().dc_removed;
-  sweep.description = sets.front().description + fmt::format(", each clip at {} SNRs", snrs.size());
-  sweep.get = [sets, per_snr](std::size_t index, int epoch) { return sets[index / per_snr].get(index % per_snr, epoch); };
-  return sweep;
-}
-
-std::string format_profile(const EpochReport& r) {
-  if (!r.profiled) return {};
-  const double cpu = r.profile.total();
-  std::string out = fmt::format("  profile epoch {}: {:.2f} CPU-s in stages over {:.2f} s wall (train {:.2f} s, of "
-                                "which data wait {:.2f} s; valid {:.2f} s; checkpoint {:.2f} s)\n",
-                                r.epoch, cpu, r.seconds, r.train_seconds, r.data_wait_seconds, r.valid_seconds,
-                                r.checkpoint_seconds);
-  for (int i = 0; i < profile::kStageCount; ++i) {
-    const auto stage = static_cast<profile::Stage>(i);
-    const double seconds = r.profile.seconds[static_cast<std::size_t>(i)];
-    out += fmt::format("    {:<17} {:8.3f} CPU-s {:5.1f}%  ({} calls)\n", profile::stage_name(stage), seconds,
-                       cpu > 0 ? 100.0 * seconds / cpu : 0.0, r.profile.calls[static_cast<std::size_t>(i)]);
-  }
-  return out;
-}
-
-std::string format_epoch(const EpochReport& r) {
-  const std::string valid = std::isfinite(r.valid_loss) ? fmt::format("{:.6g}", r.valid_loss) : "-";
-  std::string line =
-      fmt::format("epoch {}: train loss {:.6g}, valid loss {} | {} steps, {} skipped | {:.1f} s, data wait {:.1f}%",
-                  r.epoch, r.train_loss, valid, r.steps, r.skipped_steps, r.seconds, 100.0 * r.data_wait_share);
-  // Training frames per second of the train pass (validation and checkpoint excluded): what the engine benchmark's
-  // frames/s compares with.
-  if (r.train_seconds > 0) line += fmt::format(", {:.0f} frames/s", static_cast<double>(r.frames) / r.train_seconds);
-  if (r.peak_memory_mib > 0) line += fmt::format(", peak memory {:.0f} MiB", r.peak_memory_mib);
-  return line;
-}
-
-dsp::FeatureStats compute_training_stats(const ClipSet& clips, const dsp::FrontendConfig& config, int threads,
-                                         std::int64_t* frames_out) {
-  if (clips.size == 0) throw Error(clips.description, "no training clips to compute feature statistics from");
-  const int workers = std::max(1, threads);
-  const int dim = config.feature_dim();
-  dsp::FeatureStatsAccumulator total(dim);
-  // Per-clip accumulators merged in clip order keep the result independent of the thread count.
-  const std::size_t block = 64;
-  for (std::size_t start = 0; start < clips.size; start += block) {
-    const std::size_t count = std::min(block, clips.size - start);
-    std::vector<dsp::FeatureStatsAccumulator> partial(count, dsp::FeatureStatsAccumulator(dim));
-    run_workers(workers, [&](int worker) {
-      ClipFeaturizer featurizer(config, dsp::FeatureStats::identity(dim));
-      for (std::size_t i = static_cast<std::size_t>(worker); i < count; i += static_cast<std::size_t>(workers)) {
-        const data::Clip clip = clips.get(start + i, 0);
-        partial[i].add(featurizer.raw_features(clip.noisy));
-      }
-    });
-    for (const auto& p : partial) total.merge(p);
-  }
-  if (frames_out) *frames_out = total.frames();
-  return total.finish(config.stats_std_offset);
-}
-
-namespace {
-
-// The statistics of a fresh model: from the cache when the same recipe and front end were seen before, otherwise
-// computed (and cached); saved in the model folder either way.
-dsp::FeatureStats training_stats(const TrainOptions& options, const ClipSet& clips, const fs::path& stats_file) {
-  const dsp::FrontendConfig& frontend = options.frontend;
-  const fs::path cache_dir =
-      options.stats_cache_dir.empty() ? options.models_dir / "feature_stats_cache" : options.stats_cache_dir;
-  const std::string key = clips.recipe.is_null() ? std::string() : stats_cache_key(clips.recipe, frontend);
-  std::int64_t frames = 0;
-  dsp::FeatureStats stats;
-  if (auto cached = key.empty() ? std::nullopt : load_cached_stats(cache_dir, key, frontend)) {
-    stats = std::move(cached->stats);
-    frames = cached->frames;
-    spdlog::info("feature statistics of this data recipe from {}", stats_cache_file(cache_dir, key).string());
-  } else {
-    spdlog::info("computing feature statistics over {} training clips", clips.size);
-    stats = compute_training_stats(clips, frontend, options.threads, &frames);
-    if (!key.empty()) save_cached_stats(cache_dir, key, clips.recipe, stats, frontend, frames);
-  }
-  dsp::save_feature_stats(stats_file, stats, frontend, frames);
-  spdlog::info("{}: statistics of {} frames", stats_file.string(), frames);
-  return stats;
-}
-
 }  // namespace
 
 TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const ClipSet* valid_clips,
@@ -432,19 +203,19 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   const auto loss = make_loss(options.loss, frontend);
 
   TrainResult result;
-  result.model_dir = model_dir(options.models_dir, options.arch_file);
+  result.model_dir = model::model_dir(options.models_dir, options.arch_file);
   const fs::path& dir = result.model_dir;
   const fs::path stats_file = dir / "feature_stats.json";
 
   dsp::FeatureStats stats;
   std::vector<double> train_history, valid_history;
   int start_epoch = 0;
-  Checkpoint resumed;
-  const auto checkpoint_file = resolve_checkpoint(dir, options.epoch_loaded);
+  model::Checkpoint resumed;
+  const auto checkpoint_file = model::resolve_checkpoint(dir, options.epoch_loaded);
   if (checkpoint_file) {
-    resumed = load_checkpoint(*checkpoint_file);
-    check_compatible(resumed, *checkpoint_file, model.arch_text(), frontend);
-    restore_parameters(resumed, *checkpoint_file, model.parameters());
+    resumed = model::load_checkpoint(*checkpoint_file);
+    model::check_compatible(resumed, *checkpoint_file, model.arch_text(), frontend);
+    model::restore_parameters(resumed, *checkpoint_file, model.parameters());
     stats.mean = resumed.feature_mean;
     stats.inv_std = resumed.feature_inv_std;
     if (stats.dim() != frontend.feature_dim()) {
@@ -463,9 +234,9 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     spdlog::info("resuming from {} (epoch {}), next epoch {}", checkpoint_file->string(), resumed.epoch,
                  start_epoch);
   } else {
-    if (const auto previous = latest_epoch(dir)) {
+    if (const auto previous = model::latest_epoch(dir)) {
       spdlog::warn("{}: starting afresh (--epoch-loaded random) over checkpoints up to epoch {}; each is replaced "
-                   "when this run reaches it", checkpoint_dir(dir).string(), *previous);
+                   "when this run reaches it", model::checkpoint_dir(dir).string(), *previous);
     }
     if (fs::exists(stats_file)) {
       stats = dsp::load_feature_stats(stats_file, &frontend);
@@ -522,7 +293,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   }
 
   spdlog::info("training {} ({} parameters) on {} clips, {} validation clips; loss {}; epochs {}..{}",
-               model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
+               model::model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
                valid_batcher ? valid_clips->size : 0, loss->describe(), start_epoch, options.epochs - 1);
 
   BatchLoss batch_loss(*loss);
@@ -614,7 +385,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     valid_history.push_back(report.valid_loss);
     {  // the checkpoint, timed alone for --profile
       const profile::Scope checkpoint_scope(profile::Stage::checkpoint);
-      Checkpoint checkpoint;
+      model::Checkpoint checkpoint;
       checkpoint.epoch = epoch;
       checkpoint.arch_text = model.arch_text();
       checkpoint.frontend = frontend;
@@ -627,7 +398,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
       checkpoint.rng_state = engine.rng_state();
       checkpoint.train_loss = train_history;
       checkpoint.valid_loss = valid_history;
-      report.checkpoint = save_checkpoint(dir, checkpoint);
+      report.checkpoint = model::save_checkpoint(dir, checkpoint);
       write_history(dir, train_history, valid_history);
     }
     result.last_good_epoch = epoch;
@@ -642,7 +413,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   if (result.status == TrainResult::Status::diverged) {
     result.message += result.last_good_epoch >= 0
                           ? fmt::format("; the last good checkpoint is {}",
-                                        checkpoint_path(dir, result.last_good_epoch).string())
+                                        model::checkpoint_path(dir, result.last_good_epoch).string())
                           : std::string("; no checkpoint was written");
   }
   return result;

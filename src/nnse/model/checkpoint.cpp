@@ -1,18 +1,16 @@
-#include "nnse/train/checkpoint.h"
+#include "nnse/model/checkpoint.h"
 
 #include <openssl/evp.h>
 
-#include <algorithm>
 #include <array>
 #include <bit>
-#include <charconv>
 #include <cstring>
-#include <sstream>
 
+#include "nnse/model/model_folder.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 
-namespace nnse::train {
+namespace nnse::model {
 namespace fs = std::filesystem;
 
 static_assert(std::endian::native == std::endian::little, "checkpoint I/O assumes a little-endian host");
@@ -88,28 +86,6 @@ std::int64_t element_count(const std::vector<int>& shape) {
   std::int64_t n = 1;
   for (int d : shape) n *= d;
   return n;
-}
-
-std::string frontend_difference(const dsp::FrontendConfig& saved, const dsp::FrontendConfig& now) {
-  const nlohmann::json a = saved;
-  const nlohmann::json b = now;
-  std::string out;
-  for (const auto& [key, value] : a.items()) {
-    const auto it = b.find(key);
-    if (it == b.end() || *it != value) {
-      if (!out.empty()) out += ", ";
-      out += key + " " + value.dump() + " (checkpoint) vs " + (it == b.end() ? "missing" : it->dump()) + " (now)";
-    }
-  }
-  return out.empty() ? "settings differ" : out;
-}
-
-std::vector<std::string> split_lines(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  std::string line;
-  while (std::getline(in, line)) lines.push_back(line);
-  return lines;
 }
 
 }  // namespace
@@ -276,23 +252,6 @@ Checkpoint decode_checkpoint(const std::string& bytes, const fs::path& file) {
   return c;
 }
 
-std::string model_name_from_arch(const fs::path& arch_file) {
-  std::string name = arch_file.filename().string();
-  if (name.size() > 4 && name.ends_with(".txt")) name.resize(name.size() - 4);
-  if (name.size() > 4 && name.starts_with("def_")) name = name.substr(4);
-  if (name.empty()) throw Error(arch_file, "cannot derive a model name from this arch file name");
-  return name;
-}
-
-fs::path model_dir(const fs::path& models_dir, const fs::path& arch_file) {
-  return models_dir / model_name_from_arch(arch_file);
-}
-fs::path checkpoint_dir(const fs::path& model_dir) { return model_dir / "checkpoints"; }
-fs::path checkpoint_path(const fs::path& model_dir, int epoch) {
-  return checkpoint_dir(model_dir) / ("epoch_" + std::to_string(epoch));
-}
-fs::path latest_path(const fs::path& model_dir) { return checkpoint_dir(model_dir) / "latest"; }
-
 fs::path save_checkpoint(const fs::path& model_dir, const Checkpoint& checkpoint) {
   if (checkpoint.epoch < 0) throw Error(model_dir, "cannot save a checkpoint for a negative epoch");
   const fs::path path = checkpoint_path(model_dir, checkpoint.epoch);
@@ -307,118 +266,4 @@ Checkpoint load_checkpoint(const fs::path& file) {
   return decode_checkpoint(read_file_bytes(file), file);
 }
 
-namespace {
-std::optional<int> parse_epoch_number(std::string_view text) {
-  int value = -1;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value < 0 || text.empty()) return std::nullopt;
-  return value;
-}
-}  // namespace
-
-std::optional<int> latest_epoch(const fs::path& model_dir) {
-  const fs::path path = latest_path(model_dir);
-  if (!fs::exists(path)) return std::nullopt;
-  std::string text = read_file_bytes(path);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-  const auto epoch = parse_epoch_number(text);
-  if (!epoch) throw Error(path, "malformed: expected an epoch number, found '" + text.substr(0, 40) + "'");
-  return epoch;
-}
-
-EpochSelection EpochSelection::parse(const std::string& text) {
-  EpochSelection s;
-  if (text == "random") return s;
-  if (text == "latest") {
-    s.kind = Kind::latest;
-    return s;
-  }
-  const auto epoch = parse_epoch_number(text);
-  if (!epoch) throw Error("--epoch-loaded", "expected random, latest or an epoch number, got '" + text + "'");
-  s.kind = Kind::number;
-  s.epoch = *epoch;
-  return s;
-}
-
-std::string EpochSelection::to_string() const {
-  switch (kind) {
-    case Kind::random: return "random";
-    case Kind::latest: return "latest";
-    case Kind::number: return std::to_string(epoch);
-  }
-  return "?";
-}
-
-std::optional<fs::path> resolve_checkpoint(const fs::path& model_dir, const EpochSelection& selection) {
-  switch (selection.kind) {
-    case EpochSelection::Kind::random: return std::nullopt;
-    case EpochSelection::Kind::latest: {
-      const auto epoch = latest_epoch(model_dir);
-      if (!epoch) throw Error(latest_path(model_dir), "no checkpoint to resume from (--epoch-loaded latest)");
-      const fs::path path = checkpoint_path(model_dir, *epoch);
-      if (!fs::exists(path)) throw Error(path, "named by " + latest_path(model_dir).string() + " but missing");
-      return path;
-    }
-    case EpochSelection::Kind::number: {
-      const fs::path path = checkpoint_path(model_dir, selection.epoch);
-      if (!fs::exists(path)) throw Error(path, "checkpoint not found (--epoch-loaded " + selection.to_string() + ")");
-      return path;
-    }
-  }
-  return std::nullopt;
-}
-
-std::string canonical_arch_text(const std::string& arch_text) {
-  std::string out;
-  for (std::string line : split_lines(arch_text)) {
-    if (const auto hash = line.find('#'); hash != std::string::npos) line.resize(hash);
-    std::istringstream words(line);
-    std::string word, joined;
-    while (words >> word) joined += (joined.empty() ? "" : " ") + word;
-    if (!joined.empty()) out += joined + "\n";
-  }
-  return out;
-}
-
-void check_compatible(const Checkpoint& checkpoint, const fs::path& file, const std::string& arch_text,
-                      const dsp::FrontendConfig& frontend) {
-  const std::string saved = canonical_arch_text(checkpoint.arch_text);
-  const std::string now = canonical_arch_text(arch_text);
-  if (saved != now) {
-    const auto a = split_lines(saved);
-    const auto b = split_lines(now);
-    std::size_t i = 0;
-    while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-    const std::string left = i < a.size() ? "'" + a[i] + "'" : "(end)";
-    const std::string right = i < b.size() ? "'" + b[i] + "'" : "(end)";
-    throw Error(file, "checkpoint was trained with a different nn_arch than the one given (statement " +
-                          std::to_string(i + 1) + ": checkpoint " + left + ", given " + right + ")");
-  }
-  if (!(checkpoint.frontend == frontend)) {
-    throw Error(file, "checkpoint was trained with a different feature config: " +
-                          frontend_difference(checkpoint.frontend, frontend));
-  }
-}
-
-void restore_parameters(const Checkpoint& checkpoint, const fs::path& file, nn::ParameterSet& target) {
-  if (checkpoint.parameters.size() != target.size()) {
-    throw Error(file, "checkpoint has " + std::to_string(checkpoint.parameters.size()) +
-                          " parameter tensors, the model has " + std::to_string(target.size()));
-  }
-  for (std::size_t i = 0; i < target.size(); ++i) {
-    const auto& saved = checkpoint.parameters[i];
-    auto& live = target[i];
-    if (saved.name != live.name || saved.shape != live.shape) {
-      auto shape = [](const std::vector<int>& s) {
-        std::string out;
-        for (int d : s) out += (out.empty() ? "" : "x") + std::to_string(d);
-        return out;
-      };
-      throw Error(file, "parameter " + std::to_string(i) + " is " + saved.name + " [" + shape(saved.shape) +
-                            "] in the checkpoint but " + live.name + " [" + shape(live.shape) + "] in the model");
-    }
-  }
-  for (std::size_t i = 0; i < target.size(); ++i) target[i].value = checkpoint.parameters[i].value;
-}
-
-}  // namespace nnse::train
+}  // namespace nnse::model

@@ -1,4 +1,4 @@
-#include "nnse/train/checkpoint.h"
+#include "nnse/model/checkpoint.h"
 
 #include <gtest/gtest.h>
 #include <signal.h>
@@ -13,11 +13,13 @@
 #include <random>
 #include <thread>
 
+#include "nnse/model/checkpoint_match.h"
+#include "nnse/model/model_folder.h"
 #include "nnse/util/atomic_file.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
 
-namespace nnse::train {
+namespace nnse::model {
 namespace {
 namespace fs = std::filesystem;
 
@@ -293,4 +295,4 @@ TEST(Checkpoint, KillDuringSavesNeverCorruptsExistingCheckpoints) {
 }
 
 }  // namespace
-}  // namespace nnse::train
+}  // namespace nnse::model

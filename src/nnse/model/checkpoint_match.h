@@ -1,0 +1,26 @@
+#pragma once
+// Whether a checkpoint fits a network: the same architecture (the arch text, compared without comments and
+// spacing), the same front end, the same tensors. Checked when training resumes and when a model is loaded with
+// an arch file of its own.
+#include <filesystem>
+#include <string>
+
+#include "nnse/dsp/frontend_config.h"
+#include "nnse/model/checkpoint.h"
+#include "nnse/nn/parameters.h"
+
+namespace nnse::model {
+
+// Arch files are compared by content, ignoring comments, blank lines and spacing (a re-commented file is the
+// same model; any other change is not).
+std::string canonical_arch_text(const std::string& arch_text);
+
+// Throws nnse::Error naming `file` if the checkpoint was made for a different architecture or front end.
+void check_compatible(const Checkpoint& checkpoint, const std::filesystem::path& file, const std::string& arch_text,
+                      const dsp::FrontendConfig& frontend);
+
+// Copies the checkpoint's weights into `target`, which must have the same tensors (names, shapes) in the same
+// order. Throws nnse::Error naming `file` otherwise.
+void restore_parameters(const Checkpoint& checkpoint, const std::filesystem::path& file, nn::ParameterSet& target);
+
+}  // namespace nnse::model
