@@ -7,6 +7,8 @@
 #include <random>
 #include <vector>
 
+#include "nnse/dsp/fft.h"
+#include "nnse/dsp/frame_fft.h"
 #include "nnse/dsp/frontend.h"
 #include "nnse/dsp/stft.h"
 
@@ -65,8 +67,36 @@ void BM_BlockMel10s(benchmark::State& state) {
       benchmark::Counter(static_cast<double>(frames) / config.frame_rate(), benchmark::Counter::kIsRate);
 }
 
+// The front end's 512-point real FFT over 32 frames (a block of the block STFT): kissfft one frame at a time (the
+// STFT's transform before issue 17; still RealFft) against FrameFft's batched transform. Items: frames.
+template <class Fft, bool Many>
+void run_fft(benchmark::State& state) {
+  const FrontendConfig config;
+  const auto n = static_cast<std::size_t>(config.fft_size), bins = static_cast<std::size_t>(config.bins());
+  const std::size_t frames = 32;
+  const auto signal = test_signal(frames * n);
+  std::vector<Complex> out(frames * bins);
+  Fft fft(config.fft_size);
+  for (auto _ : state) {
+    if constexpr (Many) {
+      fft.forward_many(signal, out);
+    } else {
+      for (std::size_t f = 0; f < frames; ++f) fft.forward({signal.data() + f * n, n}, {out.data() + f * bins, bins});
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetItemsProcessed(state.iterations() * static_cast<std::int64_t>(frames));
+}
+
+void BM_Fft512Kiss(benchmark::State& state) { run_fft<nnse::dsp::RealFft, false>(state); }
+void BM_Fft512FrameOne(benchmark::State& state) { run_fft<nnse::dsp::FrameFft, false>(state); }
+void BM_Fft512FrameMany(benchmark::State& state) { run_fft<nnse::dsp::FrameFft, true>(state); }
+
 }  // namespace
 
+BENCHMARK(BM_Fft512Kiss);
+BENCHMARK(BM_Fft512FrameOne);
+BENCHMARK(BM_Fft512FrameMany);
 BENCHMARK(BM_FrontendMel);
 BENCHMARK(BM_FrontendPspec);
 BENCHMARK(BM_BlockMel10s)->Unit(benchmark::kMillisecond);

@@ -236,5 +236,40 @@ TEST(Stft, IstftAdjointSatisfiesInnerProductIdentity) {
   }
 }
 
+// A chunk of a signal's STFT (rows first..first+frames-1, as a training chunk takes them from its clip): istft of the
+// rows equals the signal's samples from the chunk's first hop on, scaled only in the last (win - hop) samples,
+// which istft_of_stft gives without any FFT. Includes a chunk at the signal's start, one that runs to its
+// zero-padded end, and chunks shorter than the window's overlap.
+TEST(Stft, IstftOfStftMatchesIstftOfTheRows) {
+  const FrontendConfig config;
+  const auto hop = static_cast<std::size_t>(config.hop_length);
+  std::mt19937 rng(17);
+  std::normal_distribution<float> normal;
+  std::vector<float> signal(100 * hop - 37);  // not a whole number of hops: the last frame reads padding
+  for (auto& v : signal) v = normal(rng);
+  const Spectrum spectrum = stft(signal, config);
+  ASSERT_EQ(spectrum.frames, 100);
+  std::vector<float> padded = signal;
+  padded.resize(100 * hop, 0.0f);
+  for (const auto& [first, frames] : {std::pair{0, 30}, std::pair{41, 59}, std::pair{10, 1}, std::pair{50, 2},
+                                      std::pair{70, 3}}) {
+    const std::size_t length = static_cast<std::size_t>(frames) * hop;
+    const std::span<const Complex> rows(spectrum.values.data() + static_cast<std::size_t>(first) * 257,
+                                        static_cast<std::size_t>(frames) * 257);
+    const auto via_fft = istft(rows, frames, config, length);
+    const auto direct =
+        istft_of_stft(std::span<const float>(padded).subspan(static_cast<std::size_t>(first) * hop), frames, config, length);
+    ASSERT_EQ(direct.size(), length);
+    for (std::size_t n = 0; n < length; ++n) {
+      ASSERT_NEAR(direct[n], via_fft[n], 2e-6 * (1.0 + std::abs(via_fft[n]))) << first << "+" << frames << ": " << n;
+      // Away from the tail the chunk's istft is the signal itself.
+      if (n + 320 < length) {
+        ASSERT_NEAR(direct[n], padded[static_cast<std::size_t>(first) * hop + n], 1e-6) << n;
+      }
+    }
+  }
+  EXPECT_THROW(istft_of_stft(std::span<const float>(padded).subspan(0, 10), 1, config, 160), Error);
+}
+
 }  // namespace
 }  // namespace nnse::dsp

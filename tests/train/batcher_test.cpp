@@ -324,5 +324,42 @@ TEST(ClipFeaturizer, GivesNormalizedNoisyFeaturesAndBothSpectra) {
   EXPECT_THROW(ClipFeaturizer(config, dsp::FeatureStats::identity(10)), Error);
 }
 
+// For a time-domain loss the clip keeps its time signals, zero-padded to whole hops; a batch's slots point at the
+// chunk's first hop in them (LossBatch::noisy_signal / clean_signal). Without keep_signals nothing is kept.
+TEST(ClipFeaturizer, KeepsTheTimeSignalsOnlyWhenAsked) {
+  const dsp::FrontendConfig config;
+  const auto hop = static_cast<std::size_t>(config.hop_length);
+  const auto clean = test::speech_like(0.7331, config.sample_rate, 4);  // not a whole number of hops
+  auto noisy = test::white_noise(clean.size(), 5, 0.05f);
+  for (std::size_t i = 0; i < noisy.size(); ++i) noisy[i] += clean[i];
+  ASSERT_NE(clean.size() % hop, 0u);
+  const auto stats = dsp::FeatureStats::identity(config.feature_dim());
+  const PreparedClip plain = ClipFeaturizer(config, stats).prepare(noisy, clean);
+  EXPECT_TRUE(plain.noisy_signal.empty());
+  EXPECT_TRUE(plain.clean_signal.empty());
+  const PreparedClip kept = ClipFeaturizer(config, stats, true).prepare(noisy, clean);
+  EXPECT_EQ(kept.noisy, plain.noisy);  // the spectra do not depend on it
+  ASSERT_EQ(kept.clean_signal.size(), static_cast<std::size_t>(kept.frames) * hop);
+  ASSERT_EQ(kept.noisy_signal.size(), kept.clean_signal.size());
+  EXPECT_TRUE(std::equal(clean.begin(), clean.end(), kept.clean_signal.begin()));
+  EXPECT_TRUE(std::equal(noisy.begin(), noisy.end(), kept.noisy_signal.begin()));
+  EXPECT_TRUE(std::all_of(kept.clean_signal.begin() + static_cast<std::ptrdiff_t>(clean.size()), kept.clean_signal.end(),
+                          [](float v) { return v == 0.0f; }));
+
+  // Chunks of 20 frames: the second batch's slot starts at frame 20, i.e. sample 20 hops.
+  const auto shared = std::make_shared<const PreparedClip>(kept);
+  Batcher batcher(1, [&](std::size_t, int) { return *shared; }, BatcherOptions{1, 20, false, 1, 0, 0, 0});
+  batcher.start_epoch(0);
+  const auto first = batcher.next();
+  const auto second = batcher.next();
+  ASSERT_TRUE(first && second);
+  EXPECT_EQ(*first->clean_signal(0), kept.clean_signal[0]);
+  EXPECT_EQ(second->first_frame[0], 20);
+  const float* rows = second->noisy_signal(0);
+  ASSERT_NE(rows, nullptr);
+  EXPECT_TRUE(std::equal(rows, rows + 20 * hop, noisy.begin() + static_cast<std::ptrdiff_t>(20 * hop)));
+  EXPECT_EQ(second->clean_signal(0), second->clips[0]->clean_signal.data() + 20 * hop);
+}
+
 }  // namespace
 }  // namespace nnse::train

@@ -255,6 +255,58 @@ TEST(Loss, CombinedRejectsBadTerms) {
   }
 }
 
+// With the time signals the spectra are STFTs of (LossBatch::noisy_signal / clean_signal, as the trainer passes
+// them), the time-domain losses skip the inverse STFTs of S and Y: same value and gradient up to float rounding.
+// Each sequence is a chunk from the middle of its signals (rows 5.. of their STFT), with padding after its valid
+// frames, as in training.
+TEST(Loss, TimeSignalsGiveTheSameLossAsTheRows) {
+  const dsp::FrontendConfig config;
+  const auto hop = static_cast<std::size_t>(config.hop_length), bins = static_cast<std::size_t>(config.bins());
+  const std::vector<int> valid_frames = {40, 25, 9};
+  Data d = random_data(config.bins(), 31, valid_frames);
+  std::mt19937 rng(7);
+  std::normal_distribution<float> normal(0.0f, 0.1f);
+  const int skip = 5;  // the chunk starts at row 5 of its signals' STFT
+  const std::size_t samples = static_cast<std::size_t>(d.frames + skip) * hop;
+  std::vector<std::vector<float>> clean_signals, noisy_signals;
+  for (int s = 0; s < d.sequences; ++s) {
+    std::vector<float> clean(samples), noisy(samples);
+    for (std::size_t i = 0; i < samples; ++i) {
+      clean[i] = static_cast<float>(std::sin(0.05 * static_cast<double>(i) + s)) * 0.3f + normal(rng) * 0.2f;
+      noisy[i] = clean[i] + normal(rng);
+    }
+    const dsp::Spectrum cs = dsp::stft(clean, config), ns = dsp::stft(noisy, config);
+    const std::size_t row0 = static_cast<std::size_t>(skip) * bins, out0 = static_cast<std::size_t>(s * d.frames) * bins;
+    std::copy_n(cs.values.begin() + static_cast<std::ptrdiff_t>(row0), static_cast<std::size_t>(d.frames) * bins,
+                d.clean.begin() + static_cast<std::ptrdiff_t>(out0));
+    std::copy_n(ns.values.begin() + static_cast<std::ptrdiff_t>(row0), static_cast<std::size_t>(d.frames) * bins,
+                d.noisy.begin() + static_cast<std::ptrdiff_t>(out0));
+    clean_signals.push_back(std::move(clean));
+    noisy_signals.push_back(std::move(noisy));
+  }
+  std::vector<const float*> clean_from, noisy_from;
+  for (int s = 0; s < d.sequences; ++s) {
+    clean_from.push_back(clean_signals[static_cast<std::size_t>(s)].data() + static_cast<std::size_t>(skip) * hop);
+    noisy_from.push_back(noisy_signals[static_cast<std::size_t>(s)].data() + static_cast<std::size_t>(skip) * hop);
+  }
+  for (const auto& name : kTime) {
+    const auto l = loss(name);
+    EXPECT_TRUE(l->uses_signals()) << name;
+    std::vector<float> from_rows(d.size()), from_signals(d.size());
+    const double expected = l->evaluate(d.batch(), from_rows.data());
+    LossBatch with = d.batch();
+    with.clean_signal = clean_from.data();
+    with.noisy_signal = noisy_from.data();
+    const double got = l->evaluate(with, from_signals.data());
+    EXPECT_NEAR(got, expected, 1e-6 * std::abs(expected)) << name;
+    const double scale = max_abs(from_rows);
+    for (std::size_t i = 0; i < from_rows.size(); ++i) {
+      ASSERT_NEAR(from_signals[i], from_rows[i], 1e-4 * scale) << name << " element " << i;
+    }
+  }
+  EXPECT_FALSE(loss("cmix")->uses_signals());
+}
+
 // S = G0 Y with a real G0: every loss reaches its optimum at G = G0.
 TEST(Loss, OptimumAtTheIdealGain) {
   Data d = random_data(dsp::FrontendConfig{}.bins(), 21, {8, 6});

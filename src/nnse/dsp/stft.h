@@ -11,7 +11,7 @@
 #include <span>
 #include <vector>
 
-#include "nnse/dsp/fft.h"
+#include "nnse/dsp/frame_fft.h"
 #include "nnse/dsp/frontend_config.h"
 
 namespace nnse::dsp {
@@ -52,7 +52,7 @@ class StftAnalyzer {
   std::vector<float> window_;
   std::vector<float> buffer_;  // the last `win` input samples
   std::vector<float> frame_;   // windowed and zero-padded to fft_size
-  RealFft fft_;
+  FrameFft fft_;
 };
 
 // Streaming synthesis: each call takes one frame of bins() values and emits `hop` finished samples. The output
@@ -71,7 +71,7 @@ class StftSynthesizer {
   std::vector<float> window_;
   std::vector<float> time_;         // inverse FFT of the current frame, fft_size samples
   std::vector<float> accumulator_;  // overlap-add of the frames that still contribute, `win` samples
-  RealFft fft_;
+  FrameFft fft_;
 };
 
 // Number of frames block mode gives for `length` samples: ceil(length / hop).
@@ -90,6 +90,15 @@ std::vector<float> istft(const Spectrum& spectrum, const FrontendConfig& config,
 // The same from `frames` consecutive rows of config.bins() values held elsewhere (a training chunk's rows inside
 // its clip: no copy into a Spectrum first).
 std::vector<float> istft(std::span<const Complex> rows, int frames, const FrontendConfig& config, std::size_t length);
+
+// istft() of `frames` rows that are stft() frames of one signal, computed without transforming them: sample i is
+// signal[i] times the sum of the squared window over the given frames that cover i. That sum is 1 wherever all
+// overlapping frames are among the rows (the window is scaled for that), so only the last (win - hop) samples are
+// scaled down, as istft() leaves them. `signal` starts at the first row's hop (the delay-compensated alignment of
+// istft's output) and holds at least `length` samples (zeros past the end of the original signal, which stft()
+// pads with). Equal to istft() of the rows up to float rounding (tested), at no FFT.
+std::vector<float> istft_of_stft(std::span<const float> signal, int frames, const FrontendConfig& config,
+                                 std::size_t length);
 
 // The exact adjoint of istft() seen as a real-linear map from (Re, Im) of every bin to samples: for all X and y,
 //   <istft(X, length = y.size()), y> == sum over t, k of Re(X)Re(A) + Im(X)Im(A),  A = istft_adjoint(y, frames).

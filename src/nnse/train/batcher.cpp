@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <utility>
 
 #include "nnse/dsp/stft.h"
 #include "nnse/util/error.h"
@@ -42,10 +43,27 @@ const std::complex<float>* Batch::noisy(int s) const { return chunk_rows(*this, 
 
 const std::complex<float>* Batch::clean(int s) const { return chunk_rows(*this, s, &PreparedClip::clean); }
 
+namespace {
+
+// Slot s's samples of one time signal (`side` = &PreparedClip::noisy_signal or ::clean_signal) from the chunk's
+// first hop; nullptr if the clip does not keep it.
+const float* chunk_samples(const Batch& batch, int s, PreparedClip::Buffer<float> PreparedClip::*side) {
+  const auto& clip = batch.clips[static_cast<std::size_t>(s)];
+  if (!clip || ((*clip).*side).empty()) return nullptr;
+  const auto hop = ((*clip).*side).size() / static_cast<std::size_t>(clip->frames);
+  return ((*clip).*side).data() + static_cast<std::size_t>(batch.first_frame[static_cast<std::size_t>(s)]) * hop;
+}
+
+}  // namespace
+
+const float* Batch::noisy_signal(int s) const { return chunk_samples(*this, s, &PreparedClip::noisy_signal); }
+
+const float* Batch::clean_signal(int s) const { return chunk_samples(*this, s, &PreparedClip::clean_signal); }
+
 void Batch::release_clips() { std::fill(clips.begin(), clips.end(), nullptr); }
 
-ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats)
-    : config_(config), stats_(std::move(stats)), extractor_(config) {
+ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals)
+    : config_(config), stats_(std::move(stats)), extractor_(config), keep_signals_(keep_signals) {
   if (stats_.dim() != config_.feature_dim()) {
     throw Error("feature stats have " + std::to_string(stats_.dim()) + " bands, the front end produces " +
                 std::to_string(config_.feature_dim()));
@@ -75,6 +93,13 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
     const std::span<float> row(clip.features.data() + t * dim, dim);
     extractor_.process_frame({clip.noisy.data() + t * bins, bins}, row);
     stats_.normalize(row);
+  }
+  if (keep_signals_) {
+    const std::size_t padded = frames * static_cast<std::size_t>(config_.hop_length);
+    for (auto [from, to] : {std::pair{noisy, &clip.noisy_signal}, std::pair{clean, &clip.clean_signal}}) {
+      to->assign(padded, 0.0f);
+      std::copy(from.begin(), from.end(), to->begin());
+    }
   }
   clip.snr_db = snr_db;
   return clip;

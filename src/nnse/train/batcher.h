@@ -45,6 +45,9 @@ struct PreparedClip {
   Buffer<float> features;                    // [frames][feature_dim]
   Buffer<std::complex<float>> noisy;         // [frames][bins]
   Buffer<std::complex<float>> clean;         // [frames][bins]
+  // The time signals those spectra are the STFTs of, frames * hop samples (zero-padded), for losses that read
+  // them (LossBatch::noisy_signal); empty unless the featurizer keeps them.
+  Buffer<float> noisy_signal, clean_signal;
   double snr_db = 0.0;                       // the mixture's SNR, from the clip's metadata (NaN if unknown)
 };
 
@@ -52,7 +55,8 @@ struct PreparedClip {
 // not repeated here), log features of the noisy spectrum, normalized with `stats`. One instance per thread.
 class ClipFeaturizer {
  public:
-  ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats);
+  // keep_signals: also keep the noisy and clean time signals in the PreparedClip (for a time-domain loss).
+  ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals = false);
   PreparedClip prepare(std::span<const float> noisy, std::span<const float> clean, double snr_db = 0.0);
   // The noisy side only: spectrum and normalized features (enhancement).
   void prepare_noisy(std::span<const float> noisy, dsp::Spectrum& spectrum, dsp::FeatureMatrix& features);
@@ -65,6 +69,7 @@ class ClipFeaturizer {
   dsp::FrontendConfig config_;
   dsp::FeatureStats stats_;
   dsp::FeatureExtractor extractor_;
+  bool keep_signals_ = false;
 };
 
 // Produces clip `index` of `epoch` (on-the-fly sources make new mixtures each epoch). With
@@ -94,6 +99,10 @@ struct Batch {
   // consecutive. nullptr for an idle slot.
   const std::complex<float>* noisy(int s) const;
   const std::complex<float>* clean(int s) const;
+  // Sequence s's noisy / clean time signal from the chunk's first hop (LossBatch::noisy_signal); nullptr for an
+  // idle slot or a clip prepared without its signals.
+  const float* noisy_signal(int s) const;
+  const float* clean_signal(int s) const;
   // Drops the references to clips (a recycled batch must not keep them in memory).
   void release_clips();
 };

@@ -35,6 +35,13 @@ struct LossBatch {
                                                // nullptr = every frame is real
   double total_valid_frames = 0;               // over the WHOLE batch (all ranges), for normalization
   int total_sequences = 0;                     // over the whole batch
+  // Optional, read by the time-domain losses only (Loss::uses_signals): the time signals whose stft() the noisy and
+  // clean rows are, [sequences] -> the sequence's samples from its first row's hop on (the alignment of
+  // dsp::istft's output; a sequence with v valid frames needs v * hop_length samples, zeros past the signal's end).
+  // With them, s = istft(S) and y = istft(Y) come from dsp::istft_of_stft (the same up to float rounding) instead
+  // of two inverse STFTs per sequence. nullptr: from the rows.
+  const float* const* noisy_signal = nullptr;
+  const float* const* clean_signal = nullptr;
 };
 
 // Per-sequence pointers into spectra held as one [sequences][frames][bins] array, for LossBatch::noisy / clean.
@@ -57,6 +64,8 @@ class Loss {
   virtual double evaluate(const LossBatch& batch, float* grad_gain) const = 0;
   // One line: name, resolved knobs and normalization, for logs and result tables.
   virtual std::string describe() const = 0;
+  // Whether LossBatch::noisy_signal / clean_signal save this loss work (the time-domain losses).
+  virtual bool uses_signals() const { return false; }
 };
 
 // Throws nnse::Error for an unknown name (listing the valid ones) or a knob out of range.

@@ -1,6 +1,7 @@
 // The losses on the time signal, one sequence at a time: si_sdr and wsdr (loss.h, docs/metrics.md). Each
-// sequence's clean and estimated spectra go back to the time domain (dsp::istft), and the gradient comes back
-// through the adjoint of that inverse STFT.
+// sequence's clean and estimated spectra go back to the time domain (dsp::istft; the clean and noisy ones straight
+// from their time signals when the batch has them, dsp::istft_of_stft), and the gradient comes back through the
+// adjoint of that inverse STFT.
 #include <cmath>
 #include <numbers>
 #include <span>
@@ -57,6 +58,8 @@ class TimeLoss final : public Loss {
     return out.str();
   }
 
+  bool uses_signals() const override { return true; }
+
  private:
   // Loss of one sequence (unscaled); adds scale * dL/dG to its gradient rows.
   double sequence(const LossBatch& b, int s, int frames, double scale, float* grad) const {
@@ -73,14 +76,19 @@ class TimeLoss final : public Loss {
       for (int k = 0; k < bins; ++k) e[k] = b.gain[base + to_size(k)] * y[k];
     }
     const std::size_t length = to_size(static_cast<long long>(frames) * frontend_.hop_length);
-    const std::vector<float> x = dsp::istft(clean, frames, frontend_, length);
+    // istft of the clean / noisy rows: from their time signals when the batch has them (no FFT).
+    const auto time_signal = [&](const float* const* signals, std::span<const std::complex<float>> rows) {
+      return signals ? dsp::istft_of_stft({signals[s], length}, frames, frontend_, length)
+                     : dsp::istft(rows, frames, frontend_, length);
+    };
+    const std::vector<float> x = time_signal(b.clean_signal, clean);
     const std::vector<float> xh = dsp::istft(estimate, frames, frontend_, length);
     std::vector<double> dx(length, 0.0);  // dL/d s_hat
     double loss = 0.0;
     if (kind_ == Kind::si_sdr) {
       loss = si_sdr(x, xh, dx);
     } else {
-      const std::vector<float> y = dsp::istft(noisy, frames, frontend_, length);
+      const std::vector<float> y = time_signal(b.noisy_signal, noisy);
       loss = wsdr(x, xh, y, dx);
     }
     if (grad) {
@@ -124,39 +132,31 @@ class TimeLoss final : public Loss {
     return -k * (std::log(target + eps_) - std::log(error_pos + eps_));
   }
 
-  // cos(p, q) and its gradient with respect to q (scaled by `weight` and added to dq).
-  double cosine(std::span<const double> p, std::span<const double> q, double weight, std::vector<double>& dq) const {
-    double pq = 0.0, pp = 0.0, qq = 0.0;
-    for (std::size_t i = 0; i < p.size(); ++i) {
-      pq += p[i] * q[i];
-      pp += p[i] * p[i];
-      qq += q[i] * q[i];
-    }
-    const double root = std::sqrt((pp + eps_) * (qq + eps_));
-    for (std::size_t i = 0; i < p.size(); ++i) dq[i] += weight * (p[i] / root - pq * q[i] / ((qq + eps_) * root));
-    return pq / root;
-  }
-
+  // With s = x, s_hat = xh, n = y - x, n_hat = y - xh (in double): one pass for the six sums, one for the gradient.
+  // cos(p, q) = <p, q> / root, root = sqrt((|p|^2+eps)(|q|^2+eps)), d cos / dq = p / root - <p, q> q / ((|q|^2+eps) root).
   double wsdr(std::span<const float> x, std::span<const float> xh, std::span<const float> y, std::vector<double>& dx) const {
     const std::size_t n = x.size();
-    std::vector<double> s(n), sh(n), noise(n), noise_h(n);
+    double ss = 0.0, nn = 0.0, s_sh = 0.0, sh_sh = 0.0, n_nh = 0.0, nh_nh = 0.0;
     for (std::size_t i = 0; i < n; ++i) {
-      s[i] = x[i];
-      sh[i] = xh[i];
-      noise[i] = static_cast<double>(y[i]) - x[i];
-      noise_h[i] = static_cast<double>(y[i]) - xh[i];
-    }
-    double ss = 0.0, nn = 0.0;
-    for (std::size_t i = 0; i < n; ++i) {
-      ss += s[i] * s[i];
-      nn += noise[i] * noise[i];
+      const double s = x[i], sh = xh[i], noise = static_cast<double>(y[i]) - x[i], noise_h = static_cast<double>(y[i]) - xh[i];
+      ss += s * s;
+      nn += noise * noise;
+      s_sh += s * sh;
+      sh_sh += sh * sh;
+      n_nh += noise * noise_h;
+      nh_nh += noise_h * noise_h;
     }
     const double w = ss / (ss + nn + eps_);
-    std::vector<double> d_speech(n, 0.0), d_noise(n, 0.0);
-    const double cs = cosine(s, sh, -w, d_speech);
-    const double cn = cosine(noise, noise_h, -(1.0 - w), d_noise);
-    for (std::size_t i = 0; i < n; ++i) dx[i] = d_speech[i] - d_noise[i];  // n_hat = y - s_hat
-    return -(w * cs + (1.0 - w) * cn);
+    const double root_s = std::sqrt((ss + eps_) * (sh_sh + eps_)), root_n = std::sqrt((nn + eps_) * (nh_nh + eps_));
+    // dL/d s_hat = -w d cos(s, s_hat)/d s_hat + (1 - w) d cos(n, n_hat)/d n_hat  (n_hat = y - s_hat), as
+    // a_s s + b_s s_hat + a_n n + b_n n_hat:
+    const double a_s = -w / root_s, b_s = w * s_sh / ((sh_sh + eps_) * root_s);
+    const double a_n = (1.0 - w) / root_n, b_n = -(1.0 - w) * n_nh / ((nh_nh + eps_) * root_n);
+    for (std::size_t i = 0; i < n; ++i) {
+      const double s = x[i], sh = xh[i], noise = static_cast<double>(y[i]) - x[i], noise_h = static_cast<double>(y[i]) - xh[i];
+      dx[i] = a_s * s + b_s * sh + a_n * noise + b_n * noise_h;
+    }
+    return -(w * (s_sh / root_s) + (1.0 - w) * (n_nh / root_n));
   }
 
   Kind kind_;

@@ -63,7 +63,9 @@ double clip_snr(const data::Clip& clip) { return clip.meta.snr_db ? *clip.meta.s
 // Featurizers keep scratch buffers, so each concurrent preparation borrows its own.
 class FeaturizerPool {
  public:
-  FeaturizerPool(const dsp::FrontendConfig& config, const dsp::FeatureStats& stats) : config_(config), stats_(stats) {}
+  // keep_signals: the clips also keep their time signals (for a loss that reads them, Loss::uses_signals).
+  FeaturizerPool(const dsp::FrontendConfig& config, const dsp::FeatureStats& stats, bool keep_signals)
+      : config_(config), stats_(stats), keep_signals_(keep_signals) {}
   PreparedClip prepare(const data::Clip& clip) {
     std::unique_ptr<ClipFeaturizer> featurizer;
     {
@@ -73,7 +75,7 @@ class FeaturizerPool {
         free_.pop_back();
       }
     }
-    if (!featurizer) featurizer = std::make_unique<ClipFeaturizer>(config_, stats_);
+    if (!featurizer) featurizer = std::make_unique<ClipFeaturizer>(config_, stats_, keep_signals_);
     PreparedClip prepared = featurizer->prepare(clip.noisy, clip.clean, clip_snr(clip));
     std::lock_guard lock(mutex_);
     free_.push_back(std::move(featurizer));
@@ -83,6 +85,7 @@ class FeaturizerPool {
  private:
   dsp::FrontendConfig config_;
   dsp::FeatureStats stats_;
+  bool keep_signals_ = false;
   std::mutex mutex_;
   std::vector<std::unique_ptr<ClipFeaturizer>> free_;
 };
@@ -101,11 +104,19 @@ class BatchLoss {
     stage_ = stage;
     active_ = 0;
     for (std::size_t s = 0; s < batch.clip_index.size(); ++s) active_ += batch.clip_index[s] >= 0 ? 1 : 0;
-    noisy_.resize(static_cast<std::size_t>(batch.sequences));
-    clean_.resize(static_cast<std::size_t>(batch.sequences));
+    const auto sequences = static_cast<std::size_t>(batch.sequences);
+    noisy_.resize(sequences);
+    clean_.resize(sequences);
+    noisy_signal_.resize(sequences);
+    clean_signal_.resize(sequences);
+    signals_ = true;  // every busy slot's clip kept its time signals
     for (int s = 0; s < batch.sequences; ++s) {
-      noisy_[static_cast<std::size_t>(s)] = batch.noisy(s);
-      clean_[static_cast<std::size_t>(s)] = batch.clean(s);
+      const auto i = static_cast<std::size_t>(s);
+      noisy_[i] = batch.noisy(s);
+      clean_[i] = batch.clean(s);
+      noisy_signal_[i] = batch.noisy_signal(s);
+      clean_signal_[i] = batch.clean_signal(s);
+      if (noisy_[i] && !noisy_signal_[i]) signals_ = false;
     }
   }
   LossFn function() {
@@ -123,6 +134,10 @@ class BatchLoss {
       lb.valid = b.valid.data() + static_cast<std::size_t>(first) * frames;
       lb.total_valid_frames = static_cast<double>(b.valid_frames);
       lb.total_sequences = active_;
+      if (signals_) {
+        lb.noisy_signal = noisy_signal_.data() + first;
+        lb.clean_signal = clean_signal_.data() + first;
+      }
       return loss_.evaluate(lb, grad);
     };
   }
@@ -133,6 +148,8 @@ class BatchLoss {
   profile::Stage stage_ = profile::Stage::loss;
   int active_ = 0;
   std::vector<const std::complex<float>*> noisy_, clean_;  // [sequences] the batch's spectrum rows
+  std::vector<const float*> noisy_signal_, clean_signal_;  // [sequences] their time signals, if the clips keep them
+  bool signals_ = false;
 };
 
 ChunkInput chunk_input(const Batch& batch) {
@@ -258,7 +275,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     engine.set_rng_state(resumed.rng_state);
   }
 
-  FeaturizerPool featurizers(frontend, stats);
+  FeaturizerPool featurizers(frontend, stats, loss->uses_signals());
   BatcherOptions batch_options;
   batch_options.batch_size = options.batch_size;
   batch_options.chunk_frames = options.chunk_frames;

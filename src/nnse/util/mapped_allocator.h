@@ -26,7 +26,9 @@ struct MappedAllocator {
   T* allocate(std::size_t n) {
     if (n > static_cast<std::size_t>(-1) / sizeof(T)) throw std::bad_array_new_length();
     if (n * sizeof(T) < kMinMappedBytes) return static_cast<T*>(::operator new(n * sizeof(T), std::align_val_t{alignof(T)}));
-    void* p = mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    // MAP_POPULATE: the buffer is written whole right away (vector value-initializes it), and faulting its pages in
+    // with the mapping costs less system time than one page fault per page.
+    void* p = mmap(nullptr, n * sizeof(T), PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
     if (p == MAP_FAILED) throw std::bad_alloc();
     return static_cast<T*>(p);
   }
