@@ -57,6 +57,10 @@ class CombinedLoss final : public Loss {
     return total;
   }
 
+  bool uses_signals() const override {
+    return std::any_of(losses_.begin(), losses_.end(), [](const auto& loss) { return loss->uses_signals(); });
+  }
+
   std::string describe() const override {
     std::ostringstream out;
     out << "sum of " << losses_.size() << " terms:";
