@@ -8,6 +8,7 @@
 #include <limits>
 #include <memory>
 #include <mutex>
+#include <optional>
 
 #include <sys/resource.h>
 
@@ -177,17 +178,9 @@ std::int64_t estimate_steps(const Batch& first, std::size_t clip_count) {
   return chunks * rounds;
 }
 
-}  // namespace
-
-TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const ClipSet* valid_clips,
-                  const std::function<void(const EpochReport&)>& on_epoch,
-                  const std::function<void(const StepProgress&)>& on_step) {
+// The model of options.arch_file, checked against the front end it will be trained with.
+nn::Model build_model(const TrainOptions& options) {
   const dsp::FrontendConfig& frontend = options.frontend;
-  frontend.validate("front-end config");
-  if (options.epochs < 0) throw Error("--epochs", "must not be negative");
-  if (options.max_consecutive_skips < 1) throw Error("max consecutive skipped steps must be at least 1");
-  if (train_clips.size == 0) throw Error(train_clips.description, "no training clips");
-
   const nn::Arch arch = nn::load_arch_file(options.arch_file);
   nn::Model model(arch, options.seed);
   if (model.input_dim() != frontend.feature_dim()) {
@@ -200,135 +193,131 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
                                                "(len_filter > 1 is not supported for training)",
                                                model.output_dim(), frontend.bins()));
   }
-  const auto loss = make_loss(options.loss, frontend);
+  return model;
+}
 
-  TrainResult result;
-  result.model_dir = model::model_dir(options.models_dir, options.arch_file);
-  const fs::path& dir = result.model_dir;
-  const fs::path stats_file = dir / "feature_stats.json";
-
+// Where a run starts: the checkpoint it resumes (if any, its weights already in the model), the feature
+// statistics and the loss history so far.
+struct StartPoint {
+  std::optional<fs::path> checkpoint_file;
+  model::Checkpoint resumed;
   dsp::FeatureStats stats;
   std::vector<double> train_history, valid_history;
-  int start_epoch = 0;
-  model::Checkpoint resumed;
-  const auto checkpoint_file = model::resolve_checkpoint(dir, options.epoch_loaded);
-  if (checkpoint_file) {
-    resumed = model::load_checkpoint(*checkpoint_file);
-    model::check_compatible(resumed, *checkpoint_file, model.arch_text(), frontend);
-    model::restore_parameters(resumed, *checkpoint_file, model.parameters());
-    stats.mean = resumed.feature_mean;
-    stats.inv_std = resumed.feature_inv_std;
-    if (stats.dim() != frontend.feature_dim()) {
-      throw Error(*checkpoint_file, fmt::format("feature stats have {} bands, expected {}", stats.dim(),
-                                                frontend.feature_dim()));
+  int epoch = 0;
+};
+
+StartPoint resume_or_start(const TrainOptions& options, const ClipSet& train_clips, nn::Model& model,
+                           const fs::path& dir) {
+  const dsp::FrontendConfig& frontend = options.frontend;
+  StartPoint start;
+  start.checkpoint_file = model::resolve_checkpoint(dir, options.epoch_loaded);
+  if (start.checkpoint_file) {
+    const fs::path& file = *start.checkpoint_file;
+    model::Checkpoint& resumed = start.resumed;
+    resumed = model::load_checkpoint(file);
+    model::check_compatible(resumed, file, model.arch_text(), frontend);
+    model::restore_parameters(resumed, file, model.parameters());
+    start.stats.mean = resumed.feature_mean;
+    start.stats.inv_std = resumed.feature_inv_std;
+    if (start.stats.dim() != frontend.feature_dim()) {
+      throw Error(file, fmt::format("feature stats have {} bands, expected {}", start.stats.dim(),
+                                    frontend.feature_dim()));
     }
-    train_history = resumed.train_loss;
-    valid_history = resumed.valid_loss;
-    train_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
-    valid_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
-    start_epoch = resumed.epoch + 1;
+    start.train_history = resumed.train_loss;
+    start.valid_history = resumed.valid_loss;
+    start.train_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
+    start.valid_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
+    start.epoch = resumed.epoch + 1;
     if (resumed.loss_config != loss_json(options.loss)) {
-      spdlog::warn("{}: trained so far with loss {}, continuing with {}", checkpoint_file->string(),
-                   resumed.loss_config.dump(), loss_json(options.loss).dump());
+      spdlog::warn("{}: trained so far with loss {}, continuing with {}", file.string(), resumed.loss_config.dump(),
+                   loss_json(options.loss).dump());
     }
-    spdlog::info("resuming from {} (epoch {}), next epoch {}", checkpoint_file->string(), resumed.epoch,
-                 start_epoch);
+    spdlog::info("resuming from {} (epoch {}), next epoch {}", file.string(), resumed.epoch, start.epoch);
+    return start;
+  }
+  if (const auto previous = model::latest_epoch(dir)) {
+    spdlog::warn("{}: starting afresh (--epoch-loaded random) over checkpoints up to epoch {}; each is replaced "
+                 "when this run reaches it", model::checkpoint_dir(dir).string(), *previous);
+  }
+  const fs::path stats_file = dir / "feature_stats.json";
+  if (fs::exists(stats_file)) {
+    start.stats = dsp::load_feature_stats(stats_file, &frontend);
+    spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
   } else {
-    if (const auto previous = model::latest_epoch(dir)) {
-      spdlog::warn("{}: starting afresh (--epoch-loaded random) over checkpoints up to epoch {}; each is replaced "
-                   "when this run reaches it", model::checkpoint_dir(dir).string(), *previous);
-    }
-    if (fs::exists(stats_file)) {
-      stats = dsp::load_feature_stats(stats_file, &frontend);
-      spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
-    } else {
-      stats = training_stats(options, train_clips, stats_file);
-    }
+    start.stats = training_stats(options, train_clips, stats_file);
   }
+  return start;
+}
 
-  result.first_epoch = start_epoch;
-  result.last_good_epoch = start_epoch - 1;
-  if (start_epoch >= options.epochs) {
-    result.status = TrainResult::Status::nothing_to_do;
-    result.message = fmt::format("epoch {} is already trained; --epochs {} asks for nothing more", start_epoch - 1,
-                                 options.epochs);
-    return result;
+EngineOptions engine_options(const TrainOptions& options, const dsp::FeatureStats& stats) {
+  EngineOptions engine;
+  engine.threads = options.threads;
+  engine.seed = options.seed;
+  engine.adam.learning_rate = options.learning_rate;
+  engine.clip_norm = options.clip_norm;
+  engine.random_initial_state = options.random_initial_state;
+  engine.pad_frame = dsp::context_fill_frame(options.frontend, &stats);
+  return engine;
+}
+
+// A resumed run continues the checkpoint's optimizer (a checkpoint without moments restarts them at its step).
+void restore_optimizer(Engine& engine, const StartPoint& start, const nn::Model& model) {
+  if (!start.checkpoint_file) return;
+  if (start.resumed.adam.first_moment.empty()) {
+    engine.adam_state() = make_adam_state(model.parameters());
+    engine.adam_state().step = start.resumed.adam.step;
+  } else {
+    check_adam_state(start.resumed.adam, model.parameters(), start.checkpoint_file->string());
+    engine.adam_state() = start.resumed.adam;
   }
+  engine.set_rng_state(start.resumed.rng_state);
+}
 
-  if (options.prepare_model) options.prepare_model(model);
-  EngineOptions engine_options;
-  engine_options.threads = options.threads;
-  engine_options.seed = options.seed;
-  engine_options.adam.learning_rate = options.learning_rate;
-  engine_options.clip_norm = options.clip_norm;
-  engine_options.random_initial_state = options.random_initial_state;
-  engine_options.pad_frame = dsp::context_fill_frame(frontend, &stats);
-  Engine engine(model, engine_options);
-  if (checkpoint_file) {
-    if (resumed.adam.first_moment.empty()) {
-      engine.adam_state() = make_adam_state(model.parameters());
-      engine.adam_state().step = resumed.adam.step;
-    } else {
-      check_adam_state(resumed.adam, model.parameters(), checkpoint_file->string());
-      engine.adam_state() = resumed.adam;
-    }
-    engine.set_rng_state(resumed.rng_state);
-  }
+BatcherOptions batcher_options(const TrainOptions& options) {
+  BatcherOptions batch;
+  batch.batch_size = options.batch_size;
+  batch.chunk_frames = options.chunk_frames;
+  batch.seed = options.seed;
+  batch.prefetch = options.prefetch;
+  batch.prepare_threads = options.data_threads;
+  batch.shuffle = true;
+  return batch;
+}
 
-  FeaturizerPool featurizers(frontend, stats, loss->uses_signals());
-  BatcherOptions batch_options;
-  batch_options.batch_size = options.batch_size;
-  batch_options.chunk_frames = options.chunk_frames;
-  batch_options.seed = options.seed;
-  batch_options.prefetch = options.prefetch;
-  batch_options.prepare_threads = options.data_threads;
-  batch_options.shuffle = true;
-  Batcher train_batcher(train_clips.size, make_preparer(train_clips, featurizers), batch_options);
-
-  std::unique_ptr<Batcher> valid_batcher;
-  if (valid_clips && valid_clips->size > 0) {
-    BatcherOptions valid_options = batch_options;
-    valid_options.shuffle = false;
-    valid_batcher = std::make_unique<Batcher>(valid_clips->size, make_preparer(*valid_clips, featurizers),
-                                              valid_options);
-  }
-
-  spdlog::info("training {} ({} parameters) on {} clips, {} validation clips; loss {}; epochs {}..{}",
-               model::model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
-               valid_batcher ? valid_clips->size : 0, loss->describe(), start_epoch, options.epochs - 1);
-
-  BatchLoss batch_loss(*loss);
-  const LossFn loss_fn = batch_loss.function();
-  if (options.profile) profile::set_enabled(true);
+// The passes of one epoch over the parts that live as long as the run.
+struct EpochPasses {
+  const TrainOptions& options;
+  Engine& engine;
+  BatchLoss& batch_loss;
+  const LossFn& loss_fn;
+  Batcher& train_batcher;
+  Batcher* valid_batcher;       // nullptr: no validation set
+  std::size_t train_clip_count;
   std::int64_t last_epoch_steps = 0;  // the step count of an epoch is known exactly once one has run
-  for (int epoch = start_epoch; epoch < options.epochs; ++epoch) {
-    const auto epoch_start = Clock::now();
-    const profile::Totals profile_start = profile::totals();
-    EpochReport report;
-    report.epoch = epoch;
+
+  // The training pass: fills the report's step, frame and loss figures. Returns an empty string, or why training
+  // diverged.
+  std::string train(int epoch, Clock::time_point epoch_start, EpochReport& report,
+                    const std::function<void(const StepProgress&)>& on_step) {
     StepProgress progress;
     progress.epoch = epoch;
     progress.total_steps = last_epoch_steps;
     progress.total_exact = last_epoch_steps > 0;
-
-    // Train pass.
     if (train_batcher.epoch() != epoch) train_batcher.start_epoch(epoch);
     double loss_sum = 0.0;
     std::int64_t consecutive_skips = 0;
     while (auto batch = train_batcher.next()) {
-      if (progress.total_steps == 0) progress.total_steps = estimate_steps(*batch, train_clips.size);
+      if (progress.total_steps == 0) progress.total_steps = estimate_steps(*batch, train_clip_count);
       batch_loss.set_batch(*batch, profile::Stage::loss);
       const StepResult step = engine.train_step(chunk_input(*batch), loss_fn);
       ++report.steps;
       if (step.skipped) {
         ++report.skipped_steps;
         if (++consecutive_skips >= options.max_consecutive_skips) {
-          result.status = TrainResult::Status::diverged;
-          result.message = fmt::format(
+          return fmt::format(
               "training diverged: {} consecutive steps with a non-finite loss or gradient in epoch {} (step {}); "
               "stopped without saving this epoch",
               consecutive_skips, epoch, report.steps);
-          break;
         }
       } else {
         consecutive_skips = 0;
@@ -345,33 +334,116 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
         on_step(progress);
       }
     }
-    if (result.status == TrainResult::Status::diverged) break;
     last_epoch_steps = report.steps;
     const double train_seconds = seconds_since(epoch_start);
     report.train_seconds = train_seconds;
     report.data_wait_seconds = train_batcher.wait_seconds();
     report.train_loss = report.frames > 0 ? loss_sum / static_cast<double>(report.frames) : kNaN;
     report.data_wait_share = train_seconds > 0 ? train_batcher.wait_seconds() / train_seconds : 0.0;
-    // The next epoch starts after validation, not during it: the train and valid batchers each hold a batch
-    // worth of whole clips, and holding both at once would double the data pipeline's peak memory.
+    return {};
+  }
 
-    // Validation pass: fixed clips (epoch 0 of the source), natural order, no dropout, zero initial state.
-    report.valid_loss = kNaN;
-    if (valid_batcher) {
-      valid_batcher->start_epoch(0);
-      double valid_sum = 0.0;
-      std::int64_t valid_frames = 0;
-      while (auto batch = valid_batcher->next()) {
-        batch_loss.set_batch(*batch, profile::Stage::validation);
-        valid_sum += engine.evaluate(chunk_input(*batch), loss_fn) * static_cast<double>(batch->valid_frames);
-        valid_frames += batch->valid_frames;
-        valid_batcher->recycle(std::move(batch));
-      }
-      report.valid_loss = valid_frames > 0 ? valid_sum / static_cast<double>(valid_frames) : kNaN;
+  // The validation pass: fixed clips (epoch 0 of the source), natural order, no dropout, zero initial state.
+  // NaN without a validation set. (The next epoch's batches start after it, not during it: the train and valid
+  // batchers each hold a batch worth of whole clips, and both at once would double the pipeline's peak memory.)
+  double validate() {
+    if (!valid_batcher) return kNaN;
+    valid_batcher->start_epoch(0);
+    double valid_sum = 0.0;
+    std::int64_t valid_frames = 0;
+    while (auto batch = valid_batcher->next()) {
+      batch_loss.set_batch(*batch, profile::Stage::validation);
+      valid_sum += engine.evaluate(chunk_input(*batch), loss_fn) * static_cast<double>(batch->valid_frames);
+      valid_frames += batch->valid_frames;
+      valid_batcher->recycle(std::move(batch));
     }
-    report.valid_seconds = seconds_since(epoch_start) - train_seconds;
-    engine.reset_state();
+    return valid_frames > 0 ? valid_sum / static_cast<double>(valid_frames) : kNaN;
+  }
+};
 
+// Writes the epoch's checkpoint and the loss history beside it; returns the checkpoint's path.
+fs::path save_epoch(const TrainOptions& options, const fs::path& dir, int epoch, const nn::Model& model,
+                    const Engine& engine, const StartPoint& start) {
+  const profile::Scope checkpoint_scope(profile::Stage::checkpoint);
+  model::Checkpoint checkpoint;
+  checkpoint.epoch = epoch;
+  checkpoint.arch_text = model.arch_text();
+  checkpoint.frontend = options.frontend;
+  checkpoint.loss_config = loss_json(options.loss);
+  checkpoint.options = options_json(options);
+  checkpoint.feature_mean = start.stats.mean;
+  checkpoint.feature_inv_std = start.stats.inv_std;
+  checkpoint.parameters = model.parameters();
+  checkpoint.adam = engine.adam_state();
+  checkpoint.rng_state = engine.rng_state();
+  checkpoint.train_loss = start.train_history;
+  checkpoint.valid_loss = start.valid_history;
+  const fs::path file = model::save_checkpoint(dir, checkpoint);
+  write_history(dir, start.train_history, start.valid_history);
+  return file;
+}
+
+}  // namespace
+
+TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const ClipSet* valid_clips,
+                  const std::function<void(const EpochReport&)>& on_epoch,
+                  const std::function<void(const StepProgress&)>& on_step) {
+  const dsp::FrontendConfig& frontend = options.frontend;
+  frontend.validate("front-end config");
+  if (options.epochs < 0) throw Error("--epochs", "must not be negative");
+  if (options.max_consecutive_skips < 1) throw Error("max consecutive skipped steps must be at least 1");
+  if (train_clips.size == 0) throw Error(train_clips.description, "no training clips");
+  nn::Model model = build_model(options);
+  const auto loss = make_loss(options.loss, frontend);
+
+  TrainResult result;
+  result.model_dir = model::model_dir(options.models_dir, options.arch_file);
+  const fs::path& dir = result.model_dir;
+  StartPoint start = resume_or_start(options, train_clips, model, dir);
+  result.first_epoch = start.epoch;
+  result.last_good_epoch = start.epoch - 1;
+  if (start.epoch >= options.epochs) {
+    result.status = TrainResult::Status::nothing_to_do;
+    result.message = fmt::format("epoch {} is already trained; --epochs {} asks for nothing more", start.epoch - 1,
+                                 options.epochs);
+    return result;
+  }
+
+  if (options.prepare_model) options.prepare_model(model);
+  Engine engine(model, engine_options(options, start.stats));
+  restore_optimizer(engine, start, model);
+
+  FeaturizerPool featurizers(frontend, start.stats, loss->uses_signals());
+  const BatcherOptions batch_options = batcher_options(options);
+  Batcher train_batcher(train_clips.size, make_preparer(train_clips, featurizers), batch_options);
+  std::unique_ptr<Batcher> valid_batcher;
+  if (valid_clips && valid_clips->size > 0) {
+    BatcherOptions valid_options = batch_options;
+    valid_options.shuffle = false;
+    valid_batcher = std::make_unique<Batcher>(valid_clips->size, make_preparer(*valid_clips, featurizers),
+                                              valid_options);
+  }
+  spdlog::info("training {} ({} parameters) on {} clips, {} validation clips; loss {}; epochs {}..{}",
+               model::model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
+               valid_batcher ? valid_clips->size : 0, loss->describe(), start.epoch, options.epochs - 1);
+
+  BatchLoss batch_loss(*loss);
+  const LossFn loss_fn = batch_loss.function();
+  EpochPasses passes{options, engine, batch_loss, loss_fn, train_batcher, valid_batcher.get(), train_clips.size};
+  if (options.profile) profile::set_enabled(true);
+  for (int epoch = start.epoch; epoch < options.epochs; ++epoch) {
+    const auto epoch_start = Clock::now();
+    const profile::Totals profile_start = profile::totals();
+    EpochReport report;
+    report.epoch = epoch;
+    result.message = passes.train(epoch, epoch_start, report, on_step);
+    if (!result.message.empty()) {
+      result.status = TrainResult::Status::diverged;
+      break;
+    }
+    report.valid_loss = passes.validate();
+    report.valid_seconds = seconds_since(epoch_start) - report.train_seconds;
+    engine.reset_state();
     if (!std::isfinite(report.train_loss) || (valid_batcher && !std::isfinite(report.valid_loss))) {
       result.status = TrainResult::Status::diverged;
       result.message = fmt::format(
@@ -382,26 +454,9 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     }
 
     const auto checkpoint_start = Clock::now();
-    train_history.push_back(report.train_loss);
-    valid_history.push_back(report.valid_loss);
-    {  // the checkpoint, timed alone for --profile
-      const profile::Scope checkpoint_scope(profile::Stage::checkpoint);
-      model::Checkpoint checkpoint;
-      checkpoint.epoch = epoch;
-      checkpoint.arch_text = model.arch_text();
-      checkpoint.frontend = frontend;
-      checkpoint.loss_config = loss_json(options.loss);
-      checkpoint.options = options_json(options);
-      checkpoint.feature_mean = stats.mean;
-      checkpoint.feature_inv_std = stats.inv_std;
-      checkpoint.parameters = model.parameters();
-      checkpoint.adam = engine.adam_state();
-      checkpoint.rng_state = engine.rng_state();
-      checkpoint.train_loss = train_history;
-      checkpoint.valid_loss = valid_history;
-      report.checkpoint = model::save_checkpoint(dir, checkpoint);
-      write_history(dir, train_history, valid_history);
-    }
+    start.train_history.push_back(report.train_loss);
+    start.valid_history.push_back(report.valid_loss);
+    report.checkpoint = save_epoch(options, dir, epoch, model, engine, start);
     result.last_good_epoch = epoch;
     report.checkpoint_seconds = seconds_since(checkpoint_start);
     report.seconds = seconds_since(epoch_start);
