@@ -7,7 +7,7 @@
 
 #include "nnse/audio/audio_io.h"
 #include "nnse/dsp/stream_enhancer.h"
-#include "nnse/export/quantized_enhancer.h"
+#include "nnse/enhance/stream_factory.h"
 #include "nnse/plot/figure.h"
 #include "nnse/util/error.h"
 
@@ -69,20 +69,12 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
   }
   const double picture_seconds = options.picture ? options.picture_seconds : 0.0;
   if (options.quantized && options.picture) throw Error("--pictures", "is not available with --quantized");
-  if (options.quantized && options.floor_guard != 0.0) {
-    throw Error("--floor-guard", "the fixed-point runtime has no noise-floor guard yet; give --floor-guard 0 with --quantized");
-  }
-  std::unique_ptr<dsp::StreamEnhancer> enhancer;
-  const Enhancer* float_enhancer = nullptr;  // the one that keeps the analysis for pictures
-  if (options.quantized) {
-    deploy::QuantizeOptions q;
-    q.pass_gain = options.pass_gain;  // the tables' default, which the runtime then applies
-    enhancer = std::make_unique<deploy::QuantizedEnhancer>(trained.model, config, trained.stats, options.atten_lim_db, q);
-  } else {
-    auto made = std::make_unique<Enhancer>(trained.model, config, trained.stats, EnhancerOptions{.block_frames = 100, .analysis_seconds = picture_seconds, .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain, .floor_guard = options.floor_guard});
-    float_enhancer = made.get();
-    enhancer = std::move(made);
-  }
+  const EnhancerOptions settings{.block_frames = 100, .analysis_seconds = picture_seconds,
+                                 .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain,
+                                 .floor_guard = options.floor_guard};
+  const auto enhancer = make_stream_enhancer(trained.model, config, trained.stats, settings, {.quantized = options.quantized});
+  // The float enhancer keeps the analysis for pictures (the runtime keeps none).
+  const auto* float_enhancer = dynamic_cast<const Enhancer*>(enhancer.get());
   audio::WavWriter writer(output, config.sample_rate, 1);
   const auto keep_for_picture = static_cast<std::size_t>(picture_seconds * config.sample_rate);
   std::vector<float> block(kBlockSamples), enhanced, noisy_head, enhanced_head;

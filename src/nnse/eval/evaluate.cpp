@@ -10,7 +10,7 @@
 
 #include "nnse/dsp/stream_enhancer.h"
 #include "nnse/eval/classical_peer.h"
-#include "nnse/export/quantized_enhancer.h"
+#include "nnse/enhance/stream_factory.h"
 #include "nnse/util/error.h"
 #include "nnse/util/parallel.h"
 
@@ -212,26 +212,15 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   // Pre-filtered clips: the enhancer must not apply the feature high-pass a second time.
   dsp::FrontendConfig enhancer_frontend = frontend;
   if (options.input_dc_removed) enhancer_frontend.dc_removal = false;
-  if (options.quantized && options.enhancer.floor_guard != 0.0) {
-    throw Error("--floor-guard", "the fixed-point runtime has no noise-floor guard yet; give --floor-guard 0 with --quantized");
-  }
+  const enhance::RuntimeChoice runtime{.quantized = options.quantized, .per_channel = options.per_channel};
+  enhance::check_runtime_settings(options.enhancer, runtime);  // before any worker starts
   const int workers = std::max(1, std::min<int>(options.threads, static_cast<int>(std::max<std::size_t>(1, clips.size))));
   std::vector<ClipEvaluation> results(clips.size);
   std::atomic<std::size_t> next{0}, done{0};
   std::mutex progress_mutex;
   run_workers(workers, [&](int) {
     try {
-      std::unique_ptr<dsp::StreamEnhancer> enhancer;
-      if (options.quantized) {
-        deploy::QuantizeOptions q;
-        q.output_dc_pole = options.enhancer.output_dc_pole;
-        q.pass_gain = options.enhancer.pass_gain;  // the tables' default, which the runtime then applies
-        q.per_channel = options.per_channel;
-        enhancer = std::make_unique<deploy::QuantizedEnhancer>(model, enhancer_frontend, stats,
-                                                               options.enhancer.atten_lim_db, q);
-      } else {
-        enhancer = std::make_unique<enhance::Enhancer>(model, enhancer_frontend, stats, options.enhancer);
-      }
+      const auto enhancer = enhance::make_stream_enhancer(model, enhancer_frontend, stats, options.enhancer, runtime);
       std::optional<ClassicalPeer> peer;
       if (options.classical_peer) peer.emplace(frontend.sample_rate);
       for (std::size_t i = next++; i < clips.size; i = next++) {
