@@ -19,7 +19,8 @@ struct LossTerm {
 };
 
 // Splits "a+w*b+..." into terms; a single name gives one term of weight 1. Throws nnse::Error naming the text
-// for an empty term, an unknown name, a weight that is not a positive finite number, or a repeated name.
+// for an empty term, a weight that is not a positive finite number, or a repeated name (make_combined_loss
+// checks the names themselves, through make_loss).
 std::vector<LossTerm> parse_loss_terms(const std::string& text);
 
 // True when the text names more than one term (the caller builds a CombinedLoss instead of a single loss).
