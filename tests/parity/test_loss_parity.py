@@ -27,10 +27,10 @@ RATE, WIN, HOP, NFFT = 16000, 480, 160, 512
 BINS = NFFT // 2 + 1
 HISTORY = WIN - HOP
 NAMES = ["mag_mse", "mag_mae", "log_mse", "cplx_mse", "cplx_mae", "cmag_mse", "ccplx_mse", "cmix",
-         "si_sdr", "wsdr", "spec_corr", "nnse_pow"]
+         "si_sdr", "wsdr", "spec_corr", "nnse_pow", "tsnr"]
 DEFAULT_EPS = {"mag_mse": 0.0, "mag_mae": 0.0, "log_mse": 1e-8, "cplx_mse": 0.0, "cplx_mae": 0.0,
                "cmag_mse": 1e-6, "ccplx_mse": 1e-6, "cmix": 1e-6, "si_sdr": 1e-8, "wsdr": 1e-8,
-               "spec_corr": 1e-6, "nnse_pow": 1e-6}
+               "spec_corr": 1e-6, "nnse_pow": 1e-6, "tsnr": 1e-8}
 TOLERANCE = 1e-4
 
 
@@ -125,6 +125,10 @@ def torch_loss(name, Y, S, G, valid, c, a, eps):
             beta = (sh * s).sum() / ((s * s).sum() + eps)
             target = beta * s
             total = total - 10 * torch.log10(((target ** 2).sum() + eps) / (((target - sh) ** 2).sum() + eps))
+        elif name == "tsnr":
+            y = istft_nnse(Y[b, :T], L)
+            total = total - 10 * torch.log10(((s * s).sum() + eps) /
+                                             (((s - sh) ** 2).sum() + 1e-3 * (y * y).sum() + eps))
         elif name == "wsdr":
             y = istft_nnse(Y[b, :T], L)
             n, nh = y - s, y - sh

@@ -21,7 +21,7 @@ using cf = std::complex<float>;
 const std::vector<std::string> kSpectral = {"mag_mse",   "mag_mae", "log_mse", "cplx_mse",  "cplx_mae",
                                             "cmag_mse",  "ccplx_mse", "cmix",  "spec_corr", "nnse_pow"};
 // A weighted sum (combined_loss.h) is checked like its time-domain term.
-const std::vector<std::string> kTime = {"si_sdr", "wsdr", "wsdr+0.5*cmag_mse"};
+const std::vector<std::string> kTime = {"si_sdr", "wsdr", "tsnr", "wsdr+0.5*cmag_mse"};
 
 // A batch that owns its arrays. Gains lie on a 2^-10 grid so that G +- 2^-12 is exact in float and finite
 // differences see the loss formula, not rounding of the perturbed gain.
@@ -130,7 +130,7 @@ double max_abs(const std::vector<float>& v) {
 
 TEST(Loss, NamesFactoryAndKnobValidation) {
   const std::vector<std::string> expected = {"mag_mse",   "mag_mae", "log_mse", "cplx_mse", "cplx_mae", "cmag_mse",
-                                             "ccplx_mse", "cmix",    "si_sdr",  "wsdr",     "spec_corr", "nnse_pow"};
+                                             "ccplx_mse", "cmix",    "si_sdr",  "wsdr",     "spec_corr", "nnse_pow", "tsnr"};
   EXPECT_EQ(loss_names(), expected);
   for (const auto& name : loss_names()) {
     const auto l = loss(name);
@@ -340,6 +340,23 @@ TEST(Loss, MagnitudeLossesVanishAtTheMagnitudeRatio) {
   }
   EXPECT_GT(value(*loss("cplx_mse"), d), 0.1);
   EXPECT_GT(value(*loss("ccplx_mse"), d), 0.1);
+}
+
+// tsnr on clean input (Y = S) with G = 1 sits at its cap, 30 dB (tau = 1e-3 of the input's energy); unlike si_sdr
+// it counts a level change as error: half the level is an SNR of 20 log10(2) = 6.02 dB.
+TEST(Loss, TsnrIsCappedAtThirtyDbAboveTheInputAndCountsTheLevel) {
+  Data d = random_data(dsp::FrontendConfig{}.bins(), 4, {9, 9});
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    d.clean[i] = d.noisy[i];
+    d.gain[i] = 1.0f;
+  }
+  const auto l = loss("tsnr");
+  EXPECT_NEAR(value(*l, d), -30.0, 1e-3);
+  Data half = d;
+  for (auto& g : half.gain) g = 0.5f;
+  // |s - s/2|^2 + 1e-3 |s|^2 = (0.25 + 0.001) |s|^2
+  EXPECT_NEAR(value(*l, half), 10.0 * std::log10(0.251), 1e-3);
+  EXPECT_LT(value(*loss("si_sdr"), half), -60.0);  // si_sdr sees no error at all in a level change
 }
 
 TEST(Loss, SiSdrIgnoresTheOutputLevel) {

@@ -1,4 +1,4 @@
-// The table of Table 1's losses (names, kinds, default eps) and make_loss, which checks the knobs and builds one:
+// The table of Table 1's losses (and tsnr, ours) (names, kinds, default eps) and make_loss, which checks the knobs and builds one:
 // the losses themselves are in spectral_losses.cpp and time_losses.cpp.
 #include "nnse/train/loss.h"
 
@@ -26,6 +26,7 @@ constexpr NamedKind kLosses[] = {
     {"cplx_mse", Kind::cplx_mse, 0.0},   {"cplx_mae", Kind::cplx_mae, 0.0},   {"cmag_mse", Kind::cmag_mse, 1e-6},
     {"ccplx_mse", Kind::ccplx_mse, 1e-6}, {"cmix", Kind::cmix, 1e-6},         {"si_sdr", Kind::si_sdr, 1e-8},
     {"wsdr", Kind::wsdr, 1e-8},          {"spec_corr", Kind::spec_corr, 1e-6}, {"nnse_pow", Kind::nnse_pow, 1e-6},
+    {"tsnr", Kind::tsnr, 1e-8},
 };
 
 const NamedKind* find_loss(const std::string& name) {
@@ -84,6 +85,7 @@ std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendCon
   switch (entry->kind) {
     case Kind::si_sdr:
     case Kind::wsdr:
+    case Kind::tsnr:
       frontend.validate("loss " + config.name);
       return loss_detail::make_time_loss(entry->kind, entry->name, eps, frontend);
     case Kind::spec_corr:

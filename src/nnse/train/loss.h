@@ -9,7 +9,7 @@
 //   spec_corr: mean over valid frames of the per-frame loss 1 - cos(., .)
 //   nnse_pow: sum over bins, mean over valid frames (the reference's training loss, reference 4.4);
 //       divide by bins to compare with the reference's logged per-bin value
-//   si_sdr, wsdr: per-sequence value on the time signals of the sequence's valid frames, mean over
+//   si_sdr, wsdr, tsnr: per-sequence value on the time signals of the sequence's valid frames, mean over
 //       total_sequences (each sequence counts once, whatever its length; one without valid frames adds 0)
 // See docs/metrics.md for the formulas, the eps guards and their defaults.
 #include <complex>

@@ -1,6 +1,6 @@
 #pragma once
 // Inside the losses (not for callers: they use loss.h): the kinds of loss.h's table and the constructors of the
-// files that implement them, spectral_losses.cpp (bin- and frame-wise) and time_losses.cpp (si_sdr, wsdr).
+// files that implement them, spectral_losses.cpp (bin- and frame-wise) and time_losses.cpp (si_sdr, wsdr, tsnr).
 #include <memory>
 #include <string>
 
@@ -9,7 +9,7 @@
 
 namespace nnse::train::loss_detail {
 
-enum class Kind { mag_mse, mag_mae, log_mse, cplx_mse, cplx_mae, cmag_mse, ccplx_mse, cmix, si_sdr, wsdr, spec_corr, nnse_pow };
+enum class Kind { mag_mse, mag_mae, log_mse, cplx_mse, cplx_mae, cmag_mse, ccplx_mse, cmix, si_sdr, wsdr, spec_corr, nnse_pow, tsnr };
 
 // Knobs already checked and eps resolved by make_loss.
 std::unique_ptr<Loss> make_bin_loss(Kind kind, std::string name, double c, double a, double eps);
