@@ -57,7 +57,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   params.atten_lim_db_q8 = (data[0] & 0x80) ? (int32_t)((data[0] & 0x7F) % 121) << 8 : -1;
   {
     static const int32_t pass_levels[4] = {0, 32768, 22938, 1};
+    static const int32_t guards[4] = {0, 2560, 65535, 1}; /* off, the bundled model's 10, the largest, tiniest */
     params.pass_gain_q15 = pass_levels[(data[1] >> 1) & 3];
+    params.floor_guard_q8 = guards[(data[1] >> 3) & 3];
   }
   if (nnsp_arena_size(&models[m].model) > sizeof arena) abort();
   st = nnsp_init(&models[m].model, arena, sizeof arena, &params, 0);

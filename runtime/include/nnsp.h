@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* The model format this runtime reads; nnsp_init refuses any other. */
-#define NNSP_MODEL_VERSION 2u
+#define NNSP_MODEL_VERSION 3u
 
 /* The one front end this runtime implements (nnse's reference front end): 16 kHz, 480-sample sqrt-Hann window,
  * hop 160, 512-point FFT (257 bins). A model records its own values and nnsp_init checks them. */
@@ -96,6 +96,9 @@ typedef struct {
   /* The model's recommended pass level (nnsp_params.pass_gain_q15 = 0 uses it), Q15 in [1, 32768]; 32768 = none.
    * Written by nnse convert from the model folder's enhancer.json. */
   int32_t pass_gain_q15;
+  /* The model's recommended noise-floor guard strength beta, Q8 in [0, 65535] (0 = none; nnsp_params.floor_guard_q8
+   * = -1 uses it). Written by nnse convert from the model folder's enhancer.json. */
+  int32_t floor_guard_q8;
   /* Mel filterbank (feature_type mel): band m covers bins mel_first_bin[m] .. + mel_count[m] - 1 with the
    * weights mel_weights_q15[mel_offset[m] ...]; offsets are cumulative counts. */
   const uint16_t *mel_first_bin;
@@ -127,11 +130,17 @@ typedef struct {
    * at or above G becomes 1, lower gains are divided by G (g' = min(1, g / G), exact integer division, rounded).
    * Applied before the attenuation limit's floor, as nnse's float enhancer does. */
   int32_t pass_gain_q15;
+  /* Noise-floor guard strength beta, Q8 in [0, 65535] (10.0 = 2560), 0 = off, -1 = the model's
+   * (nnsp_model.floor_guard_q8). Per bin a floor tracker follows the noise; a bin standing well above its floor
+   * (by more than beta) is not turned down by more than that floor explains, weighted by the network's own gain
+   * (fully at 0.3 and above): clean speech passes unharmed, noise the network is sure of stays removed. The same
+   * guard as nnse's float enhancer (--floor-guard), applied after the pass level and the floor. */
+  int32_t floor_guard_q8;
 } nnsp_params;
 
 typedef struct nnsp_state nnsp_state;
 
-/* Defaults: no attenuation limit (as nnse's float enhancer), the model's pass level. */
+/* Defaults: no attenuation limit (as nnse's float enhancer), the model's pass level and noise-floor guard. */
 nnsp_params nnsp_default_params(void);
 
 /* Bytes of arena the model needs (0 if the model is unusable). The arena must be 8-byte aligned. */

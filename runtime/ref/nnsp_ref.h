@@ -26,6 +26,18 @@ void nnsp_ref_gru_step(const nnsp_ref_layer *layer, const float *x, float *h);
 void nnsp_ref_rfft512(const double x[512], double re[NNSP_BINS], double im[NNSP_BINS]);
 void nnsp_ref_irfft512(const double re[NNSP_BINS], const double im[NNSP_BINS], double x[512]);
 
+/* nnse's float noise-floor guard (enhance/floor_guard.h; the fixed-point one: runtime/src/floor_guard.h):
+ * smoothed power P = (P + p) / 2, floor N = min(P, N 10^(0.1 / 100 frames) + 1e-12), bound clamp(1 - beta N / P,
+ * 0, 1) weighted by min(1, g / 0.3); gain = max(gain, bound). beta 0: off. power in the units of the Q23 power
+ * spectrum (sample values in [-1, 1)). */
+typedef struct {
+  double power[NNSP_BINS], floor[NNSP_BINS], beta;
+  int first;
+} nnsp_ref_floor_guard;
+void nnsp_ref_floor_guard_reset(nnsp_ref_floor_guard *g, double beta);
+void nnsp_ref_floor_guard_observe(nnsp_ref_floor_guard *g, const double power[NNSP_BINS]);
+void nnsp_ref_floor_guard_apply(const nnsp_ref_floor_guard *g, double gain[NNSP_BINS]);
+
 /* A float model: the int8 model's weights and biases dequantized (layer-wise float copies). */
 typedef struct {
   const nnsp_model *model;
@@ -40,9 +52,10 @@ void nnsp_ref_model_free(nnsp_ref_model *ref);
 /* The float enhancer: the same per-hop pipeline as nnsp_process_q15 in double/float arithmetic (the structure
  * of nnse's enhance::Enhancer: features through the DC high-pass, synthesis from the input through the DC
  * blocker, pass level, gain floor, overlap-add), with the model's dequantized weights. Stream state in an opaque
- * struct. pass_gain: 1 = none. */
+ * struct. pass_gain: 1 = none. guard_beta: the noise-floor guard of nnse's float enhancer (0 = none). */
 typedef struct nnsp_ref_enhancer nnsp_ref_enhancer;
-nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor, double pass_gain);
+nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor, double pass_gain,
+                                         double guard_beta);
 void nnsp_ref_enhancer_free(nnsp_ref_enhancer *e);
 /* in, out: NNSP_HOP samples in [-1, 1). */
 void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *out);

@@ -68,6 +68,7 @@ void nnsp_ref_model_free(nnsp_ref_model *ref) {
 struct nnsp_ref_enhancer {
   const nnsp_ref_model *ref;
   double gain_floor, pass_gain;
+  nnsp_ref_floor_guard guard;
   double window[NNSP_WINDOW];
   double fx_prev, fy_prev, ox_prev, oy_prev; /* DC filter states */
   double feature_hist[NNSP_WINDOW], output_hist[NNSP_WINDOW], ola[NNSP_WINDOW];
@@ -104,7 +105,8 @@ static void reset_network(nnsp_ref_enhancer *e) {
   }
 }
 
-nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor, double pass_gain) {
+nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_floor, double pass_gain,
+                                         double guard_beta) {
   nnsp_ref_enhancer *e = calloc(1, sizeof *e);
   const nnsp_model *m = ref->model;
   int n, l;
@@ -112,6 +114,7 @@ nnsp_ref_enhancer *nnsp_ref_enhancer_new(const nnsp_ref_model *ref, double gain_
   e->ref = ref;
   e->gain_floor = gain_floor;
   e->pass_gain = pass_gain;
+  nnsp_ref_floor_guard_reset(&e->guard, guard_beta);
   for (n = 0; n < NNSP_WINDOW; ++n)
     e->window[n] = sqrt((1.0 / 3.0) * (1.0 - cos(2.0 * 3.14159265358979323846 * n / NNSP_WINDOW)));
   for (l = 0; l < m->num_layers; ++l) {
@@ -176,7 +179,7 @@ void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *o
   const int keep = NNSP_WINDOW - NNSP_HOP;
   const double fpole = ldexp(m->feature_dc_pole_q30, -30), opole = ldexp(m->output_dc_pole_q30, -30);
   const double offset = ldexp(m->log_offset_q23, -23);
-  double re[NNSP_BINS], im[NNSP_BINS], p[NNSP_BINS], x[512];
+  double re[NNSP_BINS], im[NNSP_BINS], p[NNSP_BINS], x[512], gains[NNSP_BINS];
   const float *g;
   int n, k, b;
   memmove(e->feature_hist, e->feature_hist + NNSP_HOP, (size_t)keep * sizeof(double));
@@ -201,9 +204,15 @@ void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *o
   g = run_network(e, e->features);
   frame_spectrum(e, e->output_hist, re, im);
   for (k = 0; k < NNSP_BINS; ++k) {
-    double gain = g[k] / e->pass_gain; /* nnse's enhancer: min(max(g / pass, floor), 1) */
-    if (gain < e->gain_floor) gain = e->gain_floor;
-    if (e->pass_gain != 1.0 && gain > 1.0) gain = 1.0;
+    p[k] = re[k] * re[k] + im[k] * im[k];
+    gains[k] = g[k] / e->pass_gain; /* nnse's enhancer: min(max(g / pass, floor), 1), then the guard */
+    if (gains[k] < e->gain_floor) gains[k] = e->gain_floor;
+    if (e->pass_gain != 1.0 && gains[k] > 1.0) gains[k] = 1.0;
+  }
+  nnsp_ref_floor_guard_observe(&e->guard, p);
+  nnsp_ref_floor_guard_apply(&e->guard, gains);
+  for (k = 0; k < NNSP_BINS; ++k) {
+    const double gain = gains[k];
     re[k] *= gain;
     im[k] *= gain;
   }

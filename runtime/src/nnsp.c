@@ -1,10 +1,12 @@
 /* The public API: arena layout, init, reset and the per-hop pipeline
- *   features:  DC high-pass -> window -> FFT -> power -> mel -> log10 -> normalize -> network -> gains
- *   synthesis: DC blocker -> window -> FFT -> x gains -> inverse FFT -> window -> overlap-add. */
+ *   features:  DC high-pass -> window -> FFT -> power -> mel -> log10 -> normalize -> network
+ *   synthesis: DC blocker -> window -> FFT -> (power -> floor guard) -> gains -> x gains -> inverse FFT -> window
+ *              -> overlap-add. */
 #include <string.h>
 
 #include "fft.h"
 #include "fixed.h"
+#include "floor_guard.h"
 #include "frontend.h"
 #include "network.h"
 #include "nnsp.h"
@@ -16,8 +18,8 @@
 #define ALIGN 8u
 
 /* Profiling points, compiled out unless a port names a function void f(int point) in NNSP_PROFILE_MARK_FN (the
- * Cortex-M4 measurement firmware does): 0 hop start, 1 features done, 2 network and gains done, 3 synthesis
- * done. */
+ * Cortex-M4 measurement firmware does): 0 hop start, 1 features done, 2 network done, 3 synthesis done (gains
+ * and the guard included). */
 #ifdef NNSP_PROFILE_MARK_FN
 void NNSP_PROFILE_MARK_FN(int point);
 #define PROFILE_MARK(point) NNSP_PROFILE_MARK_FN(point)
@@ -29,6 +31,7 @@ struct nnsp_state {
   const nnsp_model *model;
   int16_t gain_floor_q15;
   int32_t pass_gain_q15; /* [1, UNITY_Q15] */
+  nnsp_floor_guard guard;
   nnsp_dc_filter feature_dc, output_dc;
   int16_t *feature_hist; /* NNSP_WINDOW: the feature path's last window of (filtered) input */
   int16_t *output_hist;  /* NNSP_WINDOW: the synthesis path's */
@@ -82,6 +85,8 @@ static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
   st->scratch = carve(c, 4u * widest_recurrent * sizeof(int32_t));
   st->gains = carve(c, NNSP_BINS * sizeof(int16_t));
   st->ola = carve(c, NNSP_WINDOW * sizeof(int32_t));
+  st->guard.power = carve(c, NNSP_BINS * sizeof(uint32_t));
+  st->guard.floor = carve(c, NNSP_BINS * sizeof(uint32_t));
   st->layers = carve(c, m->num_layers * (uint32_t)sizeof(nnsp_layer_state));
   for (l = 0; l < (int)m->num_layers; ++l) {
     const nnsp_layer *layer = &m->layers[l];
@@ -97,6 +102,7 @@ nnsp_params nnsp_default_params(void) {
   nnsp_params p;
   p.atten_lim_db_q8 = -1;
   p.pass_gain_q15 = 0;
+  p.floor_guard_q8 = -1;
   return p;
 }
 
@@ -149,7 +155,8 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   }
   result = nnsp_validate_model(model);
   if (result != NNSP_OK) goto fail;
-  if (params->atten_lim_db_q8 > MAX_ATTEN_DB_Q8 || params->pass_gain_q15 < 0 || params->pass_gain_q15 > UNITY_Q15) {
+  if (params->atten_lim_db_q8 > MAX_ATTEN_DB_Q8 || params->pass_gain_q15 < 0 || params->pass_gain_q15 > UNITY_Q15 ||
+      params->floor_guard_q8 < -1 || params->floor_guard_q8 > 65535) {
     result = NNSP_ERR_PARAMS;
     goto fail;
   }
@@ -165,6 +172,7 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   st->model = model;
   st->gain_floor_q15 = (int16_t)nnsp_gain_floor_q15(params->atten_lim_db_q8);
   st->pass_gain_q15 = params->pass_gain_q15 ? params->pass_gain_q15 : model->pass_gain_q15;
+  st->guard.beta_q8 = params->floor_guard_q8 >= 0 ? params->floor_guard_q8 : model->floor_guard_q8;
   nnsp_dc_init(&st->feature_dc, model->feature_dc_pole_q30);
   nnsp_dc_init(&st->output_dc, model->output_dc_pole_q30);
   compute_fill(st);
@@ -183,12 +191,13 @@ void nnsp_reset(nnsp_state *st) {
   memset(st->output_hist, 0, NNSP_WINDOW * sizeof(int16_t));
   memset(st->ola, 0, NNSP_WINDOW * sizeof(int32_t));
   memset(st->gains, 0, NNSP_BINS * sizeof(int16_t));
+  nnsp_floor_guard_reset(&st->guard);
   memcpy(st->features, st->fill, st->model->feature_dim * sizeof(int16_t));
   nnsp_network_reset(st->model, st->layers, st->fill);
 }
 
-/* Network output -> gain in Q15: divided by the pass level G (g' = min(1, g / G)), then clamped to
- * [floor, 32767], the order of nnse's float enhancer. */
+/* Network output -> gain in Q15: divided by the pass level G (g' = min(1, g / G)), clamped to [floor, 32767],
+ * then raised to the noise-floor guard's bound: the order of nnse's float enhancer. */
 static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
   const int32_t pass = st->pass_gain_q15;
@@ -207,6 +216,7 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
     if (g > 32767) g = 32767;
     st->gains[k] = (int16_t)g;
   }
+  nnsp_floor_guard_apply(&st->guard, st->gains);
 }
 
 void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NNSP_HOP]) {
@@ -228,10 +238,14 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   nnsp_normalize(st->model, st->log_features, st->features);
   PROFILE_MARK(1);
   net_out = nnsp_network_run(st->model, st->layers, st->features, st->act_a, st->act_b, st->scratch);
-  gains_from_output(st, net_out);
   PROFILE_MARK(2);
 
   nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
+  if (st->guard.beta_q8 != 0) {
+    nnsp_power_q23(st->spec, exp, st->power); /* the feature path is done with st->power */
+    nnsp_floor_guard_observe(&st->guard, st->power);
+  }
+  gains_from_output(st, net_out);
   nnsp_apply_gain(st->spec, st->gains);
   nnsp_irfft512(st->spec, st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);

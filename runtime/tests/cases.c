@@ -296,6 +296,7 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
   s->model.output_dc_pole_q30 = (int32_t)lround(0.9995 * 1073741824.0);
   s->model.log_offset_q23 = 256;                              /* 2^-15 */
   s->model.pass_gain_q15 = 32768;                             /* no pass level */
+  s->model.floor_guard_q8 = 0;                                /* no noise-floor guard */
   s->model.mel_first_bin = s->mel_first;
   s->model.mel_count = s->mel_count;
   s->model.mel_offset = s->mel_offset;

@@ -16,7 +16,8 @@ typedef struct {
   nnsp_state *st;
 } runtime;
 
-static int open_runtime_with(runtime *rt, const synthetic_options *o, int32_t atten_db_q8, int32_t pass_q15) {
+static int open_runtime_with(runtime *rt, const synthetic_options *o, int32_t atten_db_q8, int32_t pass_q15,
+                             int32_t guard_q8) {
   nnsp_params p = nnsp_default_params();
   nnsp_status status;
   uint32_t bytes;
@@ -26,13 +27,14 @@ static int open_runtime_with(runtime *rt, const synthetic_options *o, int32_t at
   rt->arena = malloc(bytes);
   p.atten_lim_db_q8 = atten_db_q8;
   p.pass_gain_q15 = pass_q15;
+  p.floor_guard_q8 = guard_q8;
   rt->st = nnsp_init(&rt->s->model, rt->arena, bytes, &p, &status);
   CHECK(rt->st && status == NNSP_OK, "nnsp_init failed with %d", (int)status);
   return rt->st != 0;
 }
 
 static int open_runtime(runtime *rt, const synthetic_options *o, int32_t atten_db_q8) {
-  return open_runtime_with(rt, o, atten_db_q8, 0);
+  return open_runtime_with(rt, o, atten_db_q8, 0, 0);
 }
 
 static void close_runtime(runtime *rt) {
@@ -41,8 +43,8 @@ static void close_runtime(runtime *rt) {
 }
 
 /* Runtime vs float enhancer on the golden stream: output SNR, feature and gain errors. pass_q15: the pass level
- * (0: the model's, none), given to both. */
-static void against_float(int variant, int32_t pass_q15) {
+ * (0: the model's, none), guard_q8 the noise-floor guard (0: none), given to both. */
+static void against_float(int variant, int32_t pass_q15, int32_t guard_q8) {
   synthetic_options o;
   runtime rt;
   nnsp_ref_model ref;
@@ -50,10 +52,11 @@ static void against_float(int variant, int32_t pass_q15) {
   double signal = 0.0, noise = 0.0, worst_feature = 0.0, sum_sq_feature = 0.0;
   int h, n, k;
   char label[80];
+  const char *what = guard_q8 ? " pass 0.7 guard 10" : (pass_q15 ? " pass 0.7" : "");
   golden_pipeline_options(variant, &o);
-  if (!open_runtime_with(&rt, &o, -1, pass_q15)) return;
+  if (!open_runtime_with(&rt, &o, -1, pass_q15, guard_q8)) return;
   nnsp_ref_model_from(&rt.s->model, &ref);
-  e = nnsp_ref_enhancer_new(&ref, 0.0, pass_q15 ? ldexp(pass_q15, -15) : 1.0);
+  e = nnsp_ref_enhancer_new(&ref, 0.0, pass_q15 ? ldexp(pass_q15, -15) : 1.0, ldexp(guard_q8, -8));
   for (h = 0; h < HOPS; ++h) {
     int16_t in[NNSP_HOP], out[NNSP_HOP];
     double fin[NNSP_HOP], fout[NNSP_HOP];
@@ -76,13 +79,13 @@ static void against_float(int variant, int32_t pass_q15) {
    * inv_std <= 0.75. The worst band is the DC bin after the high-pass, 70 dB below the tones: the Q15 window
    * table's rounding (1.5e-5 per sample) leaks the tones into it at about -45 dB of its own level, ~1% of its
    * power; allow 4 LSB there and hold the RMS over all bands to 0.6 LSB. */
-  snprintf(label, sizeof label, "model %d%s: normalized feature max |error| (Q8 LSB)", variant, pass_q15 ? " pass" : "");
+  snprintf(label, sizeof label, "model %d%s: normalized feature max |error| (Q8 LSB)", variant, what);
   MEASURE(label, worst_feature * 256.0, 4.0);
-  snprintf(label, sizeof label, "model %d%s: normalized feature RMS error (Q8 LSB)", variant, pass_q15 ? " pass" : "");
+  snprintf(label, sizeof label, "model %d%s: normalized feature RMS error (Q8 LSB)", variant, what);
   MEASURE(label, sqrt(sum_sq_feature / (72.0 * HOPS)) * 256.0, 0.6);
   /* Output: int16 rounding of the output (-101 dB of full scale) and of the DC-blocked input, the Q15 window
    * twice; the gains are Q15 from tables accurate to ~1 LSB. Measured ~-74 dB; held to -60 dB. */
-  snprintf(label, sizeof label, "model %d%s: output error power / output power", variant, pass_q15 ? " pass 0.7" : "");
+  snprintf(label, sizeof label, "model %d%s: output error power / output power", variant, what);
   MEASURE(label, noise / signal, 1e-6);
   nnsp_ref_enhancer_free(e);
   nnsp_ref_model_free(&ref);
@@ -222,6 +225,14 @@ static void init_checks(void) {
   p.pass_gain_q15 = -1;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "negative pass gain");
   p = nnsp_default_params();
+  p.floor_guard_q8 = -2;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "guard below -1");
+  p.floor_guard_q8 = 65536;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "guard above 65535");
+  p = nnsp_default_params();
+  s->model.floor_guard_q8 = -1;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "model guard -1");
+  s->model.floor_guard_q8 = 0;
   s->model.pass_gain_q15 = 0;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "model pass gain 0");
   s->model.pass_gain_q15 = 32768;
@@ -264,7 +275,7 @@ static void pass_gain_default(void) {
   runtime plain, by_model, explicit_pass;
   int h, k, same = 1, exact = 1;
   golden_pipeline_options(0, &o);
-  if (!open_runtime_with(&plain, &o, -1, 0) || !open_runtime_with(&explicit_pass, &o, -1, 22938)) return;
+  if (!open_runtime_with(&plain, &o, -1, 0, 0) || !open_runtime_with(&explicit_pass, &o, -1, 22938, 0)) return;
   by_model.s = malloc(sizeof *by_model.s);
   make_synthetic_model(by_model.s, &o);
   by_model.s->model.pass_gain_q15 = 22938;
@@ -296,12 +307,54 @@ static void pass_gain_default(void) {
   close_runtime(&explicit_pass);
 }
 
+/* The noise-floor guard: the model's strength applies with floor_guard_q8 = -1 (the default) and equals the same
+ * strength given in the params; 0 turns it off; with it no gain is lower than without it, and it raises some. */
+static void guard_default_and_effect(void) {
+  synthetic_options o;
+  runtime off, by_model, explicit_guard;
+  int h, k, same = 1, never_lower = 1, raised = 0;
+  golden_pipeline_options(0, &o);
+  if (!open_runtime_with(&off, &o, -1, 0, 0) || !open_runtime_with(&explicit_guard, &o, -1, 0, 2560)) return;
+  by_model.s = malloc(sizeof *by_model.s);
+  make_synthetic_model(by_model.s, &o);
+  by_model.s->model.floor_guard_q8 = 2560;
+  {
+    nnsp_params p = nnsp_default_params();
+    nnsp_status status;
+    const uint32_t bytes = nnsp_arena_size(&by_model.s->model);
+    by_model.arena = malloc(bytes);
+    by_model.st = nnsp_init(&by_model.s->model, by_model.arena, bytes, &p, &status);
+    CHECK(by_model.st != 0, "init with the model's guard: %d", (int)status);
+  }
+  for (h = 0; h < 100 && by_model.st; ++h) {
+    int16_t in[NNSP_HOP], out_o[NNSP_HOP], out_m[NNSP_HOP], out_e[NNSP_HOP];
+    golden_stream_hop(h, in);
+    nnsp_process_q15(off.st, in, out_o);
+    nnsp_process_q15(by_model.st, in, out_m);
+    nnsp_process_q15(explicit_guard.st, in, out_e);
+    for (k = 0; k < NNSP_HOP; ++k) same &= out_m[k] == out_e[k];
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int16_t g_off = nnsp_last_gains_q15(off.st)[k], g_on = nnsp_last_gains_q15(explicit_guard.st)[k];
+      never_lower &= g_on >= g_off;
+      raised += g_on > g_off;
+    }
+  }
+  CHECK(same, "the model's guard and the same guard given in the params differ");
+  CHECK(never_lower, "the guard lowered a gain");
+  CHECK(raised > 100, "the guard raised only %d gains", raised);
+  close_runtime(&off);
+  close_runtime(&by_model);
+  close_runtime(&explicit_guard);
+}
+
 void test_pipeline(void) {
   int v;
   init_checks();
-  for (v = 0; v < GOLDEN_PIPELINES; ++v) against_float(v, 0);
-  against_float(0, 22938); /* pass level 0.7 (the bundled model's) */
+  for (v = 0; v < GOLDEN_PIPELINES; ++v) against_float(v, 0, 0);
+  against_float(0, 22938, 0);    /* pass level 0.7 (the bundled model's) */
+  against_float(0, 22938, 2560); /* and its noise-floor guard 10 */
   pass_gain_default();
+  guard_default_and_effect();
   attenuation_limit();
   reset_and_in_place();
   extremes();

@@ -22,6 +22,7 @@ struct ConvertArgs {
   std::string out_dir = ".";
   bool per_channel = false;
   std::optional<double> pass_gain;
+  std::optional<double> floor_guard;
 };
 
 void run(const ConvertArgs& args) {
@@ -32,15 +33,18 @@ void run(const ConvertArgs& args) {
   options.per_channel = args.per_channel;
   // The pass level the runtime applies unless its caller gives another (nnsp_params.pass_gain_q15 = 0).
   options.pass_gain = args.pass_gain.value_or(trained.recommended.pass_gain.value_or(1.0));
+  options.floor_guard = args.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
   deploy::QuantizedModel quantized;
   deploy::quantize_into(trained.model, trained.frontend, trained.stats, options, quantized);
   const auto files = deploy::write_c_model(quantized, args.net_id, args.net_name, args.out_dir);
   std::printf("%s\n%s\n", files.header.string().c_str(), files.source.string().c_str());
   spdlog::info("{} layers, {} bytes of weights and biases ({} formats), runtime arena {} bytes, default pass gain {} "
-               "(Q15 {}{})",
+               "(Q15 {}{}), default noise-floor guard {} (Q8 {}{})",
                quantized.model().num_layers, quantized.weight_bytes(), args.per_channel ? "per-channel" : "per-tensor",
                nnsp_arena_size(&quantized.model()), options.pass_gain, quantized.model().pass_gain_q15,
-               args.pass_gain ? "" : (trained.recommended.pass_gain ? ", the model's enhancer.json" : ", none"));
+               args.pass_gain ? "" : (trained.recommended.pass_gain ? ", the model's enhancer.json" : ", none"),
+               options.floor_guard, quantized.model().floor_guard_q8,
+               args.floor_guard ? "" : (trained.recommended.floor_guard ? ", the model's enhancer.json" : ", none"));
 }
 
 void setup_convert(CLI::App& parent) {
@@ -58,6 +62,11 @@ void setup_convert(CLI::App& parent) {
          "Default pass level written into the tables (the runtime's, unless its caller sets one). Default: the "
          "model's enhancer.json, else 1 (none)")
       ->check(CLI::Range(0.01, 1.0));
+  cmd->add_option_function<double>(
+         flag("floor-guard"), [args](double v) { args->floor_guard = v; },
+         "Default noise-floor guard written into the tables (the runtime's, unless its caller sets one; 0 = none). "
+         "Default: the model's enhancer.json, else 0")
+      ->check(CLI::Range(0.0, 255.99));
   cmd->callback([args] { run(*args); });
 }
 

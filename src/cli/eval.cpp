@@ -58,7 +58,7 @@ void run_eval(const EvalCliOptions& o) {
   eval::EvalOptions options;
   options.threads = o.threads;
   options.metric_options.pesq_command = o.pesq_cmd;
-  options.enhancer = resolve_gain_options(o.gains, trained, o.quantized);
+  options.enhancer = resolve_gain_options(o.gains, trained);
   options.classical_peer = !o.no_peer;
   options.quantized = o.quantized;
   options.per_channel = o.per_channel;

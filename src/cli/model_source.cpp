@@ -50,19 +50,13 @@ void add_gain_options(CLI::App& command, GainChoice& choice) {
       ->check(CLI::Range(0.0, 1e6));
 }
 
-enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained,
-                                              bool quantized) {
+enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained) {
   enhance::EnhancerOptions options;
   options.atten_lim_db = choice.atten_lim_db.value_or(
       trained.recommended.atten_lim_db.value_or(enhance::EnhancerOptions::kDefaultAttenLimDb));
   options.pass_gain =
       choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
   options.floor_guard = choice.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
-  if (quantized && !choice.floor_guard && options.floor_guard != 0.0) {
-    spdlog::warn("the fixed-point runtime has no noise-floor guard yet: the model's floor guard {} is not applied",
-                 options.floor_guard);
-    options.floor_guard = 0.0;
-  }
   const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
                           (!choice.pass_gain && trained.recommended.pass_gain) ||
                           (!choice.floor_guard && trained.recommended.floor_guard);

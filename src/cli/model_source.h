@@ -22,9 +22,7 @@ struct GainChoice {
 };
 void add_gain_options(CLI::App& command, GainChoice& choice);
 // The settings to run `trained` with, float enhancer and fixed-point runtime alike; says on stderr when they
-// come from the model. The fixed-point runtime (`quantized`) has no noise-floor guard yet: a model's recommended
-// one is then left out, with a warning.
-enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained,
-                                              bool quantized = false);
+// come from the model.
+enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained);
 
 }  // namespace nnse::cli

@@ -37,7 +37,7 @@ void run(TestArgs args) {
   }
   const model::TrainedModel trained = model::TrainedModel::load(args.model);
   spdlog::info("model: {}", trained.description);
-  const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained, args.quantized);
+  const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained);
   fs::path input(args.test_wavefile);
   if (args.recording == 1) {
     auto microphone = audio::open_default_microphone();

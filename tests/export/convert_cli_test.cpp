@@ -21,6 +21,8 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   EXPECT_NE(text.str().find("const nnsp_model nnsp_model_se = {"), std::string::npos);
   // The model folder's enhancer.json recommends pass gain 0.7: round(0.7 * 2^15) is the tables' default.
   EXPECT_NE(text.str().find("  22938, /* recommended pass level"), std::string::npos);
+  // ... and noise-floor guard 10: 10 * 2^8.
+  EXPECT_NE(text.str().find("  2560, /* recommended noise-floor guard"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir / "def_nn3_se.h"));
   r = test::run_nnse("convert --pass-gain 0.5 --net-name se2 --out-dir " + dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -46,11 +48,11 @@ TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
   const auto input = std::filesystem::path(NNSE_SOURCE_DIR) / "tests" / "fixtures" / "speech" / "agent-pass-2s5.flac";
   const auto x = audio::read_mono(input, 16000, false);
   for (const std::string pass : {"", " --pass-gain 0.8", " --pass-gain 1"}) {
+    // The runtime applies the model's settings (attenuation limit, pass level, noise-floor guard) as the float
+    // enhancer does.
     auto r = test::run_nnse("enhance --quantized" + pass + " " + input.string() + " " + (dir / "q.wav").string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
-    // The runtime has no noise-floor guard yet: it leaves the model's out and says so; the float run matches that.
-    EXPECT_NE(r.output.find("no noise-floor guard"), std::string::npos) << r.output;
-    r = test::run_nnse("enhance --floor-guard 0" + pass + " " + input.string() + " " + (dir / "f.wav").string());
+    r = test::run_nnse("enhance" + pass + " " + input.string() + " " + (dir / "f.wav").string());
     ASSERT_EQ(r.exit_code, 0) << r.output;
     const auto q = audio::read_mono(dir / "q.wav", 16000, false);
     const auto f = audio::read_mono(dir / "f.wav", 16000, false);
@@ -63,8 +65,17 @@ TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
   auto r = test::run_nnse("enhance --quantized " + input.string() + " " + (dir / "m.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(test::snr_db(audio::read_mono(dir / "m.wav", 16000, false), no_pass), 30.0);
+  // The model's guard (10) is applied: without it the output differs by far more than the rounding, and an explicit
+  // --floor-guard 10 is the same as the model's.
+  r = test::run_nnse("enhance --quantized --floor-guard 0 " + input.string() + " " + (dir / "n.wav").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(test::snr_db(audio::read_mono(dir / "n.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false)),
+            30.0);
   r = test::run_nnse("enhance --quantized --floor-guard 10 " + input.string() + " " + (dir / "g.wav").string());
-  EXPECT_NE(r.exit_code, 0) << "an explicit guard the runtime cannot apply is refused";
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(audio::read_mono(dir / "g.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false));
+  r = test::run_nnse("enhance --quantized --floor-guard 300 " + input.string() + " " + (dir / "g.wav").string());
+  EXPECT_NE(r.exit_code, 0) << "a guard the runtime cannot hold is refused";
   EXPECT_NE(r.output.find("--floor-guard"), std::string::npos) << r.output;
   r = test::run_nnse("enhance --quantized --pictures " + input.string() + " " + (dir / "p.wav").string());
   EXPECT_NE(r.exit_code, 0);

@@ -27,7 +27,7 @@ extern const nnsp_model FW_MODEL;
 static uint64_t arena[FW_ARENA_BYTES / 8];
 
 /* The runtime's profiling points (nnsp.c, built with -DNNSP_PROFILE_MARK_FN=fw_mark): 0 hop start,
- * 1 features done, 2 network and gains done, 3 synthesis done. */
+ * 1 features done, 2 network done, 3 synthesis done (gains and the noise-floor guard included). */
 static uint32_t section_ticks[3], last_mark;
 void fw_mark(int point);
 void fw_mark(int point) {

@@ -17,12 +17,12 @@ struct RuntimeChoice {
   bool per_channel = false;  // with quantized: one weight format per output row
 };
 
-// Throws nnse::Error (naming the option) for settings the fixed-point runtime cannot apply: its pass level and
-// attenuation limit come from `options`, but it has no noise-floor guard yet. Does nothing for the float path.
+// Throws nnse::Error for settings the fixed-point runtime cannot hold (a noise-floor guard beyond its Q8 range,
+// 255.99). Does nothing for the float path.
 void check_runtime_settings(const EnhancerOptions& options, const RuntimeChoice& runtime);
 
-// The enhancer for `options` (all of them on the float path; attenuation limit, pass gain and output DC pole on
-// the runtime, after check_runtime_settings). The model, config and stats must outlive it.
+// The enhancer for `options` (all of them on the float path; attenuation limit, pass gain, noise-floor guard and
+// output DC pole on the runtime, after check_runtime_settings). The model, config and stats must outlive it.
 std::unique_ptr<dsp::StreamEnhancer> make_stream_enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend,
                                                           const dsp::FeatureStats& stats,
                                                           const EnhancerOptions& options, const RuntimeChoice& runtime);

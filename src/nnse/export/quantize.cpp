@@ -132,6 +132,13 @@ std::int32_t pass_gain_q15(double pass_gain) {
   return static_cast<std::int32_t>(std::clamp(std::nearbyint(std::ldexp(pass_gain, 15)), 1.0, 32768.0));
 }
 
+std::int32_t floor_guard_q8(double beta) {
+  const double q8 = std::nearbyint(std::ldexp(beta, 8));
+  if (!(beta >= 0.0) || !(q8 <= 65535.0))
+    throw Error("noise-floor guard must be in [0, 255.99], got " + std::to_string(beta));
+  return static_cast<std::int32_t>(q8);
+}
+
 std::int64_t QuantizedModel::weight_bytes() const {
   std::int64_t n = 0;
   for (const auto& l : layers)
@@ -262,6 +269,7 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   M.output_dc_pole_q30 = to_int32(options.output_dc_pole, 30);
   M.log_offset_q23 = to_int32(frontend.log_offset, 23);
   M.pass_gain_q15 = pass_gain_q15(options.pass_gain);
+  M.floor_guard_q8 = floor_guard_q8(options.floor_guard);
   M.mel_first_bin = out.mel_first_bin.empty() ? nullptr : out.mel_first_bin.data();
   M.mel_count = out.mel_count.empty() ? nullptr : out.mel_count.data();
   M.mel_offset = out.mel_offset.empty() ? nullptr : out.mel_offset.data();

@@ -21,6 +21,7 @@ struct QuantizeOptions {
   int linear_q = 11;         // fraction bits of a linear layer's int16 output (range +-16)
   double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;  // the synthesis path's DC blocker
   double pass_gain = 1.0;    // the model's recommended pass level, written into the tables (1 = none)
+  double floor_guard = 0.0;  // the model's recommended noise-floor guard strength, written into the tables (0 = none)
 };
 
 constexpr int kMaxWeightQ = 16;  // smallest representable max weight 127 / 2^16: far below any trained layer
@@ -41,6 +42,8 @@ std::int16_t to_int16(double v, int q);
 int output_fraction_bits(nn::LayerType type, nn::Activation activation, const QuantizeOptions& options);
 // A pass level in (0, 1] as the runtime's Q15 value in [1, 32768]; throws nnse::Error outside (0, 1].
 std::int32_t pass_gain_q15(double pass_gain);
+// A noise-floor guard strength in [0, 255.99] as the runtime's Q8 value; throws nnse::Error outside.
+std::int32_t floor_guard_q8(double beta);
 
 class QuantizedModel {
  public:
