@@ -5,6 +5,7 @@
 #include "fft.h"
 
 #include "fixed.h"
+#include "mul_hi.h"
 #include "tables.h"
 
 #define HALF 256 /* complex points */
@@ -79,17 +80,6 @@ static uint32_t or_abs_block(const int32_t *v, int n) {
 
 static int normalize(int32_t *v, int n, int bits) { return normalize_from(v, n, bits, or_abs_block(v, n), 0); }
 
-/* e^(-2 pi i k / 512) = cos - i sin for k = 0..256. */
-static void twiddle(int k, int32_t *c, int32_t *s) {
-  if (k == HALF) {
-    *c = -INT32_MAX;
-    *s = 0;
-  } else {
-    *c = nnsp_cos_q31[k];
-    *s = nnsp_sin_q31[k];
-  }
-}
-
 /* The 8-bit reversal of i. */
 static const uint8_t bit_rev8[256] = {
     0, 128, 64, 192, 32, 160, 96, 224, 16, 144, 80, 208, 48, 176, 112, 240, 8, 136, 72, 200,
@@ -137,14 +127,23 @@ static void bit_reverse_permute(int32_t *z) {
   }
 }
 
-/* (br + i bi)(c - i sn) rounded to int32 (round half up, 31 fraction bits): the twiddle product. nsn = -sn, so
- * that each component is one multiply and one multiply-accumulate. |b| components below 2^30.3 (the bounds
- * below): the sums stay below 2^62. */
-static NNSP_ALWAYS_INLINE void twiddle_mul(int32_t br, int32_t bi, int32_t c, int32_t sn, int32_t nsn, int32_t *tr,
-                                           int32_t *ti) {
-  *tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
-  *ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
+/* Half the twiddle product, (br + i bi)(c - i sn) / 2 (inverse: (c + i sn)), as two rounded high-word products
+ * per component (mul_hi.h: one SMMULR and one SMMLAR or SMMLSR on a Cortex-M4): the Q31 twiddle times b over 2^32
+ * is half of W b, each product rounded half up on its own, so |2 t - W b| <= 2 (in units of the block's last
+ * bit). The butterflies add and subtract 2 t (a shifted operand: no instruction). |b| components below 2^31. */
+static NNSP_ALWAYS_INLINE void twiddle_mul_half(int32_t br, int32_t bi, int32_t c, int32_t sn, const int inverse,
+                                                int32_t *tr, int32_t *ti) {
+  if (inverse) {
+    *tr = nnsp_mls_hi_r(nnsp_mul_hi_r(br, c), bi, sn);
+    *ti = nnsp_mla_hi_r(nnsp_mul_hi_r(bi, c), br, sn);
+  } else {
+    *tr = nnsp_mla_hi_r(nnsp_mul_hi_r(br, c), bi, sn);
+    *ti = nnsp_mls_hi_r(nnsp_mul_hi_r(bi, c), br, sn);
+  }
 }
+
+/* 2 t for the butterflies, in uint32 (the bounds keep it inside int32; no signed overflow can be assumed away). */
+static int32_t twice(int32_t t) { return (int32_t)((uint32_t)t << 1); }
 
 /* (ar + i ai) + (br + i bi) and (ar + i ai) - (br + i bi): the butterflies' last step. */
 static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32_t bi, int32_t *sr, int32_t *si,
@@ -166,22 +165,18 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
  * guard; one stage grows a component by at most 1 + sqrt(2) (plus 1 for rounding), two by at most 5.83 < 8, so
  * every value stays below 2^31. Returns the OR of near_abs_u32 of the values written. scale: 1 (a constant)
  * everywhere but in the forward transform's first pass, which applies the normalization's 2^left. */
-static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int inverse, int s, int32_t round,
+static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, const int inverse, int s, int32_t round,
                                                const int trivial, int32_t scale) {
   int32_t *const end = z + 2 * HALF;
   const int h = len, l = 2 * len, advance = 4 * len; /* offsets in int32: len/2 and len complex values */
-  int32_t c1 = 0, s1 = 0, n1 = 0, c2 = 0, s2 = 0, n2 = 0;
+  int32_t c1 = 0, s1 = 0, c2 = 0, s2 = 0;
   uint32_t bits = 0;
   int32_t *p;
   if (!trivial) {
-    twiddle(j * (512 / len), &c1, &s1);
-    twiddle(j * (256 / len), &c2, &s2);
-    if (inverse) {
-      s1 = -s1;
-      s2 = -s2;
-    }
-    n1 = -s1; /* |s| <= 2^31 - 1: no overflow */
-    n2 = -s2;
+    c1 = nnsp_cos_q31[j * (512 / len)]; /* j < len / 2: the index stays below 256 */
+    s1 = nnsp_sin_q31[j * (512 / len)];
+    c2 = nnsp_cos_q31[j * (256 / len)];
+    s2 = nnsp_sin_q31[j * (256 / len)];
   }
   for (p = z + 2 * j; p < end; p += advance) {
     /* scale: 1 (a constant: no multiply) or the first forward pass's normalization, 2^left */
@@ -192,8 +187,12 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
     int32_t t1r = x1r, t1i = x1i, t3r = x3r, t3i = x3i, ur, ui, vr, vi, wr, wi;
     int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
     if (!trivial) {
-      twiddle_mul(x1r, x1i, c1, s1, n1, &t1r, &t1i);
-      twiddle_mul(x3r, x3i, c1, s1, n1, &t3r, &t3i);
+      twiddle_mul_half(x1r, x1i, c1, s1, inverse, &t1r, &t1i);
+      twiddle_mul_half(x3r, x3i, c1, s1, inverse, &t3r, &t3i);
+      t1r = twice(t1r);
+      t1i = twice(t1i);
+      t3r = twice(t3r);
+      t3i = twice(t3i);
     }
     add_sub(x0r, x0i, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
     add_sub(x2r, x2i, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
@@ -202,8 +201,12 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
     vr = y3r;
     vi = y3i;
     if (!trivial) {
-      twiddle_mul(y2r, y2i, c2, s2, n2, &ur, &ui);
-      twiddle_mul(y3r, y3i, c2, s2, n2, &vr, &vi);
+      twiddle_mul_half(y2r, y2i, c2, s2, inverse, &ur, &ui);
+      twiddle_mul_half(y3r, y3i, c2, s2, inverse, &vr, &vi);
+      ur = twice(ur);
+      ui = twice(ui);
+      vr = twice(vr);
+      vi = twice(vi);
     }
     /* w = -i v (forward) or +i v (inverse) */
     wr = inverse ? -vi : vi;
@@ -225,7 +228,7 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
 }
 
 /* One pass (stages len and 2 len), guard shift s. */
-static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, int inverse, int s) {
+static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, const int inverse, int s) {
   const int32_t round = s > 0 ? ((int32_t)1 << s) >> 1 : 0;
   uint32_t bits = cfft_pass_j(z, len, 0, inverse, s, round, 1, 1);
   int j;
@@ -236,8 +239,10 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, int inverse, i
 /* The passes (stage lengths first_len, 2 first_len) .. (128, 256) on z, whose largest magnitude (as
  * magnitude_bits gives it) is in bits; returns the result's. Before each pass the block is guarded: shifted
  * right (rounded) by the smallest s that brings its largest magnitude below 2^28 (s <= 3: values are below
- * 2^31), applied as the pass loads; the shift goes into the exponent. */
-static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uint32_t bits) {
+ * 2^31), applied as the pass loads; the shift goes into the exponent. inverse is a constant in each of the two
+ * copies (cfft_passes_forward, cfft_passes_inverse), so that no butterfly tests it. */
+static NNSP_ALWAYS_INLINE int32_t cfft_passes(int32_t *z, const int inverse, int *exp, int first_len,
+                                              uint32_t bits) {
   int len;
   for (len = first_len; len <= HALF / 2; len *= 4) {
     const int s = guard_shift(magnitude_bits(bits), 28);
@@ -253,6 +258,14 @@ static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uin
   return magnitude_bits(bits);
 }
 
+static int32_t cfft_passes_forward(int32_t *z, int *exp, int first_len, uint32_t bits) {
+  return cfft_passes(z, 0, exp, first_len, bits);
+}
+
+static int32_t cfft_passes_inverse(int32_t *z, int *exp, int first_len, uint32_t bits) {
+  return cfft_passes(z, 1, exp, first_len, bits);
+}
+
 /* The 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) is bit_reverse_permute (or a pre-step
  * writing in that order) followed by cfft_passes from len 2; its result is below 5.83 * 2^28 in magnitude. */
 
@@ -263,7 +276,7 @@ static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uin
 static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
   /* |v| * 2^left <= 2^28: exact. */
   const uint32_t bits = cfft_pass_j(z, 2, 0, 0, 0, 0, 1, (int32_t)1 << left);
-  return cfft_passes(z, 0, exp, 8, bits);
+  return cfft_passes_forward(z, exp, 8, bits);
 }
 
 /* p + q and p - q for values whose sum and difference stay in int32 (the block bounds), computed in uint32: the
@@ -272,49 +285,44 @@ static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
 static int32_t add32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p + (uint32_t)q); }
 static int32_t sub32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p - (uint32_t)q); }
 
-/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s), with a = 2 (k mod
- * 256) and b = 2 ((256 - k) mod 256). foi c - for s is written foi c + for (-s) (|s| < 2^31: no overflow), one
- * multiply and one multiply-accumulate. */
-static inline void split_bin(const int32_t *buf, int a, int b, int k, int32_t c, int32_t s, int32_t *spec) {
-  const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
-  const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
-  /* (for + i foi)(c - i s) */
-  spec[2 * k] = fer + (int32_t)nnsp_rshr64((int64_t)for_ * c + (int64_t)foi * s, 31);
-  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
-}
-
-/* Bins k and 256 - k (0 < k < 128) together, the same numbers as split_bin on each: they read the same two
- * values Z[k], Z[256-k] (swapped), and the twiddle tables are symmetric (cos[256-k] = -cos[k], sin[256-k] =
- * sin[k], checked in test_fft), so bin 256 - k has fer and for unchanged, fei and foi negated, and the products
- * -P1 and P2 of bin k's: two multiplies and two multiply-accumulates instead of four of each. */
+/* Bins k and 256 - k (0 < k < 128) of the real spectrum, 2X[k] and 2X[256 - k], from the complex transform z
+ * (W^k = c - i s): they read the same two values Z[k], Z[256-k] (swapped), and the twiddle tables are symmetric
+ * (cos[256-k] = -cos[k], sin[256-k] = sin[k], checked in test_fft), so bin 256 - k has fer and for unchanged,
+ * fei and foi negated and the products -P1 and P2 of bin k's. The products are halves (twiddle_mul_half: two
+ * rounded high-word products per component), doubled as they are added. */
 static void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
   const int a = 2 * k, b = 2 * (HALF - k);
   const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
   const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
-  const int64_t p1 = (int64_t)for_ * c + (int64_t)foi * s; /* below 2^62 in magnitude: -p1 is exact */
-  const int32_t r2 = (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
-  spec[a] = fer + (int32_t)nnsp_rshr64(p1, 31);
-  spec[a + 1] = fei + r2;
-  spec[b] = fer + (int32_t)nnsp_rshr64(-p1, 31);
-  spec[b + 1] = sub32(0, fei) + r2;
+  int32_t h1, h2;
+  twiddle_mul_half(for_, foi, c, s, 0, &h1, &h2); /* (for + i foi)(c - i s) / 2 */
+  h1 = twice(h1);
+  h2 = twice(h2);
+  spec[a] = add32(fer, h1);
+  spec[a + 1] = add32(fei, h2);
+  spec[b] = sub32(fer, h1);
+  spec[b + 1] = sub32(h2, fei);
 }
 
 /* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
  * magnitudes. */
 static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNSP_SPEC_VALUES], int *exp) {
-  int32_t c, s;
   int k, left;
   /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first pass). */
   *exp += normalize_from(buf, 512, 28, or_abs, &left);
   *exp += guard_max(buf, 512, 28, cfft256_forward_scaled(buf, left, exp));
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
-   * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
-   * loop needs no index wrap and reads the tables. */
-  split_bin(buf, 0, 0, 0, nnsp_cos_q31[0], nnsp_sin_q31[0], spec);
+   * as 2X (the halving goes into the exponent); the guard to 2^28 before it keeps every bin below
+   * (2 + sqrt(2)) 2^28 + 4. */
   for (k = 1; k < HALF / 2; ++k) split_pair(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
-  split_bin(buf, HALF, HALF, HALF / 2, nnsp_cos_q31[HALF / 2], nnsp_sin_q31[HALF / 2], spec);
-  twiddle(HALF, &c, &s);
-  split_bin(buf, 0, 0, HALF, c, s, spec);
+  /* Bins 0 and 256 (W = 1 and -1; Z[0] with itself: fe = 2 re Z[0], fo = 2 im Z[0]) and 128 (W = -i, Z[128]
+   * with itself: 2 conj Z[128]) need no product. */
+  spec[0] = add32(buf[0], buf[1]) * 2;
+  spec[1] = 0;
+  spec[2 * HALF] = sub32(buf[0], buf[1]) * 2;
+  spec[2 * HALF + 1] = 0;
+  spec[HALF] = buf[HALF] * 2;
+  spec[HALF + 1] = -buf[HALF + 1] * 2;
   *exp -= 1;
 }
 
@@ -364,28 +372,26 @@ void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
    * 2 Z[k] = (fer - gi) + i (fei + gr). Written straight to bit-reversed order (the complex FFT's first step)
    * with the magnitudes ORed on the way: the same numbers as writing in order and permuting. k and 256 - k
    * together (0 < k < 128), as in split_pair: for 256 - k, fer and di are unchanged, fei and dr negated, and
-   * (symmetric tables) gr is the same and gi is rnd(-Q2) where gi = rnd(Q2). */
-  for (k = 0; k <= HALF / 2; k += HALF / 2) {
-    /* k = 0 (with X[256]) and k = 128 (with itself) */
-    const int a = 2 * k, b = 2 * (HALF - k);
-    const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
-    const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
-    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
-    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
-    const int32_t gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
-    bits |= put_reversed(buf, k, fer - gi, fei + gr);
+   * (symmetric tables) gr is the same and gi negated. The products are halves, doubled as they are added. */
+  {
+    /* k = 0 with X[256] (W = 1; the imaginary parts are 0): 2 Z[0] = fer + i dr; k = 128 with itself (W^-128 =
+     * i): 2 Z[128] = 2 re X[128] - 2i im X[128]. No product. */
+    const int32_t fer = add32(spec[0], spec[2 * HALF]), dr = sub32(spec[0], spec[2 * HALF]);
+    bits |= put_reversed(buf, 0, fer, dr);
+    bits |= put_reversed(buf, HALF / 2, add32(spec[HALF], spec[HALF]), sub32(0, add32(spec[HALF + 1], spec[HALF + 1])));
   }
   for (k = 1; k < HALF / 2; ++k) {
     const int a = 2 * k, b = 2 * (HALF - k);
     const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
     const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
-    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
-    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c + (int64_t)di * -s, 31);
-    const int64_t q2 = (int64_t)di * c + (int64_t)dr * s; /* below 2^62 in magnitude: -q2 is exact */
-    bits |= put_reversed(buf, k, fer - (int32_t)nnsp_rshr64(q2, 31), fei + gr);
-    bits |= put_reversed(buf, HALF - k, fer - (int32_t)nnsp_rshr64(-q2, 31), sub32(0, fei) + gr);
+    int32_t gr, gi;
+    twiddle_mul_half(dr, di, nnsp_cos_q31[k], nnsp_sin_q31[k], 1, &gr, &gi); /* (dr + i di)(c + i s) / 2 */
+    gr = twice(gr);
+    gi = twice(gi);
+    bits |= put_reversed(buf, k, sub32(fer, gi), add32(fei, gr));
+    bits |= put_reversed(buf, HALF - k, add32(fer, gi), sub32(gr, fei));
   }
-  cfft_passes(buf, 1, exp, 2, bits);
+  cfft_passes_inverse(buf, exp, 2, bits);
   /* x = (1/256) (1/2) sum 2Z e^+: the factor 2^-9 goes into the exponent. */
   *exp -= 9;
 }
