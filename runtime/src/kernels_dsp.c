@@ -217,8 +217,8 @@ static int aligned4(const void *a, const void *b) { return (((uintptr_t)a | (uin
 
 /* The int32 sums of rows r .. r + 3 of a table of cols columns (whole groups within one int32 chunk): blocked,
  * the NNSP_W_BLOCK4 loop on the input as it lies; else the row-major loop on its packed pairs. */
-static inline void block_sums(const int8_t *w, int blocked, int cols, int r, const int16_t *x,
-                              const uint32_t *pairs, int32_t sum[BLOCK_ROWS]) {
+static NNSP_ALWAYS_INLINE void block_sums(const int8_t *w, int blocked, int cols, int r, const int16_t *x,
+                                          const uint32_t *pairs, int32_t sum[BLOCK_ROWS]) {
   if (blocked) {
     sum[0] = sum[1] = sum[2] = sum[3] = 0;
     nnsp_dot4_block4_s8_s16(w + (long)r * cols, x, cols / 4, sum);
