@@ -116,7 +116,8 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
     const std::string lp = p + "l" + std::to_string(l) + "_";
     out << "  {" << int(L.kind) << ", " << int(L.activation) << ", " << int(L.kernel) << ", " << written_layout(L)
         << ", " << L.in_dim << ", " << L.units << ", " << int(L.q_in) << ", " << int(L.q_out) << ", " << int(L.q_w)
-        << ", " << int(L.q_r) << ", " << int(L.q_b) << ", " << int(L.q_rb) << ", " << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
+        << ", " << int(L.q_r) << ", " << int(L.q_b) << ", " << int(L.q_rb) << ", "
+        << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
         << pointer_or_null(L.q_r_rows != nullptr, lp + "q_r_rows") << ", " << lp << "w, "
         << pointer_or_null(L.r != nullptr, lp + "r") << ", " << lp << "bias, "
         << pointer_or_null(L.rbias != nullptr, lp + "rbias") << "}" << (l + 1 < q.layer_table.size() ? "," : "")
