@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* The model format this runtime reads; nnsp_init refuses any other. */
-#define NNSP_MODEL_VERSION 3u
+#define NNSP_MODEL_VERSION 3u /* 3: nnsp_layer.w_layout (was a reserved byte), nnsp_model.floor_guard_q8 */
 
 /* The one front end this runtime implements (nnse's reference front end): 16 kHz, 480-sample sqrt-Hann window,
  * hop 160, 512-point FFT (257 bins). A model records its own values and nnsp_init checks them. */
@@ -53,9 +53,29 @@ typedef enum {
 
 typedef enum { NNSP_FEATURE_MEL = 0, NNSP_FEATURE_PSPEC = 1 } nnsp_feature_type;
 
+/* How a layer's weight tables (w and r alike) are ordered; the values are the same, only their places differ.
+ * NNSP_W_BLOCK4 is what nnse convert writes where it applies: a product loop with the Arm DSP extension then
+ * loads four rows' next four weights with one instruction, already in the order its sign-extension gives. */
+typedef enum {
+  NNSP_W_ROWS = 0,  /* row-major: W[r][c] at r * cols + c */
+  /* Needs cols % 4 == 0. Whole blocks of four rows (r < rows - rows % 4) group by four columns: W[r][c] at
+   * (r - r % 4) cols + 16 (c / 4) + 4 (r % 4) + k, where byte k of each four holds column 4 (c / 4) + (0, 2, 1,
+   * 3)[k]. The last rows % 4 rows stay row-major (at r * cols + c, after the blocks). */
+  NNSP_W_BLOCK4 = 1
+} nnsp_w_layout;
+
+/* Weight tables in NNSP_W_BLOCK4 should start at a multiple of 4 bytes (nnse convert writes them so): the Cortex-M
+ * kernels load them with LDM, and take the portable path for tables that do not. */
+#if defined(__GNUC__)
+#define NNSP_WEIGHTS_ALIGN __attribute__((aligned(4)))
+#else
+#define NNSP_WEIGHTS_ALIGN
+#endif
+
 /* One layer. Rows are the outputs of the matrix product: units (fc, conv1d), 4 units (lstm: i, f, g, o),
- * 3 units (gru: r, z, n). Weights are int8 row-major [rows][cols] with cols = kernel * in_dim (conv1d input
- * index tau * in_dim + f, tau = kernel - 1 the newest frame). Row r's accumulator has q_acc(r) fraction bits:
+ * 3 units (gru: r, z, n). Weights are int8 [rows][cols] (placed as w_layout says) with cols = kernel * in_dim
+ * (conv1d input index tau * in_dim + f, tau = kernel - 1 the newest frame). Row r's accumulator has q_acc(r)
+ * fraction bits:
  *   fc / conv1d:  q_acc = q_in + q_w(r)
  *   lstm / gru:   q_acc = max(q_in + q_w(r), q_out + q_r(r))   (both products are aligned to it)
  * q_w(r) is q_w_rows[r] when that table is given (per-output-channel power-of-two scales), else q_w; likewise
@@ -65,7 +85,7 @@ typedef struct {
   uint8_t kind;            /* nnsp_layer_kind */
   uint8_t activation;      /* nnsp_activation (fc, conv1d; lstm and gru use their fixed gates, output Q15) */
   uint8_t kernel;          /* conv1d frames, 1 otherwise */
-  uint8_t reserved;
+  uint8_t w_layout;        /* nnsp_w_layout of w and r */
   uint16_t in_dim;         /* values per input frame */
   uint16_t units;
   int8_t q_in;             /* fraction bits of the input activations (the previous layer's q_out) */

@@ -2,6 +2,7 @@
  * the bias in the same Q, then one rounding and saturating shift to the activation's input. */
 #include "fixed.h"
 #include "kernels.h"
+#include "weight_layout.h"
 
 int64_t nnsp_dot_s8_s16(const int8_t *w, const int16_t *x, int n) {
   int64_t acc = 0;
@@ -25,7 +26,7 @@ void nnsp_fc_s8_s16_c(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   const int cols = (int)layer->kernel * (int)layer->in_dim;
   int r;
   for (r = 0; r < (int)layer->units; ++r)
-    y[r] = nnsp_fc_row_out(layer, r, nnsp_dot_s8_s16(layer->w + (long)r * cols, x, cols));
+    y[r] = nnsp_fc_row_out(layer, r, nnsp_dot_row_s8_s16(layer->w, layer->w_layout, layer->units, cols, r, x));
 }
 
 #if !NNSP_DSP_KERNELS

@@ -1,10 +1,12 @@
-/* Block-floating-point radix-2 FFT, two stages per pass. Bounds (docs/fixed-point.md): a butterfly a +- W b grows
- * one component by at most 1 + sqrt(2) < 2.42, two stages by at most 5.83, so a block whose largest component is
- * <= 2^28 cannot leave int32 in one pass; the real-FFT split and merge grow by at most 2 + sqrt(2) and run on
- * blocks <= 2^28. */
+/* Radix-2 FFT, two stages per pass, that halves every stage (a fixed scaling schedule after one normalization
+ * of the block). Bounds (docs/fixed-point.md): a halving butterfly (a +- W b) / 2 grows a component by at most
+ * (1 + sqrt(2)) / 2 < 1.21 (plus the roundings), so 8 stages grow a block by less than 4.5: a block normalized to
+ * at most 2^28 stays below 2^31. No magnitude is tracked and no guard runs between stages; the halving costs no
+ * instruction (a shifted operand). */
 #include "fft.h"
 
 #include "fixed.h"
+#include "mul_hi.h"
 #include "tables.h"
 
 #define HALF 256 /* complex points */
@@ -37,10 +39,6 @@ static uint32_t abs_u32(int32_t v) {
   const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign, exact for INT32_MIN */
   return ((uint32_t)v ^ sign) - sign;
 }
-/* |v| for v >= 0, |v| - 1 for v < 0, in one instruction: the transform passes OR these instead of |v|. The
- * guard then sees at least max |v| - 1, so a guarded block is at most 2^28 (not below it) in magnitude, which
- * the pass bounds allow (5.83 * 2^28 + 8 < 2^31). */
-static uint32_t near_abs_u32(int32_t v) { return (uint32_t)(v ^ (v >> 31)); }
 static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)or_abs; }
 
 /* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
@@ -78,17 +76,6 @@ static uint32_t or_abs_block(const int32_t *v, int n) {
 }
 
 static int normalize(int32_t *v, int n, int bits) { return normalize_from(v, n, bits, or_abs_block(v, n), 0); }
-
-/* e^(-2 pi i k / 512) = cos - i sin for k = 0..256. */
-static void twiddle(int k, int32_t *c, int32_t *s) {
-  if (k == HALF) {
-    *c = -INT32_MAX;
-    *s = 0;
-  } else {
-    *c = nnsp_cos_q31[k];
-    *s = nnsp_sin_q31[k];
-  }
-}
 
 /* The 8-bit reversal of i. */
 static const uint8_t bit_rev8[256] = {
@@ -137,13 +124,19 @@ static void bit_reverse_permute(int32_t *z) {
   }
 }
 
-/* (br + i bi)(c - i sn) rounded to int32 (round half up, 31 fraction bits): the twiddle product. nsn = -sn, so
- * that each component is one multiply and one multiply-accumulate. |b| components below 2^30.3 (the bounds
- * below): the sums stay below 2^62. */
-static NNSP_ALWAYS_INLINE void twiddle_mul(int32_t br, int32_t bi, int32_t c, int32_t sn, int32_t nsn, int32_t *tr,
-                                           int32_t *ti) {
-  *tr = (int32_t)nnsp_rshr64((int64_t)br * c + (int64_t)bi * sn, 31);
-  *ti = (int32_t)nnsp_rshr64((int64_t)bi * c + (int64_t)br * nsn, 31);
+/* Half the twiddle product, (br + i bi)(c - i sn) / 2 (inverse: (c + i sn)), as two rounded high-word products
+ * per component (mul_hi.h: one SMMULR and one SMMLAR or SMMLSR on a Cortex-M4): the Q31 twiddle times b over 2^32
+ * is half of W b, each product rounded half up on its own, so |2 t - W b| <= 2 (in units of the block's last
+ * bit). The butterflies add and subtract 2 t (a shifted operand: no instruction). |b| components below 2^31. */
+static NNSP_ALWAYS_INLINE void twiddle_mul_half(int32_t br, int32_t bi, int32_t c, int32_t sn, const int inverse,
+                                                int32_t *tr, int32_t *ti) {
+  if (inverse) {
+    *tr = nnsp_mls_hi_r(nnsp_mul_hi_r(br, c), bi, sn);
+    *ti = nnsp_mla_hi_r(nnsp_mul_hi_r(bi, c), br, sn);
+  } else {
+    *tr = nnsp_mla_hi_r(nnsp_mul_hi_r(br, c), bi, sn);
+    *ti = nnsp_mls_hi_r(nnsp_mul_hi_r(bi, c), br, sn);
+  }
 }
 
 /* (ar + i ai) + (br + i bi) and (ar + i ai) - (br + i bi): the butterflies' last step. */
@@ -155,61 +148,59 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
   *di = ai - bi;
 }
 
-/* Two radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in bit-reversed
- * order), with no guard between them. For j < len / 2 and each block of 2 len values from base, the four values
- * x0..x3 at base + j, + len/2, + len, + 3 len/2 go through
- *   stage len:    y0 = x0 + W1 x1, y1 = x0 - W1 x1, y2 = x2 + W1 x3, y3 = x2 - W1 x3      (W1 = W_len^j)
- *   stage 2 len:  out0 = y0 + W2 y2, out2 = y0 - W2 y2, out1 = y1 - i W2 y3, out3 = y1 + i W2 y3
- *                                                          (W2 = W_2len^j; W_2len^(j + len/2) = -i W2)
- * (inverse: conjugate twiddles, +i). j = 0 (W1 = W2 = 1) needs no multiply. Inputs are guarded (v + round) >> s
- * as they are loaded (s, round constants where the caller inlines this). Bounds: inputs at most 2^28 after the
- * guard; one stage grows a component by at most 1 + sqrt(2) (plus 1 for rounding), two by at most 5.83 < 8, so
- * every value stays below 2^31. Returns the OR of near_abs_u32 of the values written. scale: 1 (a constant)
- * everywhere but in the forward transform's first pass, which applies the normalization's 2^left. */
-static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int inverse, int s, int32_t round,
-                                               const int trivial, int32_t scale) {
+/* Two halving radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in
+ * bit-reversed order). For j < len / 2 and each block of 2 len values from base, the four values x0..x3 at
+ * base + j, + len/2, + len, + 3 len/2 go through
+ *   stage len:    y0 = (x0 + W1 x1) / 2, y1 = (x0 - W1 x1) / 2, y2, y3 the same from x2, x3   (W1 = W_len^j)
+ *   stage 2 len:  out0 = (y0 + W2 y2) / 2, out2 = (y0 - W2 y2) / 2, out1 = (y1 - i W2 y3) / 2,
+ *                 out3 = (y1 + i W2 y3) / 2                 (W2 = W_2len^j; W_2len^(j + len/2) = -i W2)
+ * (inverse: conjugate twiddles, +i). a / 2 is a >> 1 (floor), W b / 2 is twiddle_mul_half; j = 0 (W1 = W2 = 1)
+ * needs no multiply (b >> 1). Bounds: a component of a stage's output is at most (M + sqrt(2) M) / 2 + 1 for
+ * inputs at most M, so inputs at most 2^28 stay below 2^28 1.21^2 + 3 in a pass and below 2^30.2 after 8 stages.
+ * scale: 1 (a constant) everywhere but in the forward transform's first pass, which applies the normalization's
+ * 2^left as it loads. */
+static NNSP_ALWAYS_INLINE void cfft_pass_j(int32_t *z, int len, int j, const int inverse, const int trivial,
+                                           int32_t scale) {
   int32_t *const end = z + 2 * HALF;
   const int h = len, l = 2 * len, advance = 4 * len; /* offsets in int32: len/2 and len complex values */
-  int32_t c1 = 0, s1 = 0, n1 = 0, c2 = 0, s2 = 0, n2 = 0;
-  uint32_t bits = 0;
+  int32_t c1 = 0, s1 = 0, c2 = 0, s2 = 0;
   int32_t *p;
   if (!trivial) {
-    twiddle(j * (512 / len), &c1, &s1);
-    twiddle(j * (256 / len), &c2, &s2);
-    if (inverse) {
-      s1 = -s1;
-      s2 = -s2;
-    }
-    n1 = -s1; /* |s| <= 2^31 - 1: no overflow */
-    n2 = -s2;
+    c1 = nnsp_cos_q31[j * (512 / len)]; /* j < len / 2: the index stays below 256 */
+    s1 = nnsp_sin_q31[j * (512 / len)];
+    c2 = nnsp_cos_q31[j * (256 / len)];
+    s2 = nnsp_sin_q31[j * (256 / len)];
   }
   for (p = z + 2 * j; p < end; p += advance) {
-    /* scale: 1 (a constant: no multiply) or the first forward pass's normalization, 2^left */
-    const int32_t x0r = ((p[0] + round) >> s) * scale, x0i = ((p[1] + round) >> s) * scale;
-    const int32_t x1r = ((p[h] + round) >> s) * scale, x1i = ((p[h + 1] + round) >> s) * scale;
-    const int32_t x2r = ((p[l] + round) >> s) * scale, x2i = ((p[l + 1] + round) >> s) * scale;
-    const int32_t x3r = ((p[l + h] + round) >> s) * scale, x3i = ((p[l + h + 1] + round) >> s) * scale;
-    int32_t t1r = x1r, t1i = x1i, t3r = x3r, t3i = x3i, ur, ui, vr, vi, wr, wi;
+    const int32_t x0r = p[0] * scale, x0i = p[1] * scale, x1r = p[h] * scale, x1i = p[h + 1] * scale;
+    const int32_t x2r = p[l] * scale, x2i = p[l + 1] * scale, x3r = p[l + h] * scale, x3i = p[l + h + 1] * scale;
+    int32_t t1r, t1i, t3r, t3i, ur, ui, vr, vi, wr, wi;
     int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
-    if (!trivial) {
-      twiddle_mul(x1r, x1i, c1, s1, n1, &t1r, &t1i);
-      twiddle_mul(x3r, x3i, c1, s1, n1, &t3r, &t3i);
+    if (trivial) {
+      t1r = x1r >> 1;
+      t1i = x1i >> 1;
+      t3r = x3r >> 1;
+      t3i = x3i >> 1;
+    } else {
+      twiddle_mul_half(x1r, x1i, c1, s1, inverse, &t1r, &t1i);
+      twiddle_mul_half(x3r, x3i, c1, s1, inverse, &t3r, &t3i);
     }
-    add_sub(x0r, x0i, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
-    add_sub(x2r, x2i, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
-    ur = y2r;
-    ui = y2i;
-    vr = y3r;
-    vi = y3i;
-    if (!trivial) {
-      twiddle_mul(y2r, y2i, c2, s2, n2, &ur, &ui);
-      twiddle_mul(y3r, y3i, c2, s2, n2, &vr, &vi);
+    add_sub(x0r >> 1, x0i >> 1, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
+    add_sub(x2r >> 1, x2i >> 1, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
+    if (trivial) {
+      ur = y2r >> 1;
+      ui = y2i >> 1;
+      vr = y3r >> 1;
+      vi = y3i >> 1;
+    } else {
+      twiddle_mul_half(y2r, y2i, c2, s2, inverse, &ur, &ui);
+      twiddle_mul_half(y3r, y3i, c2, s2, inverse, &vr, &vi);
     }
     /* w = -i v (forward) or +i v (inverse) */
     wr = inverse ? -vi : vi;
     wi = inverse ? vr : -vr;
-    add_sub(y0r, y0i, ur, ui, &o0r, &o0i, &o2r, &o2i);
-    add_sub(y1r, y1i, wr, wi, &o1r, &o1i, &o3r, &o3i);
+    add_sub(y0r >> 1, y0i >> 1, ur, ui, &o0r, &o0i, &o2r, &o2i);
+    add_sub(y1r >> 1, y1i >> 1, wr, wi, &o1r, &o1i, &o3r, &o3i);
     p[0] = o0r;
     p[1] = o0i;
     p[h] = o1r;
@@ -218,104 +209,85 @@ static NNSP_ALWAYS_INLINE uint32_t cfft_pass_j(int32_t *z, int len, int j, int i
     p[l + 1] = o2i;
     p[l + h] = o3r;
     p[l + h + 1] = o3i;
-    bits |= near_abs_u32(o0r) | near_abs_u32(o0i) | near_abs_u32(o1r) | near_abs_u32(o1i) | near_abs_u32(o2r) |
-            near_abs_u32(o2i) | near_abs_u32(o3r) | near_abs_u32(o3i);
   }
-  return bits;
 }
 
-/* One pass (stages len and 2 len), guard shift s. */
-static NNSP_ALWAYS_INLINE uint32_t cfft_pass(int32_t *z, int len, int inverse, int s) {
-  const int32_t round = s > 0 ? ((int32_t)1 << s) >> 1 : 0;
-  uint32_t bits = cfft_pass_j(z, len, 0, inverse, s, round, 1, 1);
+/* One pass (stages len and 2 len), len a constant in each copy: the four values' offsets are then immediates of
+ * the loads and stores, not registers (a Cortex-M4 has too few for them and the butterfly). */
+static NNSP_ALWAYS_INLINE void cfft_pass(int32_t *z, const int len, const int inverse) {
   int j;
-  for (j = 1; j < len / 2; ++j) bits |= cfft_pass_j(z, len, j, inverse, s, round, 0, 1);
-  return bits;
+  cfft_pass_j(z, len, 0, inverse, 1, 1);
+  for (j = 1; j < len / 2; ++j) cfft_pass_j(z, len, j, inverse, 0, 1);
 }
 
-/* The passes (stage lengths first_len, 2 first_len) .. (128, 256) on z, whose largest magnitude (as
- * magnitude_bits gives it) is in bits; returns the result's. Before each pass the block is guarded: shifted
- * right (rounded) by the smallest s that brings its largest magnitude below 2^28 (s <= 3: values are below
- * 2^31), applied as the pass loads; the shift goes into the exponent. */
-static int32_t cfft_passes(int32_t *z, int inverse, int *exp, int first_len, uint32_t bits) {
-  int len;
-  for (len = first_len; len <= HALF / 2; len *= 4) {
-    const int s = guard_shift(magnitude_bits(bits), 28);
-    *exp += s;
-    /* s a constant in each copy: the guard's round and shift are immediates, not registers */
-    switch (s) {
-      case 0: bits = cfft_pass(z, len, inverse, 0); break;
-      case 1: bits = cfft_pass(z, len, inverse, 1); break;
-      case 2: bits = cfft_pass(z, len, inverse, 2); break;
-      default: bits = cfft_pass(z, len, inverse, 3); break;
-    }
+/* The passes (stage lengths first_len, 2 first_len) .. (128, 256) on z, first_len 2 or 8; each divides by 4
+ * (*exp += 2). inverse is a constant in each of the two copies (cfft_passes_forward, cfft_passes_inverse), so that
+ * no butterfly tests it. */
+static NNSP_ALWAYS_INLINE void cfft_passes(int32_t *z, const int inverse, int *exp, int first_len) {
+  if (first_len == 2) {
+    cfft_pass(z, 2, inverse);
+    *exp += 2;
   }
-  return magnitude_bits(bits);
+  cfft_pass(z, 8, inverse);
+  cfft_pass(z, 32, inverse);
+  cfft_pass(z, 128, inverse);
+  *exp += 6;
 }
 
-/* The 256-point complex FFT (inverse = 0: e^-; 1: e^+, unnormalized) is bit_reverse_permute (or a pre-step
- * writing in that order) followed by cfft_passes from len 2; its result is below 5.83 * 2^28 in magnitude. */
+static void cfft_passes_forward(int32_t *z, int *exp, int first_len) { cfft_passes(z, 0, exp, first_len); }
+
+static void cfft_passes_inverse(int32_t *z, int *exp, int first_len) { cfft_passes(z, 1, exp, first_len); }
+
+/* The 256-point complex FFT (inverse = 0: e^-; 1: e^+), divided by 256, is bit_reverse_permute (or a pre-step
+ * writing in that order) followed by cfft_passes from len 2, on a block at most 2^28 in magnitude; its result is
+ * below 2^30.2. */
 
 /* The forward transform of a block in bit-reversed order, normalized as normalize(z, 512, 28) would, but with its
  * left shift (left >= 0) not yet applied: the first pass (stages 2 and 4: twiddles 1 and -i only) applies it as
- * it loads. A normalized block is at most 2^28 in magnitude, so the first pass needs no guard; shifting left
- * commutes with the permutation. */
-static int32_t cfft256_forward_scaled(int32_t *z, int left, int *exp) {
-  /* |v| * 2^left <= 2^28: exact. */
-  const uint32_t bits = cfft_pass_j(z, 2, 0, 0, 0, 0, 1, (int32_t)1 << left);
-  return cfft_passes(z, 0, exp, 8, bits);
+ * it loads (|v| 2^left <= 2^28: exact). Shifting left commutes with the permutation. */
+static void cfft256_forward_scaled(int32_t *z, int left, int *exp) {
+  cfft_pass_j(z, 2, 0, 0, 1, (int32_t)1 << left);
+  *exp += 2;
+  cfft_passes_forward(z, exp, 8);
 }
 
-/* p + q and p - q for values whose sum and difference stay in int32 (the block bounds), computed in uint32: the
- * same numbers, but the compiler cannot widen them to 64 bits ahead of the multiplies below (it may for a signed
- * sum, whose overflow it assumes away), which keeps each product a single 32 x 32 -> 64 multiply. */
-static int32_t add32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p + (uint32_t)q); }
-static int32_t sub32(int32_t p, int32_t q) { return (int32_t)((uint32_t)p - (uint32_t)q); }
-
-/* Bin k (0..256) of the real spectrum, 2X[k], from the complex transform z (W^k = c - i s), with a = 2 (k mod
- * 256) and b = 2 ((256 - k) mod 256). foi c - for s is written foi c + for (-s) (|s| < 2^31: no overflow), one
- * multiply and one multiply-accumulate. */
-static inline void split_bin(const int32_t *buf, int a, int b, int k, int32_t c, int32_t s, int32_t *spec) {
-  const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
-  const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
-  /* (for + i foi)(c - i s) */
-  spec[2 * k] = fer + (int32_t)nnsp_rshr64((int64_t)for_ * c + (int64_t)foi * s, 31);
-  spec[2 * k + 1] = fei + (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
-}
-
-/* Bins k and 256 - k (0 < k < 128) together, the same numbers as split_bin on each: they read the same two
- * values Z[k], Z[256-k] (swapped), and the twiddle tables are symmetric (cos[256-k] = -cos[k], sin[256-k] =
- * sin[k], checked in test_fft), so bin 256 - k has fer and for unchanged, fei and foi negated, and the products
- * -P1 and P2 of bin k's: two multiplies and two multiply-accumulates instead of four of each. */
+/* Bins k and 256 - k (0 < k < 128) of the real spectrum, X[k] / 2 and X[256 - k] / 2, from the complex transform
+ * z (W^k = c - i s): they read the same two values Z[k], Z[256-k] (swapped), and the twiddle tables are
+ * symmetric (cos[256-k] = -cos[k], sin[256-k] = sin[k], checked in test_fft), so bin 256 - k has fe and fo's real
+ * part unchanged, fe's imaginary part negated and the products -P1 and P2 of bin k's. Halved as the passes are:
+ * Fe = (Z[k] / 2 + conj Z[256-k] / 2), Fo likewise, X / 2 = Fe / 2 + W Fo / 2 (twiddle_mul_half). z at most M:
+ * Fe, Fo at most M, the bins at most M / 2 + sqrt(2) M / 2 + 2 (2^30.5 for M = 2^30.2). */
 static void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
   const int a = 2 * k, b = 2 * (HALF - k);
-  const int32_t fer = add32(buf[a], buf[b]), fei = sub32(buf[a + 1], buf[b + 1]);
-  const int32_t for_ = add32(buf[a + 1], buf[b + 1]), foi = sub32(buf[b], buf[a]);
-  const int64_t p1 = (int64_t)for_ * c + (int64_t)foi * s; /* below 2^62 in magnitude: -p1 is exact */
-  const int32_t r2 = (int32_t)nnsp_rshr64((int64_t)foi * c + (int64_t)for_ * -s, 31);
-  spec[a] = fer + (int32_t)nnsp_rshr64(p1, 31);
-  spec[a + 1] = fei + r2;
-  spec[b] = fer + (int32_t)nnsp_rshr64(-p1, 31);
-  spec[b + 1] = sub32(0, fei) + r2;
+  const int32_t ar = buf[a] >> 1, ai = buf[a + 1] >> 1, br = buf[b] >> 1, bi = buf[b + 1] >> 1;
+  const int32_t fer = ar + br, fei = ai - bi, for_ = ai + bi, foi = br - ar;
+  int32_t h1, h2;
+  twiddle_mul_half(for_, foi, c, s, 0, &h1, &h2); /* (for + i foi)(c - i s) / 2 */
+  spec[a] = (fer >> 1) + h1;
+  spec[a + 1] = (fei >> 1) + h2;
+  spec[b] = (fer >> 1) - h1;
+  spec[b + 1] = h2 - (fei >> 1);
 }
 
 /* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
  * magnitudes. */
 static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNSP_SPEC_VALUES], int *exp) {
-  int32_t c, s;
   int k, left;
   /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first pass). */
   *exp += normalize_from(buf, 512, 28, or_abs, &left);
-  *exp += guard_max(buf, 512, 28, cfft256_forward_scaled(buf, left, exp));
-  /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed
-   * as 2X (the halving goes into the exponent). Bins 0 and 256 (Z[0] with itself; W = -1) apart, so that the
-   * loop needs no index wrap and reads the tables. */
-  split_bin(buf, 0, 0, 0, nnsp_cos_q31[0], nnsp_sin_q31[0], spec);
+  cfft256_forward_scaled(buf, left, exp);
+  /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed as
+   * X / 2 (the halving goes into the exponent). */
   for (k = 1; k < HALF / 2; ++k) split_pair(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
-  split_bin(buf, HALF, HALF, HALF / 2, nnsp_cos_q31[HALF / 2], nnsp_sin_q31[HALF / 2], spec);
-  twiddle(HALF, &c, &s);
-  split_bin(buf, 0, 0, HALF, c, s, spec);
-  *exp -= 1;
+  /* Bins 0 and 256 (W = 1 and -1; Z[0] with itself: fe = re Z[0], fo = im Z[0]) and 128 (W = -i, Z[128] with
+   * itself: conj Z[128]) need no product. */
+  spec[0] = (buf[0] >> 1) + (buf[1] >> 1);
+  spec[1] = 0;
+  spec[2 * HALF] = (buf[0] >> 1) - (buf[1] >> 1);
+  spec[2 * HALF + 1] = 0;
+  spec[HALF] = buf[HALF] >> 1;
+  spec[HALF + 1] = -(buf[HALF + 1] >> 1);
+  *exp += 1;
 }
 
 void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
@@ -345,47 +317,38 @@ void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32
   rfft512_permuted(buf, or_abs, spec, exp);
 }
 
-/* Complex value k of the inverse's pre-step, 2 Z[k], written to its bit-reversed place in z; returns the OR of
- * its magnitudes. */
-static uint32_t put_reversed(int32_t *z, int k, int32_t re, int32_t im) {
-  int32_t *const p = z + 2 * bit_rev8[k];
-  p[0] = re;
-  p[1] = im;
-  return abs_u32(re) | abs_u32(im);
-}
-
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
-  uint32_t bits = 0;
   int k;
   spec[1] = 0;
   spec[2 * HALF + 1] = 0;
-  *exp += normalize(spec, NNSP_SPEC_VALUES, 28);
-  /* 2 Z[k] = (X[k] + conj X[256-k]) + i W^-k (X[k] - conj X[256-k]), with G = (dr + i di)(c + i s):
-   * 2 Z[k] = (fer - gi) + i (fei + gr). Written straight to bit-reversed order (the complex FFT's first step)
-   * with the magnitudes ORed on the way: the same numbers as writing in order and permuting. k and 256 - k
-   * together (0 < k < 128), as in split_pair: for 256 - k, fer and di are unchanged, fei and dr negated, and
-   * (symmetric tables) gr is the same and gi is rnd(-Q2) where gi = rnd(Q2). */
-  for (k = 0; k <= HALF / 2; k += HALF / 2) {
-    /* k = 0 (with X[256]) and k = 128 (with itself) */
-    const int a = 2 * k, b = 2 * (HALF - k);
-    const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
-    const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
-    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
-    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c - (int64_t)di * s, 31);
-    const int32_t gi = (int32_t)nnsp_rshr64((int64_t)di * c + (int64_t)dr * s, 31);
-    bits |= put_reversed(buf, k, fer - gi, fei + gr);
+  /* At most 2^27, so that the pre-step's output is at most 2^27 + 2^27.5 + 1 < 2^28.3 and the passes' below
+   * 2^28.3 4.5 < 2^30.5. */
+  *exp += normalize(spec, NNSP_SPEC_VALUES, 27);
+  /* Z[k] = (X[k] + conj X[256-k]) / 2 + i W^-k (X[k] - conj X[256-k]) / 2, with G = (dr + i di)(c + i s) / 2
+   * (twiddle_mul_half): Z[k] = (fer / 2 - gi) + i (fei / 2 + gr). Written straight to bit-reversed order (the
+   * complex FFT's first step). k and 256 - k together (0 < k < 128), as in split_pair: for 256 - k, fer and di
+   * are unchanged, fei and dr negated, and (symmetric tables) gr is the same and gi negated. */
+  {
+    /* k = 0 with X[256] (W = 1; the imaginary parts are 0): Z[0] = fer / 2 + i dr / 2; k = 128 with itself
+     * (W^-128 = i): Z[128] = re X[128] - i im X[128]. No product. */
+    int32_t *const z0 = buf, *const z128 = buf + 2 * bit_rev8[HALF / 2];
+    z0[0] = (spec[0] >> 1) + (spec[2 * HALF] >> 1);
+    z0[1] = (spec[0] >> 1) - (spec[2 * HALF] >> 1);
+    z128[0] = spec[HALF];
+    z128[1] = -spec[HALF + 1];
   }
   for (k = 1; k < HALF / 2; ++k) {
     const int a = 2 * k, b = 2 * (HALF - k);
-    const int32_t fer = add32(spec[a], spec[b]), fei = sub32(spec[a + 1], spec[b + 1]);
-    const int32_t dr = sub32(spec[a], spec[b]), di = add32(spec[a + 1], spec[b + 1]);
-    const int32_t c = nnsp_cos_q31[k], s = nnsp_sin_q31[k];
-    const int32_t gr = (int32_t)nnsp_rshr64((int64_t)dr * c + (int64_t)di * -s, 31);
-    const int64_t q2 = (int64_t)di * c + (int64_t)dr * s; /* below 2^62 in magnitude: -q2 is exact */
-    bits |= put_reversed(buf, k, fer - (int32_t)nnsp_rshr64(q2, 31), fei + gr);
-    bits |= put_reversed(buf, HALF - k, fer - (int32_t)nnsp_rshr64(-q2, 31), sub32(0, fei) + gr);
+    const int32_t fer = spec[a] + spec[b], fei = spec[a + 1] - spec[b + 1];
+    const int32_t dr = spec[a] - spec[b], di = spec[a + 1] + spec[b + 1];
+    int32_t gr, gi, *const zk = buf + 2 * bit_rev8[k], *const zn = buf + 2 * bit_rev8[HALF - k];
+    twiddle_mul_half(dr, di, nnsp_cos_q31[k], nnsp_sin_q31[k], 1, &gr, &gi); /* (dr + i di)(c + i s) / 2 */
+    zk[0] = (fer >> 1) - gi;
+    zk[1] = (fei >> 1) + gr;
+    zn[0] = (fer >> 1) + gi;
+    zn[1] = gr - (fei >> 1);
   }
-  cfft_passes(buf, 1, exp, 2, bits);
-  /* x = (1/256) (1/2) sum 2Z e^+: the factor 2^-9 goes into the exponent. */
-  *exp -= 9;
+  /* The passes divide by 256 (*exp += 8): x = (1/256) sum Z e^+ is their result as it stands. */
+  cfft_passes_inverse(buf, exp, 2);
+  *exp -= 8;
 }

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "fixed.h"
+#include "mul_hi.h"
 #include "nnsp.h"
 
 /* First-order DC-removal high-pass y = (1 - z^-1) / (1 - a z^-1) x, transposed: g[n] = x[n] 2^s + a g[n-1],
@@ -26,7 +27,9 @@ int16_t nnsp_dc_process(nnsp_dc_filter *f, int16_t x);
 static inline int16_t nnsp_dc_process_inline(nnsp_dc_filter *f, int16_t x) {
   int32_t g, d;
   if (f->pole_q30 == 0) return x;
-  g = (int32_t)x * ((int32_t)1 << f->shift) + (int32_t)nnsp_rshr64((int64_t)f->pole_q30 * f->g, 30);
+  /* rnd(a g, 30) as one rounded high-word product (SMMULR on a Cortex-M4): 0 < a < 2^30 and |g| < 2^29 + 2^14, so
+   * 2a and 2g fit int32 and floor((2a 2g + 2^31) / 2^32) = floor((a g + 2^29) / 2^30), the same number. */
+  g = (int32_t)x * ((int32_t)1 << f->shift) + nnsp_mul_hi_r(f->pole_q30 * 2, f->g * 2);
   d = g - f->g;
   f->g = g;
   if (f->shift > 0) d = (d >> f->shift) + ((d >> (f->shift - 1)) & 1);

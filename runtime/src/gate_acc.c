@@ -3,6 +3,7 @@
 #include "fixed.h"
 #include "kernels.h"
 #include "recurrent.h"
+#include "weight_layout.h"
 
 void nnsp_gate_pre(const nnsp_layer *layer, int row, int64_t dot_x, int64_t dot_h, int32_t *scratch) {
   const int u = layer->units;
@@ -25,8 +26,8 @@ void nnsp_gate_rows_c(const nnsp_layer *layer, int rows, const int16_t *x, const
   const int in = layer->in_dim, units = layer->units;
   int r;
   for (r = 0; r < rows; ++r)
-    nnsp_gate_pre(layer, r, nnsp_dot_s8_s16(layer->w + (long)r * in, x, in),
-                  nnsp_dot_s8_s16(layer->r + (long)r * units, h, units), scratch);
+    nnsp_gate_pre(layer, r, nnsp_dot_row_s8_s16(layer->w, layer->w_layout, rows, in, r, x),
+                  nnsp_dot_row_s8_s16(layer->r, layer->w_layout, rows, units, r, h), scratch);
 }
 
 #if !NNSP_DSP_KERNELS

@@ -23,6 +23,7 @@
 #include "activation.h"
 #include "fixed.h"
 #include "recurrent.h"
+#include "weight_layout.h"
 
 #define BLOCK_ROWS 4
 #define PAIR_WORDS 256   /* packed input on the stack: up to 512 values (1 KB); longer rows use the portable code */
@@ -93,6 +94,67 @@ static void dot4_groups(const int8_t *a, const int8_t *b, long s, const uint32_t
   acc[3] = a3;
 }
 
+/* acc[0..3] += the products of one block of four rows of an NNSP_W_BLOCK4 table (w: the block's first byte, 16
+ * per group of four columns, 4-byte aligned) with x (int16, 4-byte aligned, `groups` >= 1 groups of four): per
+ * group one LDM loads the four rows' words, one LDRD the input pairs (x0, x1), (x2, x3) as they lie in memory,
+ * and SXTB16 of a word gives the weights of columns 0 and 1 (bytes 0 and 2 hold them), rotated by 8 those of
+ * columns 2 and 3: 18 instructions for 16 multiply-accumulates, two groups per loop iteration. A function of
+ * its own in assembly, because it needs 14 registers (4 sums, 4 weight words, 2 input pairs, 1 temporary and 3
+ * pointers), more than inline assembly can ask of the compiler. Exactness as in dot4_groups (callers keep a
+ * call within one int32 chunk). */
+void nnsp_dot4_block4_s8_s16(const int8_t *w, const int16_t *x, int groups, int32_t acc[4]);
+
+#define BLOCK4_GROUP_ASM                 \
+  "ldmia  r0!, {r7, r8, r9, r10}\n\t"   \
+  "ldrd   r11, r12, [r1], #8\n\t"       \
+  "sxtb16 lr, r7\n\t"                   \
+  "smlad  r3, lr, r11, r3\n\t"          \
+  "sxtb16 r7, r7, ror #8\n\t"           \
+  "smlad  r3, r7, r12, r3\n\t"          \
+  "sxtb16 lr, r8\n\t"                   \
+  "smlad  r4, lr, r11, r4\n\t"          \
+  "sxtb16 r8, r8, ror #8\n\t"           \
+  "smlad  r4, r8, r12, r4\n\t"          \
+  "sxtb16 lr, r9\n\t"                   \
+  "smlad  r5, lr, r11, r5\n\t"          \
+  "sxtb16 r9, r9, ror #8\n\t"           \
+  "smlad  r5, r9, r12, r5\n\t"          \
+  "sxtb16 lr, r10\n\t"                  \
+  "smlad  r6, lr, r11, r6\n\t"          \
+  "sxtb16 r10, r10, ror #8\n\t"         \
+  "smlad  r6, r10, r12, r6\n\t"
+
+/* r0 = w, r1 = x, r2 = groups, then the end of x; r3 = acc (kept on the stack), then sum 0; r4..r6 sums 1..3;
+ * r7..r10 the weight words; r11, r12 the input pairs; lr the unpacked weights. No flags are set between the
+ * parity test and its branch (LDM, LDRD, SXTB16, SMLAD and ADD without S leave them). */
+__asm(".pushsection .text.nnsp_dot4_block4_s8_s16, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_dot4_block4_s8_s16\n\t"
+      ".type nnsp_dot4_block4_s8_s16, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_dot4_block4_s8_s16:\n\t"
+      "push   {r3-r11, lr}\n\t"
+      "ldm    r3, {r3, r4, r5, r6}\n\t"
+      "tst    r2, #1\n\t"
+      "add    r2, r1, r2, lsl #3\n\t"
+      "beq    2f\n\t"
+      BLOCK4_GROUP_ASM
+      "cmp    r1, r2\n\t"
+      "beq    3f\n"
+      "2:\n\t"
+      BLOCK4_GROUP_ASM
+      BLOCK4_GROUP_ASM
+      "cmp    r1, r2\n\t"
+      "bne    2b\n"
+      "3:\n\t"
+      "pop    {r7}\n\t"
+      "stm    r7, {r3, r4, r5, r6}\n\t"
+      "pop    {r4-r11, pc}\n\t"
+      ".size nnsp_dot4_block4_s8_s16, . - nnsp_dot4_block4_s8_s16\n\t"
+      ".popsection\n");
+
 /* dot_rows for any block: a short last block, odd columns, rows longer than one int32 chunk. */
 static void dot_rows_general(const int8_t *w, long stride, int rows, const uint32_t *pairs, const int16_t *x,
                              int n, int64_t acc[BLOCK_ROWS]) {
@@ -149,13 +211,49 @@ static inline void dot_block4(const int8_t *w, long stride, const uint32_t *pair
 /* Whether a row of n columns is one block-of-four product: whole groups within one int32 chunk. */
 static int one_chunk(int n) { return n > 0 && (n & 3) == 0 && n / 4 <= CHUNK_GROUPS; }
 
+/* Whether the tables and inputs of an NNSP_W_BLOCK4 product allow its loop (LDM and LDRD need 4-byte aligned
+ * addresses); the arena and nnse convert's tables are. */
+static int aligned4(const void *a, const void *b) { return (((uintptr_t)a | (uintptr_t)b) & 3u) == 0; }
+
+/* The int32 sums of rows r .. r + 3 of a table of cols columns (whole groups within one int32 chunk): blocked,
+ * the NNSP_W_BLOCK4 loop on the input as it lies; else the row-major loop on its packed pairs. */
+static NNSP_ALWAYS_INLINE void block_sums(const int8_t *w, int blocked, int cols, int r, const int16_t *x,
+                                          const uint32_t *pairs, int32_t sum[BLOCK_ROWS]) {
+  if (blocked) {
+    sum[0] = sum[1] = sum[2] = sum[3] = 0;
+    nnsp_dot4_block4_s8_s16(w + (long)r * cols, x, cols / 4, sum);
+  } else {
+    dot_block4(w + (long)r * cols, cols, pairs, cols, sum);
+  }
+}
+
+/* dot_rows for rows r .. r + rows - 1 of a table in either layout: a whole block of an NNSP_W_BLOCK4 table by
+ * its loop (one chunk) or the portable row product (longer rows); the last rows % 4 rows of such a table are
+ * row-major, as every row of an NNSP_W_ROWS table. */
+static void dot_rows_layout(const int8_t *w, int blocked, int all_rows, int cols, int r, int rows,
+                            const uint32_t *pairs, const int16_t *x, int64_t acc[BLOCK_ROWS]) {
+  int i;
+  if (blocked && rows == BLOCK_ROWS) {
+    if (one_chunk(cols)) {
+      int32_t sum[BLOCK_ROWS];
+      block_sums(w, 1, cols, r, x, pairs, sum);
+      for (i = 0; i < BLOCK_ROWS; ++i) acc[i] = sum[i];
+    } else {
+      for (i = 0; i < BLOCK_ROWS; ++i) acc[i] = nnsp_dot_row_s8_s16(w, NNSP_W_BLOCK4, all_rows, cols, r + i, x);
+    }
+    return;
+  }
+  dot_rows(w + (long)r * cols, cols, rows, pairs, x, cols, acc);
+}
+
 /* The rows of whole blocks of four of a per-tensor fc / conv1d layer (all but units % 4 rows) with the per-row
  * steps of nnsp_fc_row_out in int32: with v = dot + b inside int32 (checked; else the portable step on the same
  * sum), nnsp_requant32(v, shift) is nnsp_requant32_i32(v, shift); shift is the format change to the output
  * (linear) or to Q24 (any other activation). act is a constant in each call (inlined once per activation), so
  * that no row pays for the choice. Returns the number of rows done. */
-static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint32_t *pairs, int cols, int shift,
-                                            int16_t *y, const int act, const int left) {
+static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const int16_t *x, int blocked,
+                                            const uint32_t *pairs, int cols, int shift, int16_t *y, const int act,
+                                            const int left) {
   const int units = layer->units;
   /* The int16 bias moved to the accumulator format (nnsp_bias_acc) in int32: the caller checks that
    * q_acc - q_b <= 15, so |bias| 2^(q_acc - q_b) <= 2^30. */
@@ -168,7 +266,7 @@ static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const uint3
   int r, i;
   for (r = 0; r + BLOCK_ROWS <= units; r += BLOCK_ROWS) {
     int32_t sum[BLOCK_ROWS];
-    dot_block4(layer->w + (long)r * cols, cols, pairs, cols, sum);
+    block_sums(layer->w, blocked, cols, r, x, pairs, sum);
     for (i = 0; i < BLOCK_ROWS; ++i) {
       int32_t v, pre;
       if (left) {
@@ -194,12 +292,15 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   const int cols = (int)layer->kernel * (int)layer->in_dim, units = layer->units;
   uint32_t pairs[PAIR_WORDS];
   int64_t acc[BLOCK_ROWS];
+  const int blocked = layer->w_layout == NNSP_W_BLOCK4;
   int r = 0, i;
-  if (cols / 4 * 2 > PAIR_WORDS) {
+  if (cols / 4 * 2 > PAIR_WORDS || (blocked && !aligned4(layer->w, x))) {
     nnsp_fc_s8_s16_c(layer, x, y);
     return;
   }
-  pack_pairs(x, cols / 4, pairs);
+  /* The packed pairs serve the row-major loops: every row of an NNSP_W_ROWS table, the last units % 4 rows of a
+   * blocked one. */
+  if (!blocked || units % BLOCK_ROWS) pack_pairs(x, cols / 4, pairs);
   if (!layer->q_w_rows && one_chunk(cols) && layer->q_in + layer->q_w - layer->q_b <= 15) {
     /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_blocks_i32). */
     const int q_acc = layer->q_in + layer->q_w;
@@ -207,20 +308,20 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
     const int left = shift > 0;
     switch (layer->activation) {
       case NNSP_ACT_TANH:
-        r = left ? fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH, 1)
-                 : fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_TANH, 0);
+        r = left ? fc_blocks_i32(layer, x, blocked, pairs, cols, shift, y, NNSP_ACT_TANH, 1)
+                 : fc_blocks_i32(layer, x, blocked, pairs, cols, shift, y, NNSP_ACT_TANH, 0);
         break;
       case NNSP_ACT_SIGMOID:
-        r = left ? fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 1)
-                 : fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 0);
+        r = left ? fc_blocks_i32(layer, x, blocked, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 1)
+                 : fc_blocks_i32(layer, x, blocked, pairs, cols, shift, y, NNSP_ACT_SIGMOID, 0);
         break;
-      case NNSP_ACT_LINEAR: r = fc_blocks_i32(layer, pairs, cols, shift, y, NNSP_ACT_LINEAR, 0); break;
-      default: r = fc_blocks_i32(layer, pairs, cols, shift, y, layer->activation, 0); break;
+      case NNSP_ACT_LINEAR: r = fc_blocks_i32(layer, x, blocked, pairs, cols, shift, y, NNSP_ACT_LINEAR, 0); break;
+      default: r = fc_blocks_i32(layer, x, blocked, pairs, cols, shift, y, layer->activation, 0); break;
     }
   }
   for (; r < units; r += BLOCK_ROWS) {
     const int rows = units - r < BLOCK_ROWS ? units - r : BLOCK_ROWS;
-    dot_rows(layer->w + (long)r * cols, cols, rows, pairs, x, cols, acc);
+    dot_rows_layout(layer->w, blocked, units, cols, r, rows, pairs, x, acc);
     for (i = 0; i < rows; ++i) y[r + i] = nnsp_fc_row_out(layer, r + i, acc[i]);
   }
 }
@@ -230,13 +331,17 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
   const int x_words = in / 4 * 2, h_words = units / 4 * 2;
   uint32_t pairs[PAIR_WORDS];
   int64_t ax[BLOCK_ROWS], ah[BLOCK_ROWS];
+  const int blocked = layer->w_layout == NNSP_W_BLOCK4;
   int r = 0, i;
-  if (x_words + h_words > PAIR_WORDS) {
+  if (x_words + h_words > PAIR_WORDS ||
+      (blocked && !(aligned4(layer->w, x) && aligned4(layer->r, h)))) {
     nnsp_gate_rows_c(layer, rows, x, h, scratch);
     return;
   }
-  pack_pairs(x, in / 4, pairs);
-  pack_pairs(h, units / 4, pairs + x_words);
+  if (!blocked || rows % BLOCK_ROWS) {
+    pack_pairs(x, in / 4, pairs);
+    pack_pairs(h, units / 4, pairs + x_words);
+  }
   if (!layer->q_w_rows && !layer->q_r_rows && one_chunk(in) && one_chunk(units)) {
     /* Per-tensor formats: nnsp_gate_pre's shifts are the layer's, dx and dh (one of them 0). |W x| <= in 2^22
      * and |R h| <= units 2^22 (products <= 128 * 32768), so when (in << dx) + (units << dh) < 2^9 the sum
@@ -254,8 +359,8 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
     if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512 && q_acc - layer->q_b <= 15) {
       for (; r + BLOCK_ROWS <= n_row; r += BLOCK_ROWS) {
         int32_t sx[BLOCK_ROWS], sh[BLOCK_ROWS];
-        dot_block4(layer->w + (long)r * in, in, pairs, in, sx);
-        dot_block4(layer->r + (long)r * units, units, pairs + x_words, units, sh);
+        block_sums(layer->w, blocked, in, r, x, pairs, sx);
+        block_sums(layer->r, blocked, units, r, h, pairs + x_words, sh);
         for (i = 0; i < BLOCK_ROWS; ++i) {
           /* (uint32_t) shifts: the values may be negative; the bound above keeps the sum exact. */
           const int32_t sum = (int32_t)((uint32_t)sx[i] << dx) + (int32_t)((uint32_t)sh[i] << dh);
@@ -275,8 +380,8 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
   }
   for (; r < rows; r += BLOCK_ROWS) {
     const int n = rows - r < BLOCK_ROWS ? rows - r : BLOCK_ROWS;
-    dot_rows(layer->w + (long)r * in, in, n, pairs, x, in, ax);
-    dot_rows(layer->r + (long)r * units, units, n, pairs + x_words, h, units, ah);
+    dot_rows_layout(layer->w, blocked, rows, in, r, n, pairs, x, ax);
+    dot_rows_layout(layer->r, blocked, rows, units, r, n, pairs + x_words, h, ah);
     for (i = 0; i < n; ++i) nnsp_gate_pre(layer, r + i, ax[i], ah[i], scratch);
   }
 }

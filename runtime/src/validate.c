@@ -40,6 +40,11 @@ static nnsp_status check_layer(const nnsp_layer *layer, int expected_in, int exp
   if (layer->q_in != expected_q || !q_ok(layer->q_out, 0, 15)) return NNSP_ERR_MODEL;
   if (layer->kernel < 1 || (layer->kind != NNSP_LAYER_CONV1D && layer->kernel != 1)) return NNSP_ERR_MODEL;
   if (!layer->w || !layer->bias) return NNSP_ERR_NULL;
+  /* NNSP_W_BLOCK4 groups columns by four: w's and r's column counts must be multiples of 4. */
+  if (layer->w_layout > NNSP_W_BLOCK4) return NNSP_ERR_MODEL;
+  if (layer->w_layout == NNSP_W_BLOCK4 &&
+      (((int)layer->kernel * (int)layer->in_dim) % 4 != 0 || (recurrent && layer->units % 4 != 0)))
+    return NNSP_ERR_MODEL;
   /* Weight formats in [0, 24]: accumulator Q <= 15 + 24, alignment shifts <= 24 (kernels.h, fixed.h). Bias
    * formats in [0, q_acc] of every row they are added to: the alignment is then an exact multiplication. */
   for (r = 0; r < rows; ++r) {

@@ -30,5 +30,6 @@ void test_kernels_float(void);
 void test_fft(void);
 void test_frontend(void);
 void test_pipeline(void);
+void test_weight_layout(void);
 
 #endif /* NNSP_CHECK_H */

@@ -29,7 +29,8 @@ void test_fft(void) {
         peak = mag > peak ? mag : peak;
         e_fwd = fmax(e_fwd, sqrt(dr * dr + di * di));
       }
-      /* relative to the spectrum's peak: 8 stages of rounding at ~2^-29 of the block maximum each */
+      /* relative to the spectrum's peak: 8 halving stages after a normalization to 2^28, each rounding at the
+       * stage's last bit (a noise-like frame keeps ~24 bits of its peak through them) */
       e_fwd /= peak;
       worst_fwd = e_fwd > worst_fwd ? e_fwd : worst_fwd;
       nnsp_irfft512(spec, buf, &exp);
@@ -37,8 +38,8 @@ void test_fft(void) {
       e_inv /= xpeak;
       worst_inv = e_inv > worst_inv ? e_inv : worst_inv;
     }
-  MEASURE("rfft512 max |error| / peak |X|", worst_fwd, 1e-7);
-  MEASURE("irfft512(rfft512(x)) max |error| / peak |x|", worst_inv, 1e-6);
+  MEASURE("rfft512 max |error| / peak |X|", worst_fwd, 4e-7);
+  MEASURE("irfft512(rfft512(x)) max |error| / peak |x|", worst_inv, 1.5e-5);
   {
     /* all-zero and full-scale extremes: no overflow, exact zero stays zero */
     int32_t buf[512], spec[NNSP_SPEC_VALUES];

@@ -12,7 +12,8 @@ int main(int argc, char **argv) {
     const char *name;
     void (*run)(void);
   } tests[] = {{"golden", test_golden},     {"kernels_float", test_kernels_float}, {"fft", test_fft},
-               {"frontend", test_frontend}, {"pipeline", test_pipeline}};
+               {"frontend", test_frontend}, {"pipeline", test_pipeline},
+               {"weight_layout", test_weight_layout}};
   unsigned i;
   for (i = 0; i < sizeof tests / sizeof tests[0]; ++i) {
     if (argc > 1 && strcmp(argv[1], tests[i].name) != 0) continue;

@@ -2,16 +2,32 @@
  * portable oracle (nnsp_fc_s8_s16_c, nnsp_gate_rows_c) on random and extreme layers: every row count of a
  * block (1..4 and beyond), column counts that are not multiples of four, the int32 chunk boundary (508 columns)
  * with the largest products (-128 x -32768), rows too long for the packed input (portable fallback), lstm and
- * gru gate rows, per-row formats. Any difference fails. */
+ * gru gate rows, per-row formats; the same layers again with their tables in NNSP_W_BLOCK4 (nnse convert's order,
+ * the DSP kernels' LDM loop), against the oracle on the row-major tables, including inputs at addresses the loop
+ * cannot take (its portable fallback). Any difference fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../../src/kernels.h"
 #include "../../src/recurrent.h"
+#include "../../src/weight_layout.h"
 #include "cases.h"
 
 static int failures, checks;
+
+/* The layer under test goes to the build's kernels with its tables in this layout (where the column counts
+ * allow), and with its input one int16 past an aligned address when misaligned is set. */
+static int layout = NNSP_W_ROWS, misaligned;
+
+/* A copy of the row-major table w ([rows][cols]) placed in `to` (malloc: 8-byte aligned). */
+static int8_t *placed(const int8_t *w, int to, int rows, int cols) {
+  int8_t *out = malloc((size_t)rows * cols + 1);
+  int r, c;
+  for (r = 0; r < rows; ++r)
+    for (c = 0; c < cols; ++c) out[nnsp_w_index(to, rows, cols, r, c)] = w[(long)r * cols + c];
+  return out;
+}
 
 /* Weights and inputs: random, or all extreme (mode 1: products +2^22; mode 2: alternating signs). */
 static void fill(uint32_t *rng, int mode, int8_t *w, int nw, int16_t *x, int nx) {
@@ -55,36 +71,44 @@ static void fill_layer_common(uint32_t *rng, nnsp_layer *l, int rows, int16_t *b
 
 static void check_fc(uint32_t *rng, int units, int cols, int mode, int activation) {
   nnsp_layer l;
-  int8_t *w = malloc((size_t)units * cols), q_rows[64];
-  int16_t *x = malloc((size_t)cols * 2), y_dsp[64], y_ref[64];
+  int8_t *w = malloc((size_t)units * cols), *w_placed, q_rows[64];
+  int16_t *x_alloc = malloc((size_t)cols * 2 + 2), *x = x_alloc + misaligned, y_dsp[64], y_ref[64];
   int16_t bias[64];
+  nnsp_layer placed_layer;
   memset(&l, 0, sizeof l);
   l.kind = NNSP_LAYER_FC;
   l.kernel = 1;
   l.in_dim = (uint16_t)cols;
   l.units = (uint16_t)units;
   l.activation = (uint8_t)activation;
-  fill_layer_common(rng, &l, units, bias, q_rows, mode == 0 && (cols & 1));
+  /* per-row formats on some layers of each layout (blocked tables need cols % 4 == 0) */
+  fill_layer_common(rng, &l, units, bias, q_rows, mode == 0 && ((layout == NNSP_W_ROWS ? cols : units) & 1));
   l.q_out = (int8_t)(activation == NNSP_ACT_RELU6 ? 12 : activation == NNSP_ACT_LINEAR ? 10 : 15);
   fill(rng, mode, w, units * cols, x, cols);
   l.w = w;
-  nnsp_fc_s8_s16(&l, x, y_dsp);
+  placed_layer = l;
+  placed_layer.w_layout = (uint8_t)(cols % 4 == 0 ? layout : NNSP_W_ROWS);
+  placed_layer.w = w_placed = placed(w, placed_layer.w_layout, units, cols);
+  nnsp_fc_s8_s16(&placed_layer, x, y_dsp);
   nnsp_fc_s8_s16_c(&l, x, y_ref);
   ++checks;
   if (memcmp(y_dsp, y_ref, (size_t)units * 2) != 0) {
     ++failures;
-    printf("fc %d x %d mode %d activation %d differs\n", units, cols, mode, activation);
+    printf("fc %d x %d mode %d activation %d layout %d differs\n", units, cols, mode, activation,
+           placed_layer.w_layout);
   }
   free(w);
-  free(x);
+  free(w_placed);
+  free(x_alloc);
 }
 
 static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   const int rows = (kind == NNSP_LAYER_LSTM ? 4 : 3) * units;
   nnsp_layer l;
-  int8_t *w = malloc((size_t)rows * in), *r = malloc((size_t)rows * units), q_rows[256];
-  int16_t *x = malloc((size_t)in * 2), *h = malloc((size_t)units * 2);
+  int8_t *w = malloc((size_t)rows * in), *r = malloc((size_t)rows * units), *w_placed, *r_placed, q_rows[256];
+  int16_t *x_alloc = malloc((size_t)in * 2 + 2), *x = x_alloc + misaligned, *h = malloc((size_t)units * 2);
   int16_t bias[256], rbias[64];
+  nnsp_layer placed_layer;
   int32_t s_dsp[256], s_ref[256];
   int i;
   memset(&l, 0, sizeof l);
@@ -92,25 +116,32 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   l.kernel = 1;
   l.in_dim = (uint16_t)in;
   l.units = (uint16_t)units;
-  fill_layer_common(rng, &l, rows, bias, q_rows, mode == 0 && (in & 1));
+  fill_layer_common(rng, &l, rows, bias, q_rows, mode == 0 && (layout == NNSP_W_ROWS ? (in & 1) : (units & 4)));
   for (i = 0; i < units; ++i) rbias[i] = random_bias(rng, i);
   l.rbias = rbias;
   fill(rng, mode, w, rows * in, x, in);
   fill(rng, mode, r, rows * units, h, units);
   l.w = w;
   l.r = r;
+  placed_layer = l;
+  placed_layer.w_layout = (uint8_t)(in % 4 == 0 && units % 4 == 0 ? layout : NNSP_W_ROWS);
+  placed_layer.w = w_placed = placed(w, placed_layer.w_layout, rows, in);
+  placed_layer.r = r_placed = placed(r, placed_layer.w_layout, rows, units);
   memset(s_dsp, 0, sizeof s_dsp);
   memset(s_ref, 0, sizeof s_ref);
-  nnsp_gate_rows(&l, rows, x, h, s_dsp);
+  nnsp_gate_rows(&placed_layer, rows, x, h, s_dsp);
   nnsp_gate_rows_c(&l, rows, x, h, s_ref);
   ++checks;
   if (memcmp(s_dsp, s_ref, sizeof s_dsp) != 0) {
     ++failures;
-    printf("%s %d -> %d mode %d differs\n", kind == NNSP_LAYER_LSTM ? "lstm" : "gru", in, units, mode);
+    printf("%s %d -> %d mode %d layout %d differs\n", kind == NNSP_LAYER_LSTM ? "lstm" : "gru", in, units, mode,
+           placed_layer.w_layout);
   }
   free(w);
   free(r);
-  free(x);
+  free(w_placed);
+  free(r_placed);
+  free(x_alloc);
   free(h);
 }
 
@@ -118,32 +149,40 @@ int main(void) {
   static const int cols[] = {1, 3, 4, 5, 8, 12, 72, 257, 432, 507, 508, 509, 511, 512, 513, 600, 1000};
   uint32_t rng = 12345u;
   unsigned c;
-  int units, mode, act;
-  for (c = 0; c < sizeof cols / sizeof cols[0]; ++c)
-    for (units = 1; units <= 9; ++units)
-      for (mode = 0; mode < 3; ++mode)
-        for (act = 0; act < 4; ++act) check_fc(&rng, units, cols[c], mode, act);
-  for (mode = 0; mode < 3; ++mode) {
-    for (units = 1; units <= 13; units += 3) {
-      check_gates(&rng, NNSP_LAYER_LSTM, 4 * units + 1, units, mode);
-      check_gates(&rng, NNSP_LAYER_GRU, 72, units, mode);
+  int units, mode, act, pass;
+  /* Row-major tables, then NNSP_W_BLOCK4 ones (layers whose column counts are not multiples of 4 stay
+   * row-major), then NNSP_W_BLOCK4 with a misaligned input. */
+  for (pass = 0; pass < 3; ++pass) {
+    layout = pass == 0 ? NNSP_W_ROWS : NNSP_W_BLOCK4;
+    misaligned = pass == 2;
+    for (c = 0; c < sizeof cols / sizeof cols[0]; ++c)
+      for (units = 1; units <= 9; ++units)
+        for (mode = 0; mode < 3; ++mode)
+          for (act = 0; act < 4; ++act) check_fc(&rng, units, cols[c], mode, act);
+    for (mode = 0; mode < 3; ++mode) {
+      for (units = 1; units <= 13; units += 3) {
+        check_gates(&rng, NNSP_LAYER_LSTM, 4 * units + 1, units, mode);
+        check_gates(&rng, NNSP_LAYER_GRU, 72, units, mode);
+      }
+      check_gates(&rng, NNSP_LAYER_LSTM, 72, 16, mode);
+      check_gates(&rng, NNSP_LAYER_LSTM, 72, 12, mode);
+      check_gates(&rng, NNSP_LAYER_GRU, 257, 64, mode);
+      check_gates(&rng, NNSP_LAYER_GRU, 256, 64, mode);
+      check_gates(&rng, NNSP_LAYER_LSTM, 500, 60, mode); /* x and h too long for the packed input: fallback */
     }
-    check_gates(&rng, NNSP_LAYER_LSTM, 72, 16, mode);
-    check_gates(&rng, NNSP_LAYER_GRU, 257, 64, mode);
-    check_gates(&rng, NNSP_LAYER_LSTM, 500, 60, mode); /* x and h too long for the packed input: fallback */
-  }
-  /* Biases at the ends of int32 on the sizes the int32 per-row steps take (whole blocks of four rows). */
-  big_bias = 1;
-  for (mode = 0; mode < 3; ++mode) {
-    for (act = 0; act < 4; ++act) {
-      check_fc(&rng, 8, 72, mode, act);
-      check_fc(&rng, 4, 432, mode, act);
+    /* Biases at the ends of int32 on the sizes the int32 per-row steps take (whole blocks of four rows). */
+    big_bias = 1;
+    for (mode = 0; mode < 3; ++mode) {
+      for (act = 0; act < 4; ++act) {
+        check_fc(&rng, 8, 72, mode, act);
+        check_fc(&rng, 4, 432, mode, act);
+      }
+      check_gates(&rng, NNSP_LAYER_LSTM, 72, 16, mode);
+      check_gates(&rng, NNSP_LAYER_LSTM, 24, 8, mode);
+      check_gates(&rng, NNSP_LAYER_GRU, 72, 12, mode);
     }
-    check_gates(&rng, NNSP_LAYER_LSTM, 72, 16, mode);
-    check_gates(&rng, NNSP_LAYER_LSTM, 24, 8, mode);
-    check_gates(&rng, NNSP_LAYER_GRU, 72, 12, mode);
+    big_bias = 0;
   }
-  big_bias = 0;
   printf("kernels (%s): %d checks, %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable", checks, failures);
   return failures == 0 ? 0 : 1;
 }

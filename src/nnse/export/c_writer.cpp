@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "nnse/util/error.h"
+#include "src/weight_layout.h"  // runtime/src: nnsp_w_index, the NNSP_W_BLOCK4 order
 
 namespace nnse::deploy {
 namespace {
@@ -23,8 +24,9 @@ std::string literal(std::int64_t v) {
 }
 
 template <typename T>
-void array(std::ostringstream& out, const char* type, const std::string& name, const std::vector<T>& values) {
-  out << "static const " << type << " " << name << "[" << values.size() << "] = {";
+void array(std::ostringstream& out, const char* type, const std::string& name, const std::vector<T>& values,
+           const char* attribute = "") {
+  out << "static const " << type << " " << name << "[" << values.size() << "]" << attribute << " = {";
   for (std::size_t i = 0; i < values.size(); ++i) {
     out << (i % 16 == 0 ? "\n  " : " ") << literal(static_cast<std::int64_t>(values[i]));
     if (i + 1 < values.size()) out << ",";
@@ -33,6 +35,28 @@ void array(std::ostringstream& out, const char* type, const std::string& name, c
 }
 
 std::string pointer_or_null(bool present, const std::string& name) { return present ? name : "0"; }
+
+// The tables are written in NNSP_W_BLOCK4 (the order the Cortex-M kernels load) wherever it applies: the column
+// counts of w (and r) are multiples of 4. The in-memory model keeps row-major tables; the same numbers come out.
+int written_layout(const nnsp_layer& L) {
+  const bool recurrent = L.kind == NNSP_LAYER_LSTM || L.kind == NNSP_LAYER_GRU;
+  const bool fits = (int(L.kernel) * int(L.in_dim)) % 4 == 0 && (!recurrent || L.units % 4 == 0);
+  return fits ? NNSP_W_BLOCK4 : NNSP_W_ROWS;
+}
+
+int layer_rows(const nnsp_layer& L) {
+  return L.kind == NNSP_LAYER_LSTM ? 4 * L.units : L.kind == NNSP_LAYER_GRU ? 3 * L.units : L.units;
+}
+
+// A row-major [rows][cols] table placed in `layout`.
+std::vector<std::int8_t> placed(const std::vector<std::int8_t>& row_major, int layout, int rows, int cols) {
+  std::vector<std::int8_t> out(row_major.size());
+  for (int r = 0; r < rows; ++r)
+    for (int c = 0; c < cols; ++c)
+      out[static_cast<std::size_t>(nnsp_w_index(layout, rows, cols, r, c))] =
+          row_major[static_cast<std::size_t>(r) * static_cast<std::size_t>(cols) + static_cast<std::size_t>(c)];
+  return out;
+}
 
 }  // namespace
 
@@ -66,8 +90,9 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
     const auto& s = q.layers[l];
     const nnsp_layer& L = q.layer_table[l];
     const std::string lp = p + "l" + std::to_string(l) + "_";
-    array(out, "int8_t", lp + "w", s.w);
-    if (!s.r.empty()) array(out, "int8_t", lp + "r", s.r);
+    const int layout = written_layout(L), rows = layer_rows(L);
+    array(out, "int8_t", lp + "w", placed(s.w, layout, rows, int(L.kernel) * int(L.in_dim)), " NNSP_WEIGHTS_ALIGN");
+    if (!s.r.empty()) array(out, "int8_t", lp + "r", placed(s.r, layout, rows, L.units), " NNSP_WEIGHTS_ALIGN");
     array(out, "int16_t", lp + "bias", s.bias);
     if (!s.rbias.empty()) array(out, "int16_t", lp + "rbias", s.rbias);
     if (L.q_w_rows) array(out, "int8_t", lp + "q_w_rows", s.q_w_rows);
@@ -83,15 +108,16 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
   array(out, "int32_t", p + "mean_q15", q.mean_q15);
   array(out, "int32_t", p + "inv_std_q15", q.inv_std_q15);
 
-  out << "\n/* kind, activation, kernel, reserved, in_dim, units, q_in, q_out, q_w, q_r, q_b, q_rb, q_w_rows, "
+  out << "\n/* kind, activation, kernel, w_layout, in_dim, units, q_in, q_out, q_w, q_r, q_b, q_rb, q_w_rows, "
          "q_r_rows, w, r, bias, rbias */\n"
       << "static const nnsp_layer " << p << "layers[" << q.layer_table.size() << "] = {\n";
   for (std::size_t l = 0; l < q.layer_table.size(); ++l) {
     const nnsp_layer& L = q.layer_table[l];
     const std::string lp = p + "l" + std::to_string(l) + "_";
-    out << "  {" << int(L.kind) << ", " << int(L.activation) << ", " << int(L.kernel) << ", 0, " << L.in_dim << ", "
-        << L.units << ", " << int(L.q_in) << ", " << int(L.q_out) << ", " << int(L.q_w) << ", " << int(L.q_r) << ", "
-        << int(L.q_b) << ", " << int(L.q_rb) << ", " << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
+    out << "  {" << int(L.kind) << ", " << int(L.activation) << ", " << int(L.kernel) << ", " << written_layout(L)
+        << ", " << L.in_dim << ", " << L.units << ", " << int(L.q_in) << ", " << int(L.q_out) << ", " << int(L.q_w)
+        << ", " << int(L.q_r) << ", " << int(L.q_b) << ", " << int(L.q_rb) << ", "
+        << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
         << pointer_or_null(L.q_r_rows != nullptr, lp + "q_r_rows") << ", " << lp << "w, "
         << pointer_or_null(L.r != nullptr, lp + "r") << ", " << lp << "bias, "
         << pointer_or_null(L.rbias != nullptr, lp + "rbias") << "}" << (l + 1 < q.layer_table.size() ? "," : "")
