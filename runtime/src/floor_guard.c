@@ -1,35 +1,65 @@
-/* The noise-floor guard in fixed point (floor_guard.h). */
+/* The noise-floor guard in fixed point (floor_guard.h). Everything per bin is 32-bit arithmetic on the packed
+ * values (the only 64-bit steps: packing the Q23 input power, and one UMULL for the floor's rise), because a
+ * Cortex-M4 spends a dozen instructions on every variable 64-bit shift: the first version, on unpacked uint64
+ * values, cost 43k instructions per frame there. */
 #include "floor_guard.h"
 
 #include <string.h>
 
-#define RISE_MINUS_ONE_Q30 25010660u /* 10^(10 dB / 10 / 100 frames) - 1 = 0.0232930 per frame, Q30 */
-#define CONFIDENCE_Q15 9830           /* 0.3: the network gain at and above which the bound applies in full */
-#define INV_CONFIDENCE_Q13 27307      /* 1 / 0.3, Q13 */
-#define MANTISSA_BITS 27
+#define RISE_Q30 1098752484u   /* 10^(10 dB / 10 / 100 frames) = 1.0232930 per frame, Q30 */
+#define CONFIDENCE_Q15 9830    /* 0.3: the network gain at and above which the bound applies in full */
+#define INV_CONFIDENCE_Q13 27307 /* 1 / 0.3, Q13 */
+#define MBITS 27               /* mantissa bits of a packed value */
+#define MMASK ((1u << MBITS) - 1u)
 
-/* The trackers are Q40 powers (below 2^57) kept in 32 bits as m 2^e (e in the top 5 bits, m < 2^27): exact below
- * 2^27, else truncated to 27 significant bits (relative error < 2^-26). */
-static uint32_t pack(uint64_t v) {
-  int e = 0;
-  if (v >> MANTISSA_BITS) {
+/* A packed value x = (e << 27) | m stands for m 2^e in Q40 (m < 2^27; m >= 2^26 whenever e > 0), so packed values
+ * compare as unsigned integers exactly as the numbers do. */
+
+static int bit_length32(uint32_t v) {
 #if defined(__GNUC__)
-    e = (64 - __builtin_clzll(v)) - MANTISSA_BITS;
+  return v ? 32 - __builtin_clz(v) : 0;
 #else
-    while ((v >> (MANTISSA_BITS + e)) != 0) ++e;
+  int b = 0;
+  while (v >> b) ++b;
+  return b;
 #endif
+}
+
+/* A Q23 power (< 2^40) as a packed Q40 value: p 2^17 with its 27 leading bits (truncated below). */
+static uint32_t pack_q23(uint64_t p) {
+  const uint32_t hi = (uint32_t)(p >> 32), lo = (uint32_t)p;
+  const int bits = hi ? 32 + bit_length32(hi) : bit_length32(lo);
+  if (bits <= 10) return lo << 17; /* below 2^27 in Q40: exact, e = 0 */
+  if (bits <= MBITS) return ((uint32_t)(bits - 10) << MBITS) | (lo << (MBITS - bits));
+  /* bits in [28, 40]: m = p >> (bits - 27), from the two words (hi < 2^8). */
+  {
+    const int s = bits - MBITS;
+    const uint32_t m = s < 32 ? (lo >> s) | (s ? hi << (32 - s) : 0u) : hi >> (s - 32);
+    return ((uint32_t)(bits - 10) << MBITS) | m;
   }
-  return ((uint32_t)e << MANTISSA_BITS) | (uint32_t)(v >> e);
 }
 
-static uint64_t unpack(uint32_t x) {
-  return (uint64_t)(x & ((1u << MANTISSA_BITS) - 1u)) << (x >> MANTISSA_BITS);
+/* (a + b) / 2 of two packed values: the smaller mantissa aligned to the larger exponent (its bits below that are
+ * dropped: < 2^-26 relative), then halved by the exponent (or, for e = 0, by a rounded shift). */
+static uint32_t average(uint32_t a, uint32_t b) {
+  const uint32_t big = a > b ? a : b, small = a > b ? b : a;
+  const uint32_t e = big >> MBITS, d = e - (small >> MBITS);
+  const uint32_t sum = (big & MMASK) + (d < 32u ? (small & MMASK) >> d : 0u); /* < 2^28 */
+  if (e == 0) return (sum + 1u) >> 1;                                        /* < 2^27: still e = 0 */
+  if (sum >= (1u << MBITS)) return (e << MBITS) | (sum >> 1);                 /* sum 2^(e-1) = (sum / 2) 2^e */
+  return ((e - 1u) << MBITS) | sum;                                           /* sum >= 2^26: normalized */
 }
 
-/* floor(n (r - 1)) for n < 2^57, from n's two words (each product fits 64 bits). */
-static uint64_t rise_of(uint64_t n) {
-  const uint64_t hi = (uint64_t)(uint32_t)(n >> 32) * RISE_MINUS_ONE_Q30, lo = (uint64_t)(uint32_t)n * RISE_MINUS_ONE_Q30;
-  return (hi << 2) + (lo >> 30);
+/* n r + 2^-40 (the float guard's n r + 1e-12): the mantissa times r in Q30 (one UMULL), renormalized. */
+static uint32_t rise(uint32_t n) {
+  uint32_t e = n >> MBITS;
+  uint32_t m = (uint32_t)(((uint64_t)(n & MMASK) * RISE_Q30) >> 30); /* < 2^27 * 1.03 */
+  if (e == 0) ++m; /* the 2^-40: below a mantissa step for e > 0 */
+  if (m >= (1u << MBITS)) {
+    m >>= 1;
+    ++e;
+  }
+  return (e << MBITS) | m;
 }
 
 void nnsp_floor_guard_reset(nnsp_floor_guard *g) {
@@ -41,58 +71,49 @@ void nnsp_floor_guard_reset(nnsp_floor_guard *g) {
 void nnsp_floor_guard_observe(nnsp_floor_guard *g, const uint64_t power_q23[NNSP_BINS]) {
   int k;
   if (g->beta_q8 == 0) return;
-  for (k = 0; k < NNSP_BINS; ++k) {
-    const uint64_t p = power_q23[k] << 17; /* Q40, <= 2^56 */
-    uint64_t ps, n;
-    if (g->first) {
-      ps = p;
-      n = p;
-    } else {
-      /* + 1 LSB = 2^-40 = 0.9e-12: the float guard's 1e-12, which lets a floor at 0 rise again. */
-      const uint64_t old = unpack(g->floor[k]), risen = old + rise_of(old) + 1u;
-      ps = (unpack(g->power[k]) + p + 1u) >> 1;
-      n = risen < ps ? risen : ps;
-    }
-    g->power[k] = pack(ps);
-    g->floor[k] = pack(n);
+  if (g->first) {
+    for (k = 0; k < NNSP_BINS; ++k) g->power[k] = g->floor[k] = pack_q23(power_q23[k]);
+    g->first = 0;
+    return;
   }
-  g->first = 0;
+  for (k = 0; k < NNSP_BINS; ++k) {
+    const uint32_t ps = average(g->power[k], pack_q23(power_q23[k])), risen = rise(g->floor[k]);
+    g->power[k] = ps;
+    g->floor[k] = risen < ps ? risen : ps;
+  }
 }
 
-/* N / P in Q18 (N <= P, P > 0), rounded, with one 32-bit unsigned division (UDIV on a Cortex-M): P shifted right
- * by s until it fits 16 bits (16 significant bits: relative error < 2^-15). Below 1/8, where beta magnifies the
- * ratio's error, N is taken to N 2^(18 - s) (no bits of N lost that matter; < 2^31 because N < P / 8); at and
- * above 1/8 (lb = 0 for beta >= 8) a Q15 quotient of N >> s is enough. */
-static uint32_t ratio_q18(uint64_t n, uint64_t p) {
-  int s = 0;
-  uint32_t p32;
-  uint64_t num;
-#if defined(__GNUC__)
-  if (p >= 0x10000u) s = (64 - __builtin_clzll(p)) - 16;
-#else
-  while ((p >> s) >= 0x10000u) ++s;
-#endif
-  p32 = (uint32_t)(p >> s);
-  if (n >= (p >> 3)) return (((uint32_t)(n >> s) << 15) + p32 / 2u) / p32 << 3;
-  num = s >= 18 ? n >> (s - 18) : n << (18 - s);
-  return ((uint32_t)num + p32 / 2u) / p32;
+/* N / P in Q18 (N <= P, P > 0), rounded, with one 32-bit unsigned division (UDIV on a Cortex-M): P's value shifted
+ * right by s until it fits 16 bits (its 16 leading bits: relative error < 2^-15). Below 1/8, where beta magnifies
+ * the ratio's error, the numerator is N 2^(18 - s) (< 2^31 because N < P / 8); at and above 1/8 (lb = 0 for
+ * beta >= 8) a Q15 quotient of N >> s is enough. */
+static uint32_t ratio_q18(uint32_t n, uint32_t p) {
+  const int ep = (int)(p >> MBITS), en = (int)(n >> MBITS);
+  const uint32_t mp = p & MMASK, mn = n & MMASK;
+  const int sp = ep > 0 ? MBITS - 16 : (bit_length32(mp) > 16 ? bit_length32(mp) - 16 : 0);
+  const int s = ep + sp, down = s - en; /* N >> s = mn >> down, down >= 0 */
+  const uint32_t p32 = mp >> sp, n16 = down < 32 ? mn >> down : 0u;
+  int up;
+  if (n16 >= (p32 >> 3)) return (((n16 << 15) + p32 / 2u) / p32) << 3;
+  up = en + 18 - s; /* N 2^(18 - s) = mn 2^up */
+  return ((up >= 0 ? mn << up : (-up < 32 ? mn >> -up : 0u)) + p32 / 2u) / p32;
 }
 
 void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]) {
   int k;
   if (g->beta_q8 == 0 || g->first) return;
   for (k = 0; k < NNSP_BINS; ++k) {
-    const uint64_t p = unpack(g->power[k]);
+    const uint32_t p = g->power[k];
     const int32_t gain = gain_q15[k];
     uint64_t deficit;
     int32_t lb, weight, bound;
     if (p == 0 || gain <= 0) continue; /* a silent bin gets no bound; a zero gain has zero weight */
     /* beta N / P in Q15 from Q8 x Q18 (below 2^35: one UMULL); lb <= 0 for anything above 2^15. */
-    deficit = ((uint64_t)(uint32_t)g->beta_q8 * ratio_q18(unpack(g->floor[k]), p) + (1u << 10)) >> 11;
+    deficit = ((uint64_t)(uint32_t)g->beta_q8 * ratio_q18(g->floor[k], p) + (1u << 10)) >> 11;
     if (deficit >= 32768u) continue;
     lb = 32768 - (int32_t)deficit;
     weight = gain >= CONFIDENCE_Q15 ? 32768 : (gain * INV_CONFIDENCE_Q13 + (1 << 12)) >> 13;
-    bound = (int32_t)(((int64_t)lb * weight + (1 << 14)) >> 15);
+    bound = (lb * weight + (1 << 14)) >> 15; /* < 2^30 */
     if (bound > 32767) bound = 32767;
     if (bound > gain) gain_q15[k] = (int16_t)bound;
   }
