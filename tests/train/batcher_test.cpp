@@ -359,6 +359,23 @@ TEST(ClipFeaturizer, KeepsTheTimeSignalsOnlyWhenAsked) {
   ASSERT_NE(rows, nullptr);
   EXPECT_TRUE(std::equal(rows, rows + 20 * hop, noisy.begin() + static_cast<std::ptrdiff_t>(20 * hop)));
   EXPECT_EQ(second->clean_signal(0), second->clips[0]->clean_signal.data() + 20 * hop);
+
+  // Without clean rows (a loss that reads only the signals): no clean spectrum, the same everything else, and a
+  // batch whose slots have no clean rows.
+  const PreparedClip lean = ClipFeaturizer(config, stats, true, false).prepare(noisy, clean);
+  EXPECT_TRUE(lean.clean.empty());
+  EXPECT_EQ(lean.noisy, kept.noisy);
+  EXPECT_EQ(lean.features, kept.features);
+  EXPECT_EQ(lean.clean_signal, kept.clean_signal);
+  EXPECT_FALSE(ClipFeaturizer(config, stats, false, false).prepare(noisy, clean).clean.empty())
+      << "without the signals the clean rows are the only clean data: kept";
+  const auto lean_shared = std::make_shared<const PreparedClip>(lean);
+  Batcher lean_batcher(1, [&](std::size_t, int) { return *lean_shared; }, BatcherOptions{1, 20, false, 1, 0, 0, 0});
+  lean_batcher.start_epoch(0);
+  const auto lean_first = lean_batcher.next();
+  ASSERT_TRUE(lean_first);
+  EXPECT_EQ(lean_first->clean(0), nullptr);
+  EXPECT_NE(lean_first->clean_signal(0), nullptr);
 }
 
 }  // namespace

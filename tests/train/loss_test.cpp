@@ -303,7 +303,22 @@ TEST(Loss, TimeSignalsGiveTheSameLossAsTheRows) {
     for (std::size_t i = 0; i < from_rows.size(); ++i) {
       ASSERT_NEAR(from_signals[i], from_rows[i], 1e-4 * scale) << name << " element " << i;
     }
+    // A loss that reads only the signals gives exactly the same without the clean rows (the trainer then computes
+    // no clean STFT); one that reads them refuses a batch without them.
+    std::vector<const std::complex<float>*> no_rows(static_cast<std::size_t>(d.sequences), nullptr);
+    LossBatch lean = with;
+    lean.clean = no_rows.data();
+    if (l->reads_clean_rows_with_signals()) {
+      EXPECT_THROW(l->evaluate(lean, nullptr), Error) << name;
+    } else {
+      std::vector<float> lean_grad(d.size());
+      EXPECT_EQ(l->evaluate(lean, lean_grad.data()), got) << name;
+      EXPECT_EQ(lean_grad, from_signals) << name;
+    }
   }
+  EXPECT_FALSE(loss("wsdr")->reads_clean_rows_with_signals());
+  EXPECT_TRUE(loss("wsdr+0.5*cmag_mse")->reads_clean_rows_with_signals());
+  EXPECT_TRUE(loss("cmix")->reads_clean_rows_with_signals());
   EXPECT_FALSE(loss("cmix")->uses_signals());
 }
 

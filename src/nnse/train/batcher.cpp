@@ -32,7 +32,7 @@ namespace {
 template <class Rows>
 const std::complex<float>* chunk_rows(const Batch& batch, int s, Rows PreparedClip::*side) {
   const auto& clip = batch.clips[static_cast<std::size_t>(s)];
-  if (!clip) return nullptr;
+  if (!clip || ((*clip).*side).empty()) return nullptr;  // empty: a clip prepared without clean rows
   return ((*clip).*side).data() +
          static_cast<std::size_t>(batch.first_frame[static_cast<std::size_t>(s)]) * static_cast<std::size_t>(batch.bins);
 }
@@ -62,8 +62,13 @@ const float* Batch::clean_signal(int s) const { return chunk_samples(*this, s, &
 
 void Batch::release_clips() { std::fill(clips.begin(), clips.end(), nullptr); }
 
-ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals)
-    : config_(config), stats_(std::move(stats)), extractor_(config), keep_signals_(keep_signals) {
+ClipFeaturizer::ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals,
+                               bool clean_rows)
+    : config_(config),
+      stats_(std::move(stats)),
+      extractor_(config),
+      keep_signals_(keep_signals),
+      clean_rows_(clean_rows || !keep_signals) {
   if (stats_.dim() != config_.feature_dim()) {
     throw Error("feature stats have " + std::to_string(stats_.dim()) + " bands, the front end produces " +
                 std::to_string(config_.feature_dim()));
@@ -85,10 +90,12 @@ PreparedClip ClipFeaturizer::prepare(std::span<const float> noisy, std::span<con
   const auto frames = static_cast<std::size_t>(clip.frames);
   const auto bins = static_cast<std::size_t>(clip.bins), dim = static_cast<std::size_t>(clip.feature_dim);
   clip.noisy.resize(frames * bins);
-  clip.clean.resize(frames * bins);
   clip.features.resize(frames * dim);
   dsp::stft_into(noisy, config_, clip.noisy);
-  dsp::stft_into(clean, config_, clip.clean);
+  if (clean_rows_) {
+    clip.clean.resize(frames * bins);
+    dsp::stft_into(clean, config_, clip.clean);
+  }
   for (std::size_t t = 0; t < frames; ++t) {
     const std::span<float> row(clip.features.data() + t * dim, dim);
     extractor_.process_frame({clip.noisy.data() + t * bins, bins}, row);
@@ -283,7 +290,8 @@ class Batcher::Producer {
     const auto frames = static_cast<std::size_t>(clip.frames);
     if (clip.frames < 0 || clip.feature_dim != feature_dim_ || clip.bins != bins_ ||
         clip.features.size() != frames * static_cast<std::size_t>(feature_dim_) ||
-        clip.noisy.size() != frames * static_cast<std::size_t>(bins_) || clip.clean.size() != clip.noisy.size()) {
+        clip.noisy.size() != frames * static_cast<std::size_t>(bins_) ||
+        (!clip.clean.empty() && clip.clean.size() != clip.noisy.size())) {
       throw Error("clip " + std::to_string(clip.index) + ": prepared data has an inconsistent layout (" +
                   std::to_string(clip.frames) + " frames, dim " + std::to_string(clip.feature_dim) + ", bins " +
                   std::to_string(clip.bins) + "; batch expects dim " + std::to_string(feature_dim_) + ", bins " +

@@ -44,7 +44,7 @@ struct PreparedClip {
   using Buffer = std::vector<T, MappedAllocator<T>>;  // megabytes per clip, freed while other clips stay
   Buffer<float> features;                    // [frames][feature_dim]
   Buffer<std::complex<float>> noisy;         // [frames][bins]
-  Buffer<std::complex<float>> clean;         // [frames][bins]
+  Buffer<std::complex<float>> clean;         // [frames][bins]; empty when prepared without clean rows
   // The time signals those spectra are the STFTs of, frames * hop samples (zero-padded), for losses that read
   // them (LossBatch::noisy_signal); empty unless the featurizer keeps them.
   Buffer<float> noisy_signal, clean_signal;
@@ -56,7 +56,10 @@ struct PreparedClip {
 class ClipFeaturizer {
  public:
   // keep_signals: also keep the noisy and clean time signals in the PreparedClip (for a time-domain loss).
-  ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals = false);
+  // clean_rows = false (only with keep_signals): no clean STFT; PreparedClip::clean stays empty (for a loss that
+  // reads only the clean time signal, Loss::reads_clean_rows_with_signals).
+  ClipFeaturizer(const dsp::FrontendConfig& config, dsp::FeatureStats stats, bool keep_signals = false,
+                 bool clean_rows = true);
   PreparedClip prepare(std::span<const float> noisy, std::span<const float> clean, double snr_db = 0.0);
   // The noisy side only: spectrum and normalized features (enhancement).
   void prepare_noisy(std::span<const float> noisy, dsp::Spectrum& spectrum, dsp::FeatureMatrix& features);
@@ -70,6 +73,7 @@ class ClipFeaturizer {
   dsp::FeatureStats stats_;
   dsp::FeatureExtractor extractor_;
   bool keep_signals_ = false;
+  bool clean_rows_ = true;
 };
 
 // Produces clip `index` of `epoch` (on-the-fly sources make new mixtures each epoch). With

@@ -70,6 +70,11 @@ class CombinedLoss final : public Loss {
     return std::any_of(losses_.begin(), losses_.end(), [](const auto& loss) { return loss->uses_signals(); });
   }
 
+  bool reads_clean_rows_with_signals() const override {
+    return std::any_of(losses_.begin(), losses_.end(),
+                       [](const auto& loss) { return loss->reads_clean_rows_with_signals(); });
+  }
+
   std::string describe() const override {
     std::ostringstream out;
     out << "sum of " << losses_.size() << " terms:";

@@ -66,6 +66,9 @@ class Loss {
   virtual std::string describe() const = 0;
   // Whether LossBatch::noisy_signal / clean_signal save this loss work (the time-domain losses).
   virtual bool uses_signals() const { return false; }
+  // Whether evaluate() reads the clean rows (LossBatch::clean) of a batch that has the time signals. When it does
+  // not, the trainer computes no clean STFT at all and passes null rows.
+  virtual bool reads_clean_rows_with_signals() const { return true; }
 };
 
 // Throws nnse::Error for an unknown name (listing the valid ones) or a knob out of range.

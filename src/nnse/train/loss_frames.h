@@ -18,7 +18,9 @@ inline bool frame_valid(const LossBatch& b, int s, int t) {
   return !b.valid || b.valid[to_size(static_cast<long long>(s) * b.frames + t)] != 0;
 }
 
-inline void check_batch(const LossBatch& b, const char* who) {
+// clean_rows_optional: a sequence may come without clean rows when the batch has its clean time signal (the
+// time-domain losses read only that).
+inline void check_batch(const LossBatch& b, const char* who, bool clean_rows_optional = false) {
   if (b.sequences < 0 || b.frames < 0 || b.bins <= 0) {
     throw Error(std::string("loss ") + who + ": bad batch shape " + std::to_string(b.sequences) + "x" +
                 std::to_string(b.frames) + "x" + std::to_string(b.bins));
@@ -27,7 +29,7 @@ inline void check_batch(const LossBatch& b, const char* who) {
     throw Error(std::string("loss ") + who + ": missing noisy, clean or gain array");
   }
   for (int s = 0; s < b.sequences; ++s) {
-    if (b.noisy[s] && b.clean[s]) continue;
+    if (b.noisy[s] && (b.clean[s] || (clean_rows_optional && b.clean_signal && b.clean_signal[s]))) continue;
     for (int t = 0; t < b.frames; ++t) {
       if (frame_valid(b, s, t)) {
         throw Error(std::string("loss ") + who + ": sequence " + std::to_string(s) + " has valid frames but no spectra");

@@ -28,7 +28,7 @@ class TimeLoss final : public Loss {
       : kind_(kind), name_(std::move(name)), eps_(eps), frontend_(frontend) {}
 
   double evaluate(const LossBatch& b, float* grad) const override {
-    check_batch(b, name_.c_str());
+    check_batch(b, name_.c_str(), true);
     if (b.bins != frontend_.bins()) {
       throw Error("loss " + name_ + ": batch has " + std::to_string(b.bins) + " bins, the front end " +
                   std::to_string(frontend_.bins()));
@@ -61,15 +61,18 @@ class TimeLoss final : public Loss {
   }
 
   bool uses_signals() const override { return true; }
+  bool reads_clean_rows_with_signals() const override { return false; }
 
  private:
   // Loss of one sequence (unscaled); adds scale * dL/dG to its gradient rows.
   double sequence(const LossBatch& b, int s, int frames, double scale, float* grad) const {
     const int bins = b.bins;
-    // Clean and noisy rows are read where they are (the chunk's rows are consecutive in its clip); only the
-    // estimate G Y is built.
+    // Clean and noisy rows are read where they are (the chunk's rows are consecutive in its clip; the clean ones
+    // only without the clean time signal: then they may be absent); only the estimate G Y is built.
     const std::size_t values = to_size(static_cast<long long>(frames) * bins);
-    const std::span<const std::complex<float>> clean(row(b.clean, b, s, 0), values), noisy(row(b.noisy, b, s, 0), values);
+    const auto rows = [&](const std::complex<float>* const* side) {
+      return std::span<const std::complex<float>>(row(side, b, s, 0), values);
+    };
     std::vector<std::complex<float>> estimate(values);
     for (int t = 0; t < frames; ++t) {
       const std::size_t base = offset(b, s, t);
@@ -79,18 +82,18 @@ class TimeLoss final : public Loss {
     }
     const std::size_t length = to_size(static_cast<long long>(frames) * frontend_.hop_length);
     // istft of the clean / noisy rows: from their time signals when the batch has them (no FFT).
-    const auto time_signal = [&](const float* const* signals, std::span<const std::complex<float>> rows) {
+    const auto time_signal = [&](const float* const* signals, const std::complex<float>* const* side) {
       return signals ? dsp::istft_of_stft({signals[s], length}, frames, frontend_, length)
-                     : dsp::istft(rows, frames, frontend_, length);
+                     : dsp::istft(rows(side), frames, frontend_, length);
     };
-    const std::vector<float> x = time_signal(b.clean_signal, clean);
+    const std::vector<float> x = time_signal(b.clean_signal, b.clean);
     const std::vector<float> xh = dsp::istft(estimate, frames, frontend_, length);
     std::vector<double> dx(length, 0.0);  // dL/d s_hat
     double loss = 0.0;
     if (kind_ == Kind::si_sdr) {
       loss = si_sdr(x, xh, dx);
     } else {
-      const std::vector<float> y = time_signal(b.noisy_signal, noisy);
+      const std::vector<float> y = time_signal(b.noisy_signal, b.noisy);
       loss = kind_ == Kind::tsnr ? tsnr(x, xh, y, dx) : wsdr(x, xh, y, dx);
     }
     if (grad) {

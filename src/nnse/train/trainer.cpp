@@ -64,9 +64,11 @@ double clip_snr(const data::Clip& clip) { return clip.meta.snr_db ? *clip.meta.s
 // Featurizers keep scratch buffers, so each concurrent preparation borrows its own.
 class FeaturizerPool {
  public:
-  // keep_signals: the clips also keep their time signals (for a loss that reads them, Loss::uses_signals).
-  FeaturizerPool(const dsp::FrontendConfig& config, const dsp::FeatureStats& stats, bool keep_signals)
-      : config_(config), stats_(stats), keep_signals_(keep_signals) {}
+  // keep_signals: the clips also keep their time signals (for a loss that reads them, Loss::uses_signals);
+  // clean_rows = false: and no clean STFT (a loss that then reads only the signals).
+  FeaturizerPool(const dsp::FrontendConfig& config, const dsp::FeatureStats& stats, bool keep_signals,
+                 bool clean_rows)
+      : config_(config), stats_(stats), keep_signals_(keep_signals), clean_rows_(clean_rows) {}
   PreparedClip prepare(const data::Clip& clip) {
     std::unique_ptr<ClipFeaturizer> featurizer;
     {
@@ -76,7 +78,7 @@ class FeaturizerPool {
         free_.pop_back();
       }
     }
-    if (!featurizer) featurizer = std::make_unique<ClipFeaturizer>(config_, stats_, keep_signals_);
+    if (!featurizer) featurizer = std::make_unique<ClipFeaturizer>(config_, stats_, keep_signals_, clean_rows_);
     PreparedClip prepared = featurizer->prepare(clip.noisy, clip.clean, clip_snr(clip));
     std::lock_guard lock(mutex_);
     free_.push_back(std::move(featurizer));
@@ -86,7 +88,7 @@ class FeaturizerPool {
  private:
   dsp::FrontendConfig config_;
   dsp::FeatureStats stats_;
-  bool keep_signals_ = false;
+  bool keep_signals_ = false, clean_rows_ = true;
   std::mutex mutex_;
   std::vector<std::unique_ptr<ClipFeaturizer>> free_;
 };
@@ -413,7 +415,8 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   Engine engine(model, engine_options(options, start.stats));
   restore_optimizer(engine, start, model);
 
-  FeaturizerPool featurizers(frontend, start.stats, loss->uses_signals());
+  FeaturizerPool featurizers(frontend, start.stats, loss->uses_signals(),
+                             !loss->uses_signals() || loss->reads_clean_rows_with_signals());
   const BatcherOptions batch_options = batcher_options(options);
   Batcher train_batcher(train_clips.size, make_preparer(train_clips, featurizers), batch_options);
   std::unique_ptr<Batcher> valid_batcher;
