@@ -21,8 +21,8 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   EXPECT_NE(text.str().find("const nnsp_model nnsp_model_se = {"), std::string::npos);
   // The model folder's enhancer.json recommends pass gain 0.7: round(0.7 * 2^15) is the tables' default.
   EXPECT_NE(text.str().find("  22938, /* recommended pass level"), std::string::npos);
-  // ... and noise-floor guard 10: 10 * 2^8.
-  EXPECT_NE(text.str().find("  2560, /* recommended noise-floor guard"), std::string::npos);
+  // ... and noise-floor guard 3: 3 * 2^8.
+  EXPECT_NE(text.str().find("  768, /* recommended noise-floor guard"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir / "def_nn3_se.h"));
   r = test::run_nnse("convert --pass-gain 0.5 --net-name se2 --out-dir " + dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -65,13 +65,13 @@ TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
   auto r = test::run_nnse("enhance --quantized " + input.string() + " " + (dir / "m.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(test::snr_db(audio::read_mono(dir / "m.wav", 16000, false), no_pass), 30.0);
-  // The model's guard (10) is applied: without it the output differs by far more than the rounding, and an explicit
-  // --floor-guard 10 is the same as the model's.
+  // The model's guard (3) is applied: without it the output differs by far more than the rounding, and an explicit
+  // --floor-guard 3 is the same as the model's.
   r = test::run_nnse("enhance --quantized --floor-guard 0 " + input.string() + " " + (dir / "n.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(test::snr_db(audio::read_mono(dir / "n.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false)),
             30.0);
-  r = test::run_nnse("enhance --quantized --floor-guard 10 " + input.string() + " " + (dir / "g.wav").string());
+  r = test::run_nnse("enhance --quantized --floor-guard 3 " + input.string() + " " + (dir / "g.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(audio::read_mono(dir / "g.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false));
   r = test::run_nnse("enhance --quantized --floor-guard 300 " + input.string() + " " + (dir / "g.wav").string());
