@@ -16,21 +16,30 @@ typedef struct {
   nnsp_state *st;
 } runtime;
 
-static int open_runtime_with(runtime *rt, const synthetic_options *o, int32_t atten_db_q8, int32_t pass_q15,
-                             int32_t guard_q8) {
-  nnsp_params p = nnsp_default_params();
+/* A runtime on synthetic model o whose own defaults are model_pass_q15 / model_guard_q8 (the tables' pass level
+ * and noise-floor guard), initialized with params p. */
+static int open_runtime_on(runtime *rt, const synthetic_options *o, int32_t model_pass_q15, int32_t model_guard_q8,
+                           const nnsp_params *p) {
   nnsp_status status;
   uint32_t bytes;
   rt->s = malloc(sizeof *rt->s);
   make_synthetic_model(rt->s, o);
+  rt->s->model.pass_gain_q15 = model_pass_q15;
+  rt->s->model.floor_guard_q8 = model_guard_q8;
   bytes = nnsp_arena_size(&rt->s->model);
   rt->arena = malloc(bytes);
+  rt->st = nnsp_init(&rt->s->model, rt->arena, bytes, p, &status);
+  CHECK(rt->st && status == NNSP_OK, "nnsp_init failed with %d", (int)status);
+  return rt->st != 0;
+}
+
+static int open_runtime_with(runtime *rt, const synthetic_options *o, int32_t atten_db_q8, int32_t pass_q15,
+                             int32_t guard_q8) {
+  nnsp_params p = nnsp_default_params();
   p.atten_lim_db_q8 = atten_db_q8;
   p.pass_gain_q15 = pass_q15;
   p.floor_guard_q8 = guard_q8;
-  rt->st = nnsp_init(&rt->s->model, rt->arena, bytes, &p, &status);
-  CHECK(rt->st && status == NNSP_OK, "nnsp_init failed with %d", (int)status);
-  return rt->st != 0;
+  return open_runtime_on(rt, o, 32768, 0, &p);
 }
 
 static int open_runtime(runtime *rt, const synthetic_options *o, int32_t atten_db_q8) {
@@ -273,21 +282,13 @@ static void init_checks(void) {
 static void pass_gain_default(void) {
   synthetic_options o;
   runtime plain, by_model, explicit_pass;
+  const nnsp_params defaults = nnsp_default_params();
   int h, k, same = 1, exact = 1;
   golden_pipeline_options(0, &o);
-  if (!open_runtime_with(&plain, &o, -1, 0, 0) || !open_runtime_with(&explicit_pass, &o, -1, 22938, 0)) return;
-  by_model.s = malloc(sizeof *by_model.s);
-  make_synthetic_model(by_model.s, &o);
-  by_model.s->model.pass_gain_q15 = 22938;
-  {
-    nnsp_params p = nnsp_default_params();
-    nnsp_status status;
-    const uint32_t bytes = nnsp_arena_size(&by_model.s->model);
-    by_model.arena = malloc(bytes);
-    by_model.st = nnsp_init(&by_model.s->model, by_model.arena, bytes, &p, &status);
-    CHECK(by_model.st != 0, "init with the model's pass level: %d", (int)status);
-  }
-  for (h = 0; h < 60 && by_model.st; ++h) {
+  if (!open_runtime_with(&plain, &o, -1, 0, 0) || !open_runtime_with(&explicit_pass, &o, -1, 22938, 0) ||
+      !open_runtime_on(&by_model, &o, 22938, 0, &defaults))
+    return;
+  for (h = 0; h < 60; ++h) {
     int16_t in[NNSP_HOP], out_p[NNSP_HOP], out_m[NNSP_HOP], out_e[NNSP_HOP];
     golden_stream_hop(h, in);
     nnsp_process_q15(plain.st, in, out_p);
@@ -312,21 +313,13 @@ static void pass_gain_default(void) {
 static void guard_default_and_effect(void) {
   synthetic_options o;
   runtime off, by_model, explicit_guard;
+  const nnsp_params defaults = nnsp_default_params();
   int h, k, same = 1, never_lower = 1, raised = 0;
   golden_pipeline_options(0, &o);
-  if (!open_runtime_with(&off, &o, -1, 0, 0) || !open_runtime_with(&explicit_guard, &o, -1, 0, 2560)) return;
-  by_model.s = malloc(sizeof *by_model.s);
-  make_synthetic_model(by_model.s, &o);
-  by_model.s->model.floor_guard_q8 = 2560;
-  {
-    nnsp_params p = nnsp_default_params();
-    nnsp_status status;
-    const uint32_t bytes = nnsp_arena_size(&by_model.s->model);
-    by_model.arena = malloc(bytes);
-    by_model.st = nnsp_init(&by_model.s->model, by_model.arena, bytes, &p, &status);
-    CHECK(by_model.st != 0, "init with the model's guard: %d", (int)status);
-  }
-  for (h = 0; h < 100 && by_model.st; ++h) {
+  if (!open_runtime_with(&off, &o, -1, 0, 0) || !open_runtime_with(&explicit_guard, &o, -1, 0, 2560) ||
+      !open_runtime_on(&by_model, &o, 32768, 2560, &defaults))
+    return;
+  for (h = 0; h < 100; ++h) {
     int16_t in[NNSP_HOP], out_o[NNSP_HOP], out_m[NNSP_HOP], out_e[NNSP_HOP];
     golden_stream_hop(h, in);
     nnsp_process_q15(off.st, in, out_o);
