@@ -285,13 +285,14 @@ struct EpochPasses {
     std::int64_t valid_frames = 0;
     while (auto batch = valid_batcher->next()) {
       batch_loss.set_batch(*batch, profile::Stage::validation);
-      // With several processes, this process's share of the whole batch's loss (each normalizes by the whole
-      // batch); the shares are summed once, after the pass.
-      valid_sum += engine.evaluate(chunk_input(*batch), loss_fn) * static_cast<double>(batch->whole.valid_frames);
+      // With several processes each evaluates its share of the whole batch's loss (normalized by the whole batch);
+      // the shares are summed per batch as in training, so the valid loss adds up as in one process.
+      double batch_loss_value = engine.evaluate(chunk_input(*batch), loss_fn);
+      processes.sum(std::span<double>(&batch_loss_value, 1));
+      valid_sum += batch_loss_value * static_cast<double>(batch->whole.valid_frames);
       valid_frames += batch->whole.valid_frames;
       valid_batcher->recycle(std::move(batch));
     }
-    processes.sum(std::span<double>(&valid_sum, 1));
     return valid_frames > 0 ? valid_sum / static_cast<double>(valid_frames) : kNaN;
   }
 };
