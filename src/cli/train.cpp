@@ -2,6 +2,7 @@
 // mixtures made on the fly from a corpus, with checkpoints that resume exactly (--epoch-loaded).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -101,6 +102,15 @@ void run_train(const TrainCliOptions& o) {
   if (processes->size() == 1) return train_here(o, *processes);
   // Only rank 0 logs; the others print errors only (each names its rank).
   if (processes->rank() != 0) spdlog::set_level(spdlog::level::err);
+  // Open MPI binds each rank to one core by default for up to 2 ranks (to a socket above): the engine threads
+  // would then share it.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) < o.train.threads) {
+    spdlog::warn("{} may run on {} core(s) but trains with --threads {}; start mpirun with --bind-to none (or "
+                 "--map-by node:PE={}) so that each rank's threads get cores of their own",
+                 processes->describe(), CPU_COUNT(&cpus), o.train.threads, o.train.threads);
+  }
   try {
     train_here(o, *processes);
   } catch (const CLI::RuntimeError&) {
