@@ -62,9 +62,10 @@ class TwoRanksTest : public ::testing::Test {
   // rank 1's slots are idle there.
   static std::string args(const std::string& models, const std::string& extra) {
     const std::string batch = extra.find("--batch-size") == std::string::npos ? "--batch-size 4 " : "";
+    const std::string seed = extra.find("--seed") == std::string::npos ? "--seed 3 " : "";
     return "train --nn-arch " + arch_.string() + " --data " + shards_.string() + " --models-dir " +
-           (dir_->path() / models).string() + " --chunk-frames 20 --data-threads 0 --seed 3 " +
-           "--loss 'wsdr+0.5*cmix' --progress-seconds 0 " + batch + extra;
+           (dir_->path() / models).string() + " --chunk-frames 20 --data-threads 0 " +
+           "--loss 'wsdr+0.5*cmix' --progress-seconds 0 " + batch + seed + extra;
   }
   static CommandResult train_one(const std::string& models, const std::string& extra) {
     return run_nnse(args(models, extra));
@@ -182,6 +183,17 @@ TEST_F(TwoRanksTest, KilledRankStopsTheJobAndLeavesTheLastCompleteCheckpoint) {
   const CommandResult resumed = train_one("killed", "--threads 2 --epochs 2 --epoch-loaded latest");
   ASSERT_EQ(resumed.exit_code, 0) << resumed.output;
   EXPECT_TRUE(bit_identical(checkpoint("one", 1), checkpoint("killed", 1)));
+}
+
+TEST_F(TwoRanksTest, ProcessesThatDoNotSeeTheSameJobAreRefused) {
+  // Rank 1 started with another seed (as it would see another corpus copy): refused before the first step, not a
+  // hang at the first epoch whose step counts differ.
+  const std::string mpirun = std::string(NNSE_MPIEXEC) + " --oversubscribe --allow-run-as-root ";
+  const CommandResult mixed = run_shell(mpirun + "-np 1 " + NNSE_BINARY + " " + args("mixed", "--epochs 1") + " : -np 1 " +
+                                        NNSE_BINARY + " " + args("mixed", "--epochs 1 --seed 4"));
+  EXPECT_NE(mixed.exit_code, 0) << mixed.output;
+  EXPECT_NE(mixed.output.find("rank 1 does not see the job rank 0 sees"), std::string::npos) << mixed.output;
+  EXPECT_FALSE(fs::exists(model::checkpoint_path(model_dir("mixed"), 0)));
 }
 
 TEST_F(TwoRanksTest, BatchThatDoesNotSplitEvenlyIsRefused) {

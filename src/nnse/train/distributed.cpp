@@ -214,8 +214,7 @@ void broadcast_text(Processes& processes, std::string& text) {
   processes.broadcast(std::as_writable_bytes(std::span<char>(text)));
 }
 
-std::uint64_t hash_floats(std::uint64_t hash, std::span<const float> values) {
-  const auto bytes = std::as_bytes(values);
+std::uint64_t hash_bytes(std::uint64_t hash, std::span<const std::byte> bytes) {
   for (std::byte b : bytes) {
     hash ^= static_cast<std::uint64_t>(b);
     hash *= 0x100000001b3ULL;

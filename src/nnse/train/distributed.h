@@ -60,7 +60,11 @@ bool built_with_mpi();
 void broadcast_floats(Processes& processes, std::vector<float>& values);  // rank 0's size and values
 void broadcast_text(Processes& processes, std::string& text);
 void broadcast_int64(Processes& processes, std::int64_t& value);
-// FNV-1a over the bytes of some float arrays: identical weights give identical hashes.
-std::uint64_t hash_floats(std::uint64_t hash, std::span<const float> values);
+// FNV-1a (start with kHashStart, chain calls): identical weights or settings give identical hashes.
+inline constexpr std::uint64_t kHashStart = 0xcbf29ce484222325ULL;
+std::uint64_t hash_bytes(std::uint64_t hash, std::span<const std::byte> bytes);
+inline std::uint64_t hash_floats(std::uint64_t hash, std::span<const float> values) {
+  return hash_bytes(hash, std::as_bytes(values));
+}
 
 }  // namespace nnse::train

@@ -142,6 +142,35 @@ fs::path save_epoch(const TrainOptions& options, const fs::path& dir, int epoch,
   return file;
 }
 
+void check_same_job(Processes& processes, const TrainOptions& options, const nn::Model& model,
+                    const ClipSet& train_clips, const ClipSet* valid_clips) {
+  if (processes.size() == 1) return;
+  auto clips = [](const ClipSet* set) {
+    return set ? nlohmann::json{{"size", set->size}, {"clip_samples", set->clip_samples}, {"recipe", set->recipe}}
+               : nlohmann::json();
+  };
+  nlohmann::json settings = options_json(options);
+  // Thread counts may differ between machines of different sizes: they change no rank's share of the batch.
+  settings.erase("threads");
+  settings.erase("data_threads");
+  const nlohmann::json job = {{"arch", model.arch_text()},     {"options", settings},
+                              {"loss", loss_json(options.loss)}, {"epochs", options.epochs},
+                              {"train", clips(&train_clips)},   {"valid", clips(valid_clips)}};
+  const std::string text = job.dump();
+  const std::uint64_t hash = hash_bytes(kHashStart, std::as_bytes(std::span<const char>(text)));
+  const std::uint64_t mine[2] = {hash, train_clips.size};
+  const auto all = processes.gather_all(std::as_bytes(std::span<const std::uint64_t>(mine)));
+  std::vector<std::uint64_t> values(all.size() / sizeof(std::uint64_t));
+  std::memcpy(values.data(), all.data(), all.size());
+  for (std::size_t r = 1; r < static_cast<std::size_t>(processes.size()); ++r) {
+    if (values[2 * r] == values[0]) continue;
+    throw Error(fmt::format("rank {} does not see the job rank 0 sees (its training clips: {}, rank 0's: {}; or the "
+                            "arch file, the options or the data recipe differ): every process needs the same data "
+                            "at the same path and the same nnse",
+                            r, values[2 * r + 1], values[1]));
+  }
+}
+
 void share_start(Processes& processes, StartPoint& start) {
   if (processes.size() == 1) return;
   std::int64_t epoch = start.epoch;
@@ -174,7 +203,7 @@ void share_training_state(Processes& processes, nn::Model& model, Engine& engine
 
 void check_same_weights(Processes& processes, const nn::Model& model, const Engine& engine, int epoch) {
   if (processes.size() == 1) return;
-  std::uint64_t hash = 0xcbf29ce484222325ULL;
+  std::uint64_t hash = kHashStart;
   auto add = [&hash](const Eigen::VectorXf& v) {
     hash = hash_floats(hash, std::span<const float>(v.data(), static_cast<std::size_t>(v.size())));
   };

@@ -34,6 +34,11 @@ struct StartPoint {
 };
 StartPoint resume_or_start(const TrainOptions& options, const ClipSet& train_clips, nn::Model& model,
                            const std::filesystem::path& dir);
+// Every process must see the same job: the same model, options and clips (a corpus copy that differs on one
+// machine would give the processes different step counts, and they would wait for each other forever). Throws
+// nnse::Error in every process, naming the first rank that differs from rank 0, when they do not.
+void check_same_job(Processes& processes, const TrainOptions& options, const nn::Model& model,
+                    const ClipSet& train_clips, const ClipSet* valid_clips);
 // Rank 0's start epoch and feature statistics into every process (the rest follows in share_training_state).
 void share_start(Processes& processes, StartPoint& start);
 

@@ -319,6 +319,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   TrainResult result;
   result.model_dir = model::model_dir(options.models_dir, options.arch_file);
   const fs::path& dir = result.model_dir;
+  check_same_job(processes, options, model, train_clips, valid_clips && valid_clips->size > 0 ? valid_clips : nullptr);
   StartPoint start;
   if (writer) start = resume_or_start(options, train_clips, model, dir);
   share_start(processes, start);
