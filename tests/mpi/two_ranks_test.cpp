@@ -70,9 +70,15 @@ class TwoRanksTest : public ::testing::Test {
   static CommandResult train_one(const std::string& models, const std::string& extra) {
     return run_nnse(args(models, extra));
   }
+  // mpirun for 2 processes on this machine, as root too. Open MPI's shared-memory transport copies between
+  // processes with process_vm_readv, which containers often forbid (CI may run in one): plain copies instead.
+  static std::string mpirun() {
+    return "OMPI_MCA_btl_vader_single_copy_mechanism=none " + std::string(NNSE_MPIEXEC) +
+           " --oversubscribe --allow-run-as-root ";
+  }
   static CommandResult train_two(const std::string& models, const std::string& extra, const std::string& env = "") {
-    return run_shell(env + std::string(NNSE_MPIEXEC) + " --oversubscribe --allow-run-as-root -np 2 " +
-                     (env.empty() ? "" : "-x NNSE_MPI_TEST_KILL ") + NNSE_BINARY + " " + args(models, extra));
+    return run_shell(env + mpirun() + "-np 2 " + (env.empty() ? "" : "-x NNSE_MPI_TEST_KILL ") + NNSE_BINARY + " " +
+                     args(models, extra));
   }
   static fs::path model_dir(const std::string& models) { return dir_->path() / models / "mpitiny"; }
   static model::Checkpoint checkpoint(const std::string& models, int epoch) {
@@ -188,8 +194,7 @@ TEST_F(TwoRanksTest, KilledRankStopsTheJobAndLeavesTheLastCompleteCheckpoint) {
 TEST_F(TwoRanksTest, ProcessesThatDoNotSeeTheSameJobAreRefused) {
   // Rank 1 started with another seed (as it would see another corpus copy): refused before the first step, not a
   // hang at the first epoch whose step counts differ.
-  const std::string mpirun = std::string(NNSE_MPIEXEC) + " --oversubscribe --allow-run-as-root ";
-  const CommandResult mixed = run_shell(mpirun + "-np 1 " + NNSE_BINARY + " " + args("mixed", "--epochs 1") + " : -np 1 " +
+  const CommandResult mixed = run_shell(mpirun() + "-np 1 " + NNSE_BINARY + " " + args("mixed", "--epochs 1") + " : -np 1 " +
                                         NNSE_BINARY + " " + args("mixed", "--epochs 1 --seed 4"));
   EXPECT_NE(mixed.exit_code, 0) << mixed.output;
   EXPECT_NE(mixed.output.find("rank 1 does not see the job rank 0 sees"), std::string::npos) << mixed.output;
