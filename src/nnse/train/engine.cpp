@@ -301,6 +301,7 @@ double Engine::reduce_gradient() {
 }
 
 void Engine::sum_over_processes(double& loss) {
+  const profile::Scope scope(profile::Stage::process_sum);
   std::size_t total = 0;
   for (const auto& g : gradient_) total += static_cast<std::size_t>(g.size());
   flat_gradient_.resize(total);
