@@ -76,12 +76,13 @@ void train_here(TrainCliOptions o, train::Processes& processes) {
         std::fflush(stdout);
       },
       [&progress](const train::StepProgress& p) { progress.update(p); });
-  if (!writer) {
-    // Rank 0 reports for the job. A diverged run diverged in every process alike (they hold the same weights):
-    // exit 1 quietly here, and rank 0 prints why.
-    if (result.status == train::TrainResult::Status::diverged) throw CLI::RuntimeError(1);
-    return;
+  if (result.status == train::TrainResult::Status::diverged && processes.size() > 1) {
+    // A diverged run diverged in every process alike (they hold the same weights): rank 0 says why, and every
+    // process ends normally with exit code 1 (an error in one process alone ends the job in run_train).
+    if (writer) std::fprintf(stderr, "nnse: error: %s\n", Error(result.model_dir, result.message).what());
+    throw CLI::RuntimeError(1);
   }
+  if (!writer) return;  // rank 0 reports for the job
   switch (result.status) {
     case train::TrainResult::Status::nothing_to_do:
       std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
