@@ -76,25 +76,17 @@ void train_here(TrainCliOptions o, train::Processes& processes) {
         std::fflush(stdout);
       },
       [&progress](const train::StepProgress& p) { progress.update(p); });
-  if (result.status == train::TrainResult::Status::diverged && processes.size() > 1) {
-    // A diverged run diverged in every process alike (they hold the same weights): rank 0 says why, and every
-    // process ends normally with exit code 1 (an error in one process alone ends the job in run_train).
-    if (writer) std::fprintf(stderr, "nnse: error: %s\n", Error(result.model_dir, result.message).what());
-    throw CLI::RuntimeError(1);
+  // A diverged run diverged in every process alike (they hold the same weights).
+  if (result.status == train::TrainResult::Status::diverged) {
+    throw train::CollectiveError(result.model_dir, result.message);
   }
   if (!writer) return;  // rank 0 reports for the job
-  switch (result.status) {
-    case train::TrainResult::Status::nothing_to_do:
-      std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
-      break;
-    case train::TrainResult::Status::diverged:
-      throw Error(result.model_dir, result.message);
-    case train::TrainResult::Status::completed:
-      std::printf("%s: trained epochs %d..%d; latest checkpoint %s\n", result.model_dir.c_str(), result.first_epoch,
-                  result.last_good_epoch,
-                  model::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
-      break;
+  if (result.status == train::TrainResult::Status::nothing_to_do) {
+    std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
+    return;
   }
+  std::printf("%s: trained epochs %d..%d; latest checkpoint %s\n", result.model_dir.c_str(), result.first_epoch,
+              result.last_good_epoch, model::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
 }
 
 // `nnse train`, or one process of `mpirun -np N nnse train` (train/distributed.h).
@@ -114,8 +106,10 @@ void run_train(const TrainCliOptions& o) {
   }
   try {
     train_here(o, *processes);
-  } catch (const CLI::RuntimeError&) {
-    throw;
+  } catch (const train::CollectiveError& e) {
+    // Every process stopped here alike: rank 0 says why, and all end normally with exit code 1.
+    if (processes->rank() == 0) std::fprintf(stderr, "nnse: error: %s\n", e.what());
+    throw CLI::RuntimeError(1);
   } catch (const std::exception& e) {
     // A failure in one process (data, disk, a lost peer) would leave the others waiting in their next collective:
     // say which rank failed and why, then end the whole job. Checkpoints are written atomically (util/

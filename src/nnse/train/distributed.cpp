@@ -189,7 +189,8 @@ std::unique_ptr<Processes> open_processes() {
   return std::make_unique<MpiProcesses>();
 #else
   if (launcher_size() > 1) {
-    throw Error("this nnse was built without MPI (CMake did not find it; install libopenmpi-dev and rebuild), "
+    throw Error("this nnse was built without MPI (-DNNSE_MPI=OFF, or CMake did not find it: install libopenmpi-dev "
+                "and rebuild), "
                 "but mpirun started several processes: each would train alone into the same model folder");
   }
   return single_process();

@@ -22,7 +22,17 @@
 #include <string>
 #include <vector>
 
+#include "nnse/util/error.h"
+
 namespace nnse::train {
+
+// An error that every process of a job meets alike, at the same point (a batch that does not split over the
+// processes, processes that do not see the same job, a diverged run): every process ends normally with exit code 1
+// and only rank 0 reports it, instead of each aborting the job. In one process it is an ordinary nnse::Error.
+class CollectiveError : public Error {
+ public:
+  using Error::Error;
+};
 
 class Processes {
  public:

@@ -164,7 +164,7 @@ void check_same_job(Processes& processes, const TrainOptions& options, const nn:
   std::memcpy(values.data(), all.data(), all.size());
   for (std::size_t r = 1; r < static_cast<std::size_t>(processes.size()); ++r) {
     if (values[2 * r] == values[0]) continue;
-    throw Error(fmt::format("rank {} does not see the job rank 0 sees (its training clips: {}, rank 0's: {}; or the "
+    throw CollectiveError(fmt::format("rank {} does not see the job rank 0 sees (its training clips: {}, rank 0's: {}; or the "
                             "arch file, the options or the data recipe differ): every process needs the same data "
                             "at the same path and the same nnse",
                             r, values[2 * r + 1], values[1]));

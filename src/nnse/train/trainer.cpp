@@ -169,9 +169,9 @@ SlotRange slot_range(const Processes& processes, int batch_size) {
   const int n = processes.size();
   if (n == 1) return {};
   if (batch_size % n != 0) {
-    throw Error("--batch-size", fmt::format("{} sequences do not split evenly over the {} processes of this mpirun; "
+    throw CollectiveError("--batch-size", fmt::format("{} sequences do not split evenly over the {} processes of this mpirun; "
                                             "use a multiple of {} (each process trains batch-size / {} of them)",
-                                            batch_size, n, n, n));
+                                                      batch_size, n, n, n));
   }
   return {processes.rank() * (batch_size / n), batch_size / n};
 }
