@@ -15,6 +15,9 @@ packages=(
   # The runtime on a Cortex-M4F: cross compiler, newlib (semihosting), and qemu's mps2-an386 board
   # (runtime/targets/cortex-m4). Not libstdc++-arm-none-eabi-newlib (313 MB; the firmware is C).
   gcc-arm-none-eabi libnewlib-arm-none-eabi qemu-system-arm
+  # Data-parallel training over processes and machines (`mpirun -np N nnse train`, docs/scale-out.md). Optional
+  # for building; CI installs it so that the 2-rank test (ctest label mpi) runs.
+  libopenmpi-dev openmpi-bin
 )
 if [[ " $* " == *" --with-torch "* ]]; then
   packages+=(python3-torch)

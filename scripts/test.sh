@@ -10,7 +10,13 @@ echo "== build (Release, -Werror)"
 bash scripts/build.sh build -DNNSE_WERROR=ON
 echo "== tests"
 # The Cortex-M4 emulation tests (label emulation) must run here, not skip: install-deps.sh installed the tools.
+# This includes the 2-rank MPI tests (label mpi: `mpirun -np 2 nnse train` against one process), built when CMake
+# found MPI (install-deps.sh installs Open MPI; mpirun runs them with --oversubscribe --allow-run-as-root).
 NNSE_REQUIRE_CORTEX_M4=1 ctest --test-dir build --output-on-failure --parallel "$jobs" --timeout 1200
+if command -v mpirun >/dev/null && ! ctest --test-dir build -N -L mpi | grep -q "Total Tests: [1-9]"; then
+  echo "mpirun is installed but the build has no MPI tests (CMake did not find MPI)" >&2
+  exit 1
+fi
 
 echo "== build (AddressSanitizer + UndefinedBehaviorSanitizer)"
 # No -Werror here: GCC 12 emits false-positive -Wmaybe-uninitialized inside libstdc++ (std::regex) under

@@ -2,6 +2,7 @@
 // mixtures made on the fly from a corpus, with checkpoints that resume exactly (--epoch-loaded).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
+#include <sched.h>
 #include <unistd.h>
 
 #include <cstdio>
@@ -17,6 +18,7 @@
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/export/qat.h"
 #include "nnse/model/model_folder.h"
+#include "nnse/train/distributed.h"
 #include "nnse/train/trainer.h"
 #include "nnse/util/error.h"
 #include "nnse/util/folder_lock.h"
@@ -36,7 +38,8 @@ struct TrainCliOptions {
   double progress_seconds = 30.0;
 };
 
-void run_train(TrainCliOptions o) {
+void train_here(TrainCliOptions o, train::Processes& processes) {
+  const bool writer = processes.rank() == 0;
   o.train.arch_file = o.nn_arch;
   o.train.epoch_loaded = model::EpochSelection::parse(o.epoch_loaded);
   o.train.frontend.feature_type = dsp::feature_type_from_string(o.feat_type);
@@ -53,11 +56,16 @@ void run_train(TrainCliOptions o) {
   model::require_arch_file(o.nn_arch);
   const train::TrainingData data = train::open_training_data(o.data, o.train.frontend);
   if (!data.valid && !o.data.no_valid) spdlog::warn("no validation data: the valid loss is not measured");
-  fit_batch_to_data_and_memory(o.train, data.train.size);
-  // One training per model folder at a time: two would interleave checkpoints and loss histories.
+  fit_batch_to_data_and_memory(o.train, data.train.size, processes.size());
+  o.train.processes = &processes;
+  // One training per model folder at a time: two would interleave checkpoints and loss histories. Over several
+  // processes only rank 0 touches the folder.
   const fs::path dir = model::model_dir(o.train.models_dir, o.nn_arch);
-  const FolderLock lock(dir, "another nnse train");
-  prepare_resume(dir, o.train.epoch_loaded, o.rewind);
+  std::optional<FolderLock> lock;
+  if (writer) {
+    lock.emplace(dir, "another nnse train");
+    prepare_resume(dir, o.train.epoch_loaded, o.rewind);
+  }
   // Progress goes to stderr, so stdout keeps one line per epoch (and the --profile tables) for logs and scripts.
   train::ProgressLine progress(stderr, ::isatty(STDERR_FILENO) != 0, o.progress_seconds);
   const auto result = train::train(
@@ -68,17 +76,46 @@ void run_train(TrainCliOptions o) {
         std::fflush(stdout);
       },
       [&progress](const train::StepProgress& p) { progress.update(p); });
-  switch (result.status) {
-    case train::TrainResult::Status::nothing_to_do:
-      std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
-      break;
-    case train::TrainResult::Status::diverged:
-      throw Error(result.model_dir, result.message);
-    case train::TrainResult::Status::completed:
-      std::printf("%s: trained epochs %d..%d; latest checkpoint %s\n", result.model_dir.c_str(), result.first_epoch,
-                  result.last_good_epoch,
-                  model::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
-      break;
+  // A diverged run diverged in every process alike (they hold the same weights).
+  if (result.status == train::TrainResult::Status::diverged) {
+    throw train::CollectiveError(result.model_dir, result.message);
+  }
+  if (!writer) return;  // rank 0 reports for the job
+  if (result.status == train::TrainResult::Status::nothing_to_do) {
+    std::printf("%s: %s\n", result.model_dir.c_str(), result.message.c_str());
+    return;
+  }
+  std::printf("%s: trained epochs %d..%d; latest checkpoint %s\n", result.model_dir.c_str(), result.first_epoch,
+              result.last_good_epoch, model::checkpoint_path(result.model_dir, result.last_good_epoch).c_str());
+}
+
+// `nnse train`, or one process of `mpirun -np N nnse train` (train/distributed.h).
+void run_train(const TrainCliOptions& o) {
+  const std::unique_ptr<train::Processes> processes = train::open_processes();
+  if (processes->size() == 1) return train_here(o, *processes);
+  // Only rank 0 logs; the others print errors only (each names its rank).
+  if (processes->rank() != 0) spdlog::set_level(spdlog::level::err);
+  // Open MPI binds each rank to one core by default for up to 2 ranks (to a socket above): the engine threads
+  // would then share it.
+  cpu_set_t cpus;
+  CPU_ZERO(&cpus);
+  if (::sched_getaffinity(0, sizeof cpus, &cpus) == 0 && CPU_COUNT(&cpus) < o.train.threads) {
+    spdlog::warn("{} may run on {} core(s) but trains with --threads {}; start mpirun with --bind-to none (or "
+                 "--map-by node:PE={}) so that each rank's threads get cores of their own",
+                 processes->describe(), CPU_COUNT(&cpus), o.train.threads, o.train.threads);
+  }
+  try {
+    train_here(o, *processes);
+  } catch (const train::CollectiveError& e) {
+    // Every process stopped here alike: rank 0 says why, and all end normally with exit code 1.
+    if (processes->rank() == 0) std::fprintf(stderr, "nnse: error: %s\n", e.what());
+    throw CLI::RuntimeError(1);
+  } catch (const std::exception& e) {
+    // A failure in one process (data, disk, a lost peer) would leave the others waiting in their next collective:
+    // say which rank failed and why, then end the whole job. Checkpoints are written atomically (util/
+    // atomic_file.h), so the model folder keeps its last complete epoch.
+    std::fprintf(stderr, "nnse: error (%s): %s\n", processes->describe().c_str(), e.what());
+    processes->abort_all(1);
   }
 }
 

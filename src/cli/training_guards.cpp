@@ -13,25 +13,30 @@
 namespace nnse::cli {
 namespace fs = std::filesystem;
 
-void fit_batch_to_data_and_memory(train::TrainOptions& options, std::size_t training_clips) {
-  if (training_clips > 0 && static_cast<std::size_t>(options.batch_size) > training_clips) {
+void fit_batch_to_data_and_memory(train::TrainOptions& options, std::size_t training_clips, int processes) {
+  // Over several processes the batch stays a multiple of their number (each trains an equal share).
+  const auto n = static_cast<std::size_t>(std::max(1, processes));
+  const std::size_t fitting_clips = (training_clips + n - 1) / n * n;
+  if (training_clips > 0 && static_cast<std::size_t>(options.batch_size) > fitting_clips) {
     spdlog::warn("--batch-size {} is more than the {} training clips; using {} (a larger batch would only hold empty "
-                 "slots)", options.batch_size, training_clips, training_clips);
-    options.batch_size = static_cast<int>(training_clips);
+                 "slots)", options.batch_size, training_clips, fitting_clips);
+    options.batch_size = static_cast<int>(fitting_clips);
   }
+  // Each process holds its share of the batch.
+  const int local_batch = std::max(1, options.batch_size / static_cast<int>(n));
   const auto available = available_memory_bytes();
   if (!available) return;
   const nn::Arch arch = nn::load_arch_file(options.arch_file);
   const train::MemoryEstimate estimate = train::estimate_training_memory(arch, options.frontend, options.threads);
-  const std::uint64_t needed = estimate.total(options.batch_size, options.chunk_frames);
+  const std::uint64_t needed = estimate.total(local_batch, options.chunk_frames);
   if (needed <= *available) return;
   const std::uint64_t room = *available > estimate.fixed_bytes ? *available - estimate.fixed_bytes : 0;
   const std::uint64_t fitting = room / (estimate.per_frame_bytes * static_cast<std::uint64_t>(options.chunk_frames));
   throw Error("--batch-size", fmt::format("{} sequences x --chunk-frames {} need about {:.1f} GB for training, more "
                                           "than the {:.1f} GB of memory available; use --batch-size {} or less (or "
                                           "fewer --chunk-frames)",
-                                          options.batch_size, options.chunk_frames, static_cast<double>(needed) / 1e9,
-                                          static_cast<double>(*available) / 1e9, fitting));
+                                          local_batch, options.chunk_frames, static_cast<double>(needed) / 1e9,
+                                          static_cast<double>(*available) / 1e9, fitting * n));
 }
 
 void prepare_resume(const fs::path& model_dir, const model::EpochSelection& selection, bool rewind) {

@@ -9,8 +9,9 @@ namespace nnse::cli {
 
 // --batch-size larger than the training set is capped to the number of clips (said in a warning); then the
 // batch's estimated memory (train/memory_estimate.h) must fit the memory available, or the command is refused with
-// the largest --batch-size that fits.
-void fit_batch_to_data_and_memory(train::TrainOptions& options, std::size_t training_clips);
+// the largest --batch-size that fits. Over several `processes` (mpirun) the batch stays a multiple of their number
+// and the memory is that of one process's share.
+void fit_batch_to_data_and_memory(train::TrainOptions& options, std::size_t training_clips, int processes = 1);
 
 // --epoch-loaded N when the folder already has later epochs: training from N would replace epochs N+1.. and the
 // rows of loss_history.csv after N. Without `rewind` that is refused; with it, the later checkpoints and the

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 #include <stdexcept>
@@ -376,6 +377,90 @@ TEST(ClipFeaturizer, KeepsTheTimeSignalsOnlyWhenAsked) {
   ASSERT_TRUE(lean_first);
   EXPECT_EQ(lean_first->clean(0), nullptr);
   EXPECT_NE(lean_first->clean_signal(0), nullptr);
+}
+
+}  // namespace
+}  // namespace nnse::train
+
+namespace nnse::train {
+namespace {
+
+// Data parallel over processes (BatcherOptions::slot_count): each process's batcher builds its slots of the whole
+// batch, and together they build exactly the batches of one batcher over all slots, preparing each clip once.
+TEST(Batcher, ProcessesBuildTheirSlotsOfTheWholeBatch) {
+  const int clips = 11, frames = 9, batch_size = 4, processes = 2;  // the last round holds 3 clips
+  std::atomic<int> prepared{0};
+  const auto preparer = [&prepared](std::size_t index, int epoch) {
+    ++prepared;
+    return synthetic_clip(index, frames, epoch);
+  };
+  BatcherOptions whole_options;
+  whole_options.batch_size = batch_size;
+  whole_options.chunk_frames = 4;
+  whole_options.seed = 5;
+  for (int prepare_threads : {0, 2}) {
+    whole_options.prepare_threads = prepare_threads;
+    Batcher whole(clips, preparer, whole_options);
+    const auto expected = drain(whole, 1);
+    std::vector<std::vector<std::unique_ptr<Batch>>> parts;
+    prepared = 0;
+    for (int rank = 0; rank < processes; ++rank) {
+      BatcherOptions options = whole_options;
+      options.slot_count = batch_size / processes;
+      options.first_slot = rank * options.slot_count;
+      options.clip_frames = frames;
+      options.feature_dim = 3;
+      options.bins = 2;
+      Batcher part(clips, preparer, options);
+      parts.push_back(drain(part, 1));
+    }
+    EXPECT_EQ(prepared.load(), clips);  // every clip by one process only
+    ASSERT_EQ(parts[0].size(), expected.size());
+    ASSERT_EQ(parts[1].size(), expected.size());
+    for (std::size_t i = 0; i < expected.size(); ++i) {
+      const Batch& e = *expected[i];
+      std::vector<float> features;
+      std::vector<std::uint8_t> valid, new_clip;
+      std::vector<std::int64_t> clip_index;
+      for (const auto& part : parts) {
+        const Batch& p = *part[i];
+        EXPECT_EQ(p.sequences, batch_size / processes);
+        // Every process knows the whole batch's totals, which the loss normalizes by.
+        EXPECT_EQ(p.whole.sequences, batch_size);
+        EXPECT_EQ(p.whole.valid_frames, e.valid_frames);
+        EXPECT_EQ(p.whole.busy, e.whole.busy);
+        features.insert(features.end(), p.features.begin(), p.features.end());
+        valid.insert(valid.end(), p.valid.begin(), p.valid.end());
+        new_clip.insert(new_clip.end(), p.new_clip.begin(), p.new_clip.end());
+        clip_index.insert(clip_index.end(), p.clip_index.begin(), p.clip_index.end());
+      }
+      EXPECT_EQ(features, e.features) << "batch " << i;
+      EXPECT_EQ(valid, e.valid) << "batch " << i;
+      EXPECT_EQ(new_clip, e.new_clip) << "batch " << i;
+      EXPECT_EQ(clip_index, e.clip_index) << "batch " << i;
+    }
+    // Round 3 holds clips in slots 0..2: process 1 has one busy slot and one idle.
+    const Batch& last = *parts[1].back();
+    EXPECT_EQ(last.clip_index, (std::vector<std::int64_t>{static_cast<std::int64_t>(epoch_order(clips, 5, 1, true)[10]), -1}));
+  }
+}
+
+TEST(Batcher, ProcessesRefuseAClipOfAnotherLength) {
+  BatcherOptions options;
+  options.batch_size = 2;
+  options.chunk_frames = 4;
+  options.slot_count = 1;
+  options.clip_frames = 8;
+  options.shuffle = false;  // clip 2 goes to position 2, slot 0: this batcher's
+  Batcher batcher(3, preparer_for({8, 8, 5}), options);
+  batcher.start_epoch(0);
+  try {
+    while (batcher.next()) {
+    }
+    FAIL() << "a 5-frame clip among 8-frame clips was accepted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("needs clips of one length"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

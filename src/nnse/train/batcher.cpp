@@ -213,79 +213,117 @@ class ClipWindow {
 class Batcher::Producer {
  public:
   Producer(std::size_t clip_count, const ClipPreparer& preparer, const BatcherOptions& options)
-      : clip_count_(clip_count), preparer_(preparer), options_(options) {}
+      : clip_count_(clip_count), preparer_(preparer), options_(options), feature_dim_(options.feature_dim),
+        bins_(options.bins) {}
 
   void reset(int epoch) {
     window_.reset();  // joins the previous epoch's workers before their order changes
     epoch_ = epoch;
     order_ = epoch_order(clip_count_, options_.seed, epoch, options_.shuffle);
-    if (options_.prepare_threads > 0 && !order_.empty()) {
-      const int threads = std::min<int>(options_.prepare_threads, static_cast<int>(order_.size()));
+    // The positions this batcher prepares: all, or those of its slots (position p goes to slot p % batch_size).
+    mine_.clear();
+    if (partial()) {
+      const auto b = static_cast<std::size_t>(options_.batch_size);
+      for (std::size_t p = 0; p < order_.size(); ++p)
+        if (owns(p % b)) mine_.push_back(order_[p]);
+    }
+    const std::vector<std::size_t>& prepared = partial() ? mine_ : order_;
+    if (options_.prepare_threads > 0 && !prepared.empty()) {
+      const int threads = std::min<int>(options_.prepare_threads, static_cast<int>(prepared.size()));
       const auto depth = options_.prepare_depth > 0 ? static_cast<std::size_t>(options_.prepare_depth)
                                                     : 2 * static_cast<std::size_t>(threads);
-      window_ = std::make_unique<ClipWindow>(order_, epoch_, preparer_, threads, depth);
+      window_ = std::make_unique<ClipWindow>(prepared, epoch_, preparer_, threads, depth);
     }
     next_clip_ = 0;
+    next_mine_ = 0;
     batch_index_ = 0;
     slots_.assign(static_cast<std::size_t>(options_.batch_size), Slot{});
   }
 
-  // Fills `batch` with the next chunk of every slot; false when the epoch has no frames left.
+  // Fills `batch` with the next chunk of every slot (of this batcher's slots); false when the epoch has no frames
+  // left in any slot.
   bool fill(Batch& batch) {
     const profile::Scope scope(profile::Stage::batching);
     bool any = false;
     std::vector<bool> starts(slots_.size(), false);
     for (std::size_t s = 0; s < slots_.size(); ++s) {
       Slot& slot = slots_[s];
-      while (!slot.clip || slot.next_frame >= slot.clip->frames) {
-        slot.clip.reset();
-        slot.next_frame = 0;
+      while (!slot.busy || slot.next_frame >= slot.frames) {
+        slot = Slot{};
         if (next_clip_ >= order_.size()) break;
         const std::size_t position = next_clip_++;
+        slot.busy = true;
+        starts[s] = true;
+        if (!owns(s)) {
+          slot.frames = options_.clip_frames;  // another process prepares it
+          continue;
+        }
         const std::size_t index = order_[position];
-        auto clip = std::make_shared<PreparedClip>(window_ ? window_->take(position) : preparer_(index, epoch_));
+        const std::size_t local = partial() ? next_mine_++ : position;
+        auto clip = std::make_shared<PreparedClip>(window_ ? window_->take(local) : preparer_(index, epoch_));
         clip->index = index;
         check_layout(*clip);
+        slot.frames = clip->frames;
         slot.clip = std::move(clip);
-        starts[s] = true;
       }
-      any = any || slot.clip != nullptr;
+      any = any || slot.busy;
     }
     if (!any) return false;
 
-    batch.resize(options_.batch_size, options_.chunk_frames, feature_dim_, bins_);
+    const int first_slot = partial() ? options_.first_slot : 0;
+    batch.resize(partial() ? options_.slot_count : options_.batch_size, options_.chunk_frames, feature_dim_, bins_);
     batch.epoch = epoch_;
     batch.index = batch_index_++;
+    batch.whole = {};
+    batch.whole.sequences = options_.batch_size;
     const auto t_max = static_cast<std::size_t>(options_.chunk_frames);
     const auto dim = static_cast<std::size_t>(feature_dim_);
     for (std::size_t s = 0; s < slots_.size(); ++s) {
       Slot& slot = slots_[s];
-      if (!slot.clip) {
-        batch.new_clip[s] = 1;  // idle: nothing to carry
+      const std::size_t b = s - static_cast<std::size_t>(first_slot);  // the slot in this batch, if owns(s)
+      if (!slot.busy) {
+        if (owns(s)) batch.new_clip[b] = 1;  // idle: nothing to carry
         continue;
       }
-      const PreparedClip& clip = *slot.clip;
-      batch.new_clip[s] = starts[s] ? 1 : 0;
-      batch.clip_index[s] = static_cast<std::int64_t>(clip.index);
       const auto first = static_cast<std::size_t>(slot.next_frame);
-      const std::size_t count = std::min(t_max, static_cast<std::size_t>(clip.frames) - first);
-      std::copy_n(clip.features.begin() + static_cast<std::ptrdiff_t>(first * dim), count * dim,
-                  batch.features.begin() + static_cast<std::ptrdiff_t>(s * t_max * dim));
-      batch.clips[s] = slot.clip;
-      batch.first_frame[s] = slot.next_frame;
-      std::fill_n(batch.valid.begin() + static_cast<std::ptrdiff_t>(s * t_max), count, std::uint8_t{1});
-      batch.valid_frames += static_cast<std::int64_t>(count);
+      const std::size_t count = std::min(t_max, static_cast<std::size_t>(slot.frames) - first);
+      ++batch.whole.busy;
+      batch.whole.valid_frames += static_cast<std::int64_t>(count);
+      if (owns(s)) {
+        const PreparedClip& clip = *slot.clip;
+        batch.new_clip[b] = starts[s] ? 1 : 0;
+        batch.clip_index[b] = static_cast<std::int64_t>(clip.index);
+        std::copy_n(clip.features.begin() + static_cast<std::ptrdiff_t>(first * dim), count * dim,
+                    batch.features.begin() + static_cast<std::ptrdiff_t>(b * t_max * dim));
+        batch.clips[b] = slot.clip;
+        batch.first_frame[b] = slot.next_frame;
+        std::fill_n(batch.valid.begin() + static_cast<std::ptrdiff_t>(b * t_max), count, std::uint8_t{1});
+        batch.valid_frames += static_cast<std::int64_t>(count);
+      }
       slot.next_frame += static_cast<int>(count);
-      if (slot.next_frame >= clip.frames) slot.clip.reset();  // used up: only batches still refer to it
+      if (slot.next_frame >= slot.frames) slot = Slot{};  // used up: only batches still refer to its clip
     }
     return true;
   }
 
  private:
+  // Several processes build one batch: the slot walk is the same in all of them only when every clip has the
+  // announced length (see BatcherOptions::slot_count).
+  bool partial() const { return options_.slot_count > 0 && options_.slot_count < options_.batch_size; }
+  bool owns(std::size_t slot) const {
+    return !partial() || (slot >= static_cast<std::size_t>(options_.first_slot) &&
+                          slot < static_cast<std::size_t>(options_.first_slot + options_.slot_count));
+  }
+
   void check_layout(const PreparedClip& clip) {
     if (feature_dim_ == 0) {
       feature_dim_ = clip.feature_dim;
       bins_ = clip.bins;
+    }
+    if (partial() && clip.frames != options_.clip_frames) {
+      throw Error("clip " + std::to_string(clip.index) + " has " + std::to_string(clip.frames) + " frames, not " +
+                  std::to_string(options_.clip_frames) + ": training over several processes needs clips of one "
+                  "length (as `nnse data` shards and --on-the-fly mixing make them)");
     }
     const auto frames = static_cast<std::size_t>(clip.frames);
     if (clip.frames < 0 || clip.feature_dim != feature_dim_ || clip.bins != bins_ ||
@@ -304,7 +342,9 @@ class Batcher::Producer {
   const BatcherOptions& options_;
   int epoch_ = 0;
   std::vector<std::size_t> order_;
+  std::vector<std::size_t> mine_;   // several processes: the clips of this batcher's slots, in order
   std::size_t next_clip_ = 0;
+  std::size_t next_mine_ = 0;
   int batch_index_ = 0;
   std::vector<Slot> slots_;
   int feature_dim_ = 0;
@@ -317,6 +357,11 @@ Batcher::Batcher(std::size_t clip_count, ClipPreparer preparer, BatcherOptions o
   if (options_.batch_size < 1) throw Error("--batch-size", "must be at least 1");
   if (options_.chunk_frames < 1) throw Error("--chunk-frames", "must be at least 1");
   if (options_.prefetch < 0) options_.prefetch = 0;
+  if (options_.slot_count < 0 || options_.first_slot < 0 || options_.first_slot + options_.slot_count > options_.batch_size)
+    throw Error("batcher: slots " + std::to_string(options_.first_slot) + " + " + std::to_string(options_.slot_count) +
+                " outside a batch of " + std::to_string(options_.batch_size));
+  if (options_.slot_count > 0 && options_.slot_count < options_.batch_size && options_.clip_frames < 1)
+    throw Error("batcher: a batch shared by several processes needs the clips' frame count");
   producer_ = std::make_unique<Producer>(clip_count_, preparer_, options_);
 }
 

@@ -97,6 +97,14 @@ struct Batch {
   // A copy would add 2 x B x T x bins complex values per batch in flight (66 MB at 32 x 500 x 257).
   std::vector<std::shared_ptr<const PreparedClip>> clips;  // [B], null if the slot is idle
   std::vector<int> first_frame;                            // [B]: the chunk's first frame within its clip
+  // The whole batch, of every process when several build one batch together (BatcherOptions::slot_count): what
+  // losses normalize by, so that N processes compute what one process would. In one process: B, the busy slots
+  // and valid_frames.
+  struct Whole {
+    int sequences = 0;
+    int busy = 0;                  // slots holding a clip
+    std::int64_t valid_frames = 0;
+  } whole;
 
   void resize(int sequences, int frames, int feature_dim, int bins);
   // Sequence s's noisy / clean spectrum from the chunk's first frame: its valid frames, `bins` values each,
@@ -119,6 +127,18 @@ struct BatcherOptions {
   int prefetch = 2;        // batches built ahead of the consumer (0: build in next(), no thread)
   int prepare_threads = 0; // workers preparing clips ahead, in epoch order (0: prepared when a slot needs one)
   int prepare_depth = 0;   // clips prepared ahead at most (0: 2 per worker)
+  // Data parallel over processes: this batcher builds slots [first_slot, first_slot + slot_count) of the
+  // batch_size-slot batch (0: all), exactly what those slots hold in one process's batch; the other slots are
+  // followed without preparing their clips. That needs every clip to have clip_frames frames (the clip sources
+  // make clips of one length; a different one is refused): slot s then holds clip position k * batch_size + s
+  // of the epoch's order in its k-th round.
+  int first_slot = 0;
+  int slot_count = 0;
+  int clip_frames = 0;
+  // The clips' layout when known in advance (0: the first clip's). A process whose slots get no clip in an epoch
+  // (fewer clips than slots) still builds batches of the right shape from it.
+  int feature_dim = 0;
+  int bins = 0;
 };
 
 // Clip order for an epoch: a permutation of 0..count-1 from (seed, epoch) (Fisher-Yates on a splitmix64
@@ -149,7 +169,9 @@ class Batcher {
 
  private:
   struct Slot {
-    std::shared_ptr<const PreparedClip> clip;
+    std::shared_ptr<const PreparedClip> clip;  // null for another process's slot
+    bool busy = false;
+    int frames = 0;
     int next_frame = 0;
   };
   class Producer;  // walks the slots; runs on the prefetch thread or inline

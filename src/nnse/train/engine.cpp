@@ -187,7 +187,8 @@ void Engine::prepare(const ChunkInput& input, Mode mode) {
     state_.reset(s);
     if (mode == Mode::train && options_.random_initial_state)
       state_.randomize_recurrent(s, nn::stream_key({options_.seed, static_cast<std::uint64_t>(step_),
-                                                    static_cast<std::uint64_t>(s), kStatePurpose}));
+                                                    static_cast<std::uint64_t>(options_.first_slot + s),
+                                                    kStatePurpose}));
     fresh = 0;
   }
 }
@@ -267,7 +268,7 @@ void Engine::run_shard(Job& j, int w) {
     const std::size_t frame0 = static_cast<std::size_t>(first) * j.T;
     nn::ChunkSlice<float> slice{count, j.T, j.input->features + frame0 * j.D,
                                 j.input->valid ? j.input->valid + frame0 : nullptr};
-    nn::DropoutKey key{e.options_.seed, static_cast<std::uint64_t>(e.step_), first};
+    nn::DropoutKey key{e.options_.seed, static_cast<std::uint64_t>(e.step_), e.options_.first_slot + first};
     float* out = j.output + frame0 * j.O;
     auto& worker = e.workers_[static_cast<std::size_t>(w)];
     worker.forward(e.parameter_pointers_, slice, e.state_, first, j.mode == Mode::train ? &key : nullptr, out);
@@ -280,15 +281,38 @@ void Engine::run_shard(Job& j, int w) {
   }
 }
 
-double Engine::reduce_gradient() {
-  double squared = 0.0;
+void Engine::sum_shards() {
   for (std::size_t i = 0; i < gradient_.size(); ++i) {
     Eigen::VectorXf& g = gradient_[i];
     g = worker_gradients_[0][i];
     for (int w = 1; w < shards_; ++w) g += worker_gradients_[static_cast<std::size_t>(w)][i];
-    squared += g.cast<double>().squaredNorm();
   }
+}
+
+double Engine::gradient_norm() const {
+  double squared = 0.0;
+  for (const Eigen::VectorXf& g : gradient_) squared += g.cast<double>().squaredNorm();
   return std::sqrt(squared);
+}
+
+double Engine::reduce_gradient() {
+  sum_shards();
+  return gradient_norm();
+}
+
+void Engine::sum_over_processes(double& loss) {
+  const profile::Scope scope(profile::Stage::process_sum);
+  std::size_t total = 0;
+  for (const auto& g : gradient_) total += static_cast<std::size_t>(g.size());
+  flat_gradient_.resize(total);
+  float* at = flat_gradient_.data();
+  for (const auto& g : gradient_) at = std::copy(g.data(), g.data() + g.size(), at);
+  options_.process_sum(flat_gradient_, std::span<double>(&loss, 1));
+  const float* from = flat_gradient_.data();
+  for (auto& g : gradient_) {
+    std::copy(from, from + g.size(), g.data());
+    from += g.size();
+  }
 }
 
 StepResult Engine::train_step(const ChunkInput& input, const LossFn& loss) {
@@ -296,7 +320,11 @@ StepResult Engine::train_step(const ChunkInput& input, const LossFn& loss) {
   StepResult result;
   result.loss = run(input, &loss, Mode::train, nullptr, true);
   const profile::Scope scope(profile::Stage::optimizer);
-  result.gradient_norm = reduce_gradient();
+  sum_shards();
+  // Over processes: every process then holds the whole batch's gradient and loss, so the norm, the skip decision
+  // and the update below are the same everywhere.
+  if (options_.process_sum) sum_over_processes(result.loss);
+  result.gradient_norm = gradient_norm();
   ++step_;
   result.step = step_;
   if (!std::isfinite(result.loss) || !std::isfinite(result.gradient_norm)) {

@@ -54,6 +54,14 @@ struct EngineOptions {
   // conv1d history at a clip start: the normalized log floor, (log10(2^-15) - mean) * inv_std per band; empty =
   // zeros. Size input_dim.
   std::vector<float> pad_frame;
+  // Data parallel over processes (train/distributed.h): this process's sequences are slots first_slot,
+  // first_slot + 1, ... of the whole batch. Dropout masks and initial states are drawn for the whole batch's slot,
+  // so N processes draw what one process would for the same slots.
+  int first_slot = 0;
+  // Data parallel over processes: sums a step's gradient (every tensor, flattened in order) and its loss over all
+  // processes, leaving bit-identical values in each, before the norm, the skip decision and Adam. Empty: this
+  // process holds the whole batch.
+  std::function<void(std::span<float> gradient, std::span<double> loss)> process_sum;
 };
 
 struct StepResult {
@@ -107,6 +115,9 @@ class Engine {
   void prepare(const ChunkInput& input, Mode mode);
   void gather_parameters();
   double reduce_gradient();
+  void sum_shards();
+  double gradient_norm() const;
+  void sum_over_processes(double& loss);
   int shard_count(int sequences) const;
   void ensure_shards(int shards);
   template <typename Job>
@@ -132,6 +143,7 @@ class Engine {
   std::vector<std::vector<float*>> gradient_pointers_;
   std::vector<float> output_, grad_output_;
   std::vector<double> contributions_;
+  std::vector<float> flat_gradient_;           // process_sum's buffer
   nn::AdamState adam_;
   std::int64_t step_ = 0;
   std::int64_t skipped_ = 0;

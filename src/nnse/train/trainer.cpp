@@ -14,15 +14,13 @@
 
 #include "nnse/data/clip_source.h"
 #include "nnse/dsp/context.h"
-#include "nnse/model/checkpoint.h"
-#include "nnse/model/checkpoint_match.h"
+#include "nnse/dsp/stft.h"
 #include "nnse/model/model_folder.h"
-#include "nnse/nn/arch.h"
 #include "nnse/nn/model.h"
 #include "nnse/train/batcher.h"
+#include "nnse/train/distributed.h"
 #include "nnse/train/engine.h"
-#include "nnse/train/loss_history.h"
-#include "nnse/train/training_stats.h"
+#include "nnse/train/start_point.h"
 #include "nnse/util/error.h"
 
 namespace nnse::train {
@@ -43,21 +41,6 @@ double seconds_since(Clock::time_point start) {
 }
 
 constexpr double kNaN = std::numeric_limits<double>::quiet_NaN();
-
-nlohmann::json loss_json(const LossConfig& loss) {
-  return {{"name", loss.name}, {"c", loss.c}, {"a", loss.a}, {"eps", loss.eps}};
-}
-
-nlohmann::json options_json(const TrainOptions& o) {
-  return {{"seed", o.seed},
-          {"batch_size", o.batch_size},
-          {"chunk_frames", o.chunk_frames},
-          {"learning_rate", o.learning_rate},
-          {"clip_norm", o.clip_norm},
-          {"threads", o.threads},
-          {"data_threads", o.data_threads},
-          {"random_initial_state", o.random_initial_state}};
-}
 
 double clip_snr(const data::Clip& clip) { return clip.meta.snr_db ? *clip.meta.snr_db : kNaN; }
 
@@ -105,8 +88,7 @@ class BatchLoss {
   void set_batch(const Batch& batch, profile::Stage stage) {
     batch_ = &batch;
     stage_ = stage;
-    active_ = 0;
-    for (std::size_t s = 0; s < batch.clip_index.size(); ++s) active_ += batch.clip_index[s] >= 0 ? 1 : 0;
+    active_ = batch.whole.busy;  // of every process's slots: losses normalize by the whole batch
     const auto sequences = static_cast<std::size_t>(batch.sequences);
     noisy_.resize(sequences);
     clean_.resize(sequences);
@@ -135,7 +117,7 @@ class BatchLoss {
       lb.clean = clean_.data() + first;
       lb.gain = output;
       lb.valid = b.valid.data() + static_cast<std::size_t>(first) * frames;
-      lb.total_valid_frames = static_cast<double>(b.valid_frames);
+      lb.total_valid_frames = static_cast<double>(b.whole.valid_frames);
       lb.total_sequences = active_;
       if (signals_) {
         lb.noisy_signal = noisy_signal_.data() + first;
@@ -173,86 +155,39 @@ std::int64_t estimate_steps(const Batch& first, std::size_t clip_count) {
   for (const auto& clip : first.clips) {
     if (clip) frames = std::max(frames, clip->frames);
   }
-  if (frames <= 0 || first.frames <= 0 || first.sequences <= 0) return 0;
+  const auto slots = static_cast<std::size_t>(first.whole.sequences);
+  if (frames <= 0 || first.frames <= 0 || slots == 0) return 0;
   const std::int64_t chunks = (frames + first.frames - 1) / first.frames;
-  const auto rounds = static_cast<std::int64_t>((clip_count + static_cast<std::size_t>(first.sequences) - 1) /
-                                                static_cast<std::size_t>(first.sequences));
+  const auto rounds = static_cast<std::int64_t>((clip_count + slots - 1) / slots);
   return chunks * rounds;
 }
 
-// The model of options.arch_file, checked against the front end it will be trained with.
-nn::Model build_model(const TrainOptions& options) {
-  const dsp::FrontendConfig& frontend = options.frontend;
-  const nn::Arch arch = nn::load_arch_file(options.arch_file);
-  nn::Model model(arch, options.seed);
-  if (model.input_dim() != frontend.feature_dim()) {
-    throw Error(options.arch_file, fmt::format("input_neurons is {} but the {} front end gives {} features per frame",
-                                               model.input_dim(), dsp::to_string(frontend.feature_type),
-                                               frontend.feature_dim()));
-  }
-  if (model.output_dim() != frontend.bins()) {
-    throw Error(options.arch_file, fmt::format("the last layer has {} outputs; a gain per STFT bin needs {} "
-                                               "(len_filter > 1 is not supported for training)",
-                                               model.output_dim(), frontend.bins()));
-  }
-  return model;
-}
-
-// Where a run starts: the checkpoint it resumes (if any, its weights already in the model), the feature
-// statistics and the loss history so far.
-struct StartPoint {
-  std::optional<fs::path> checkpoint_file;
-  model::Checkpoint resumed;
-  dsp::FeatureStats stats;
-  std::vector<double> train_history, valid_history;
-  int epoch = 0;
+// This process's part of every batch: slots [first, first + count) of options.batch_size (count 0: all).
+struct SlotRange {
+  int first = 0, count = 0;
 };
 
-StartPoint resume_or_start(const TrainOptions& options, const ClipSet& train_clips, nn::Model& model,
-                           const fs::path& dir) {
-  const dsp::FrontendConfig& frontend = options.frontend;
-  StartPoint start;
-  start.checkpoint_file = model::resolve_checkpoint(dir, options.epoch_loaded);
-  if (start.checkpoint_file) {
-    const fs::path& file = *start.checkpoint_file;
-    model::Checkpoint& resumed = start.resumed;
-    resumed = model::load_checkpoint(file);
-    model::check_compatible(resumed, file, model.arch_text(), frontend);
-    model::restore_parameters(resumed, file, model.parameters());
-    start.stats.mean = resumed.feature_mean;
-    start.stats.inv_std = resumed.feature_inv_std;
-    if (start.stats.dim() != frontend.feature_dim()) {
-      throw Error(file, fmt::format("feature stats have {} bands, expected {}", start.stats.dim(),
-                                    frontend.feature_dim()));
-    }
-    start.train_history = resumed.train_loss;
-    start.valid_history = resumed.valid_loss;
-    start.train_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
-    start.valid_history.resize(static_cast<std::size_t>(resumed.epoch) + 1, kNaN);
-    start.epoch = resumed.epoch + 1;
-    if (resumed.loss_config != loss_json(options.loss)) {
-      spdlog::warn("{}: trained so far with loss {}, continuing with {}", file.string(), resumed.loss_config.dump(),
-                   loss_json(options.loss).dump());
-    }
-    spdlog::info("resuming from {} (epoch {}), next epoch {}", file.string(), resumed.epoch, start.epoch);
-    return start;
+SlotRange slot_range(const Processes& processes, int batch_size) {
+  const int n = processes.size();
+  if (n == 1) return {};
+  if (batch_size % n != 0) {
+    throw CollectiveError("--batch-size", fmt::format("{} sequences do not split evenly over the {} processes of this mpirun; "
+                                            "use a multiple of {} (each process trains batch-size / {} of them)",
+                                                      batch_size, n, n, n));
   }
-  if (const auto previous = model::latest_epoch(dir)) {
-    spdlog::warn("{}: starting afresh (--epoch-loaded random) over checkpoints up to epoch {}; each is replaced "
-                 "when this run reaches it", model::checkpoint_dir(dir).string(), *previous);
-  }
-  const fs::path stats_file = dir / "feature_stats.json";
-  if (fs::exists(stats_file)) {
-    start.stats = dsp::load_feature_stats(stats_file, &frontend);
-    spdlog::info("{}: reusing feature statistics (delete the file to recompute them)", stats_file.string());
-  } else {
-    start.stats = training_stats(options, train_clips, stats_file);
-  }
-  return start;
+  return {processes.rank() * (batch_size / n), batch_size / n};
 }
 
-EngineOptions engine_options(const TrainOptions& options, const dsp::FeatureStats& stats) {
+EngineOptions engine_options(const TrainOptions& options, const dsp::FeatureStats& stats, Processes& processes,
+                             SlotRange range) {
   EngineOptions engine;
+  engine.first_slot = range.first;
+  if (processes.size() > 1) {
+    engine.process_sum = [&processes](std::span<float> gradient, std::span<double> loss) {
+      processes.sum(gradient);
+      processes.sum(loss);
+    };
+  }
   engine.threads = options.threads;
   engine.seed = options.seed;
   engine.adam.learning_rate = options.learning_rate;
@@ -262,21 +197,17 @@ EngineOptions engine_options(const TrainOptions& options, const dsp::FeatureStat
   return engine;
 }
 
-// A resumed run continues the checkpoint's optimizer (a checkpoint without moments restarts them at its step).
-void restore_optimizer(Engine& engine, const StartPoint& start, const nn::Model& model) {
-  if (!start.checkpoint_file) return;
-  if (start.resumed.adam.first_moment.empty()) {
-    engine.adam_state() = make_adam_state(model.parameters());
-    engine.adam_state().step = start.resumed.adam.step;
-  } else {
-    check_adam_state(start.resumed.adam, model.parameters(), start.checkpoint_file->string());
-    engine.adam_state() = start.resumed.adam;
-  }
-  engine.set_rng_state(start.resumed.rng_state);
-}
-
-BatcherOptions batcher_options(const TrainOptions& options) {
+BatcherOptions batcher_options(const TrainOptions& options, SlotRange range, const ClipSet& clips) {
   BatcherOptions batch;
+  if (range.count > 0) {
+    if (clips.clip_samples == 0)
+      throw Error(clips.description, "training over several processes needs clips of one known length");
+    batch.first_slot = range.first;
+    batch.slot_count = range.count;
+    batch.clip_frames = dsp::stft_frame_count(clips.clip_samples, options.frontend);
+    batch.feature_dim = options.frontend.feature_dim();
+    batch.bins = options.frontend.bins();
+  }
   batch.batch_size = options.batch_size;
   batch.chunk_frames = options.chunk_frames;
   batch.seed = options.seed;
@@ -295,6 +226,7 @@ struct EpochPasses {
   Batcher& train_batcher;
   Batcher* valid_batcher;       // nullptr: no validation set
   std::size_t train_clip_count;
+  Processes& processes;
   std::int64_t last_epoch_steps = 0;  // the step count of an epoch is known exactly once one has run
 
   // The training pass: fills the report's step, frame and loss figures. Returns an empty string, or why training
@@ -323,10 +255,10 @@ struct EpochPasses {
         }
       } else {
         consecutive_skips = 0;
-        loss_sum += step.loss * static_cast<double>(batch->valid_frames);
-        report.frames += batch->valid_frames;
+        loss_sum += step.loss * static_cast<double>(batch->whole.valid_frames);
+        report.frames += batch->whole.valid_frames;
       }
-      progress.frames += batch->valid_frames;
+      progress.frames += batch->whole.valid_frames;
       train_batcher.recycle(std::move(batch));
       if (on_step) {
         progress.steps = report.steps;
@@ -355,35 +287,17 @@ struct EpochPasses {
     std::int64_t valid_frames = 0;
     while (auto batch = valid_batcher->next()) {
       batch_loss.set_batch(*batch, profile::Stage::validation);
-      valid_sum += engine.evaluate(chunk_input(*batch), loss_fn) * static_cast<double>(batch->valid_frames);
-      valid_frames += batch->valid_frames;
+      // With several processes each evaluates its share of the whole batch's loss (normalized by the whole batch);
+      // the shares are summed per batch as in training, so the valid loss adds up as in one process.
+      double batch_loss_value = engine.evaluate(chunk_input(*batch), loss_fn);
+      processes.sum(std::span<double>(&batch_loss_value, 1));
+      valid_sum += batch_loss_value * static_cast<double>(batch->whole.valid_frames);
+      valid_frames += batch->whole.valid_frames;
       valid_batcher->recycle(std::move(batch));
     }
     return valid_frames > 0 ? valid_sum / static_cast<double>(valid_frames) : kNaN;
   }
 };
-
-// Writes the epoch's checkpoint and the loss history beside it; returns the checkpoint's path.
-fs::path save_epoch(const TrainOptions& options, const fs::path& dir, int epoch, const nn::Model& model,
-                    const Engine& engine, const StartPoint& start) {
-  const profile::Scope checkpoint_scope(profile::Stage::checkpoint);
-  model::Checkpoint checkpoint;
-  checkpoint.epoch = epoch;
-  checkpoint.arch_text = model.arch_text();
-  checkpoint.frontend = options.frontend;
-  checkpoint.loss_config = loss_json(options.loss);
-  checkpoint.options = options_json(options);
-  checkpoint.feature_mean = start.stats.mean;
-  checkpoint.feature_inv_std = start.stats.inv_std;
-  checkpoint.parameters = model.parameters();
-  checkpoint.adam = engine.adam_state();
-  checkpoint.rng_state = engine.rng_state();
-  checkpoint.train_loss = start.train_history;
-  checkpoint.valid_loss = start.valid_history;
-  const fs::path file = model::save_checkpoint(dir, checkpoint);
-  write_history(dir, start.train_history, start.valid_history);
-  return file;
-}
 
 }  // namespace
 
@@ -397,11 +311,20 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   if (train_clips.size == 0) throw Error(train_clips.description, "no training clips");
   nn::Model model = build_model(options);
   const auto loss = make_loss(options.loss, frontend);
+  const std::unique_ptr<Processes> one = options.processes ? nullptr : single_process();
+  Processes& processes = options.processes ? *options.processes : *one;
+  // Only rank 0 reads and writes the model folder (it may be on rank 0's machine only); the others receive the
+  // start epoch, statistics, weights and optimizer state from it.
+  const bool writer = processes.rank() == 0;
+  const SlotRange range = slot_range(processes, options.batch_size);
 
   TrainResult result;
   result.model_dir = model::model_dir(options.models_dir, options.arch_file);
   const fs::path& dir = result.model_dir;
-  StartPoint start = resume_or_start(options, train_clips, model, dir);
+  check_same_job(processes, options, model, train_clips, valid_clips && valid_clips->size > 0 ? valid_clips : nullptr);
+  StartPoint start;
+  if (writer) start = resume_or_start(options, train_clips, model, dir);
+  share_start(processes, start);
   result.first_epoch = start.epoch;
   result.last_good_epoch = start.epoch - 1;
   if (start.epoch >= options.epochs) {
@@ -412,16 +335,17 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   }
 
   if (options.prepare_model) options.prepare_model(model);
-  Engine engine(model, engine_options(options, start.stats));
-  restore_optimizer(engine, start, model);
+  Engine engine(model, engine_options(options, start.stats, processes, range));
+  if (writer) restore_optimizer(engine, start, model);
+  share_training_state(processes, model, engine);
 
   FeaturizerPool featurizers(frontend, start.stats, loss->uses_signals(),
                              !loss->uses_signals() || loss->reads_clean_rows_with_signals());
-  const BatcherOptions batch_options = batcher_options(options);
+  const BatcherOptions batch_options = batcher_options(options, range, train_clips);
   Batcher train_batcher(train_clips.size, make_preparer(train_clips, featurizers), batch_options);
   std::unique_ptr<Batcher> valid_batcher;
   if (valid_clips && valid_clips->size > 0) {
-    BatcherOptions valid_options = batch_options;
+    BatcherOptions valid_options = batcher_options(options, range, *valid_clips);
     valid_options.shuffle = false;
     valid_batcher = std::make_unique<Batcher>(valid_clips->size, make_preparer(*valid_clips, featurizers),
                                               valid_options);
@@ -429,17 +353,22 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   spdlog::info("training {} ({} parameters) on {} clips, {} validation clips; loss {}; epochs {}..{}",
                model::model_name_from_arch(options.arch_file), model.parameter_count(), train_clips.size,
                valid_batcher ? valid_clips->size : 0, loss->describe(), start.epoch, options.epochs - 1);
+  if (processes.size() > 1 && writer) {
+    spdlog::info("data parallel over {} processes: {} sequences per process and step (batch {}), gradients summed "
+                 "in rank order", processes.size(), range.count, options.batch_size);
+  }
 
   BatchLoss batch_loss(*loss);
   const LossFn loss_fn = batch_loss.function();
-  EpochPasses passes{options, engine, batch_loss, loss_fn, train_batcher, valid_batcher.get(), train_clips.size};
+  EpochPasses passes{options,       engine, batch_loss, loss_fn, train_batcher, valid_batcher.get(),
+                     train_clips.size, processes};
   if (options.profile) profile::set_enabled(true);
   for (int epoch = start.epoch; epoch < options.epochs; ++epoch) {
     const auto epoch_start = Clock::now();
     const profile::Totals profile_start = profile::totals();
     EpochReport report;
     report.epoch = epoch;
-    result.message = passes.train(epoch, epoch_start, report, on_step);
+    result.message = passes.train(epoch, epoch_start, report, writer ? on_step : nullptr);
     if (!result.message.empty()) {
       result.status = TrainResult::Status::diverged;
       break;
@@ -459,7 +388,8 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     const auto checkpoint_start = Clock::now();
     start.train_history.push_back(report.train_loss);
     start.valid_history.push_back(report.valid_loss);
-    report.checkpoint = save_epoch(options, dir, epoch, model, engine, start);
+    check_same_weights(processes, model, engine, epoch);
+    if (writer) report.checkpoint = save_epoch(options, dir, epoch, model, engine, start);
     result.last_good_epoch = epoch;
     report.checkpoint_seconds = seconds_since(checkpoint_start);
     report.seconds = seconds_since(epoch_start);
@@ -467,7 +397,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     if (options.profile) report.profile = profile::totals() - profile_start;
     report.peak_memory_mib = peak_memory_mib();
     result.epochs.push_back(report);
-    if (on_epoch) on_epoch(report);
+    if (on_epoch && writer) on_epoch(report);
   }
   if (result.status == TrainResult::Status::diverged) {
     result.message += result.last_good_epoch >= 0

@@ -32,6 +32,8 @@ class Model;
 
 namespace nnse::train {
 
+class Processes;
+
 struct TrainOptions {
   std::filesystem::path arch_file;                 // nn_arch text file; the model folder is named after it
   std::filesystem::path models_dir = "models_trained";
@@ -59,6 +61,10 @@ struct TrainOptions {
   // Called once on the model after its weights are initialized or restored, before the first step: e.g. to
   // install quantization-aware-training hooks (`nnse train --qat`, export/qat.h). Empty = nothing.
   std::function<void(nn::Model&)> prepare_model;
+  // Data parallel over processes (`mpirun -np N nnse train`, train/distributed.h): batch_size is the whole batch,
+  // each process prepares and trains batch_size / N of its slots, gradients are summed over the processes every
+  // step, and only rank 0 writes into the model folder. nullptr: one process, as without mpirun.
+  Processes* processes = nullptr;
 };
 
 struct TrainResult {

@@ -15,6 +15,7 @@ ClipSet clip_set_from(std::shared_ptr<const data::ClipSource> source, std::strin
   set.size = source->size();
   set.description = std::move(description);
   set.recipe = source->recipe();
+  set.clip_samples = source->clip_samples();
   set.get = [source](std::size_t index, int epoch) { return source->get(index, epoch); };
   return set;
 }

@@ -27,6 +27,9 @@ struct ClipSet {
   // raw mixtures for evaluation are not, so the enhancer filters them itself, as it does for users' files.
   bool dc_removed = true;
   nlohmann::json recipe;    // how the clips are made (data::ClipSource::recipe()); null: unknown, nothing is cached
+  // Samples of every clip when all have one length (the clip sources'), 0: unknown or varying. Training over
+  // several processes needs it (BatcherOptions::clip_frames).
+  std::size_t clip_samples = 0;
 };
 
 // Adapts a data::ClipSource (shards or on-the-fly mixing) to a ClipSet; the set keeps the source alive.

@@ -14,7 +14,7 @@ thread_local Scope* t_innermost = nullptr;
 
 constexpr std::array<std::string_view, kStageCount> kNames = {
     "decode", "cache expand", "mix", "reverb", "coloration", "stft+features", "batching",
-    "forward+backward", "loss", "optimizer", "validation", "checkpoint"};
+    "forward+backward", "loss", "optimizer", "process sum", "validation", "checkpoint"};
 
 }  // namespace
 

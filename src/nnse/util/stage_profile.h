@@ -26,6 +26,7 @@ enum class Stage : int {
   forward_backward,  // the engine's forward and backward passes (training)
   loss,         // the loss and its gradient (training)
   optimizer,    // gradient reduction, clipping, Adam, weight clipping
+  process_sum,  // over several processes (mpirun): the gradient and loss sum, waiting for the slowest included
   validation,   // forward and loss of the validation pass (its data preparation is charged to the stages above)
   checkpoint,   // writing the checkpoint and the loss history
   count
