@@ -2,10 +2,12 @@
 # build-extra-train.sh - build an extra TRAINING corpus: more real voices and noises from Debian
 # packages that are not reserved for evaluation (see build-unseen-eval.sh for the reserved ones).
 #
-# Usage: build-extra-train.sh OUT_DIR [--pkg-cache DIR] [--work DIR] [--jobs N]
+# Usage: build-extra-train.sh OUT_DIR [--pkg-cache DIR] [--work DIR] [--jobs N] [--limit PREFIX:N ...]
 #   --pkg-cache DIR  where .deb files are kept / downloaded (default: ~/.cache/corpus-debs)
 #   --work DIR       scratch folder, kept for reuse (default: a temporary folder, removed at exit)
 #   --jobs N         parallel conversions (default 2)
+#   --limit PREFIX:N at most N candidates per group whose name starts with PREFIX (repeatable; replaces the
+#                    default LIMITS below: give e.g. --limit tuxpaint_:1000 for all of tuxpaint's speech)
 #   --dry-run        list the candidate files per group and stop (nothing converted)
 #
 # Needs (as root): apt-get update && apt-get install -y sox libsox-fmt-all ffmpeg unzip
@@ -43,7 +45,7 @@ declare -A PIN=(
 RESERVED_RE='^deb:(asterisk-core-sounds-(it|ru)[^=]*|fillets-ng-data(-nl)?|asterisk-moh-opsound-[^=]*|ufoai-sound)='
 
 # ---------------------------------------------------------------- arguments
-OUT_ARG="" WORK="" JOBS=2 DRY_RUN=0
+OUT_ARG="" WORK="" JOBS=2 DRY_RUN=0 LIMITS_GIVEN=
 PKG_CACHE="${HOME:-/root}/.cache/corpus-debs"
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$SCRIPT_PATH"; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -51,6 +53,8 @@ while [[ $# -gt 0 ]]; do
     --pkg-cache) PKG_CACHE=$2; shift 2 ;;
     --work) WORK=$2; shift 2 ;;
     --jobs) JOBS=$2; shift 2 ;;
+    --limit) [[ "$2" =~ ^[A-Za-z0-9_]+:[0-9]+$ ]] || { echo "--limit wants PREFIX:N, got '$2'" >&2; exit 2; }
+             LIMITS_GIVEN="$LIMITS_GIVEN $2"; shift 2 ;;
     --dry-run) DRY_RUN=1; shift ;;
     -h|--help) usage 0 ;;
     -*) echo "unknown option $1" >&2; usage 2 ;;
@@ -58,6 +62,7 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$OUT_ARG" ]] || usage 2
+[[ -z "$LIMITS_GIVEN" ]] || LIMITS=$LIMITS_GIVEN
 need_tools
 common_setup "$OUT_ARG"
 
