@@ -31,11 +31,11 @@ static uint32_t pack_q23(uint64_t p) {
   const int bits = hi ? 32 + bit_length32(hi) : bit_length32(lo);
   if (bits <= 10) return lo << 17; /* below 2^27 in Q40: exact, e = 0 */
   if (bits <= MBITS) return ((uint32_t)(bits - 10) << MBITS) | (lo << (MBITS - bits));
-  /* bits in [28, 40]: m = p >> (bits - 27), from the two words (hi < 2^8). */
+  /* bits in [28, 40] (p <= 2^39, nnsp_power_q23's cap): m = p >> s for s = bits - 27 in [1, 13], from the two
+   * words (hi < 2^8). */
   {
     const int s = bits - MBITS;
-    const uint32_t m = s < 32 ? (lo >> s) | (s ? hi << (32 - s) : 0u) : hi >> (s - 32);
-    return ((uint32_t)(bits - 10) << MBITS) | m;
+    return ((uint32_t)(bits - 10) << MBITS) | (lo >> s) | (hi << (32 - s));
   }
 }
 
@@ -90,7 +90,8 @@ void nnsp_floor_guard_observe(nnsp_floor_guard *g, const uint64_t power_q23[NNSP
 static uint32_t ratio_q18(uint32_t n, uint32_t p) {
   const int ep = (int)(p >> MBITS), en = (int)(n >> MBITS);
   const uint32_t mp = p & MMASK, mn = n & MMASK;
-  const int sp = ep > 0 ? MBITS - 16 : (bit_length32(mp) > 16 ? bit_length32(mp) - 16 : 0);
+  const int mp_bits = bit_length32(mp);
+  const int sp = ep > 0 ? MBITS - 16 : (mp_bits > 16 ? mp_bits - 16 : 0);
   const int s = ep + sp, down = s - en; /* N >> s = mn >> down, down >= 0 */
   const uint32_t p32 = mp >> sp, n16 = down < 32 ? mn >> down : 0u;
   int up;

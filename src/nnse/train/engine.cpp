@@ -295,11 +295,6 @@ double Engine::gradient_norm() const {
   return std::sqrt(squared);
 }
 
-double Engine::reduce_gradient() {
-  sum_shards();
-  return gradient_norm();
-}
-
 void Engine::sum_over_processes(double& loss) {
   const profile::Scope scope(profile::Stage::process_sum);
   std::size_t total = 0;
@@ -347,7 +342,7 @@ StepResult Engine::train_step(const ChunkInput& input, const LossFn& loss) {
 double Engine::compute_gradient(const ChunkInput& input, const LossFn& loss, std::vector<Eigen::VectorXf>& gradient,
                                 bool training) {
   const double value = run(input, &loss, training ? Mode::train : Mode::evaluate, nullptr, true);
-  reduce_gradient();
+  sum_shards();
   gradient = gradient_;
   return value;
 }

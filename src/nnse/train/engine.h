@@ -114,7 +114,6 @@ class Engine {
   double run(const ChunkInput& input, const LossFn* loss, Mode mode, float* output, bool backward);
   void prepare(const ChunkInput& input, Mode mode);
   void gather_parameters();
-  double reduce_gradient();
   void sum_shards();
   double gradient_norm() const;
   void sum_over_processes(double& loss);

@@ -48,7 +48,7 @@ double clip_snr(const data::Clip& clip) { return clip.meta.snr_db ? *clip.meta.s
 class FeaturizerPool {
  public:
   // keep_signals: the clips also keep their time signals (for a loss that reads them, Loss::uses_signals);
-  // clean_rows = false: and no clean STFT (a loss that then reads only the signals).
+  // clean_rows = false: and no clean STFT (a loss that then reads only the signals; without them it has no effect).
   FeaturizerPool(const dsp::FrontendConfig& config, const dsp::FeatureStats& stats, bool keep_signals,
                  bool clean_rows)
       : config_(config), stats_(stats), keep_signals_(keep_signals), clean_rows_(clean_rows) {}
@@ -339,8 +339,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   if (writer) restore_optimizer(engine, start, model);
   share_training_state(processes, model, engine);
 
-  FeaturizerPool featurizers(frontend, start.stats, loss->uses_signals(),
-                             !loss->uses_signals() || loss->reads_clean_rows_with_signals());
+  FeaturizerPool featurizers(frontend, start.stats, loss->uses_signals(), loss->reads_clean_rows_with_signals());
   const BatcherOptions batch_options = batcher_options(options, range, train_clips);
   Batcher train_batcher(train_clips.size, make_preparer(train_clips, featurizers), batch_options);
   std::unique_ptr<Batcher> valid_batcher;
