@@ -90,8 +90,7 @@ void nnsp_floor_guard_observe(nnsp_floor_guard *g, const uint64_t power_q23[NNSP
 static uint32_t ratio_q18(uint32_t n, uint32_t p) {
   const int ep = (int)(p >> MBITS), en = (int)(n >> MBITS);
   const uint32_t mp = p & MMASK, mn = n & MMASK;
-  const int mp_bits = bit_length32(mp);
-  const int sp = ep > 0 ? MBITS - 16 : (mp_bits > 16 ? mp_bits - 16 : 0);
+  const int sp = ep > 0 ? MBITS - 16 : (bit_length32(mp) > 16 ? bit_length32(mp) - 16 : 0);
   const int s = ep + sp, down = s - en; /* N >> s = mn >> down, down >= 0 */
   const uint32_t p32 = mp >> sp, n16 = down < 32 ? mn >> down : 0u;
   int up;
