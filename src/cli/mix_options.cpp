@@ -27,6 +27,12 @@ void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training
                     "room (image sources, RT60 0.15-0.8 s) instead of a corpus RIR (train split only; 0: off)")
         ->check(finite_in(0, 1))
         ->capture_default_str();
+    command
+        .add_option(flag("babble-prob"), choice.babble_prob,
+                    "With --on-the-fly, augmentation: share of training clips whose noise is babble: 3-8 other "
+                    "stretches of the training speech summed (train split only; 0: off)")
+        ->check(finite_in(0, 1))
+        ->capture_default_str();
   }
 }
 

@@ -29,6 +29,10 @@ void MixConfig::validate() const {
   }
   if (!(speed_perturb >= 0.0 && speed_perturb <= 0.3)) fail("speed-perturb", "must be in [0, 0.3]");
   if (!(sim_room_prob >= 0.0 && sim_room_prob <= 1.0)) fail("sim-room-prob", "must be in [0, 1]");
+  if (!(babble_prob >= 0.0 && babble_prob <= 1.0)) fail("babble-prob", "must be in [0, 1]");
+  if (!(babble_min_talkers >= 1 && babble_min_talkers <= babble_max_talkers && babble_max_talkers <= 64)) {
+    fail("babble-talkers", "need 1 <= min <= max <= 64");
+  }
   if (!(min_peak > 0.0 && min_peak <= max_peak && max_peak <= 1.0)) fail("peak", "need 0 < min_peak <= max_peak <= 1");
   if (!(reverb_prob >= 0.0 && reverb_prob <= 1.0)) fail("reverb-prob", "must be in [0, 1]");
   if (!(pad_min_seconds >= 0.0 && pad_min_seconds < pad_max_seconds)) fail("pad", "need 0 <= pad_min < pad_max");
@@ -88,6 +92,9 @@ void to_json(nlohmann::json& j, const MixConfig& c) {
                      {"distance_m", {r.min_distance_m, r.max_distance_m}}, {"wall_margin_m", r.wall_margin_m},
                      {"max_seconds", r.max_seconds}};
   }
+  if (c.babble_prob > 0.0) {
+    j["babble"] = {{"prob", c.babble_prob}, {"talkers", {c.babble_min_talkers, c.babble_max_talkers}}};
+  }
 }
 
 void from_json(const nlohmann::json& j, MixConfig& c) {
@@ -101,6 +108,14 @@ void from_json(const nlohmann::json& j, MixConfig& c) {
     for (const auto& snr : j.at("snr_db")) c.snr_db.push_back(snr_from_json(snr));
   }
   c.speed_perturb = j.value("speed_perturb", d.speed_perturb);
+  if (j.contains("babble")) {
+    const auto& b = j.at("babble");
+    c.babble_prob = b.value("prob", 0.0);
+    if (b.contains("talkers")) {
+      c.babble_min_talkers = b.at("talkers").at(0).get<int>();
+      c.babble_max_talkers = b.at("talkers").at(1).get<int>();
+    }
+  }
   if (j.contains("sim_room")) {
     const auto& r = j.at("sim_room");
     c.sim_room_prob = r.value("prob", 0.0);

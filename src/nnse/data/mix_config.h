@@ -42,6 +42,11 @@ struct MixConfig {
   // with a corpus RIR: many rooms, not the corpus's few. 0 = off.
   double sim_room_prob = 0.0;
   RoomOptions room;
+  // Augmentation, train split only: this share of clips gets babble as its noise instead of a recording of its
+  // noise type: `babble_talkers` (drawn in [min, max]) other stretches of the split's own speech stream, summed.
+  // The corpora hold no babble recordings, and crowds are a common real noise. 0 = off.
+  double babble_prob = 0.0;
+  int babble_min_talkers = 3, babble_max_talkers = 8;
   dsp::FrontendConfig frontend;  // sample_rate, dc_pole and dc_removal are used here
 
   std::size_t clip_samples() const;

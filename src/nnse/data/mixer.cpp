@@ -188,6 +188,25 @@ std::vector<float> Mixer::speech_window(const Plan& plan, std::int64_t start, st
   return out;
 }
 
+std::vector<float> Mixer::babble_for(const Plan& plan, std::int64_t clip_start, std::size_t length, Rng& rng,
+                                     ClipMeta& meta) const {
+  const auto talkers = rng.between(config_.babble_min_talkers, config_.babble_max_talkers + 1);
+  const auto n = static_cast<std::int64_t>(length);
+  // Windows start 2 clip lengths after the clip's own (room for its reverb and speed-perturbed reach) and end
+  // 2 clip lengths before it, cyclically; a stream shorter than that allows any start after the clip.
+  const std::int64_t span = std::max<std::int64_t>(1, plan.total - 4 * n);
+  std::vector<float> out(length, 0.0f);
+  for (std::int64_t t = 0; t < talkers; ++t) {
+    const auto window = speech_window(plan, clip_start + 2 * n + rng.between(0, span), n, 0, nullptr);
+    for (std::size_t k = 0; k < length; ++k) out[k] += window[k];
+  }
+  if (!(mean_power(out) > 0.0)) return {};
+  meta.noise_files = {fmt::format("babble of {} talkers", talkers)};
+  meta.noise_offset = 0;
+  meta.one_shot_stream = false;
+  return out;
+}
+
 std::vector<float> Mixer::noise_for(std::size_t type, std::size_t length, Rng& rng, ClipMeta& meta) const {
   const auto& candidates = noise_by_type_[type];
   const auto& one_shots = one_shots_by_type_[type];
@@ -351,7 +370,15 @@ Clip Mixer::make(std::size_t index, int epoch) const {
                                                index, static_cast<std::uint64_t>(Stream::coloration)}));
   // The noise is fetched before the speech levels are set (it depends on none of them), so that speech and noise
   // are colored in one pass: the cascades are independent and run side by side (coloration.h).
-  std::vector<float> noise = noise_for(type, static_cast<std::size_t>(length), noise_rng, meta);
+  std::vector<float> noise;
+  if (split_ == Split::train && config_.babble_prob > 0.0) {
+    Rng babble_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
+                                             index, static_cast<std::uint64_t>(Stream::babble)}));
+    if (babble_rng.chance(config_.babble_prob)) {
+      noise = babble_for(p, start, static_cast<std::size_t>(length), babble_rng, meta);
+    }
+  }
+  if (noise.empty()) noise = noise_for(type, static_cast<std::size_t>(length), noise_rng, meta);
   if (colored) {
     const profile::Scope coloration_scope(profile::Stage::coloration);
     // Drawn in this order (speech, then noise) from the clip's coloration stream.

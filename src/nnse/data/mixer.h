@@ -26,6 +26,10 @@
 // Speech and noise are DC-filtered as in the front end (per file, before mixing; the filter is linear and
 // time-invariant, so this equals filtering the mixture parts).
 //
+// Babble (train split, `babble_prob`): the noise is instead 3-8 windows of the same speech stream summed, each
+// starting at least two clip lengths after the clip's own window (cyclically), so other utterances and, in a
+// corpus of many speakers, mostly other voices.
+//
 // Noise. A file of the clip's type is drawn uniformly. Longer than the clip: a random crop. Shorter: tiled
 // from a random offset. One-shot sounds (shorter than `one_shot_max_seconds`, e.g. single key presses) are
 // instead sequenced into a stream: random one-shots of the same type at typing-like gaps with occasional pauses.
@@ -85,6 +89,10 @@ class Mixer {
   std::vector<float> speech_window(const Plan& plan, std::int64_t start, std::int64_t length,
                                    std::int64_t report_from, std::vector<SpeechPiece>* pieces) const;
   std::vector<float> noise_for(std::size_t type, std::size_t length, class Rng& rng, ClipMeta& meta) const;
+  // Babble: talkers drawn from `rng`, each a window of the plan's stream away from the clip's own; empty when
+  // every window is silent (the caller then uses the noise type's recordings).
+  std::vector<float> babble_for(const Plan& plan, std::int64_t clip_start, std::size_t length, class Rng& rng,
+                                ClipMeta& meta) const;
 
   std::shared_ptr<const Corpus> corpus_;
   Split split_;

@@ -32,6 +32,7 @@ enum class Stream : std::uint64_t {
   coloration = 0xc0102,     // random spectral coloration of one clip's speech and noise (augmentation)
   speed = 0x5bee0,          // speed perturbation of one clip's speech (augmentation)
   room = 0x4004,            // simulated room of one clip (augmentation)
+  babble = 0xbabb1e,        // whether one clip's noise is babble, and its talkers (augmentation)
 };
 
 }  // namespace nnse::data
