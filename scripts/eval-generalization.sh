@@ -6,7 +6,9 @@
 #   needs the corpora built by scripts/corpora/ (README "Evaluating generalization"):
 #     data/corpora/unseen-eval     scripts/corpora/build-unseen-eval.sh (reserved packages: never train on them)
 #     data/corpora/starter-groups  scripts/corpora/group-split.sh CORPUS data/corpora/starter-groups
-# Writes OUT_DIR/{unseen,groups}.{txt,json}.
+#     data/corpora/unseen-babble   scripts/corpora/build-unseen-babble.sh data/corpora/unseen-babble (optional:
+#                                  babble noise of unseen voices; skipped with a note when absent)
+# Writes OUT_DIR/{unseen,groups}.{txt,json} and OUT_DIR/babble.{txt,json}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 out=${1:?usage: scripts/eval-generalization.sh OUT_DIR [model options]}
@@ -19,4 +21,11 @@ common=(--split test --snr-sweep=-5,0,5,10,15,20,30,clean --clip-seconds 10 --re
   --json "$out/unseen.json" > "$out/unseen.txt"
 "$nnse" eval "$@" --corpus data/corpora/starter-groups --datasize-noise 100 "${common[@]}" \
   --json "$out/groups.json" > "$out/groups.txt"
-echo "wrote $out/unseen.txt and $out/groups.txt"
+if [[ -f data/corpora/unseen-babble/MANIFEST.tsv ]]; then
+  # One noise type: 300 speech files give ~60 clips per SNR.
+  "$nnse" eval "$@" --corpus data/corpora/unseen-babble --datasize-noise 300 "${common[@]}" \
+    --json "$out/babble.json" > "$out/babble.txt"
+else
+  echo "note: no data/corpora/unseen-babble (scripts/corpora/build-unseen-babble.sh): babble set skipped" >&2
+fi
+echo "wrote $out/unseen.txt, $out/groups.txt and (when built) $out/babble.txt"
