@@ -55,7 +55,8 @@ void nnsp_normalize(const nnsp_model *model, const int32_t *features_q15, int16_
 void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]);
 
 /* Overlap-add: ola[n] += buf[n] 2^exp * w[n] in Q20 (saturating), n < 480; then out = ola[0..160) in Q15
- * (rounded, saturated) and ola shifts by 160. */
+ * (rounded, saturated) and ola shifts by 160. ola[320..480) must be zero on entry (nnsp_reset clears them; the
+ * shift leaves them zero, and this function never writes them). */
 void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]);
 
 #endif /* NNSP_FRONTEND_H */

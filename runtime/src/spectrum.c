@@ -53,31 +53,41 @@ void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
   }
 }
 
+/* One windowed sample of the inverse transform in Q20: nnsp_requant32(buf w, shift) for shift = exp + 5; with s =
+ * -shift in [1, 31] (fast) without a 64-bit variable shift: t = v + 2^(s-1) is exact in int64; t >> s has the
+ * low word (lo >> s) | (hi << (32 - s)) and the high word hi >> s, and fits int32 exactly when the high word is
+ * the low word's sign; otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
+static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, const int fast) {
+  if (fast) {
+    const int s = -shift;
+    const int64_t t = (int64_t)b * w + ((int64_t)1 << (s - 1));
+    const uint32_t lo = (uint32_t)t;
+    const int32_t hi = (int32_t)(t >> 32);
+    const int32_t r_lo = (int32_t)((lo >> s) | ((uint32_t)hi << (32 - s)));
+    const int32_t r_hi = hi >> s;
+    return r_hi == (r_lo >> 31) ? r_lo : (r_hi < 0 ? INT32_MIN : INT32_MAX);
+  }
+  return nnsp_requant32((int64_t)b * w, shift);
+}
+
+/* The overlap-add in one pass over the window, each part of ola read and written once: the first hop leaves as
+ * output, the second moves down a hop as it is summed, and the third, where ola is zero (nnsp_reset clears it and
+ * no call writes it), is stored a hop lower as it comes (QADD with 0 is the value). The same numbers as summing
+ * into ola, writing the output and moving ola down a hop. fast: a constant in each copy (ola_term). */
+static NNSP_ALWAYS_INLINE void overlap_add(const int32_t buf[512], int shift, int32_t ola[NNSP_WINDOW],
+                                           int16_t out[NNSP_HOP], const int fast) {
+  int n;
+  for (n = 0; n < NNSP_HOP; ++n)
+    out[n] = nnsp_sat16(nnsp_rshr32(nnsp_add_sat32(ola[n], ola_term(buf[n], nnsp_window_q15[n], shift, fast)), 5));
+  for (n = NNSP_HOP; n < NNSP_WINDOW - NNSP_HOP; ++n)
+    ola[n - NNSP_HOP] = nnsp_add_sat32(ola[n], ola_term(buf[n], nnsp_window_q15[n], shift, fast));
+  for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n)
+    ola[n - NNSP_HOP] = ola_term(buf[n], nnsp_window_q15[n], shift, fast);
+}
+
 void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]) {
   /* buf[n] 2^exp * w[n] 2^-15 in Q20: (buf w) * 2^(exp - 15 + 20). */
   const int shift = exp + 5;
-  int n;
-  if (shift < 0 && shift > -32) {
-    /* nnsp_requant32(v, shift) for v = buf w (|v| < 2^31 2^15 = 2^46) and s = -shift in [1, 31], without a
-     * 64-bit variable shift: t = v + 2^(s-1) is exact in int64; t >> s has the low word (lo >> s) | (hi << (32 -
-     * s)) and the high word hi >> s, and fits int32 exactly when the high word is the low word's sign;
-     * otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
-    const int s = -shift;
-    const int64_t half = (int64_t)1 << (s - 1);
-    for (n = 0; n < NNSP_WINDOW; ++n) {
-      const int64_t t = (int64_t)buf[n] * nnsp_window_q15[n] + half;
-      const uint32_t lo = (uint32_t)t;
-      const int32_t hi = (int32_t)(t >> 32);
-      const int32_t r_lo = (int32_t)((lo >> s) | ((uint32_t)hi << (32 - s)));
-      const int32_t r_hi = hi >> s;
-      const int32_t add = r_hi == (r_lo >> 31) ? r_lo : (r_hi < 0 ? INT32_MIN : INT32_MAX);
-      ola[n] = nnsp_add_sat32(ola[n], add);
-    }
-  } else {
-    for (n = 0; n < NNSP_WINDOW; ++n)
-      ola[n] = nnsp_add_sat32(ola[n], nnsp_requant32((int64_t)buf[n] * nnsp_window_q15[n], shift));
-  }
-  for (n = 0; n < NNSP_HOP; ++n) out[n] = nnsp_sat16(nnsp_rshr32(ola[n], 5));
-  for (n = 0; n < NNSP_WINDOW - NNSP_HOP; ++n) ola[n] = ola[n + NNSP_HOP];
-  for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n) ola[n] = 0;
+  if (shift < 0 && shift > -32) overlap_add(buf, shift, ola, out, 1);
+  else overlap_add(buf, shift, ola, out, 0);
 }
