@@ -25,12 +25,6 @@ static inline int32_t nnsp_tanh_magnitude(uint32_t s, int half) {
   return lo + (((hi - lo) * frac + ((int32_t)1 << (frac_bits - 1))) >> frac_bits);
 }
 
-/* |v| as an unsigned value: exact for INT32_MIN too (2 instructions, no test). */
-static inline uint32_t nnsp_abs_u32(int32_t v) {
-  const uint32_t sign = (uint32_t)(v >> 31);
-  return ((uint32_t)v ^ sign) - sign;
-}
-
 static inline int16_t nnsp_tanh_q15_inline(int32_t x_q24) {
   const int32_t m = nnsp_tanh_magnitude(nnsp_abs_u32(x_q24), 0);
   return (int16_t)(x_q24 < 0 ? -m : m);

@@ -109,6 +109,12 @@ static inline uint64_t nnsp_urshr64(uint64_t v, int shift) {
   return (v + ((uint64_t)1 << (shift - 1))) >> shift;
 }
 
+/* |v| as an unsigned value: exact for INT32_MIN too (2 instructions, no test). */
+static inline uint32_t nnsp_abs_u32(int32_t v) {
+  const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign */
+  return ((uint32_t)v ^ sign) - sign;
+}
+
 static inline int32_t nnsp_abs32_sat(int32_t v) { return v == INT32_MIN ? INT32_MAX : (v < 0 ? -v : v); }
 
 #endif /* NNSP_FIXED_H */

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "fixed.h"
+
 #define RISE_Q30 1098752484u   /* 10^(10 dB / 10 / 100 frames) = 1.0232930 per frame, Q30 */
 #define CONFIDENCE_Q15 9830    /* 0.3: the network gain at and above which the bound applies in full */
 #define INV_CONFIDENCE_Q13 27307 /* 1 / 0.3, Q13 */
@@ -26,7 +28,7 @@ static int bit_length32(uint32_t v) {
 }
 
 /* A Q23 power (< 2^40) as a packed Q40 value: p 2^17 with its 27 leading bits (truncated below). */
-static uint32_t pack_q23(uint64_t p) {
+static NNSP_ALWAYS_INLINE uint32_t pack_q23(uint64_t p) {
   const uint32_t hi = (uint32_t)(p >> 32), lo = (uint32_t)p;
   const int bits = hi ? 32 + bit_length32(hi) : bit_length32(lo);
   if (bits <= 10) return lo << 17; /* below 2^27 in Q40: exact, e = 0 */

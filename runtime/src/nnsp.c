@@ -246,8 +246,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
     nnsp_floor_guard_observe(&st->guard, st->power);
   }
   gains_from_output(st, net_out);
-  nnsp_apply_gain(st->spec, st->gains);
-  nnsp_irfft512(st->spec, st->fft_buf, &exp);
+  nnsp_irfft512_or(st->spec, nnsp_apply_gain(st->spec, st->gains), st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);
   PROFILE_MARK(3);
 }

@@ -45,12 +45,26 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
   }
 }
 
-void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
+/* One component times its gain, rounded: |x g| < 2^31 2^15, so the result is below 2^31 (no saturation). */
+static NNSP_ALWAYS_INLINE int32_t gained(int32_t x, int16_t g) { return (int32_t)nnsp_rshr64((int64_t)x * g, 15); }
+
+uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
+  uint32_t or_re = 0, or_im = 0;
   int k;
-  for (k = 0; k < NNSP_BINS; ++k) {
-    spec[2 * k] = (int32_t)nnsp_rshr64((int64_t)spec[2 * k] * gain_q15[k], 15);
-    spec[2 * k + 1] = (int32_t)nnsp_rshr64((int64_t)spec[2 * k + 1] * gain_q15[k], 15);
+  /* Bins 0 and 256: real parts only (the inverse ignores the imaginary ones; zeroed). */
+  spec[0] = gained(spec[0], gain_q15[0]);
+  spec[1] = 0;
+  spec[2 * (NNSP_BINS - 1)] = gained(spec[2 * (NNSP_BINS - 1)], gain_q15[NNSP_BINS - 1]);
+  spec[2 * (NNSP_BINS - 1) + 1] = 0;
+  or_re = nnsp_abs_u32(spec[0]) | nnsp_abs_u32(spec[2 * (NNSP_BINS - 1)]);
+  for (k = 1; k < NNSP_BINS - 1; ++k) {
+    const int32_t re = gained(spec[2 * k], gain_q15[k]), im = gained(spec[2 * k + 1], gain_q15[k]);
+    spec[2 * k] = re;
+    spec[2 * k + 1] = im;
+    or_re |= nnsp_abs_u32(re);
+    or_im |= nnsp_abs_u32(im);
   }
+  return or_re | or_im;
 }
 
 /* One windowed sample of the inverse transform in Q20: nnsp_requant32(buf w, shift) for shift = exp + 5; with s =
