@@ -23,6 +23,7 @@
 #include "activation.h"
 #include "dot_blocks_dsp.h"
 #include "fixed.h"
+#include "gate_act_dsp.h"
 #include "recurrent.h"
 #include "weight_layout.h"
 
@@ -487,32 +488,13 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
   }
 }
 
-/* act(requant(W x 2^dx + R h 2^dh + bias scale)) of n gate rows whose requantization to Q24 shifts left by up in
- * [1, 17]: gate_rows_left's sum and bias, then act_of (Q15 values in int32, as lstm.c's cell reads them). */
-static NNSP_ALWAYS_INLINE void gate_act_left(const int32_t *sx, const int32_t *sh, const int16_t *bias, int n,
-                                             int dx, int dh, int32_t bias_scale, int up, int32_t *out, const int act) {
-  const uint32_t big = act_big(up, act);
-  int i;
-  for (i = 0; i < n; ++i) {
-    const int32_t sum = (int32_t)((uint32_t)sx[i] << dx) + (int32_t)((uint32_t)sh[i] << dh);
-    out[i] = act_of(nnsp_add_sat32(sum, (int32_t)bias[i] * bias_scale), up, big, act);
-  }
-}
-static NNSP_NOINLINE void gate_sigmoid_left(const int32_t *sx, const int32_t *sh, const int16_t *bias, int n, int dx,
-                                            int dh, int32_t bias_scale, int up, int32_t *out) {
-  gate_act_left(sx, sh, bias, n, dx, dh, bias_scale, up, out, NNSP_ACT_SIGMOID);
-}
-static NNSP_NOINLINE void gate_tanh_left(const int32_t *sx, const int32_t *sh, const int16_t *bias, int n, int dx,
-                                         int dh, int32_t bias_scale, int up, int32_t *out) {
-  gate_act_left(sx, sh, bias, n, dx, dh, bias_scale, up, out, NNSP_ACT_TANH);
-}
-
 int nnsp_lstm_gates_act(const nnsp_layer *layer, const int16_t *x, const int16_t *h, int32_t *gates) {
   const int in = layer->in_dim, units = layer->units;
   const int q_x = layer->q_in + layer->q_w, q_h = 15 + layer->q_r;
   const int q_acc = q_x > q_h ? q_x : q_h, dx = q_acc - q_x, dh = q_acc - q_h, up = NNSP_PRE_Q - q_acc;
   int32_t sx[SUM_ROWS], sh[SUM_ROWS];
   int32_t bias_scale;
+  nnsp_gate_act_args args;
   int g, r;
   /* The conditions of nnsp_gate_rows' int32 steps with a left shift (see there), whole blocks per gate (units % 4
    * == 0, so that no block mixes two activations), and act_of's range of up. */
@@ -521,14 +503,23 @@ int nnsp_lstm_gates_act(const nnsp_layer *layer, const int16_t *x, const int16_t
       (in << dx) + (units << dh) >= 512 || q_acc - layer->q_b > 15 || up < 1 || up > 17)
     return 0;
   bias_scale = (int32_t)1 << (q_acc - layer->q_b < 0 ? 0 : q_acc - layer->q_b);
+  args.d = dx + dh;
+  args.scale = bias_scale;
+  args.up = up;
   for (g = 0; g < 4; ++g) {
     for (r = g * units; r < (g + 1) * units; r += SUM_ROWS) {
       const int n = (g + 1) * units - r < SUM_ROWS ? (g + 1) * units - r : SUM_ROWS;
       nnsp_dot4_blocks_s8_s16(layer->w + (long)r * in, x, in / 4, n / BLOCK_ROWS, sx);
       nnsp_dot4_blocks_s8_s16(layer->r + (long)r * units, h, units / 4, n / BLOCK_ROWS, sh);
+      /* gate_act_dsp.c: dx or dh is 0 (q_acc is the larger of the two formats), the shifted product second */
+      args.b = dx ? sx : sh;
+      args.bias = layer->bias + r;
+      args.out = gates + r;
+      args.n = n;
       /* Keras order i, f, g, o: the third gate is tanh */
-      if (g == 2) gate_tanh_left(sx, sh, layer->bias + r, n, dx, dh, bias_scale, up, gates + r);
-      else gate_sigmoid_left(sx, sh, layer->bias + r, n, dx, dh, bias_scale, up, gates + r);
+      args.big = act_big(up, g == 2 ? NNSP_ACT_TANH : NNSP_ACT_SIGMOID);
+      if (g == 2) nnsp_gate_tanh_s32(dx ? sh : sx, &args);
+      else nnsp_gate_sigmoid_s32(dx ? sh : sx, &args);
     }
   }
   return 1;
