@@ -19,7 +19,13 @@
 typedef char nnsp_requires_arithmetic_right_shift[((-8) >> 1) == -4 ? 1 : -1];
 
 static inline int16_t nnsp_sat16(int32_t v) {
+#if defined(__ARM_FEATURE_SAT) && defined(__GNUC__)
+  int32_t r; /* SSAT: one instruction (GCC writes the two comparisons as four with branches) */
+  __asm("ssat %0, #16, %1" : "=r"(r) : "r"(v));
+  return (int16_t)r;
+#else
   return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
+#endif
 }
 
 static inline int16_t nnsp_sat16_64(int64_t v) {
