@@ -120,7 +120,8 @@ void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BIN
     const int32_t gain = gain_q15[k];
     uint64_t deficit;
     int32_t lb, weight, bound;
-    if (p == 0 || gain <= 0) continue; /* a silent bin gets no bound; a zero gain has zero weight */
+    /* A silent bin gets no bound; a zero gain has zero weight; a gain of 32767 is already at any bound's cap. */
+    if (p == 0 || (uint32_t)(gain - 1) >= 32766u) continue;
     if (half_test && p >= (1u << MBITS) && n >= p - (1u << MBITS)) continue; /* N >= P / 2: lb <= 0 */
     /* beta N / P in Q15 from Q8 x Q18 (below 2^35: one UMULL); lb <= 0 for anything above 2^15. */
     deficit = ((uint64_t)(uint32_t)beta_q8 * ratio_q18(n, p) + (1u << 10)) >> 11;

@@ -36,6 +36,9 @@ static inline int16_t nnsp_dc_process_inline(nnsp_dc_filter *f, int16_t x) {
   return nnsp_sat16(d);
 }
 
+/* nnsp_dc_process on in[0..n) into out[0..n) (the same numbers; out may be in). */
+void nnsp_dc_process_block(nnsp_dc_filter *f, const int16_t *in, int16_t *out, int n);
+
 /* Windowed frame: buf[n] = hist[n] * w[n] (Q30) for n < 480, 0 for n in [480, 512); returns the exponent -30. */
 int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]);
 

@@ -219,15 +219,6 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
   nnsp_floor_guard_apply(&st->guard, st->gains);
 }
 
-/* One DC filter over a hop, its state in locals (through the struct every sample would load and store it) and
- * one filter per loop (the two in one loop leave too few registers for their constants). */
-static void dc_filter_hop(nnsp_dc_filter *f, const int16_t *in, int16_t *out) {
-  nnsp_dc_filter local = *f;
-  int n;
-  for (n = 0; n < NNSP_HOP; ++n) out[n] = nnsp_dc_process_inline(&local, in[n]);
-  *f = local;
-}
-
 void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NNSP_HOP]) {
   const int keep = NNSP_WINDOW - NNSP_HOP;
   const int16_t *net_out;
@@ -236,8 +227,8 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   memmove(st->feature_hist, st->feature_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   /* in[] is read before out[] (which may alias it) is written */
-  dc_filter_hop(&st->feature_dc, in, st->feature_hist + keep);
-  dc_filter_hop(&st->output_dc, in, st->output_hist + keep);
+  nnsp_dc_process_block(&st->feature_dc, in, st->feature_hist + keep, NNSP_HOP);
+  nnsp_dc_process_block(&st->output_dc, in, st->output_hist + keep, NNSP_HOP);
 
   nnsp_rfft512_frame(st->feature_hist, st->fft_buf, st->spec, &exp);
   nnsp_power_q23(st->spec, exp, st->power);
