@@ -23,12 +23,15 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
      * overflow: sum < 2^63), without a 64-bit variable shift: the same numbers. */
     const int s = -shift;
     const uint64_t half = (uint64_t)1 << (s - 1);
-    for (k = 0; k < NNSP_BINS; ++k) {
-      const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+    const int32_t *v = spec;
+    uint64_t *out = power_q23;
+    /* walking pointers: a bin's two values come with one LDRD and its power goes out with one STRD */
+    for (k = 0; k < NNSP_BINS; ++k, v += 2) {
+      const int64_t re = v[0], im = v[1];
       const uint64_t t = (uint64_t)(re * re) + (uint64_t)(im * im) + half;
       const uint32_t lo = (uint32_t)t, hi = (uint32_t)(t >> 32);
       const uint64_t p = ((uint64_t)(hi >> s) << 32) | ((lo >> s) | (hi << (32 - s)));
-      power_q23[k] = p > POWER_CAP ? POWER_CAP : p;
+      *out++ = p > POWER_CAP ? POWER_CAP : p;
     }
     return;
   }
