@@ -37,9 +37,16 @@ int32_t nnsp_log10_q15(uint64_t v, int q) {
   rest = y - ((uint32_t)1 << 30);
   lo = nnsp_log2_q30[rest >> 22];
   hi = nnsp_log2_q30[(rest >> 22) + 1];
-  /* (hi - lo) < 2^23, remainder < 2^22: the product stays below 2^45. */
-  frac_q30 = lo + (int32_t)nnsp_rshr64((int64_t)(hi - lo) * (int64_t)(rest & 0x3FFFFFu), 22);
-  /* log2 = (p - q) + frac, taken to Q24 (|.| < 2^31 for p, q in [0, 63]) before the multiply by log10(2). */
+  /* 0 <= (hi - lo) < 2^23 (the table rises), remainder < 2^22: the product stays below 2^45 (unsigned 32-bit
+   * factors: one UMULL). */
+  frac_q30 = lo + (int32_t)nnsp_rshr64((int64_t)((uint64_t)(uint32_t)(hi - lo) * (rest & 0x3FFFFFu)), 22);
+  /* log2 = (p - q) + frac, taken to Q24 (|.| < 2^31 for p, q in [0, 63]) before the multiply by log10(2). For
+   * such q it fits int32 (|p - q| 2^24 + 2^24 < 2^30; frac_q30 + 32 < 2^31: the rounding in int32), and the
+   * product by log10(2) is one SMULL; the same numbers. */
+  if (q >= 0 && q <= 63) {
+    const int32_t l2 = (p - q) * ((int32_t)1 << 24) + ((frac_q30 + 32) >> 6);
+    return (int32_t)nnsp_rshr64((int64_t)l2 * LOG10_2_Q31, 40);
+  }
   log2_q24 = (int64_t)(p - q) * ((int64_t)1 << 24) + nnsp_rshr64(frac_q30, 6);
   return (int32_t)nnsp_rshr64(log2_q24 * LOG10_2_Q31, 40);
 }

@@ -200,21 +200,37 @@ void nnsp_reset(nnsp_state *st) {
  * then raised to the noise-floor guard's bound: the order of nnse's float enhancer. */
 static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
-  const int32_t pass = st->pass_gain_q15;
+  const int32_t pass = st->pass_gain_q15, floor_q15 = st->gain_floor_q15;
+  const int shift = 15 - last->q_out;
+  int16_t *const gains = st->gains; /* locals: the int16 stores to gains[] might otherwise alias them */
   int k;
-  for (k = 0; k < NNSP_BINS; ++k) {
-    int32_t g = nnsp_requant32_i32(out[k], 15 - last->q_out); /* = nnsp_requant32: out[k] is an int16 */
-    if (pass < UNITY_Q15 && g > 0) {
-      /* g / G in Q15, rounded half up by an exact unsigned division: with g capped to 32767 first (a gain of 1
-       * or more stays at least 1 after dividing by G <= 1), g * 2^15 + G / 2 < 2^30 fits 32 bits, so a Cortex-M
-       * needs only its UDIV instruction. A gain at or above G comes out at 32768 or more and is capped below. */
-      const uint32_t g_q15 = (uint32_t)(g > 32767 ? 32767 : g);
-      const uint32_t scaled = (g_q15 * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
-      g = scaled > 32767u ? 32767 : (int32_t)scaled;
+  if (shift == 0 && pass < UNITY_Q15) {
+    /* The usual case (a Q15 output, a pass level): the general loop below with g = out[k] <= 32767, one test
+     * fewer and nothing reloaded. The same numbers. */
+    for (k = 0; k < NNSP_BINS; ++k) {
+      int32_t g = out[k];
+      if (g > 0) {
+        const uint32_t scaled = ((uint32_t)g * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
+        g = scaled > 32767u ? 32767 : (int32_t)scaled;
+      }
+      gains[k] = (int16_t)(g < floor_q15 ? floor_q15 : g);
     }
-    if (g < st->gain_floor_q15) g = st->gain_floor_q15;
-    if (g > 32767) g = 32767;
-    st->gains[k] = (int16_t)g;
+  } else {
+    for (k = 0; k < NNSP_BINS; ++k) {
+      int32_t g = nnsp_requant32_i32(out[k], shift); /* = nnsp_requant32: out[k] is an int16 */
+      if (pass < UNITY_Q15 && g > 0) {
+        /* g / G in Q15, rounded half up by an exact unsigned division: with g capped to 32767 first (a gain of 1
+         * or more stays at least 1 after dividing by G <= 1), g * 2^15 + G / 2 < 2^30 fits 32 bits, so a
+         * Cortex-M needs only its UDIV instruction. A gain at or above G comes out at 32768 or more and is capped
+         * below. */
+        const uint32_t g_q15 = (uint32_t)(g > 32767 ? 32767 : g);
+        const uint32_t scaled = (g_q15 * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
+        g = scaled > 32767u ? 32767 : (int32_t)scaled;
+      }
+      if (g < floor_q15) g = floor_q15;
+      if (g > 32767) g = 32767;
+      gains[k] = (int16_t)g;
+    }
   }
   nnsp_floor_guard_apply(&st->guard, st->gains);
 }
