@@ -13,7 +13,13 @@
  * portable dot product does. The bias, requantization and activation: for layers with per-tensor formats and rows
  * of one chunk, the same steps in int32 (fc_blocks_i32 and nnsp_gate_rows, each with its bounds), falling back
  * to the portable code's (nnsp_fc_row_out, nnsp_gate_pre) where a sum would leave int32; otherwise the portable
- * code's on the identical int64 sums. */
+ * code's on the identical int64 sums.
+ *
+ * Tables in NNSP_W_BLOCK4 (nnse convert's order) go whole to nnsp_dot4_blocks_s8_s16 (dot_blocks_dsp.c: up to
+ * SUM_ROWS rows per call into int32 sums), and where the requantization to Q24 shifts left by 1 to 17, tanh and
+ * sigmoid are read from the int32 sum directly (act_of): fc rows here (fc_blocked_act), an lstm's gates in
+ * assembly (nnsp_lstm_gates_act, gate_act_dsp.c). The block-by-block loop (nnsp_dot4_block4_s8_s16) serves the
+ * rest. */
 #include "kernels.h"
 
 #if NNSP_DSP_KERNELS
