@@ -4,7 +4,9 @@
  * with the largest products (-128 x -32768), rows too long for the packed input (portable fallback), lstm and
  * gru gate rows, per-row formats; the same layers again with their tables in NNSP_W_BLOCK4 (nnse convert's order,
  * the DSP kernels' LDM loop), against the oracle on the row-major tables, including inputs at addresses the loop
- * cannot take (its portable fallback). Any difference fails. */
+ * cannot take (its portable fallback); layers of the bundled model's sizes (more rows than one whole-table call
+ * takes); and the lstm's activated gates (nnsp_lstm_gates_act) wherever the build computes them, against the
+ * oracle's pre-activations through the activations. Any difference fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
