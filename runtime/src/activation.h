@@ -11,13 +11,14 @@
 #include "fixed.h"
 #include "tables.h"
 
-/* tanh(s / 2^(18 + half)) for s >= 0 in Q24 units, i.e. tanh(s) when half = 0 and tanh(s / 2) when half = 1. */
-static inline int32_t nnsp_tanh_magnitude(int32_t s, int half) {
+/* tanh(s / 2^(18 + half)) for s >= 0 in Q24 units, i.e. tanh(s) when half = 0 and tanh(s / 2) when half = 1. s is
+ * unsigned so that |INT32_MIN| = 2^31 is one (it lands beyond the table as INT32_MAX would). */
+static inline int32_t nnsp_tanh_magnitude(uint32_t s, int half) {
   const int frac_bits = 18 + half; /* table step 1/64 = 2^18 in Q24 */
-  const int32_t idx = s >> frac_bits;
+  const uint32_t idx = s >> frac_bits;
   int32_t frac, lo, hi;
   if (idx >= NNSP_TANH_ENTRIES - 1) return 32767;
-  frac = s & (((int32_t)1 << frac_bits) - 1);
+  frac = (int32_t)(s & (((uint32_t)1 << frac_bits) - 1u));
   lo = nnsp_tanh_table_q15[idx];
   hi = nnsp_tanh_table_q15[idx + 1];
   /* (hi - lo) <= 512 and frac < 2^19: the product stays below 2^28. */
@@ -25,16 +26,22 @@ static inline int32_t nnsp_tanh_magnitude(int32_t s, int half) {
 }
 
 static inline int16_t nnsp_tanh_q15_inline(int32_t x_q24) {
-  const int32_t m = nnsp_tanh_magnitude(nnsp_abs32_sat(x_q24), 0);
+  const int32_t m = nnsp_tanh_magnitude(nnsp_abs_u32(x_q24), 0);
   return (int16_t)(x_q24 < 0 ? -m : m);
 }
 
 static inline int16_t nnsp_sigmoid_q15_inline(int32_t x_q24) {
-  const int32_t m = nnsp_tanh_magnitude(nnsp_abs32_sat(x_q24), 1);
+  const int32_t m = nnsp_tanh_magnitude(nnsp_abs_u32(x_q24), 1);
   const int32_t t = x_q24 < 0 ? -m : m;
   /* (2^15 + t) / 2 rounded; t = 32767 would give 2^15, one past int16. */
   const int32_t y = (32768 + t + 1) >> 1;
+#if defined(__ARM_FEATURE_SAT) && defined(__GNUC__)
+  int32_t r; /* y >= 1: SSAT to 16 bits is the cap at 32767, one instruction */
+  __asm("ssat %0, #16, %1" : "=r"(r) : "r"(y));
+  return (int16_t)r;
+#else
   return (int16_t)(y > 32767 ? 32767 : y);
+#endif
 }
 
 #endif /* NNSP_ACTIVATION_H */

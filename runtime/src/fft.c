@@ -5,6 +5,8 @@
  * instruction (a shifted operand). */
 #include "fft.h"
 
+#include <string.h>
+
 #include "fixed.h"
 #include "mul_hi.h"
 #include "tables.h"
@@ -32,35 +34,28 @@ static int guard_max(int32_t *v, int n, int bits, int32_t m) {
   return s;
 }
 
-/* The largest magnitude of a block as far as the shifts here can tell, from the OR of all |v[i]| (cheaper than
- * a maximum, and a transform stage can keep it while writing): it has the same highest set bit as the maximum,
- * and every shift below depends on nothing else. INT32_MIN counts as INT32_MAX. */
-static uint32_t abs_u32(int32_t v) {
-  const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign, exact for INT32_MIN */
-  return ((uint32_t)v ^ sign) - sign;
-}
+/* The largest magnitude of a block as far as the shifts here can tell, from the OR of all |v[i]| (nnsp_abs_u32;
+ * cheaper than a maximum, and a transform stage can keep it while writing): it has the same highest set bit as the
+ * maximum, and every shift below depends on nothing else. INT32_MIN counts as INT32_MAX. */
+#define abs_u32 nnsp_abs_u32
 static int32_t magnitude_bits(uint32_t or_abs) { return or_abs > (uint32_t)INT32_MAX ? INT32_MAX : (int32_t)or_abs; }
 
-/* Normalize a block before a transform: shift left so that the largest magnitude reaches [2^(bits-1), 2^bits)
- * (precision for quiet blocks), or guard it (shift right, rounded) below 2^bits. Returns the exponent change:
- * minus the left shift, or the right shift. or_abs: the OR of |v[i]| (or_abs_block, or gathered by the caller
- * while writing v). With left non-null the left shift is not applied but returned in
- * *left (0 when the block is guarded instead), for a transform that applies it as it loads. */
+/* Normalize a block before a transform: a left shift that brings the largest magnitude to [2^(bits-1), 2^bits)
+ * (precision for quiet blocks), or a guard (shift right, rounded) below 2^bits. Returns the exponent change: minus
+ * the left shift, or the right shift. or_abs: the OR of |v[i]| (or_abs_block, or gathered by the caller while
+ * writing v). A guard shift is applied here; a left shift is not, but returned in *left (0 when the block is
+ * guarded instead), for the transform to apply as it loads. */
 static int normalize_from(int32_t *v, int n, int bits, uint32_t or_abs, int *left) {
   int32_t m;
-  int s = 0, i;
-  if (left) *left = 0;
+  int s = 0;
+  *left = 0;
   m = magnitude_bits(or_abs); /* the shifts below depend on nothing but its highest set bit */
   if (m == 0 || m >= ((int32_t)1 << (bits - 1))) return guard_max(v, n, bits, m);
   while (m < ((int32_t)1 << (bits - 1))) {
     m *= 2;
     ++s;
   }
-  if (left) {
-    *left = s;
-  } else {
-    for (i = 0; i < n; ++i) v[i] *= ((int32_t)1 << s); /* |v[i]| * 2^s < 2^bits: no overflow */
-  }
+  *left = s;
   return -s;
 }
 
@@ -75,7 +70,6 @@ static uint32_t or_abs_block(const int32_t *v, int n) {
   return a | b;
 }
 
-static int normalize(int32_t *v, int n, int bits) { return normalize_from(v, n, bits, or_abs_block(v, n), 0); }
 
 /* The 8-bit reversal of i. */
 static const uint8_t bit_rev8[256] = {
@@ -302,8 +296,20 @@ void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32
   /* Complex value m = (x[2m], x[2m+1]) goes to bit_rev8[m]; |x w| < 2^15 * 26755 < 2^30. */
   for (m = 0; m < NNSP_WINDOW / 2; ++m) {
     int32_t *const z = buf + 2 * bit_rev8[m];
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+    /* Both samples and both window values as one word each (little-endian: sample 2m in the bottom half), their
+     * products by SMULBB and SMULTT: two loads instead of four. A window value may sit at any even address (LDR
+     * takes it, memcpy says so). The same products. */
+    uint32_t x2, w2;
+    int32_t re, im;
+    memcpy(&x2, hist + 2 * m, sizeof x2);
+    memcpy(&w2, nnsp_window_q15 + 2 * m, sizeof w2);
+    __asm("smulbb %0, %1, %2" : "=r"(re) : "r"(x2), "r"(w2)); /* GCC's ACLE has no __smulbb */
+    __asm("smultt %0, %1, %2" : "=r"(im) : "r"(x2), "r"(w2));
+#else
     const int32_t re = (int32_t)hist[2 * m] * nnsp_window_q15[2 * m];
     const int32_t im = (int32_t)hist[2 * m + 1] * nnsp_window_q15[2 * m + 1];
+#endif
     z[0] = re;
     z[1] = im;
     or_abs |= abs_u32(re) | abs_u32(im);
@@ -318,12 +324,19 @@ void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32
 }
 
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
-  int k;
   spec[1] = 0;
   spec[2 * HALF + 1] = 0;
+  nnsp_irfft512_or(spec, or_abs_block(spec, NNSP_SPEC_VALUES), buf, exp);
+}
+
+void nnsp_irfft512_or(int32_t spec[NNSP_SPEC_VALUES], uint32_t or_abs, int32_t buf[512], int *exp) {
+  int k, left;
+  int32_t scale;
   /* At most 2^27, so that the pre-step's output is at most 2^27 + 2^27.5 + 1 < 2^28.3 and the passes' below
-   * 2^28.3 4.5 < 2^30.5. */
-  *exp += normalize(spec, NNSP_SPEC_VALUES, 27);
+   * 2^28.3 4.5 < 2^30.5. A left shift is not applied here but by the pre-step as it loads (scale; exact: the
+   * shifted values are below 2^27), a guard shift in place. */
+  *exp += normalize_from(spec, NNSP_SPEC_VALUES, 27, or_abs, &left);
+  scale = (int32_t)1 << left;
   /* Z[k] = (X[k] + conj X[256-k]) / 2 + i W^-k (X[k] - conj X[256-k]) / 2, with G = (dr + i di)(c + i s) / 2
    * (twiddle_mul_half): Z[k] = (fer / 2 - gi) + i (fei / 2 + gr). Written straight to bit-reversed order (the
    * complex FFT's first step). k and 256 - k together (0 < k < 128), as in split_pair: for 256 - k, fer and di
@@ -332,15 +345,16 @@ void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
     /* k = 0 with X[256] (W = 1; the imaginary parts are 0): Z[0] = fer / 2 + i dr / 2; k = 128 with itself
      * (W^-128 = i): Z[128] = re X[128] - i im X[128]. No product. */
     int32_t *const z0 = buf, *const z128 = buf + 2 * bit_rev8[HALF / 2];
-    z0[0] = (spec[0] >> 1) + (spec[2 * HALF] >> 1);
-    z0[1] = (spec[0] >> 1) - (spec[2 * HALF] >> 1);
-    z128[0] = spec[HALF];
-    z128[1] = -spec[HALF + 1];
+    const int32_t x0 = spec[0] * scale, x256 = spec[2 * HALF] * scale;
+    z0[0] = (x0 >> 1) + (x256 >> 1);
+    z0[1] = (x0 >> 1) - (x256 >> 1);
+    z128[0] = spec[HALF] * scale;
+    z128[1] = -(spec[HALF + 1] * scale);
   }
   for (k = 1; k < HALF / 2; ++k) {
     const int a = 2 * k, b = 2 * (HALF - k);
-    const int32_t fer = spec[a] + spec[b], fei = spec[a + 1] - spec[b + 1];
-    const int32_t dr = spec[a] - spec[b], di = spec[a + 1] + spec[b + 1];
+    const int32_t ar = spec[a] * scale, ai = spec[a + 1] * scale, br = spec[b] * scale, bi = spec[b + 1] * scale;
+    const int32_t fer = ar + br, fei = ai - bi, dr = ar - br, di = ai + bi;
     int32_t gr, gi, *const zk = buf + 2 * bit_rev8[k], *const zn = buf + 2 * bit_rev8[HALF - k];
     twiddle_mul_half(dr, di, nnsp_cos_q31[k], nnsp_sin_q31[k], 1, &gr, &gi); /* (dr + i di)(c + i s) / 2 */
     zk[0] = (fer >> 1) - gi;

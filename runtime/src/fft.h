@@ -24,4 +24,8 @@ void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32
  * the normalized inverse x[n] = (1/512) sum_k X[k] e^(+2 pi i k n / 512) over all 512 bins (Hermitian). */
 void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp);
 
+/* nnsp_irfft512 for a spectrum whose imaginary parts of bins 0 and 256 are already 0, with or_abs the OR of
+ * |value| over the other 512 values (as nnsp_apply_gain returns it): the same numbers without a pass to find it. */
+void nnsp_irfft512_or(int32_t spec[NNSP_SPEC_VALUES], uint32_t or_abs, int32_t buf[512], int *exp);
+
 #endif /* NNSP_FFT_H */

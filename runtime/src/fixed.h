@@ -19,7 +19,13 @@
 typedef char nnsp_requires_arithmetic_right_shift[((-8) >> 1) == -4 ? 1 : -1];
 
 static inline int16_t nnsp_sat16(int32_t v) {
+#if defined(__ARM_FEATURE_SAT) && defined(__GNUC__)
+  int32_t r; /* SSAT: one instruction (GCC writes the two comparisons as four with branches) */
+  __asm("ssat %0, #16, %1" : "=r"(r) : "r"(v));
+  return (int16_t)r;
+#else
   return (int16_t)(v > INT16_MAX ? INT16_MAX : (v < INT16_MIN ? INT16_MIN : v));
+#endif
 }
 
 static inline int16_t nnsp_sat16_64(int64_t v) {
@@ -107,6 +113,12 @@ static inline uint64_t nnsp_urshr64(uint64_t v, int shift) {
   if (shift <= 0) return v;
   if (shift > 63) return 0;
   return (v + ((uint64_t)1 << (shift - 1))) >> shift;
+}
+
+/* |v| as an unsigned value: exact for INT32_MIN too (2 instructions, no test). */
+static inline uint32_t nnsp_abs_u32(int32_t v) {
+  const uint32_t sign = (uint32_t)(v >> 31); /* all ones for v < 0: |v| = (v ^ sign) - sign */
+  return ((uint32_t)v ^ sign) - sign;
 }
 
 static inline int32_t nnsp_abs32_sat(int32_t v) { return v == INT32_MIN ? INT32_MAX : (v < 0 ? -v : v); }

@@ -6,6 +6,8 @@
 
 #include <string.h>
 
+#include "fixed.h"
+
 #define RISE_Q30 1098752484u   /* 10^(10 dB / 10 / 100 frames) = 1.0232930 per frame, Q30 */
 #define CONFIDENCE_Q15 9830    /* 0.3: the network gain at and above which the bound applies in full */
 #define INV_CONFIDENCE_Q13 27307 /* 1 / 0.3, Q13 */
@@ -26,7 +28,7 @@ static int bit_length32(uint32_t v) {
 }
 
 /* A Q23 power (< 2^40) as a packed Q40 value: p 2^17 with its 27 leading bits (truncated below). */
-static uint32_t pack_q23(uint64_t p) {
+static NNSP_ALWAYS_INLINE uint32_t pack_q23(uint64_t p) {
   const uint32_t hi = (uint32_t)(p >> 32), lo = (uint32_t)p;
   const int bits = hi ? 32 + bit_length32(hi) : bit_length32(lo);
   if (bits <= 10) return lo << 17; /* below 2^27 in Q40: exact, e = 0 */
@@ -99,17 +101,30 @@ static uint32_t ratio_q18(uint32_t n, uint32_t p) {
   return ((up >= 0 ? mn << up : (-up < 32 ? mn >> -up : 0u)) + p32 / 2u) / p32;
 }
 
+/* With beta >= 520 / 256 (beta_q8 >= 520), a bin whose floor is at least half its power has lb <= 0 and keeps
+ * its gain: ratio_q18 then takes its first branch with n16 >= floor(p32 / 2) (N 2^-s >= P 2^-(s+1)), so the ratio
+ * is at least 8 floor(2^15 (p32 - 1) / (2 p32)) >= 2^17 - 8 (p32 >= 2^15), and the deficit at least
+ * beta_q8 (64 - 2^-8) - 1 >= 32768 for beta_q8 >= 513. Tested on the packed values where P's exponent is at least
+ * 1 (P / 2 is then P's word less one exponent step, exactly); N <= P always (the floor is a minimum with P). The
+ * test skips the division and its unpacking in falling and steady noise-only bins; the same numbers. */
+#define HALF_FLOOR_BETA_Q8 520
+
 void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]) {
+  const uint32_t *const power = g->power, *const floor = g->floor; /* not reloaded after each gain store */
+  const int32_t beta_q8 = g->beta_q8;
+  const int half_test = beta_q8 >= HALF_FLOOR_BETA_Q8;
   int k;
-  if (g->beta_q8 == 0 || g->first) return;
+  if (beta_q8 == 0 || g->first) return;
   for (k = 0; k < NNSP_BINS; ++k) {
-    const uint32_t p = g->power[k];
+    const uint32_t p = power[k], n = floor[k];
     const int32_t gain = gain_q15[k];
     uint64_t deficit;
     int32_t lb, weight, bound;
-    if (p == 0 || gain <= 0) continue; /* a silent bin gets no bound; a zero gain has zero weight */
+    /* A silent bin gets no bound; a zero gain has zero weight; a gain of 32767 is already at any bound's cap. */
+    if (p == 0 || (uint32_t)(gain - 1) >= 32766u) continue;
+    if (half_test && p >= (1u << MBITS) && n >= p - (1u << MBITS)) continue; /* N >= P / 2: lb <= 0 */
     /* beta N / P in Q15 from Q8 x Q18 (below 2^35: one UMULL); lb <= 0 for anything above 2^15. */
-    deficit = ((uint64_t)(uint32_t)g->beta_q8 * ratio_q18(g->floor[k], p) + (1u << 10)) >> 11;
+    deficit = ((uint64_t)(uint32_t)beta_q8 * ratio_q18(n, p) + (1u << 10)) >> 11;
     if (deficit >= 32768u) continue;
     lb = 32768 - (int32_t)deficit;
     weight = gain >= CONFIDENCE_Q15 ? 32768 : (gain * INV_CONFIDENCE_Q13 + (1 << 12)) >> 13;

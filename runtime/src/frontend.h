@@ -36,6 +36,9 @@ static inline int16_t nnsp_dc_process_inline(nnsp_dc_filter *f, int16_t x) {
   return nnsp_sat16(d);
 }
 
+/* nnsp_dc_process on in[0..n) into out[0..n) (the same numbers; out may be in). */
+void nnsp_dc_process_block(nnsp_dc_filter *f, const int16_t *in, int16_t *out, int n);
+
 /* Windowed frame: buf[n] = hist[n] * w[n] (Q30) for n < 480, 0 for n in [480, 512); returns the exponent -30. */
 int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]);
 
@@ -51,11 +54,13 @@ void nnsp_log_features(const nnsp_model *model, const uint64_t power_q23[NNSP_BI
 /* Normalized features, int16 Q(input_q): (f - mean) * inv_std, rounded and saturated. */
 void nnsp_normalize(const nnsp_model *model, const int32_t *features_q15, int16_t *out);
 
-/* spec *= gain (Q15) bin by bin, rounded. */
-void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]);
+/* spec *= gain (Q15) bin by bin, rounded; the imaginary parts of bins 0 and 256 set to 0 (the inverse transform
+ * ignores them). Returns the OR of |value| over the other 512 values (nnsp_irfft512_or's or_abs). */
+uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]);
 
 /* Overlap-add: ola[n] += buf[n] 2^exp * w[n] in Q20 (saturating), n < 480; then out = ola[0..160) in Q15
- * (rounded, saturated) and ola shifts by 160. */
+ * (rounded, saturated) and ola shifts by 160. ola[320..480) must be zero on entry (nnsp_reset clears them; the
+ * shift leaves them zero, and this function never writes them). */
 void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]);
 
 #endif /* NNSP_FRONTEND_H */

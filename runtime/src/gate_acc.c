@@ -31,6 +31,14 @@ void nnsp_gate_rows_c(const nnsp_layer *layer, int rows, const int16_t *x, const
 }
 
 #if !NNSP_DSP_KERNELS
+int nnsp_lstm_gates_act(const nnsp_layer *layer, const int16_t *x, const int16_t *h, int32_t *gates) {
+  (void)layer;
+  (void)x;
+  (void)h;
+  (void)gates;
+  return 0;
+}
+
 void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const int16_t *h, int32_t *scratch) {
   nnsp_gate_rows_c(layer, rows, x, h, scratch);
 }

@@ -13,7 +13,13 @@
  * portable dot product does. The bias, requantization and activation: for layers with per-tensor formats and rows
  * of one chunk, the same steps in int32 (fc_blocks_i32 and nnsp_gate_rows, each with its bounds), falling back
  * to the portable code's (nnsp_fc_row_out, nnsp_gate_pre) where a sum would leave int32; otherwise the portable
- * code's on the identical int64 sums. */
+ * code's on the identical int64 sums.
+ *
+ * Tables in NNSP_W_BLOCK4 (nnse convert's order) go whole to nnsp_dot4_blocks_s8_s16 (dot_blocks_dsp.c: up to
+ * SUM_ROWS rows per call into int32 sums), and where the requantization to Q24 shifts left by 1 to 17, tanh and
+ * sigmoid are read from the int32 sum directly (act_of): fc rows here (fc_blocked_act), an lstm's gates in
+ * assembly (nnsp_lstm_gates_act, gate_act_dsp.c). The block-by-block loop (nnsp_dot4_block4_s8_s16) serves the
+ * rest. */
 #include "kernels.h"
 
 #if NNSP_DSP_KERNELS
@@ -21,7 +27,9 @@
 #include <arm_acle.h>
 
 #include "activation.h"
+#include "dot_blocks_dsp.h"
 #include "fixed.h"
+#include "gate_act_dsp.h"
 #include "recurrent.h"
 #include "weight_layout.h"
 
@@ -288,6 +296,76 @@ static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const int16
   return r;
 }
 
+#define NNSP_NOINLINE __attribute__((noinline))
+#define SUM_ROWS 64 /* rows per call of the whole-table product: their int32 sums on the stack (256 bytes) */
+
+/* act(sat(v 2^up)) (tanh or sigmoid, Q15) straight from v, for up in [1, 17]: with s = |v| (as uint32), where
+ * s 2^up would reach 8 in Q24 (tanh; sigmoid: 16, the half-rate table's end) nnsp_tanh_magnitude passes the table's
+ * last entry, 32767, and so it does for every saturated value (s >= 2^(31 - up)); below, s 2^up is the Q24
+ * magnitude itself and inside the table (no test left for it). The requantization's saturation is never formed. */
+static NNSP_ALWAYS_INLINE int32_t act_of(int32_t v, int up, uint32_t big, const int act) {
+  const int frac_bits = act == NNSP_ACT_SIGMOID ? 19 : 18;
+  const uint32_t sign = (uint32_t)(v >> 31), s = ((uint32_t)v ^ sign) - sign; /* |v|, exact for INT32_MIN */
+  int32_t m, t;
+  if (s >= big) {
+    m = 32767;
+  } else {
+    const uint32_t q = s << up, idx = q >> frac_bits;
+    const int32_t frac = (int32_t)(q & (((uint32_t)1 << frac_bits) - 1u));
+    const int32_t lo = nnsp_tanh_table_q15[idx], hi = nnsp_tanh_table_q15[idx + 1];
+    m = lo + (((hi - lo) * frac + ((int32_t)1 << (frac_bits - 1))) >> frac_bits);
+  }
+  /* -m or m as (m ^ sign) - sign: two instructions without a test */
+  t = (int32_t)(((uint32_t)m ^ sign) - sign);
+  /* sigmoid: (2^15 + t + 1) / 2 for t = +-m, at most 2^15: saturated to 32767 (nnsp_sigmoid_q15_inline) */
+  return act == NNSP_ACT_SIGMOID ? __ssat((32769 + t) >> 1, 16) : t;
+}
+
+/* Where act_of passes 32767: 8 (tanh) or 16 (sigmoid) in Q24, 2^27 or 2^28, shifted right by up. */
+static NNSP_ALWAYS_INLINE uint32_t act_big(int up, const int act) {
+  return ((uint32_t)1 << (act == NNSP_ACT_SIGMOID ? 28 : 27)) >> up;
+}
+
+/* y[i] = act(requant(sum[i] + bias[i] scale)) for a tanh or sigmoid layer whose requantization to Q24 shifts
+ * left by up in [1, 17]: the bias added by QADD (as fc_blocks_i32: a saturated sum gives the exact sum's result),
+ * then act_of. */
+static NNSP_ALWAYS_INLINE void rows_act_left(const int32_t *sum, const int16_t *bias, int n, int32_t bias_scale,
+                                             int up, int16_t *y, const int act) {
+  const uint32_t big = act_big(up, act);
+  int i;
+  for (i = 0; i < n; ++i) y[i] = (int16_t)act_of(nnsp_add_sat32(sum[i], (int32_t)bias[i] * bias_scale), up, big, act);
+}
+
+/* One function per activation, out of line: inside the layer function GCC would spill the loop's constants. */
+static NNSP_NOINLINE void rows_tanh_left(const int32_t *sum, const int16_t *bias, int n, int32_t bias_scale, int up,
+                                         int16_t *y) {
+  rows_act_left(sum, bias, n, bias_scale, up, y, NNSP_ACT_TANH);
+}
+static NNSP_NOINLINE void rows_sigmoid_left(const int32_t *sum, const int16_t *bias, int n, int32_t bias_scale,
+                                            int up, int16_t *y) {
+  rows_act_left(sum, bias, n, bias_scale, up, y, NNSP_ACT_SIGMOID);
+}
+
+/* The whole blocks of a per-tensor tanh or sigmoid layer in NNSP_W_BLOCK4 (aligned, one int32 chunk, the bias
+ * exact in int32 at the accumulator format, requantization to Q24 a left shift of 1 to 17): the sums of up to
+ * SUM_ROWS rows per call of nnsp_dot4_blocks_s8_s16, then rows_act_left. Returns the rows done: 0 where the layer
+ * does not qualify (the block-by-block path runs). */
+static int fc_blocked_act(const nnsp_layer *layer, const int16_t *x, int cols, int16_t *y) {
+  const int q_acc = layer->q_in + layer->q_w, up = NNSP_PRE_Q - q_acc, rows = layer->units & ~(BLOCK_ROWS - 1);
+  const int32_t bias_scale = (int32_t)1 << (q_acc - layer->q_b); /* <= 2^15: checked by the caller */
+  int32_t sum[SUM_ROWS];
+  int r;
+  if (up < 1 || up > 17 || rows == 0) return 0;
+  if (layer->activation != NNSP_ACT_TANH && layer->activation != NNSP_ACT_SIGMOID) return 0;
+  for (r = 0; r < rows; r += SUM_ROWS) {
+    const int n = rows - r < SUM_ROWS ? rows - r : SUM_ROWS;
+    nnsp_dot4_blocks_s8_s16(layer->w + (long)r * cols, x, cols / 4, n / BLOCK_ROWS, sum);
+    if (layer->activation == NNSP_ACT_TANH) rows_tanh_left(sum, layer->bias + r, n, bias_scale, up, y + r);
+    else rows_sigmoid_left(sum, layer->bias + r, n, bias_scale, up, y + r);
+  }
+  return rows;
+}
+
 void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   const int cols = (int)layer->kernel * (int)layer->in_dim, units = layer->units;
   uint32_t pairs[PAIR_WORDS];
@@ -301,7 +379,9 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
   /* The packed pairs serve the row-major loops: every row of an NNSP_W_ROWS table, the last units % 4 rows of a
    * blocked one. */
   if (!blocked || units % BLOCK_ROWS) pack_pairs(x, cols / 4, pairs);
-  if (!layer->q_w_rows && one_chunk(cols) && layer->q_in + layer->q_w - layer->q_b <= 15) {
+  if (!layer->q_w_rows && one_chunk(cols) && layer->q_in + layer->q_w - layer->q_b <= 15 && blocked)
+    r = fc_blocked_act(layer, x, cols, y);
+  if (r == 0 && !layer->q_w_rows && one_chunk(cols) && layer->q_in + layer->q_w - layer->q_b <= 15) {
     /* Per-tensor formats: one shift for the layer, and the per-row steps in int32 (fc_blocks_i32). */
     const int q_acc = layer->q_in + layer->q_w;
     const int shift = layer->activation == NNSP_ACT_LINEAR ? layer->q_out - q_acc : NNSP_PRE_Q - q_acc;
@@ -323,6 +403,22 @@ void nnsp_fc_s8_s16(const nnsp_layer *layer, const int16_t *x, int16_t *y) {
     const int rows = units - r < BLOCK_ROWS ? units - r : BLOCK_ROWS;
     dot_rows_layout(layer->w, blocked, units, cols, r, rows, pairs, x, acc);
     for (i = 0; i < rows; ++i) y[r + i] = nnsp_fc_row_out(layer, r + i, acc[i]);
+  }
+}
+
+/* Q24 pre-activations of n gate rows from their int32 products W x and R h, for layers whose requantization
+ * shifts left (by up in [1, 31]): nnsp_gate_rows' per-row step (the sum aligned by dx, dh is exact in int32; the
+ * bias added by QADD, whose saturation gives the exact sum's result; saturated beyond 2^(31 - up)). Out of line,
+ * so that its constants stay in registers. */
+static NNSP_NOINLINE void gate_rows_left(const int32_t *sx, const int32_t *sh, const int16_t *bias, int n, int dx,
+                                         int dh, int32_t bias_scale, int up, int32_t *out) {
+  const int32_t limit = (int32_t)1 << (up >= 31 ? 0 : 31 - up);
+  const int shl = up >= 31 ? 31 : up;
+  int i;
+  for (i = 0; i < n; ++i) {
+    const int32_t sum = (int32_t)((uint32_t)sx[i] << dx) + (int32_t)((uint32_t)sh[i] << dh);
+    const int32_t v = nnsp_add_sat32(sum, (int32_t)bias[i] * bias_scale);
+    out[i] = v >= limit ? INT32_MAX : (v < -limit ? INT32_MIN : (int32_t)((uint32_t)v << shl));
   }
 }
 
@@ -357,6 +453,18 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
     /* The int16 bias moved to q_acc in int32 (nnsp_bias_acc): exact while q_acc - q_b <= 15 (|b| 2^15 <= 2^30). */
     const int32_t bias_scale = (int32_t)1 << (q_acc - layer->q_b < 0 ? 0 : (q_acc - layer->q_b > 15 ? 15 : q_acc - layer->q_b));
     if (dx < 8 && dh < 8 && (in << dx) + (units << dh) < 512 && q_acc - layer->q_b <= 15) {
+      if (blocked && limit) {
+        /* Whole blocks, SUM_ROWS rows per call of the whole-table products, then gate_rows_left. */
+        const int whole = n_row & ~(BLOCK_ROWS - 1);
+        int32_t sx[SUM_ROWS], sh[SUM_ROWS];
+        for (; r < whole; r += SUM_ROWS) {
+          const int n = whole - r < SUM_ROWS ? whole - r : SUM_ROWS;
+          nnsp_dot4_blocks_s8_s16(layer->w + (long)r * in, x, in / 4, n / BLOCK_ROWS, sx);
+          nnsp_dot4_blocks_s8_s16(layer->r + (long)r * units, h, units / 4, n / BLOCK_ROWS, sh);
+          gate_rows_left(sx, sh, layer->bias + r, n, dx, dh, bias_scale, up, scratch + r);
+        }
+        r = whole;
+      }
       for (; r + BLOCK_ROWS <= n_row; r += BLOCK_ROWS) {
         int32_t sx[BLOCK_ROWS], sh[BLOCK_ROWS];
         block_sums(layer->w, blocked, in, r, x, pairs, sx);
@@ -384,6 +492,43 @@ void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const i
     dot_rows_layout(layer->r, blocked, rows, units, r, n, pairs + x_words, h, ah);
     for (i = 0; i < n; ++i) nnsp_gate_pre(layer, r + i, ax[i], ah[i], scratch);
   }
+}
+
+int nnsp_lstm_gates_act(const nnsp_layer *layer, const int16_t *x, const int16_t *h, int32_t *gates) {
+  const int in = layer->in_dim, units = layer->units;
+  const int q_x = layer->q_in + layer->q_w, q_h = 15 + layer->q_r;
+  const int q_acc = q_x > q_h ? q_x : q_h, dx = q_acc - q_x, dh = q_acc - q_h, up = NNSP_PRE_Q - q_acc;
+  int32_t sx[SUM_ROWS], sh[SUM_ROWS];
+  int32_t bias_scale;
+  nnsp_gate_act_args args;
+  int g, r;
+  /* The conditions of nnsp_gate_rows' int32 steps with a left shift (see there), whole blocks per gate (units % 4
+   * == 0, so that no block mixes two activations), and act_of's range of up. */
+  if (layer->w_layout != NNSP_W_BLOCK4 || layer->q_w_rows || layer->q_r_rows || (units & 3) || !one_chunk(in) ||
+      !one_chunk(units) || !aligned4(layer->w, x) || !aligned4(layer->r, h) || dx >= 8 || dh >= 8 ||
+      (in << dx) + (units << dh) >= 512 || q_acc - layer->q_b > 15 || up < 1 || up > 17)
+    return 0;
+  bias_scale = (int32_t)1 << (q_acc - layer->q_b < 0 ? 0 : q_acc - layer->q_b);
+  args.d = dx + dh;
+  args.scale = bias_scale;
+  args.up = up;
+  for (g = 0; g < 4; ++g) {
+    for (r = g * units; r < (g + 1) * units; r += SUM_ROWS) {
+      const int n = (g + 1) * units - r < SUM_ROWS ? (g + 1) * units - r : SUM_ROWS;
+      nnsp_dot4_blocks_s8_s16(layer->w + (long)r * in, x, in / 4, n / BLOCK_ROWS, sx);
+      nnsp_dot4_blocks_s8_s16(layer->r + (long)r * units, h, units / 4, n / BLOCK_ROWS, sh);
+      /* gate_act_dsp.c: dx or dh is 0 (q_acc is the larger of the two formats), the shifted product second */
+      args.b = dx ? sx : sh;
+      args.bias = layer->bias + r;
+      args.out = gates + r;
+      args.n = n;
+      /* Keras order i, f, g, o: the third gate is tanh */
+      args.big = act_big(up, g == 2 ? NNSP_ACT_TANH : NNSP_ACT_SIGMOID);
+      if (g == 2) nnsp_gate_tanh_s32(dx ? sh : sx, &args);
+      else nnsp_gate_sigmoid_s32(dx ? sh : sx, &args);
+    }
+  }
+  return 1;
 }
 
 #else

@@ -200,21 +200,37 @@ void nnsp_reset(nnsp_state *st) {
  * then raised to the noise-floor guard's bound: the order of nnse's float enhancer. */
 static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const nnsp_layer *last = &st->model->layers[st->model->num_layers - 1];
-  const int32_t pass = st->pass_gain_q15;
+  const int32_t pass = st->pass_gain_q15, floor_q15 = st->gain_floor_q15;
+  const int shift = 15 - last->q_out;
+  int16_t *const gains = st->gains; /* locals: the int16 stores to gains[] might otherwise alias them */
   int k;
-  for (k = 0; k < NNSP_BINS; ++k) {
-    int32_t g = nnsp_requant32_i32(out[k], 15 - last->q_out); /* = nnsp_requant32: out[k] is an int16 */
-    if (pass < UNITY_Q15 && g > 0) {
-      /* g / G in Q15, rounded half up by an exact unsigned division: with g capped to 32767 first (a gain of 1
-       * or more stays at least 1 after dividing by G <= 1), g * 2^15 + G / 2 < 2^30 fits 32 bits, so a Cortex-M
-       * needs only its UDIV instruction. A gain at or above G comes out at 32768 or more and is capped below. */
-      const uint32_t g_q15 = (uint32_t)(g > 32767 ? 32767 : g);
-      const uint32_t scaled = (g_q15 * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
-      g = scaled > 32767u ? 32767 : (int32_t)scaled;
+  if (shift == 0 && pass < UNITY_Q15) {
+    /* The usual case (a Q15 output, a pass level): the general loop below with g = out[k] <= 32767, one test
+     * fewer and nothing reloaded. The same numbers. */
+    for (k = 0; k < NNSP_BINS; ++k) {
+      int32_t g = out[k];
+      if (g > 0) {
+        const uint32_t scaled = ((uint32_t)g * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
+        g = scaled > 32767u ? 32767 : (int32_t)scaled;
+      }
+      gains[k] = (int16_t)(g < floor_q15 ? floor_q15 : g);
     }
-    if (g < st->gain_floor_q15) g = st->gain_floor_q15;
-    if (g > 32767) g = 32767;
-    st->gains[k] = (int16_t)g;
+  } else {
+    for (k = 0; k < NNSP_BINS; ++k) {
+      int32_t g = nnsp_requant32_i32(out[k], shift); /* = nnsp_requant32: out[k] is an int16 */
+      if (pass < UNITY_Q15 && g > 0) {
+        /* g / G in Q15, rounded half up by an exact unsigned division: with g capped to 32767 first (a gain of 1
+         * or more stays at least 1 after dividing by G <= 1), g * 2^15 + G / 2 < 2^30 fits 32 bits, so a
+         * Cortex-M needs only its UDIV instruction. A gain at or above G comes out at 32768 or more and is capped
+         * below. */
+        const uint32_t g_q15 = (uint32_t)(g > 32767 ? 32767 : g);
+        const uint32_t scaled = (g_q15 * (uint32_t)UNITY_Q15 + (uint32_t)pass / 2u) / (uint32_t)pass;
+        g = scaled > 32767u ? 32767 : (int32_t)scaled;
+      }
+      if (g < floor_q15) g = floor_q15;
+      if (g > 32767) g = 32767;
+      gains[k] = (int16_t)g;
+    }
   }
   nnsp_floor_guard_apply(&st->guard, st->gains);
 }
@@ -222,15 +238,13 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
 void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NNSP_HOP]) {
   const int keep = NNSP_WINDOW - NNSP_HOP;
   const int16_t *net_out;
-  int n, exp;
+  int exp;
   PROFILE_MARK(0);
   memmove(st->feature_hist, st->feature_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
   memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
-  for (n = 0; n < NNSP_HOP; ++n) {
-    const int16_t x = in[n]; /* read before out[] (which may alias in[]) is written */
-    st->feature_hist[keep + n] = nnsp_dc_process_inline(&st->feature_dc, x);
-    st->output_hist[keep + n] = nnsp_dc_process_inline(&st->output_dc, x);
-  }
+  /* in[] is read before out[] (which may alias it) is written */
+  nnsp_dc_process_block(&st->feature_dc, in, st->feature_hist + keep, NNSP_HOP);
+  nnsp_dc_process_block(&st->output_dc, in, st->output_hist + keep, NNSP_HOP);
 
   nnsp_rfft512_frame(st->feature_hist, st->fft_buf, st->spec, &exp);
   nnsp_power_q23(st->spec, exp, st->power);
@@ -246,8 +260,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
     nnsp_floor_guard_observe(&st->guard, st->power);
   }
   gains_from_output(st, net_out);
-  nnsp_apply_gain(st->spec, st->gains);
-  nnsp_irfft512(st->spec, st->fft_buf, &exp);
+  nnsp_irfft512_or(st->spec, nnsp_apply_gain(st->spec, st->gains), st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);
   PROFILE_MARK(3);
 }

@@ -17,4 +17,10 @@ void nnsp_gate_pre(const nnsp_layer *layer, int row, int64_t dot_x, int64_t dot_
 void nnsp_gate_rows(const nnsp_layer *layer, int rows, const int16_t *x, const int16_t *h, int32_t *scratch);
 void nnsp_gate_rows_c(const nnsp_layer *layer, int rows, const int16_t *x, const int16_t *h, int32_t *scratch);
 
+/* The lstm's four gates activated, Q15 in int32 (sigmoid i, f, o, tanh g: nnsp_gate_rows then the activations,
+ * the same values), where the build's kernels compute them in one pass with the products (kernels_dsp.c, for the
+ * layers its conditions allow); returns 0 where they do not, and lstm.c then runs nnsp_gate_rows and the
+ * activations itself. */
+int nnsp_lstm_gates_act(const nnsp_layer *layer, const int16_t *x, const int16_t *h, int32_t *gates);
+
 #endif /* NNSP_RECURRENT_H */

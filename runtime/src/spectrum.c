@@ -23,12 +23,15 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
      * overflow: sum < 2^63), without a 64-bit variable shift: the same numbers. */
     const int s = -shift;
     const uint64_t half = (uint64_t)1 << (s - 1);
-    for (k = 0; k < NNSP_BINS; ++k) {
-      const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+    const int32_t *v = spec;
+    uint64_t *out = power_q23;
+    /* walking pointers: a bin's two values come with one LDRD and its power goes out with one STRD */
+    for (k = 0; k < NNSP_BINS; ++k, v += 2) {
+      const int64_t re = v[0], im = v[1];
       const uint64_t t = (uint64_t)(re * re) + (uint64_t)(im * im) + half;
       const uint32_t lo = (uint32_t)t, hi = (uint32_t)(t >> 32);
       const uint64_t p = ((uint64_t)(hi >> s) << 32) | ((lo >> s) | (hi << (32 - s)));
-      power_q23[k] = p > POWER_CAP ? POWER_CAP : p;
+      *out++ = p > POWER_CAP ? POWER_CAP : p;
     }
     return;
   }
@@ -45,39 +48,63 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
   }
 }
 
-void nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
+/* One component times its gain, rounded: |x g| < 2^31 2^15, so the result is below 2^31 (no saturation). */
+static NNSP_ALWAYS_INLINE int32_t gained(int32_t x, int16_t g) { return (int32_t)nnsp_rshr64((int64_t)x * g, 15); }
+
+uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
+  uint32_t or_re = 0, or_im = 0;
   int k;
-  for (k = 0; k < NNSP_BINS; ++k) {
-    spec[2 * k] = (int32_t)nnsp_rshr64((int64_t)spec[2 * k] * gain_q15[k], 15);
-    spec[2 * k + 1] = (int32_t)nnsp_rshr64((int64_t)spec[2 * k + 1] * gain_q15[k], 15);
+  /* Bins 0 and 256: real parts only (the inverse ignores the imaginary ones; zeroed). */
+  spec[0] = gained(spec[0], gain_q15[0]);
+  spec[1] = 0;
+  spec[2 * (NNSP_BINS - 1)] = gained(spec[2 * (NNSP_BINS - 1)], gain_q15[NNSP_BINS - 1]);
+  spec[2 * (NNSP_BINS - 1) + 1] = 0;
+  or_re = nnsp_abs_u32(spec[0]) | nnsp_abs_u32(spec[2 * (NNSP_BINS - 1)]);
+  for (k = 1; k < NNSP_BINS - 1; ++k) {
+    const int32_t re = gained(spec[2 * k], gain_q15[k]), im = gained(spec[2 * k + 1], gain_q15[k]);
+    spec[2 * k] = re;
+    spec[2 * k + 1] = im;
+    or_re |= nnsp_abs_u32(re);
+    or_im |= nnsp_abs_u32(im);
   }
+  return or_re | or_im;
+}
+
+/* One windowed sample of the inverse transform in Q20: nnsp_requant32(buf w, shift) for shift = exp + 5; with s =
+ * -shift in [1, 31] (fast) without a 64-bit variable shift: t = v + 2^(s-1) is exact in int64; t >> s has the
+ * low word (lo >> s) | (hi << (32 - s)) and the high word hi >> s, and fits int32 exactly when the high word is
+ * the low word's sign; otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
+static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, const int fast) {
+  if (fast) {
+    const int s = -shift;
+    const int64_t t = (int64_t)b * w + ((int64_t)1 << (s - 1));
+    const uint32_t lo = (uint32_t)t;
+    const int32_t hi = (int32_t)(t >> 32);
+    const int32_t r_lo = (int32_t)((lo >> s) | ((uint32_t)hi << (32 - s)));
+    const int32_t r_hi = hi >> s;
+    return r_hi == (r_lo >> 31) ? r_lo : (r_hi < 0 ? INT32_MIN : INT32_MAX);
+  }
+  return nnsp_requant32((int64_t)b * w, shift);
+}
+
+/* The overlap-add in one pass over the window, each part of ola read and written once: the first hop leaves as
+ * output, the second moves down a hop as it is summed, and the third, where ola is zero (nnsp_reset clears it and
+ * no call writes it), is stored a hop lower as it comes (QADD with 0 is the value). The same numbers as summing
+ * into ola, writing the output and moving ola down a hop. fast: a constant in each copy (ola_term). */
+static NNSP_ALWAYS_INLINE void overlap_add(const int32_t buf[512], int shift, int32_t ola[NNSP_WINDOW],
+                                           int16_t out[NNSP_HOP], const int fast) {
+  int n;
+  for (n = 0; n < NNSP_HOP; ++n)
+    out[n] = nnsp_sat16(nnsp_rshr32(nnsp_add_sat32(ola[n], ola_term(buf[n], nnsp_window_q15[n], shift, fast)), 5));
+  for (n = NNSP_HOP; n < NNSP_WINDOW - NNSP_HOP; ++n)
+    ola[n - NNSP_HOP] = nnsp_add_sat32(ola[n], ola_term(buf[n], nnsp_window_q15[n], shift, fast));
+  for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n)
+    ola[n - NNSP_HOP] = ola_term(buf[n], nnsp_window_q15[n], shift, fast);
 }
 
 void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]) {
   /* buf[n] 2^exp * w[n] 2^-15 in Q20: (buf w) * 2^(exp - 15 + 20). */
   const int shift = exp + 5;
-  int n;
-  if (shift < 0 && shift > -32) {
-    /* nnsp_requant32(v, shift) for v = buf w (|v| < 2^31 2^15 = 2^46) and s = -shift in [1, 31], without a
-     * 64-bit variable shift: t = v + 2^(s-1) is exact in int64; t >> s has the low word (lo >> s) | (hi << (32 -
-     * s)) and the high word hi >> s, and fits int32 exactly when the high word is the low word's sign;
-     * otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
-    const int s = -shift;
-    const int64_t half = (int64_t)1 << (s - 1);
-    for (n = 0; n < NNSP_WINDOW; ++n) {
-      const int64_t t = (int64_t)buf[n] * nnsp_window_q15[n] + half;
-      const uint32_t lo = (uint32_t)t;
-      const int32_t hi = (int32_t)(t >> 32);
-      const int32_t r_lo = (int32_t)((lo >> s) | ((uint32_t)hi << (32 - s)));
-      const int32_t r_hi = hi >> s;
-      const int32_t add = r_hi == (r_lo >> 31) ? r_lo : (r_hi < 0 ? INT32_MIN : INT32_MAX);
-      ola[n] = nnsp_add_sat32(ola[n], add);
-    }
-  } else {
-    for (n = 0; n < NNSP_WINDOW; ++n)
-      ola[n] = nnsp_add_sat32(ola[n], nnsp_requant32((int64_t)buf[n] * nnsp_window_q15[n], shift));
-  }
-  for (n = 0; n < NNSP_HOP; ++n) out[n] = nnsp_sat16(nnsp_rshr32(ola[n], 5));
-  for (n = 0; n < NNSP_WINDOW - NNSP_HOP; ++n) ola[n] = ola[n + NNSP_HOP];
-  for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n) ola[n] = 0;
+  if (shift < 0 && shift > -32) overlap_add(buf, shift, ola, out, 1);
+  else overlap_add(buf, shift, ola, out, 0);
 }

@@ -4,7 +4,9 @@
  * with the largest products (-128 x -32768), rows too long for the packed input (portable fallback), lstm and
  * gru gate rows, per-row formats; the same layers again with their tables in NNSP_W_BLOCK4 (nnse convert's order,
  * the DSP kernels' LDM loop), against the oracle on the row-major tables, including inputs at addresses the loop
- * cannot take (its portable fallback). Any difference fails. */
+ * cannot take (its portable fallback); layers of the bundled model's sizes (more rows than one whole-table call
+ * takes); and the lstm's activated gates (nnsp_lstm_gates_act) wherever the build computes them, against the
+ * oracle's pre-activations through the activations. Any difference fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,7 +16,9 @@
 #include "../../src/weight_layout.h"
 #include "cases.h"
 
-static int failures, checks;
+#define MAX_ROWS 320 /* the largest layer below: lstm 72 -> 72, 288 gate rows */
+
+static int failures, checks, gates_act_checks;
 
 /* The layer under test goes to the build's kernels with its tables in this layout (where the column counts
  * allow), and with its input one int16 past an aligned address when misaligned is set. */
@@ -71,9 +75,9 @@ static void fill_layer_common(uint32_t *rng, nnsp_layer *l, int rows, int16_t *b
 
 static void check_fc(uint32_t *rng, int units, int cols, int mode, int activation) {
   nnsp_layer l;
-  int8_t *w = malloc((size_t)units * cols), *w_placed, q_rows[64];
-  int16_t *x_alloc = malloc((size_t)cols * 2 + 2), *x = x_alloc + misaligned, y_dsp[64], y_ref[64];
-  int16_t bias[64];
+  int8_t *w = malloc((size_t)units * cols), *w_placed, q_rows[MAX_ROWS];
+  int16_t *x_alloc = malloc((size_t)cols * 2 + 2), *x = x_alloc + misaligned, y_dsp[MAX_ROWS], y_ref[MAX_ROWS];
+  int16_t bias[MAX_ROWS];
   nnsp_layer placed_layer;
   memset(&l, 0, sizeof l);
   l.kind = NNSP_LAYER_FC;
@@ -105,11 +109,11 @@ static void check_fc(uint32_t *rng, int units, int cols, int mode, int activatio
 static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   const int rows = (kind == NNSP_LAYER_LSTM ? 4 : 3) * units;
   nnsp_layer l;
-  int8_t *w = malloc((size_t)rows * in), *r = malloc((size_t)rows * units), *w_placed, *r_placed, q_rows[256];
+  int8_t *w = malloc((size_t)rows * in), *r = malloc((size_t)rows * units), *w_placed, *r_placed, q_rows[MAX_ROWS];
   int16_t *x_alloc = malloc((size_t)in * 2 + 2), *x = x_alloc + misaligned, *h = malloc((size_t)units * 2);
-  int16_t bias[256], rbias[64];
+  int16_t bias[MAX_ROWS], rbias[MAX_ROWS];
   nnsp_layer placed_layer;
-  int32_t s_dsp[256], s_ref[256];
+  static int32_t s_dsp[MAX_ROWS], s_ref[MAX_ROWS];
   int i;
   memset(&l, 0, sizeof l);
   l.kind = (uint8_t)kind;
@@ -137,6 +141,18 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
     printf("%s %d -> %d mode %d layout %d differs\n", kind == NNSP_LAYER_LSTM ? "lstm" : "gru", in, units, mode,
            placed_layer.w_layout);
   }
+  /* The lstm's activated gates where the build computes them with the products (nnsp_lstm_gates_act), against
+   * the oracle's pre-activations through the activations lstm.c applies otherwise. */
+  if (kind == NNSP_LAYER_LSTM && nnsp_lstm_gates_act(&placed_layer, x, h, s_dsp)) {
+    for (i = 0; i < rows; ++i)
+      s_ref[i] = i / units == 2 ? nnsp_tanh_q15(s_ref[i]) : nnsp_sigmoid_q15(s_ref[i]);
+    ++checks;
+    ++gates_act_checks;
+    if (memcmp(s_dsp, s_ref, (size_t)rows * sizeof s_dsp[0]) != 0) {
+      ++failures;
+      printf("lstm %d -> %d mode %d: activated gates differ\n", in, units, mode);
+    }
+  }
   free(w);
   free(r);
   free(w_placed);
@@ -149,7 +165,7 @@ int main(void) {
   static const int cols[] = {1, 3, 4, 5, 8, 12, 72, 257, 432, 507, 508, 509, 511, 512, 513, 600, 1000};
   uint32_t rng = 12345u;
   unsigned c;
-  int units, mode, act, pass;
+  int units, mode, act, pass, i;
   /* Row-major tables, then NNSP_W_BLOCK4 ones (layers whose column counts are not multiples of 4 stay
    * row-major), then NNSP_W_BLOCK4 with a misaligned input. */
   for (pass = 0; pass < 3; ++pass) {
@@ -170,6 +186,18 @@ int main(void) {
       check_gates(&rng, NNSP_LAYER_GRU, 256, 64, mode);
       check_gates(&rng, NNSP_LAYER_LSTM, 500, 60, mode); /* x and h too long for the packed input: fallback */
     }
+    /* Layers of the bundled model's sizes: more rows than one call of the DSP kernels' whole-table product takes
+     * (64), with a short last block (257 rows). */
+    for (mode = 0; mode < 3; ++mode) {
+      for (act = 0; act < 4; ++act) {
+        check_fc(&rng, 257, 72, mode, act);
+        check_fc(&rng, 72, 432, mode, act);
+      }
+      check_gates(&rng, NNSP_LAYER_LSTM, 72, 72, mode);
+      check_gates(&rng, NNSP_LAYER_GRU, 72, 72, mode);
+      /* Small lstm layers in numbers: their random formats reach every branch of the activated gates. */
+      for (i = 0; i < 24; ++i) check_gates(&rng, NNSP_LAYER_LSTM, 8 + 4 * (i % 5), 4 + 4 * (i % 4), mode);
+    }
     /* Biases at the ends of int32 on the sizes the int32 per-row steps take (whole blocks of four rows). */
     big_bias = 1;
     for (mode = 0; mode < 3; ++mode) {
@@ -183,6 +211,7 @@ int main(void) {
     }
     big_bias = 0;
   }
-  printf("kernels (%s): %d checks, %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable", checks, failures);
+  printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
+         checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
 }
