@@ -11,28 +11,9 @@
 
 #if NNSP_DSP_KERNELS
 
+#include "block4_group_asm.h"
 #include "dot_blocks_dsp.h"
 
-/* One group of four columns for the block's four rows (r3..r6 the sums). */
-#define BLOCKS_GROUP_ASM                 \
-  "ldmia  r0!, {r7, r8, r9, r10}\n\t"   \
-  "ldrd   r11, r12, [r1], #8\n\t"       \
-  "sxtb16 lr, r7\n\t"                   \
-  "smlad  r3, lr, r11, r3\n\t"          \
-  "sxtb16 r7, r7, ror #8\n\t"           \
-  "smlad  r3, r7, r12, r3\n\t"          \
-  "sxtb16 lr, r8\n\t"                   \
-  "smlad  r4, lr, r11, r4\n\t"          \
-  "sxtb16 r8, r8, ror #8\n\t"           \
-  "smlad  r4, r8, r12, r4\n\t"          \
-  "sxtb16 lr, r9\n\t"                   \
-  "smlad  r5, lr, r11, r5\n\t"          \
-  "sxtb16 r9, r9, ror #8\n\t"           \
-  "smlad  r5, r9, r12, r5\n\t"          \
-  "sxtb16 lr, r10\n\t"                  \
-  "smlad  r6, lr, r11, r6\n\t"          \
-  "sxtb16 r10, r10, ror #8\n\t"         \
-  "smlad  r6, r10, r12, r6\n\t"
 
 /* The block's first group: SMUAD starts each sum with its first pair of products (no zeroing of the sums). */
 #define BLOCKS_FIRST_GROUP_ASM           \
@@ -83,19 +64,19 @@ __asm(".pushsection .text.nnsp_dot4_blocks_s8_s16, \"ax\", %progbits\n\t"
       "lsls   r7, r7, #31\n\t"
       BLOCKS_FIRST_GROUP_ASM
       "bpl    4f\n\t"
-      BLOCKS_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
       "4:\n\t"
       "bcc    5f\n\t"
-      BLOCKS_GROUP_ASM
-      BLOCKS_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
       "5:\n\t"
       "cmp    r1, r2\n\t"
       "beq    3f\n"
       "2:\n\t"
-      BLOCKS_GROUP_ASM
-      BLOCKS_GROUP_ASM
-      BLOCKS_GROUP_ASM
-      BLOCKS_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
       "cmp    r1, r2\n\t"
       "bne    2b\n"
       "3:\n\t"

@@ -27,6 +27,7 @@
 #include <arm_acle.h>
 
 #include "activation.h"
+#include "block4_group_asm.h"
 #include "dot_blocks_dsp.h"
 #include "fixed.h"
 #include "gate_act_dsp.h"
@@ -112,26 +113,6 @@ static void dot4_groups(const int8_t *a, const int8_t *b, long s, const uint32_t
  * call within one int32 chunk). */
 void nnsp_dot4_block4_s8_s16(const int8_t *w, const int16_t *x, int groups, int32_t acc[4]);
 
-#define BLOCK4_GROUP_ASM                 \
-  "ldmia  r0!, {r7, r8, r9, r10}\n\t"   \
-  "ldrd   r11, r12, [r1], #8\n\t"       \
-  "sxtb16 lr, r7\n\t"                   \
-  "smlad  r3, lr, r11, r3\n\t"          \
-  "sxtb16 r7, r7, ror #8\n\t"           \
-  "smlad  r3, r7, r12, r3\n\t"          \
-  "sxtb16 lr, r8\n\t"                   \
-  "smlad  r4, lr, r11, r4\n\t"          \
-  "sxtb16 r8, r8, ror #8\n\t"           \
-  "smlad  r4, r8, r12, r4\n\t"          \
-  "sxtb16 lr, r9\n\t"                   \
-  "smlad  r5, lr, r11, r5\n\t"          \
-  "sxtb16 r9, r9, ror #8\n\t"           \
-  "smlad  r5, r9, r12, r5\n\t"          \
-  "sxtb16 lr, r10\n\t"                  \
-  "smlad  r6, lr, r11, r6\n\t"          \
-  "sxtb16 r10, r10, ror #8\n\t"         \
-  "smlad  r6, r10, r12, r6\n\t"
-
 /* r0 = w, r1 = x, r2 = groups, then the end of x; r3 = acc (kept on the stack), then sum 0; r4..r6 sums 1..3;
  * r7..r10 the weight words; r11, r12 the input pairs; lr the unpacked weights. No flags are set between the
  * parity test and its branch (LDM, LDRD, SXTB16, SMLAD and ADD without S leave them). */
@@ -148,12 +129,12 @@ __asm(".pushsection .text.nnsp_dot4_block4_s8_s16, \"ax\", %progbits\n\t"
       "tst    r2, #1\n\t"
       "add    r2, r1, r2, lsl #3\n\t"
       "beq    2f\n\t"
-      BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
       "cmp    r1, r2\n\t"
       "beq    3f\n"
       "2:\n\t"
-      BLOCK4_GROUP_ASM
-      BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
+      NNSP_BLOCK4_GROUP_ASM
       "cmp    r1, r2\n\t"
       "bne    2b\n"
       "3:\n\t"
