@@ -165,6 +165,16 @@ void setup_train(CLI::App& parent) {
       ->check(finite_in(1, 1e9))
       ->capture_default_str();
   cmd->add_option(flag("lr"), o->train.learning_rate, "Adam learning rate")->check(finite_above(0, 10))->capture_default_str();
+  cmd->add_option_function<double>(
+         flag("lr-final"), [o](double rate) { o->train.final_learning_rate = rate; },
+         "Cosine decay of the learning rate from --lr at epoch --lr-decay-start to this at the last epoch "
+         "(--epochs - 1); a function of the epoch, so resumed runs follow it (default: constant --lr)")
+      ->check(finite_above(0, 10));
+  cmd->add_option(flag("lr-decay-start"), o->train.lr_decay_start,
+                  "With --lr-final: the last epoch at --lr, where the decay starts (e.g. the epoch a fine-tune "
+                  "resumes from)")
+      ->check(CLI::Range(0, 1000000))
+      ->capture_default_str();
   cmd->add_option(flag("clip-norm"), o->train.clip_norm, "Global gradient-norm clip (0: off, as the reference)")
       ->check(finite_in(0, 1e9))
       ->capture_default_str();

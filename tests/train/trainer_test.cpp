@@ -143,6 +143,44 @@ TEST(Trainer, ResumeReproducesTheUninterruptedRunBitForBit) {
   EXPECT_EQ(std::count(csv.begin(), csv.end(), '\n'), 4);
 }
 
+TEST(Trainer, TheLearningRateScheduleChangesTheStepsAndAResumeFollowsIt) {
+  test::ScratchDir dir;
+  const fs::path arch = write_arch(dir, kTinyArch);
+  const ClipSet train_clips = synthetic_clips(7, 1);
+  auto scheduled = [&](const fs::path& models, int epochs, const std::string& loaded) {
+    TrainOptions o = tiny_options(arch, models, epochs, loaded);
+    o.final_learning_rate = 1e-5;
+    o.lr_decay_start = 0;
+    return o;
+  };
+  // Epoch 0 runs at --lr either way; epoch 1 (the last of 2) at the final rate, so the weights part.
+  const TrainResult constant = train(tiny_options(arch, dir / "c", 2, "random"), train_clips, nullptr);
+  const TrainResult decayed = train(scheduled(dir / "d", 2, "random"), train_clips, nullptr);
+  ASSERT_EQ(decayed.status, TrainResult::Status::completed);
+  expect_bit_identical(model::load_checkpoint(constant.epochs[0].checkpoint),
+                       model::load_checkpoint(decayed.epochs[0].checkpoint));
+  const auto c1 = model::load_checkpoint(constant.epochs[1].checkpoint);
+  const auto d1 = model::load_checkpoint(decayed.epochs[1].checkpoint);
+  // The final rate is 300x smaller: epoch 1 moves the weights far less than at the constant rate.
+  const auto c0 = model::load_checkpoint(constant.epochs[0].checkpoint);
+  double moved_constant = 0.0, moved_decayed = 0.0;
+  for (std::size_t i = 0; i < c0.parameters.size(); ++i) {
+    moved_constant += (c1.parameters[i].value - c0.parameters[i].value).squaredNorm();
+    moved_decayed += (d1.parameters[i].value - c0.parameters[i].value).squaredNorm();
+  }
+  EXPECT_LT(moved_decayed, 1e-3 * moved_constant);
+  EXPECT_EQ(d1.options.at("final_learning_rate"), 1e-5);
+  EXPECT_FALSE(c1.options.contains("final_learning_rate"));
+
+  // Three epochs in one run = two, then one more resumed with the same schedule.
+  const TrainResult whole = train(scheduled(dir / "a", 3, "random"), train_clips, nullptr);
+  train(scheduled(dir / "b", 3, "random"), train_clips, nullptr);  // writes epochs 0..2; resume from 1 below
+  const TrainResult resumed = train(scheduled(dir / "b", 3, "1"), train_clips, nullptr);
+  ASSERT_EQ(resumed.first_epoch, 2);
+  expect_bit_identical(model::load_checkpoint(whole.epochs[2].checkpoint),
+                       model::load_checkpoint(resumed.epochs[0].checkpoint));
+}
+
 TEST(Trainer, TwoThreadsAreDeterministic) {
   test::ScratchDir dir;
   const fs::path arch = write_arch(dir, kTinyArch);

@@ -101,6 +101,7 @@ class Engine {
   void set_rng_state(const std::string& state);  // throws nnse::Error for a malformed string
 
   void set_pad_frame(std::span<const float> pad);  // see EngineOptions::pad_frame
+  void set_learning_rate(double rate) { options_.adam.learning_rate = rate; }  // from the next step on
   void reset_state();                              // every slot starts afresh at its next chunk
   int threads() const { return threads_; }
   std::int64_t step() const { return step_; }

@@ -39,6 +39,11 @@ nlohmann::json options_json(const TrainOptions& o) {
 
 nlohmann::json options_json_with_processes(const TrainOptions& o) {
   nlohmann::json json = options_json(o);
+  // Recorded only when on, so checkpoints of constant-rate runs stay as they were.
+  if (o.final_learning_rate) {
+    json["final_learning_rate"] = *o.final_learning_rate;
+    json["lr_decay_start"] = o.lr_decay_start;
+  }
   // Recorded only for a run over several processes, so a one-process checkpoint stays as it was.
   if (o.processes && o.processes->size() > 1) json["processes"] = o.processes->size();
   return json;

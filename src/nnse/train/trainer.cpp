@@ -20,6 +20,7 @@
 #include "nnse/train/batcher.h"
 #include "nnse/train/distributed.h"
 #include "nnse/train/engine.h"
+#include "nnse/train/lr_schedule.h"
 #include "nnse/train/start_point.h"
 #include "nnse/util/error.h"
 
@@ -176,6 +177,16 @@ SlotRange slot_range(const Processes& processes, int batch_size) {
                                                       batch_size, n, n, n));
   }
   return {processes.rank() * (batch_size / n), batch_size / n};
+}
+
+LrSchedule learning_rate_schedule(const TrainOptions& options) {
+  LrSchedule schedule;
+  schedule.initial = options.learning_rate;
+  schedule.final = options.final_learning_rate;
+  schedule.decay_start = options.lr_decay_start;
+  schedule.last_epoch = options.epochs - 1;
+  schedule.validate();
+  return schedule;
 }
 
 EngineOptions engine_options(const TrainOptions& options, const dsp::FeatureStats& stats, Processes& processes,
@@ -357,6 +368,8 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
                  "in rank order", processes.size(), range.count, options.batch_size);
   }
 
+  const LrSchedule lr_schedule = learning_rate_schedule(options);
+  if (options.final_learning_rate) spdlog::info("{}", lr_schedule.describe());
   BatchLoss batch_loss(*loss);
   const LossFn loss_fn = batch_loss.function();
   EpochPasses passes{options,       engine, batch_loss, loss_fn, train_batcher, valid_batcher.get(),
@@ -367,6 +380,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
     const profile::Totals profile_start = profile::totals();
     EpochReport report;
     report.epoch = epoch;
+    engine.set_learning_rate(lr_schedule.at(epoch));
     result.message = passes.train(epoch, epoch_start, report, writer ? on_step : nullptr);
     if (!result.message.empty()) {
       result.status = TrainResult::Status::diverged;

@@ -43,6 +43,10 @@ struct TrainOptions {
   int batch_size = 32;
   int chunk_frames = 500;
   double learning_rate = 4e-4;
+  // Cosine decay of the learning rate (lr_schedule.h) from `learning_rate` at epoch `lr_decay_start` to this at
+  // the last epoch (epochs - 1); none: constant (the reference).
+  std::optional<double> final_learning_rate;
+  int lr_decay_start = 0;
   double clip_norm = 0.0;                          // global gradient-norm clip; 0 = off (the reference)
   int threads = 2;
   std::uint64_t seed = 1;                          // initialization, clip order, dropout, initial states
