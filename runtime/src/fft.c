@@ -153,6 +153,47 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
  * inputs at most M, so inputs at most 2^28 stay below 2^28 1.21^2 + 3 in a pass and below 2^30.2 after 8 stages.
  * scale: 1 (a constant) everywhere but in the forward transform's first pass, which applies the normalization's
  * 2^left as it loads. */
+static NNSP_ALWAYS_INLINE void butterflies4(int32_t *p, const int h, const int l, int32_t c1, int32_t s1, int32_t c2,
+                                             int32_t s2, const int inverse, const int trivial, int32_t scale) {
+  const int32_t x0r = p[0] * scale, x0i = p[1] * scale, x1r = p[h] * scale, x1i = p[h + 1] * scale;
+  const int32_t x2r = p[l] * scale, x2i = p[l + 1] * scale, x3r = p[l + h] * scale, x3i = p[l + h + 1] * scale;
+  int32_t t1r, t1i, t3r, t3i, ur, ui, vr, vi, wr, wi;
+  int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
+  if (trivial) {
+    t1r = x1r >> 1;
+    t1i = x1i >> 1;
+    t3r = x3r >> 1;
+    t3i = x3i >> 1;
+  } else {
+    twiddle_mul_half(x1r, x1i, c1, s1, inverse, &t1r, &t1i);
+    twiddle_mul_half(x3r, x3i, c1, s1, inverse, &t3r, &t3i);
+  }
+  add_sub(x0r >> 1, x0i >> 1, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
+  add_sub(x2r >> 1, x2i >> 1, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
+  if (trivial) {
+    ur = y2r >> 1;
+    ui = y2i >> 1;
+    vr = y3r >> 1;
+    vi = y3i >> 1;
+  } else {
+    twiddle_mul_half(y2r, y2i, c2, s2, inverse, &ur, &ui);
+    twiddle_mul_half(y3r, y3i, c2, s2, inverse, &vr, &vi);
+  }
+  /* w = -i v (forward) or +i v (inverse) */
+  wr = inverse ? -vi : vi;
+  wi = inverse ? vr : -vr;
+  add_sub(y0r >> 1, y0i >> 1, ur, ui, &o0r, &o0i, &o2r, &o2i);
+  add_sub(y1r >> 1, y1i >> 1, wr, wi, &o1r, &o1i, &o3r, &o3i);
+  p[0] = o0r;
+  p[1] = o0i;
+  p[h] = o1r;
+  p[h + 1] = o1i;
+  p[l] = o2r;
+  p[l + 1] = o2i;
+  p[l + h] = o3r;
+  p[l + h + 1] = o3i;
+}
+
 static NNSP_ALWAYS_INLINE void cfft_pass_j(int32_t *z, int len, int j, const int inverse, const int trivial,
                                            int32_t scale) {
   int32_t *const end = z + 2 * HALF;
@@ -165,52 +206,22 @@ static NNSP_ALWAYS_INLINE void cfft_pass_j(int32_t *z, int len, int j, const int
     c2 = nnsp_cos_q31[j * (256 / len)];
     s2 = nnsp_sin_q31[j * (256 / len)];
   }
-  for (p = z + 2 * j; p < end; p += advance) {
-    const int32_t x0r = p[0] * scale, x0i = p[1] * scale, x1r = p[h] * scale, x1i = p[h + 1] * scale;
-    const int32_t x2r = p[l] * scale, x2i = p[l + 1] * scale, x3r = p[l + h] * scale, x3i = p[l + h + 1] * scale;
-    int32_t t1r, t1i, t3r, t3i, ur, ui, vr, vi, wr, wi;
-    int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
-    if (trivial) {
-      t1r = x1r >> 1;
-      t1i = x1i >> 1;
-      t3r = x3r >> 1;
-      t3i = x3i >> 1;
-    } else {
-      twiddle_mul_half(x1r, x1i, c1, s1, inverse, &t1r, &t1i);
-      twiddle_mul_half(x3r, x3i, c1, s1, inverse, &t3r, &t3i);
-    }
-    add_sub(x0r >> 1, x0i >> 1, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
-    add_sub(x2r >> 1, x2i >> 1, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
-    if (trivial) {
-      ur = y2r >> 1;
-      ui = y2i >> 1;
-      vr = y3r >> 1;
-      vi = y3i >> 1;
-    } else {
-      twiddle_mul_half(y2r, y2i, c2, s2, inverse, &ur, &ui);
-      twiddle_mul_half(y3r, y3i, c2, s2, inverse, &vr, &vi);
-    }
-    /* w = -i v (forward) or +i v (inverse) */
-    wr = inverse ? -vi : vi;
-    wi = inverse ? vr : -vr;
-    add_sub(y0r >> 1, y0i >> 1, ur, ui, &o0r, &o0i, &o2r, &o2i);
-    add_sub(y1r >> 1, y1i >> 1, wr, wi, &o1r, &o1i, &o3r, &o3i);
-    p[0] = o0r;
-    p[1] = o0i;
-    p[h] = o1r;
-    p[h + 1] = o1i;
-    p[l] = o2r;
-    p[l + 1] = o2i;
-    p[l + h] = o3r;
-    p[l + h + 1] = o3i;
-  }
+  for (p = z + 2 * j; p < end; p += advance) butterflies4(p, h, l, c1, s1, c2, s2, inverse, trivial, scale);
 }
 
 /* One pass (stages len and 2 len), len a constant in each copy: the four values' offsets are then immediates of
- * the loads and stores, not registers (a Cortex-M4 has too few for them and the butterfly). */
+ * the loads and stores, not registers (a Cortex-M4 has too few for them and the butterfly). The last pass
+ * (len 128) has one block per j: its loop runs over j (cfft_pass_j's loop runs once), so that no j sets up a
+ * block loop. */
 static NNSP_ALWAYS_INLINE void cfft_pass(int32_t *z, const int len, const int inverse) {
   int j;
   cfft_pass_j(z, len, 0, inverse, 1, 1);
+  if (len == HALF / 2) {
+    for (j = 1; j < len / 2; ++j)
+      butterflies4(z + 2 * j, len, 2 * len, nnsp_cos_q31[4 * j], nnsp_sin_q31[4 * j], nnsp_cos_q31[2 * j],
+                   nnsp_sin_q31[2 * j], inverse, 0, 1);
+    return;
+  }
   for (j = 1; j < len / 2; ++j) cfft_pass_j(z, len, j, inverse, 0, 1);
 }
 

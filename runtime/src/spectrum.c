@@ -2,6 +2,8 @@
 #include "fft.h"
 #include "fixed.h"
 #include "frontend.h"
+#include "kernels.h" /* NNSP_DSP_KERNELS */
+#include "mul_hi.h"
 #include "tables.h"
 
 #define POWER_CAP ((uint64_t)1 << 39) /* above any true power: |X| <= sum w < 250, P < 2^16 = 2^39 in Q23 */
@@ -51,9 +53,38 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
 /* One component times its gain, rounded: |x g| < 2^31 2^15, so the result is below 2^31 (no saturation). */
 static NNSP_ALWAYS_INLINE int32_t gained(int32_t x, int16_t g) { return (int32_t)nnsp_rshr64((int64_t)x * g, 15); }
 
+#if NNSP_DSP_KERNELS
+/* gained(x, g) for 0 <= g <= 32767 as one rounded high-word product (SMMLAR): x g / 2^15 rounded half up is
+ * x (g 2^17) / 2^32 rounded half up. g 2^17 fits an int32 for g < 2^14; above, the int32 g17 is g 2^17 - 2^32
+ * (negative), so the product's high word lacks x: the accumulator x & (g17 >> 31) adds it back (x for g >= 2^14,
+ * 0 below; the sum is the exact result, inside int32). The same numbers, two instructions. */
+static NNSP_ALWAYS_INLINE int32_t gained17(int32_t x, int32_t g17) { return nnsp_mla_hi_r(x & (g17 >> 31), x, g17); }
+#endif
+
 uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
   uint32_t or_re = 0, or_im = 0;
   int k;
+#if NNSP_DSP_KERNELS
+  {
+    int32_t *v = spec + 2;
+    const int16_t *g = gain_q15 + 1;
+    spec[0] = gained(spec[0], gain_q15[0]);
+    spec[1] = 0;
+    spec[2 * (NNSP_BINS - 1)] = gained(spec[2 * (NNSP_BINS - 1)], gain_q15[NNSP_BINS - 1]);
+    spec[2 * (NNSP_BINS - 1) + 1] = 0;
+    or_re = nnsp_abs_u32(spec[0]) | nnsp_abs_u32(spec[2 * (NNSP_BINS - 1)]);
+    /* walking pointers: a bin's two values come with one LDRD and go out with one STRD */
+    for (k = 1; k < NNSP_BINS - 1; ++k, v += 2) {
+      const int32_t g17 = (int32_t)((uint32_t)(int32_t)*g++ << 17);
+      const int32_t re = gained17(v[0], g17), im = gained17(v[1], g17);
+      v[0] = re;
+      v[1] = im;
+      or_re |= nnsp_abs_u32(re);
+      or_im |= nnsp_abs_u32(im);
+    }
+    return or_re | or_im;
+  }
+#endif
   /* Bins 0 and 256: real parts only (the inverse ignores the imaginary ones; zeroed). */
   spec[0] = gained(spec[0], gain_q15[0]);
   spec[1] = 0;
