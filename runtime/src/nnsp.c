@@ -256,8 +256,8 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
 
   nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
   if (st->guard.beta_q8 != 0) {
-    nnsp_power_q23(st->spec, exp, st->power); /* the feature path is done with st->power */
-    nnsp_floor_guard_observe(&st->guard, st->power);
+    /* the power spectrum and the trackers' update (st->power as scratch: the feature path is done with it) */
+    nnsp_floor_guard_observe_spec(&st->guard, st->spec, exp, st->power);
   }
   gains_from_output(st, net_out);
   nnsp_irfft512_or(st->spec, nnsp_apply_gain(st->spec, st->gains), st->fft_buf, &exp);
