@@ -6,11 +6,16 @@
  * the DSP kernels' LDM loop), against the oracle on the row-major tables, including inputs at addresses the loop
  * cannot take (its portable fallback); layers of the bundled model's sizes (more rows than one whole-table call
  * takes); and the lstm's activated gates (nnsp_lstm_gates_act) wherever the build computes them, against the
- * oracle's pre-activations through the activations. Any difference fails. */
+ * oracle's pre-activations through the activations; and the noise-floor guard's fused power and trackers' update
+ * (nnsp_floor_guard_observe_spec, in assembly in the DSP build) against nnsp_power_q23 and
+ * nnsp_floor_guard_observe on random spectra of every magnitude, every exponent and random tracker states. Any
+ * difference fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/floor_guard.h"
+#include "../../src/frontend.h"
 #include "../../src/kernels.h"
 #include "../../src/recurrent.h"
 #include "../../src/weight_layout.h"
@@ -161,6 +166,48 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   free(h);
 }
 
+/* The guard's trackers after nnsp_floor_guard_observe_spec against nnsp_power_q23 + nnsp_floor_guard_observe: spectra
+ * of random magnitudes (each value shifted right by 0..31, some at the ends of int32), exponents from the fused
+ * loop's whole range and beyond it (the fallback), trackers from random words (any exponent, any mantissa, also
+ * zero) and from the previous frame, several frames each. */
+static void check_guard(uint32_t *rng) {
+  static int32_t spec[2 * NNSP_BINS];
+  static uint64_t power[NNSP_BINS];
+  static uint32_t p1[NNSP_BINS], f1[NNSP_BINS], p2[NNSP_BINS], f2[NNSP_BINS];
+  nnsp_floor_guard a, b;
+  int trial, frame, k;
+  a.power = p1;
+  a.floor = f1;
+  b.power = p2;
+  b.floor = f2;
+  for (trial = 0; trial < 40; ++trial) {
+    a.beta_q8 = b.beta_q8 = 768;
+    a.first = b.first = 0;
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int kind = rng_range(rng, 0, 3);
+      p1[k] = p2[k] = kind == 0 ? 0u : kind == 1 ? rng_next(rng) : rng_next(rng) >> rng_range(rng, 0, 31);
+      f1[k] = f2[k] = rng_range(rng, 0, 1) ? p1[k] : rng_next(rng) >> rng_range(rng, 0, 31);
+    }
+    for (frame = 0; frame < 4; ++frame) {
+      const int exp = rng_range(rng, -30, -9); /* 2 exp + 23 from -37 to 5: the fused loop takes [-31, -1] */
+      for (k = 0; k < 2 * NNSP_BINS; ++k) {
+        const int kind = rng_range(rng, 0, 15);
+        spec[k] = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : kind == 2 ? 0
+                  : (int32_t)rng_next(rng) >> rng_range(rng, 0, 31);
+      }
+      nnsp_floor_guard_observe_spec(&a, spec, exp, power);
+      nnsp_power_q23(spec, exp, power);
+      nnsp_floor_guard_observe(&b, power);
+      ++checks;
+      if (memcmp(p1, p2, sizeof p1) != 0 || memcmp(f1, f2, sizeof f1) != 0) {
+        ++failures;
+        printf("FAIL guard trackers: trial %d frame %d exp %d\n", trial, frame, exp);
+        return;
+      }
+    }
+  }
+}
+
 int main(void) {
   static const int cols[] = {1, 3, 4, 5, 8, 12, 72, 257, 432, 507, 508, 509, 511, 512, 513, 600, 1000};
   uint32_t rng = 12345u;
@@ -211,6 +258,7 @@ int main(void) {
     }
     big_bias = 0;
   }
+  check_guard(&rng);
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
