@@ -8,8 +8,9 @@
  * takes); and the lstm's activated gates (nnsp_lstm_gates_act) wherever the build computes them, against the
  * oracle's pre-activations through the activations; and the noise-floor guard's fused power and trackers' update
  * (nnsp_floor_guard_observe_spec, in assembly in the DSP build) against nnsp_power_q23 and
- * nnsp_floor_guard_observe on random spectra of every magnitude, every exponent and random tracker states. Any
- * difference fails. */
+ * nnsp_floor_guard_observe, and the power spectrum (nnsp_power_q23, in assembly in the DSP build) against plain
+ * 64-bit C, on random spectra of every magnitude, every exponent and random tracker states. Any difference
+ * fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -166,13 +167,28 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   free(h);
 }
 
+/* nnsp_power_q23 as its header defines it, in plain 64-bit C: the oracle for the build's (the DSP one's usual
+ * case is in assembly). */
+static void power_ref(const int32_t *spec, int exp, uint64_t *out) {
+  const int shift = 2 * exp + 23;
+  int k;
+  for (k = 0; k < NNSP_BINS; ++k) {
+    const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+    const uint64_t sum = (uint64_t)(re * re) + (uint64_t)(im * im);
+    uint64_t p;
+    if (shift >= 0) p = (shift >= 40 || sum > (((uint64_t)1 << 39) >> shift)) ? (uint64_t)1 << 39 : sum << shift;
+    else p = -shift > 63 ? 0 : (sum + ((uint64_t)1 << (-shift - 1))) >> -shift;
+    out[k] = p > ((uint64_t)1 << 39) ? (uint64_t)1 << 39 : p;
+  }
+}
+
 /* The guard's trackers after nnsp_floor_guard_observe_spec against nnsp_power_q23 + nnsp_floor_guard_observe: spectra
  * of random magnitudes (each value shifted right by 0..31, some at the ends of int32), exponents from the fused
  * loop's whole range and beyond it (the fallback), trackers from random words (any exponent, any mantissa, also
  * zero) and from the previous frame, several frames each. */
 static void check_guard(uint32_t *rng) {
   static int32_t spec[2 * NNSP_BINS];
-  static uint64_t power[NNSP_BINS];
+  static uint64_t power[NNSP_BINS], power_expected[NNSP_BINS];
   static uint32_t p1[NNSP_BINS], f1[NNSP_BINS], p2[NNSP_BINS], f2[NNSP_BINS];
   nnsp_floor_guard a, b;
   int trial, frame, k;
@@ -197,8 +213,14 @@ static void check_guard(uint32_t *rng) {
       }
       nnsp_floor_guard_observe_spec(&a, spec, exp, power);
       nnsp_power_q23(spec, exp, power);
-      nnsp_floor_guard_observe(&b, power);
-      ++checks;
+      power_ref(spec, exp, power_expected);
+      nnsp_floor_guard_observe(&b, power_expected);
+      checks += 2;
+      if (memcmp(power, power_expected, sizeof power) != 0) {
+        ++failures;
+        printf("FAIL power spectrum: trial %d frame %d exp %d\n", trial, frame, exp);
+        return;
+      }
       if (memcmp(p1, p2, sizeof p1) != 0 || memcmp(f1, f2, sizeof f1) != 0) {
         ++failures;
         printf("FAIL guard trackers: trial %d frame %d exp %d\n", trial, frame, exp);
