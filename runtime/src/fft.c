@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fixed.h"
+#include "kernels.h" /* NNSP_DSP_KERNELS */
 #include "mul_hi.h"
 #include "tables.h"
 
@@ -184,6 +185,34 @@ static NNSP_ALWAYS_INLINE void butterflies4(int32_t *p, const int h, const int l
   wi = inverse ? vr : -vr;
   add_sub(y0r >> 1, y0i >> 1, ur, ui, &o0r, &o0i, &o2r, &o2i);
   add_sub(y1r >> 1, y1i >> 1, wr, wi, &o1r, &o1i, &o3r, &o3i);
+#if NNSP_DSP_KERNELS
+  if (l + h <= 255) {
+    /* GCC stores the eight values one by one (it interleaves the stores with the arithmetic); STRD stores each
+     * complex value at once. The offsets (bytes, at most 1020) are immediates. */
+    __asm volatile("strd %1, %2, [%0]\n\t"
+                   "strd %3, %4, [%0, %9]\n\t"
+                   "strd %5, %6, [%0, %10]\n\t"
+                   "strd %7, %8, [%0, %11]"
+                   :
+                   : "r"(p), "r"(o0r), "r"(o0i), "r"(o1r), "r"(o1i), "r"(o2r), "r"(o2i), "r"(o3r), "r"(o3i),
+                     "i"(4 * h), "i"(4 * l), "i"(4 * (l + h))
+                   : "memory");
+    return;
+  }
+  if (h <= 255) {
+    /* the last pass (offsets 512, 1024 and 1536 bytes): the second pair of values from p + l */
+    int32_t *const q = p + l;
+    __asm volatile("strd %2, %3, [%0]\n\t"
+                   "strd %4, %5, [%0, %10]\n\t"
+                   "strd %6, %7, [%1]\n\t"
+                   "strd %8, %9, [%1, %10]"
+                   :
+                   : "r"(p), "r"(q), "r"(o0r), "r"(o0i), "r"(o1r), "r"(o1i), "r"(o2r), "r"(o2i), "r"(o3r), "r"(o3i),
+                     "i"(4 * h)
+                   : "memory");
+    return;
+  }
+#endif
   p[0] = o0r;
   p[1] = o0i;
   p[h] = o1r;
