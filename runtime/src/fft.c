@@ -143,6 +143,17 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
   *di = ai - bi;
 }
 
+/* p[0] = a, p[1] = b: one STRD with the DSP kernels (GCC stores a pair of int32 one by one when it interleaves
+ * the stores with the arithmetic). */
+static NNSP_ALWAYS_INLINE void store_pair(int32_t *p, int32_t a, int32_t b) {
+#if NNSP_DSP_KERNELS
+  __asm volatile("strd %1, %2, [%0]" : : "r"(p), "r"(a), "r"(b) : "memory");
+#else
+  p[0] = a;
+  p[1] = b;
+#endif
+}
+
 /* Two halving radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in
  * bit-reversed order). For j < len / 2 and each block of 2 len values from base, the four values x0..x3 at
  * base + j, + len/2, + len, + 3 len/2 go through
@@ -397,10 +408,8 @@ void nnsp_irfft512_or(int32_t spec[NNSP_SPEC_VALUES], uint32_t or_abs, int32_t b
     const int32_t fer = ar + br, fei = ai - bi, dr = ar - br, di = ai + bi;
     int32_t gr, gi, *const zk = buf + 2 * bit_rev8[k], *const zn = buf + 2 * bit_rev8[HALF - k];
     twiddle_mul_half(dr, di, nnsp_cos_q31[k], nnsp_sin_q31[k], 1, &gr, &gi); /* (dr + i di)(c + i s) / 2 */
-    zk[0] = (fer >> 1) - gi;
-    zk[1] = (fei >> 1) + gr;
-    zn[0] = (fer >> 1) + gi;
-    zn[1] = gr - (fei >> 1);
+    store_pair(zk, (fer >> 1) - gi, (fei >> 1) + gr);
+    store_pair(zn, (fer >> 1) + gi, gr - (fei >> 1));
   }
   /* The passes divide by 256 (*exp += 8): x = (1/256) sum Z e^+ is their result as it stands. */
   cfft_passes_inverse(buf, exp, 2);
