@@ -244,7 +244,130 @@ static uint32_t ratio_q18(uint32_t n, uint32_t p) {
  * test skips the division and its unpacking in falling and steady noise-only bins; the same numbers. */
 #define HALF_FLOOR_BETA_Q8 520
 
+#if NNSP_DSP_KERNELS
+/* nnsp_floor_guard_apply's loop for beta_q8 in [HALF_FLOOR_BETA_Q8, 65535] in assembly (GCC's took about 57
+ * instructions on the path with the division, this one about 40). The same numbers, step by step:
+ * - the tests in the C loop's order: p = 0, gain outside [1, 32766], the half-floor test (SUBS gives p - 2^27 and
+ *   whether p >= 2^27; the comparison with n runs only then);
+ * - ratio_q18: for ep > 0, p32 = bits 11..26 of p (UBFX) and down = ep + 11 - en; for ep = 0, sp = 16 - clz(p)
+ *   if positive, down = sp - en; n16 = mn >> down (a register shift by 32 to 255 gives 0, as the C's test does),
+ *   then the C's two branches (up = 18 - down);
+ * - the deficit beta r / 2^11 (rounded) is at least 32768 exactly when r >= t_skip = ceil((2^26 - 1024) / beta)
+ *   (the caller's), and below that beta r < 2^26 fits 32 bits: one MUL instead of UMULL;
+ * - for gain >= 9830 (weight 32768) the bound is lb itself ((lb 2^15 + 2^14) >> 15), capped to 32767 by USAT;
+ *   below, the C's weight and bound (at most 32764: no cap).
+ * r0 power, r1 floor, r2 gains (walking; the store goes to [r2, -2]), r3 the end of power, r4 beta, r5 t_skip,
+ * lr 32766; r6 p, r7 n (then mn), r8 gain, r9 .. r12 temporaries. */
+void nnsp_floor_guard_apply_asm(const uint32_t *power, const uint32_t *floor, int16_t *gain_q15, int32_t beta_q8,
+                                uint32_t t_skip);
+__asm(".pushsection .text.nnsp_floor_guard_apply_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_floor_guard_apply_asm\n\t"
+      ".type nnsp_floor_guard_apply_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_floor_guard_apply_asm:\n\t"
+      "push   {r4-r11, lr}\n\t"
+      "mov    r4, r3\n\t"
+      "ldr    r5, [sp, #36]\n\t"
+      "add    r3, r0, #1028\n\t"
+      "movw   lr, #32766\n"
+      "1:\n\t"
+      "ldr    r6, [r0], #4\n\t"
+      "ldr    r7, [r1], #4\n\t"
+      "ldrsh  r8, [r2], #2\n\t"
+      "cmp    r6, #0\n\t"
+      "beq    9f\n\t"
+      "sub    r9, r8, #1\n\t"
+      "cmp    r9, lr\n\t"
+      "bhs    9f\n\t"
+      "subs   r9, r6, #0x8000000\n\t"
+      "it     hs\n\t"
+      "cmphs  r7, r9\n\t"
+      "bhs    9f\n\t"
+      "lsrs   r9, r6, #27\n\t"
+      "beq    20f\n\t"
+      "ubfx   r10, r6, #11, #16\n\t"
+      "add    r11, r9, #11\n\t"
+      "sub    r11, r11, r7, lsr #27\n\t"
+      "bic    r7, r7, #0xF8000000\n"
+      "3:\n\t"
+      "lsr    r9, r7, r11\n\t"
+      "cmp    r9, r10, lsr #3\n\t"
+      "bcc    4f\n\t"
+      "lsl    r9, r9, #15\n\t"
+      "add    r9, r9, r10, lsr #1\n\t"
+      "udiv   r9, r9, r10\n\t"
+      "lsl    r9, r9, #3\n\t"
+      "b      5f\n"
+      "4:\n\t"
+      "rsbs   r12, r11, #18\n\t"
+      "bmi    6f\n\t"
+      "lsl    r9, r7, r12\n\t"
+      "b      7f\n"
+      "6:\n\t"
+      "rsb    r12, r12, #0\n\t"
+      "lsr    r9, r7, r12\n"
+      "7:\n\t"
+      "add    r9, r9, r10, lsr #1\n\t"
+      "udiv   r9, r9, r10\n"
+      "5:\n\t"
+      "cmp    r9, r5\n\t"
+      "bhs    9f\n\t"
+      "mul    r9, r9, r4\n\t"
+      "add    r9, r9, #1024\n\t"
+      "lsr    r9, r9, #11\n\t"
+      "rsb    r9, r9, #32768\n\t"
+      "movw   r12, #9830\n\t"
+      "cmp    r8, r12\n\t"
+      "blt    8f\n\t"
+      "usat   r9, #15, r9\n\t"
+      "cmp    r9, r8\n\t"
+      "it     gt\n\t"
+      "strhgt r9, [r2, #-2]\n\t"
+      "b      9f\n"
+      "8:\n\t"
+      "movw   r12, #27307\n\t"
+      "mul    r12, r8, r12\n\t"
+      "add    r12, r12, #4096\n\t"
+      "asr    r12, r12, #13\n\t"
+      "mul    r9, r9, r12\n\t"
+      "add    r9, r9, #16384\n\t"
+      "asr    r9, r9, #15\n\t"
+      "cmp    r9, r8\n\t"
+      "it     gt\n\t"
+      "strhgt r9, [r2, #-2]\n"
+      "9:\n\t"
+      "cmp    r0, r3\n\t"
+      "bne    1b\n\t"
+      "pop    {r4-r11, pc}\n"
+      "20:\n\t"
+      "clz    r12, r6\n\t"
+      "rsbs   r12, r12, #16\n\t"
+      "it     mi\n\t"
+      "movmi  r12, #0\n\t"
+      "lsr    r10, r6, r12\n\t"
+      "sub    r11, r12, r7, lsr #27\n\t"
+      "bic    r7, r7, #0xF8000000\n\t"
+      "b      3b\n\t"
+      ".size nnsp_floor_guard_apply_asm, . - nnsp_floor_guard_apply_asm\n\t"
+      ".popsection\n");
+#endif
+
 void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]) {
+#if NNSP_DSP_KERNELS
+  const int32_t beta_q8 = g->beta_q8;
+  if (beta_q8 >= HALF_FLOOR_BETA_Q8 && beta_q8 <= 65535 && !g->first) {
+    nnsp_floor_guard_apply_asm(g->power, g->floor, gain_q15, beta_q8,
+                               ((1u << 26) - 1024u + (uint32_t)beta_q8 - 1u) / (uint32_t)beta_q8);
+    return;
+  }
+#endif
+  nnsp_floor_guard_apply_portable(g, gain_q15);
+}
+
+void nnsp_floor_guard_apply_portable(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]) {
   const uint32_t *const power = g->power, *const floor = g->floor; /* not reloaded after each gain store */
   const int32_t beta_q8 = g->beta_q8;
   const int half_test = beta_q8 >= HALF_FLOOR_BETA_Q8;

@@ -38,4 +38,8 @@ void nnsp_floor_guard_observe_spec(nnsp_floor_guard *g, const int32_t *spec, int
 /* The guarded gains of the frame last observed: gain_q15[k] = max(gain_q15[k], bound(k)), in place. */
 void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]);
 
+/* The same in C on every target: the oracle of the DSP build's loop (in assembly where beta_q8 >= 520), which
+ * runtime.cortex_m4.kernels compares with it. */
+void nnsp_floor_guard_apply_portable(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]);
+
 #endif /* NNSP_FLOOR_GUARD_H */

@@ -9,7 +9,8 @@
  * oracle's pre-activations through the activations; and the noise-floor guard's fused power and trackers' update
  * (nnsp_floor_guard_observe_spec, in assembly in the DSP build) against nnsp_power_q23 and
  * nnsp_floor_guard_observe, and the power spectrum (nnsp_power_q23, in assembly in the DSP build) against plain
- * 64-bit C, on random spectra of every magnitude, every exponent and random tracker states. Any difference
+ * 64-bit C, on random spectra of every magnitude, every exponent and random tracker states; and the guarded gains
+ * (nnsp_floor_guard_apply, in assembly in the DSP build) against nnsp_floor_guard_apply_portable. Any difference
  * fails. */
 #include <stdio.h>
 #include <stdlib.h>
@@ -230,6 +231,52 @@ static void check_guard(uint32_t *rng) {
   }
 }
 
+/* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
+ * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
+ * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
+ * edges of the tests (0, 1, 9829, 9830, 32766, 32767, negative); several strengths, also below 520 and at 65535. */
+static void check_guard_apply(uint32_t *rng) {
+  static const int32_t betas[] = {1, 300, 519, 520, 521, 768, 1000, 4096, 65535};
+  static const int16_t edges[] = {0, 1, 2, 9829, 9830, 9831, 32766, 32767, -1, -32768};
+  static uint32_t pw[NNSP_BINS], fl[NNSP_BINS];
+  static int16_t g1[NNSP_BINS], g2[NNSP_BINS];
+  nnsp_floor_guard g;
+  unsigned b;
+  int trial, k;
+  g.power = pw;
+  g.floor = fl;
+  g.first = 0;
+  for (b = 0; b < sizeof betas / sizeof betas[0]; ++b) {
+    g.beta_q8 = betas[b];
+    for (trial = 0; trial < 20; ++trial) {
+      for (k = 0; k < NNSP_BINS; ++k) {
+        const int kind = rng_range(rng, 0, 7);
+        uint32_t p = rng_next(rng) >> rng_range(rng, 0, 31), n;
+        if (rng_range(rng, 0, 15) == 0) p = 0;
+        switch (kind) {
+          case 0: n = p; break;
+          case 1: n = 0; break;
+          case 2: n = p >= (1u << 27) ? p - (1u << 27) + (uint32_t)rng_range(rng, -3, 3) : p / 2u; break;
+          case 3: n = p >= (3u << 27) ? p - (3u << 27) + (uint32_t)rng_range(rng, 0, 1u << 26) : p / 8u; break;
+          default: n = p >> rng_range(rng, 0, 31); break;
+        }
+        if (n > p) n = p;
+        pw[k] = p;
+        fl[k] = n;
+        g1[k] = g2[k] = rng_range(rng, 0, 3) == 0 ? edges[rng_range(rng, 0, 9)] : (int16_t)rng_range(rng, 0, 32767);
+      }
+      nnsp_floor_guard_apply(&g, g1);
+      nnsp_floor_guard_apply_portable(&g, g2);
+      ++checks;
+      if (memcmp(g1, g2, sizeof g1) != 0) {
+        ++failures;
+        printf("FAIL guard bounds: beta %d trial %d\n", (int)betas[b], trial);
+        return;
+      }
+    }
+  }
+}
+
 int main(void) {
   static const int cols[] = {1, 3, 4, 5, 8, 12, 72, 257, 432, 507, 508, 509, 511, 512, 513, 600, 1000};
   uint32_t rng = 12345u;
@@ -281,6 +328,7 @@ int main(void) {
     big_bias = 0;
   }
   check_guard(&rng);
+  check_guard_apply(&rng);
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
