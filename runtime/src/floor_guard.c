@@ -69,7 +69,7 @@ static uint32_t rise(uint32_t n) {
 #if NNSP_DSP_KERNELS
 /* nnsp_power_q23's usual case (shift s = -(2 exp + 23) in [1, 31]), pack_q23 and the trackers' update of
  * nnsp_floor_guard_observe (average, rise, minimum) in one loop over the bins, in assembly: GCC's two loops took
- * 77 instructions per bin (the 64-bit powers stored and loaded again, spills), this one about 56 on the usual
+ * 77 instructions per bin (the 64-bit powers stored and loaded again, spills), this one about 54 on the usual
  * path. The same numbers:
  * - power: re^2 + im^2 + 2^(s-1) by SMULL, SMLAL, ADDS / ADC (modulo 2^64 as the uint64 sum; below 2^63 + 2^30),
  *   p = that >> s from the two words; p >= 2^39 (high word >= 128) is the cap 2^39 (capped or exactly it), whose
@@ -80,10 +80,11 @@ static uint32_t rise(uint32_t n) {
  * - average: the two values ordered (big, small), d = e - small's exponent (always in [0, 31], so LSR by d
  *   needs no test), sum = the mantissas aligned; e = 0: (sum + 1) >> 1; sum >= 2^27: (e << 27) + (sum >> 1);
  *   otherwise (e << 27) + sum - 2^27;
- * - rise: m r (UMULL) >> 30 from the two words, + 1 for e = 0, renormalized; the floor = the smaller of that and
- *   the average.
- * r0 spec (walking), r1 power, r2 floor (walking), r3 s, r4 32 - s, r5 2^(s-1), r6 the rise in Q30, r7 the end
- * of spec; r8..r12 and lr temporaries. */
+ * - rise: (m r) >> 30 with r = 2^30 + delta is m + (m delta) >> 30 exactly (m 2^30 is a multiple of 2^30), and
+ *   (m delta) >> 30 = (m 4 delta) >> 32 (m < 2^27, 4 delta < 2^31, both positive): one SMMLA (truncating); + 1
+ *   for e = 0, renormalized; the floor = the smaller of that and the average.
+ * r0 spec (walking), r1 power, r2 floor (walking), r3 s, r4 32 - s, r5 2^(s-1), r6 4 delta = 4 (RISE_Q30 - 2^30),
+ * r7 the end of spec; r8..r12 and lr temporaries. */
 void nnsp_floor_guard_track_asm(const int32_t *spec, uint32_t *power, uint32_t *floor, int s);
 __asm(".pushsection .text.nnsp_floor_guard_track_asm, \"ax\", %progbits\n\t"
       ".syntax unified\n\t"
@@ -98,8 +99,8 @@ __asm(".pushsection .text.nnsp_floor_guard_track_asm, \"ax\", %progbits\n\t"
       "sub    r5, r3, #1\n\t"
       "movs   r6, #1\n\t"
       "lsl    r5, r6, r5\n\t"
-      "movw   r6, #:lower16:1098752484\n\t"
-      "movt   r6, #:upper16:1098752484\n\t"
+      "movw   r6, #:lower16:100042640\n\t"
+      "movt   r6, #:upper16:100042640\n\t"
       "add    r7, r0, #2056\n"
       "1:\n\t"
       "ldrd   r8, r9, [r0], #8\n\t"
@@ -143,9 +144,7 @@ __asm(".pushsection .text.nnsp_floor_guard_track_asm, \"ax\", %progbits\n\t"
       "str    r8, [r1], #4\n\t"
       "ldr    r9, [r2]\n\t"
       "bic    r10, r9, #0xF8000000\n\t"
-      "umull  r10, r11, r10, r6\n\t"
-      "lsr    r10, r10, #30\n\t"
-      "orr    r10, r10, r11, lsl #2\n\t"
+      "smmla  r10, r10, r6, r10\n\t"
       "ands   r9, r9, #0xF8000000\n\t"
       "it     eq\n\t"
       "addeq  r10, r10, #1\n\t"
