@@ -8,7 +8,7 @@
 #include "fixed.h"
 #include "floor_guard.h"
 #include "frontend.h"
-#include "kernels.h" /* NNSP_DSP_KERNELS */
+#include "kernels.h" /* nnsp_move_down */
 #include "network.h"
 #include "nnsp.h"
 #include "tables.h"
@@ -236,37 +236,13 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
   nnsp_floor_guard_apply(&st->guard, st->gains);
 }
 
-/* memmove(hist, hist + NNSP_HOP, (NNSP_WINDOW - NNSP_HOP) int16). With the DSP kernels (Thumb-2) by LDM / STM of
- * four words, 32 bytes per iteration: the arena's 8-byte alignment and a hop of 320 bytes keep the words aligned,
- * and a forward copy down by 320 bytes reads every word before it is overwritten. newlib's memmove took about 800
- * instructions per call on a Cortex-M4, this about 120. */
-static void move_down_hop(int16_t *hist) {
-#if NNSP_DSP_KERNELS && (NNSP_HOP % 16) == 0 && ((NNSP_WINDOW - NNSP_HOP) % 16) == 0
-  int16_t *d = hist;
-  const int16_t *s = hist + NNSP_HOP;
-  const int16_t *const end = hist + NNSP_WINDOW;
-  __asm volatile("1:\n\t"
-                 "ldmia %0!, {r4, r5, r6, r7}\n\t"
-                 "stmia %1!, {r4, r5, r6, r7}\n\t"
-                 "ldmia %0!, {r4, r5, r6, r7}\n\t"
-                 "stmia %1!, {r4, r5, r6, r7}\n\t"
-                 "cmp %0, %2\n\t"
-                 "bne 1b"
-                 : "+r"(s), "+r"(d)
-                 : "r"(end)
-                 : "r4", "r5", "r6", "r7", "memory", "cc");
-#else
-  memmove(hist, hist + NNSP_HOP, (size_t)(NNSP_WINDOW - NNSP_HOP) * sizeof(int16_t));
-#endif
-}
-
 void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NNSP_HOP]) {
   const int keep = NNSP_WINDOW - NNSP_HOP;
   const int16_t *net_out;
   int exp;
   PROFILE_MARK(0);
-  move_down_hop(st->feature_hist);
-  move_down_hop(st->output_hist);
+  nnsp_move_down(st->feature_hist, NNSP_HOP, keep);
+  nnsp_move_down(st->output_hist, NNSP_HOP, keep);
   /* in[] is read before out[] (which may alias it) is written */
   nnsp_dc_process_block(&st->feature_dc, in, st->feature_hist + keep, NNSP_HOP);
   nnsp_dc_process_block(&st->output_dc, in, st->output_hist + keep, NNSP_HOP);
