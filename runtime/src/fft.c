@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "fixed.h"
+#include "kernels.h" /* NNSP_DSP_KERNELS */
 #include "mul_hi.h"
 #include "tables.h"
 
@@ -142,6 +143,17 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
   *di = ai - bi;
 }
 
+/* p[0] = a, p[1] = b: one STRD with the DSP kernels (GCC stores a pair of int32 one by one when it interleaves
+ * the stores with the arithmetic). */
+static NNSP_ALWAYS_INLINE void store_pair(int32_t *p, int32_t a, int32_t b) {
+#if NNSP_DSP_KERNELS
+  __asm volatile("strd %1, %2, [%0]" : : "r"(p), "r"(a), "r"(b) : "memory");
+#else
+  p[0] = a;
+  p[1] = b;
+#endif
+}
+
 /* Two halving radix-2 stages (lengths len and 2 len) in one pass over z (256 complex values, interleaved, in
  * bit-reversed order). For j < len / 2 and each block of 2 len values from base, the four values x0..x3 at
  * base + j, + len/2, + len, + 3 len/2 go through
@@ -153,6 +165,75 @@ static NNSP_ALWAYS_INLINE void add_sub(int32_t ar, int32_t ai, int32_t br, int32
  * inputs at most M, so inputs at most 2^28 stay below 2^28 1.21^2 + 3 in a pass and below 2^30.2 after 8 stages.
  * scale: 1 (a constant) everywhere but in the forward transform's first pass, which applies the normalization's
  * 2^left as it loads. */
+static NNSP_ALWAYS_INLINE void butterflies4(int32_t *p, const int h, const int l, int32_t c1, int32_t s1, int32_t c2,
+                                             int32_t s2, const int inverse, const int trivial, int32_t scale) {
+  const int32_t x0r = p[0] * scale, x0i = p[1] * scale, x1r = p[h] * scale, x1i = p[h + 1] * scale;
+  const int32_t x2r = p[l] * scale, x2i = p[l + 1] * scale, x3r = p[l + h] * scale, x3i = p[l + h + 1] * scale;
+  int32_t t1r, t1i, t3r, t3i, ur, ui, vr, vi, wr, wi;
+  int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
+  if (trivial) {
+    t1r = x1r >> 1;
+    t1i = x1i >> 1;
+    t3r = x3r >> 1;
+    t3i = x3i >> 1;
+  } else {
+    twiddle_mul_half(x1r, x1i, c1, s1, inverse, &t1r, &t1i);
+    twiddle_mul_half(x3r, x3i, c1, s1, inverse, &t3r, &t3i);
+  }
+  add_sub(x0r >> 1, x0i >> 1, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
+  add_sub(x2r >> 1, x2i >> 1, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
+  if (trivial) {
+    ur = y2r >> 1;
+    ui = y2i >> 1;
+    vr = y3r >> 1;
+    vi = y3i >> 1;
+  } else {
+    twiddle_mul_half(y2r, y2i, c2, s2, inverse, &ur, &ui);
+    twiddle_mul_half(y3r, y3i, c2, s2, inverse, &vr, &vi);
+  }
+  /* w = -i v (forward) or +i v (inverse) */
+  wr = inverse ? -vi : vi;
+  wi = inverse ? vr : -vr;
+  add_sub(y0r >> 1, y0i >> 1, ur, ui, &o0r, &o0i, &o2r, &o2i);
+  add_sub(y1r >> 1, y1i >> 1, wr, wi, &o1r, &o1i, &o3r, &o3i);
+#if NNSP_DSP_KERNELS
+  if (l + h <= 255) {
+    /* GCC stores the eight values one by one (it interleaves the stores with the arithmetic); STRD stores each
+     * complex value at once. The offsets (bytes, at most 1020) are immediates. */
+    __asm volatile("strd %1, %2, [%0]\n\t"
+                   "strd %3, %4, [%0, %9]\n\t"
+                   "strd %5, %6, [%0, %10]\n\t"
+                   "strd %7, %8, [%0, %11]"
+                   :
+                   : "r"(p), "r"(o0r), "r"(o0i), "r"(o1r), "r"(o1i), "r"(o2r), "r"(o2i), "r"(o3r), "r"(o3i),
+                     "i"(4 * h), "i"(4 * l), "i"(4 * (l + h))
+                   : "memory");
+    return;
+  }
+  if (h <= 255) {
+    /* the last pass (offsets 512, 1024 and 1536 bytes): the second pair of values from p + l */
+    int32_t *const q = p + l;
+    __asm volatile("strd %2, %3, [%0]\n\t"
+                   "strd %4, %5, [%0, %10]\n\t"
+                   "strd %6, %7, [%1]\n\t"
+                   "strd %8, %9, [%1, %10]"
+                   :
+                   : "r"(p), "r"(q), "r"(o0r), "r"(o0i), "r"(o1r), "r"(o1i), "r"(o2r), "r"(o2i), "r"(o3r), "r"(o3i),
+                     "i"(4 * h)
+                   : "memory");
+    return;
+  }
+#endif
+  p[0] = o0r;
+  p[1] = o0i;
+  p[h] = o1r;
+  p[h + 1] = o1i;
+  p[l] = o2r;
+  p[l + 1] = o2i;
+  p[l + h] = o3r;
+  p[l + h + 1] = o3i;
+}
+
 static NNSP_ALWAYS_INLINE void cfft_pass_j(int32_t *z, int len, int j, const int inverse, const int trivial,
                                            int32_t scale) {
   int32_t *const end = z + 2 * HALF;
@@ -165,52 +246,22 @@ static NNSP_ALWAYS_INLINE void cfft_pass_j(int32_t *z, int len, int j, const int
     c2 = nnsp_cos_q31[j * (256 / len)];
     s2 = nnsp_sin_q31[j * (256 / len)];
   }
-  for (p = z + 2 * j; p < end; p += advance) {
-    const int32_t x0r = p[0] * scale, x0i = p[1] * scale, x1r = p[h] * scale, x1i = p[h + 1] * scale;
-    const int32_t x2r = p[l] * scale, x2i = p[l + 1] * scale, x3r = p[l + h] * scale, x3i = p[l + h + 1] * scale;
-    int32_t t1r, t1i, t3r, t3i, ur, ui, vr, vi, wr, wi;
-    int32_t y0r, y0i, y1r, y1i, y2r, y2i, y3r, y3i, o0r, o0i, o1r, o1i, o2r, o2i, o3r, o3i;
-    if (trivial) {
-      t1r = x1r >> 1;
-      t1i = x1i >> 1;
-      t3r = x3r >> 1;
-      t3i = x3i >> 1;
-    } else {
-      twiddle_mul_half(x1r, x1i, c1, s1, inverse, &t1r, &t1i);
-      twiddle_mul_half(x3r, x3i, c1, s1, inverse, &t3r, &t3i);
-    }
-    add_sub(x0r >> 1, x0i >> 1, t1r, t1i, &y0r, &y0i, &y1r, &y1i);
-    add_sub(x2r >> 1, x2i >> 1, t3r, t3i, &y2r, &y2i, &y3r, &y3i);
-    if (trivial) {
-      ur = y2r >> 1;
-      ui = y2i >> 1;
-      vr = y3r >> 1;
-      vi = y3i >> 1;
-    } else {
-      twiddle_mul_half(y2r, y2i, c2, s2, inverse, &ur, &ui);
-      twiddle_mul_half(y3r, y3i, c2, s2, inverse, &vr, &vi);
-    }
-    /* w = -i v (forward) or +i v (inverse) */
-    wr = inverse ? -vi : vi;
-    wi = inverse ? vr : -vr;
-    add_sub(y0r >> 1, y0i >> 1, ur, ui, &o0r, &o0i, &o2r, &o2i);
-    add_sub(y1r >> 1, y1i >> 1, wr, wi, &o1r, &o1i, &o3r, &o3i);
-    p[0] = o0r;
-    p[1] = o0i;
-    p[h] = o1r;
-    p[h + 1] = o1i;
-    p[l] = o2r;
-    p[l + 1] = o2i;
-    p[l + h] = o3r;
-    p[l + h + 1] = o3i;
-  }
+  for (p = z + 2 * j; p < end; p += advance) butterflies4(p, h, l, c1, s1, c2, s2, inverse, trivial, scale);
 }
 
 /* One pass (stages len and 2 len), len a constant in each copy: the four values' offsets are then immediates of
- * the loads and stores, not registers (a Cortex-M4 has too few for them and the butterfly). */
+ * the loads and stores, not registers (a Cortex-M4 has too few for them and the butterfly). The last pass
+ * (len 128) has one block per j: its loop runs over j (cfft_pass_j's loop runs once), so that no j sets up a
+ * block loop. */
 static NNSP_ALWAYS_INLINE void cfft_pass(int32_t *z, const int len, const int inverse) {
   int j;
   cfft_pass_j(z, len, 0, inverse, 1, 1);
+  if (len == HALF / 2) {
+    for (j = 1; j < len / 2; ++j)
+      butterflies4(z + 2 * j, len, 2 * len, nnsp_cos_q31[4 * j], nnsp_sin_q31[4 * j], nnsp_cos_q31[2 * j],
+                   nnsp_sin_q31[2 * j], inverse, 0, 1);
+    return;
+  }
   for (j = 1; j < len / 2; ++j) cfft_pass_j(z, len, j, inverse, 0, 1);
 }
 
@@ -251,7 +302,7 @@ static void cfft256_forward_scaled(int32_t *z, int left, int *exp) {
  * part unchanged, fe's imaginary part negated and the products -P1 and P2 of bin k's. Halved as the passes are:
  * Fe = (Z[k] / 2 + conj Z[256-k] / 2), Fo likewise, X / 2 = Fe / 2 + W Fo / 2 (twiddle_mul_half). z at most M:
  * Fe, Fo at most M, the bins at most M / 2 + sqrt(2) M / 2 + 2 (2^30.5 for M = 2^30.2). */
-static void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
+static NNSP_ALWAYS_INLINE void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t *spec) {
   const int a = 2 * k, b = 2 * (HALF - k);
   const int32_t ar = buf[a] >> 1, ai = buf[a + 1] >> 1, br = buf[b] >> 1, bi = buf[b + 1] >> 1;
   const int32_t fer = ar + br, fei = ai - bi, for_ = ai + bi, foi = br - ar;
@@ -263,16 +314,125 @@ static void split_pair(const int32_t *buf, int k, int32_t c, int32_t s, int32_t 
   spec[b + 1] = h2 - (fei >> 1);
 }
 
+#if NNSP_DSP_KERNELS
+/* split_pair for k = 1 .. 127 in assembly (GCC's loop: 32 instructions per pair, this one 23): the halvings of Z
+ * folded into the additions as shifted operands where a value is used only so, the twiddles by register offset k,
+ * the bins stored by STRD through two walking pointers. The same operations as split_pair, in the same order.
+ * r0 buf + 2 k (up), r1 spec + 2 k (up), r2 cos, r3 sin, r4 buf + 2 (256 - k) (down), r5 spec + 2 (256 - k)
+ * (down), r6 k; r7 .. r12, lr temporaries. */
+void nnsp_rfft_split_asm(const int32_t *buf, int32_t *spec, const int32_t *cos_q31, const int32_t *sin_q31);
+__asm(".pushsection .text.nnsp_rfft_split_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_rfft_split_asm\n\t"
+      ".type nnsp_rfft_split_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_rfft_split_asm:\n\t"
+      "push   {r4-r11, lr}\n\t"
+      "add    r4, r0, #2048\n\t"
+      "add    r5, r1, #2048\n\t"
+      "movs   r6, #1\n"
+      "1:\n\t"
+      "ldrd   r8, r9, [r0, #8]!\n\t"      /* Z[k]: ar, ai (before halving) */
+      "ldrd   r10, r11, [r4, #-8]!\n\t"   /* Z[256 - k]: br, bi */
+      "asr    r8, r8, #1\n\t"
+      "asr    r9, r9, #1\n\t"
+      "add    r12, r8, r10, asr #1\n\t"   /* fer = ar + br */
+      "rsb    r8, r8, r10, asr #1\n\t"    /* foi = br - ar */
+      "sub    lr, r9, r11, asr #1\n\t"    /* fei = ai - bi */
+      "add    r9, r9, r11, asr #1\n\t"    /* for = ai + bi */
+      "ldr    r10, [r2, r6, lsl #2]\n\t"  /* c */
+      "ldr    r11, [r3, r6, lsl #2]\n\t"  /* s */
+      "smmulr r7, r9, r10\n\t"
+      "smmlar r7, r8, r11, r7\n\t"        /* h1 = for c + foi s */
+      "smmulr r8, r8, r10\n\t"
+      "smmlsr r8, r9, r11, r8\n\t"        /* h2 = foi c - for s */
+      "add    r9, r7, r12, asr #1\n\t"    /* spec[a] = fer / 2 + h1 */
+      "add    r10, r8, lr, asr #1\n\t"    /* spec[a + 1] = fei / 2 + h2 */
+      "rsb    r11, r7, r12, asr #1\n\t"   /* spec[b] = fer / 2 - h1 */
+      "sub    r12, r8, lr, asr #1\n\t"    /* spec[b + 1] = h2 - fei / 2 */
+      "strd   r9, r10, [r1, #8]!\n\t"
+      "strd   r11, r12, [r5, #-8]!\n\t"
+      "add    r6, r6, #1\n\t"
+      "cmp    r6, #128\n\t"
+      "bne    1b\n\t"
+      "pop    {r4-r11, pc}\n\t"
+      ".size nnsp_rfft_split_asm, . - nnsp_rfft_split_asm\n\t"
+      ".popsection\n");
+
+/* The inverse's pre-step for k = 1 .. 127 in assembly (GCC's loop: 41 instructions per pair with spills, this one
+ * 30): the left shift by register, the twiddles by register offset k, and the bit-reversed places as
+ * buf + (RBIT(k) >> 21) (RBIT reverses all 32 bits: an 8-bit k lands in the top byte, its 8-bit reversal times 8
+ * bytes is that >> 21), stored by STRD. The same operations as the C loop, in the same order.
+ * r0 spec + 2 k (up), r1 buf, r2 left, r3 spec + 2 (256 - k) (down), r4 cos, r5 sin, r6 k; r7 .. r12, lr
+ * temporaries. */
+void nnsp_irfft_prestep_asm(const int32_t *spec, int32_t *buf, int left, const int32_t *cos_q31,
+                            const int32_t *sin_q31);
+__asm(".pushsection .text.nnsp_irfft_prestep_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_irfft_prestep_asm\n\t"
+      ".type nnsp_irfft_prestep_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_irfft_prestep_asm:\n\t"
+      "push   {r4-r11, lr}\n\t"
+      "mov    r4, r3\n\t"
+      "ldr    r5, [sp, #36]\n\t"
+      "add    r3, r0, #2048\n\t"
+      "movs   r6, #1\n"
+      "1:\n\t"
+      "ldrd   r8, r9, [r0, #8]!\n\t"      /* X[k] */
+      "ldrd   r10, r11, [r3, #-8]!\n\t"   /* X[256 - k] */
+      "lsl    r8, r8, r2\n\t"
+      "lsl    r9, r9, r2\n\t"
+      "lsl    r10, r10, r2\n\t"
+      "lsl    r11, r11, r2\n\t"
+      "add    r12, r8, r10\n\t"           /* fer = ar + br */
+      "sub    r8, r8, r10\n\t"            /* dr = ar - br */
+      "sub    lr, r9, r11\n\t"            /* fei = ai - bi */
+      "add    r9, r9, r11\n\t"            /* di = ai + bi */
+      "ldr    r10, [r4, r6, lsl #2]\n\t"  /* c */
+      "ldr    r11, [r5, r6, lsl #2]\n\t"  /* s */
+      "smmulr r7, r8, r10\n\t"
+      "smmlsr r7, r9, r11, r7\n\t"        /* gr = dr c - di s */
+      "smmulr r9, r9, r10\n\t"
+      "smmlar r9, r8, r11, r9\n\t"        /* gi = di c + dr s */
+      "rsb    r8, r9, r12, asr #1\n\t"    /* zk = (fer / 2 - gi, fei / 2 + gr) */
+      "add    r10, r7, lr, asr #1\n\t"
+      "add    r9, r9, r12, asr #1\n\t"    /* zn = (fer / 2 + gi, gr - fei / 2) */
+      "sub    r11, r7, lr, asr #1\n\t"
+      "rbit   r12, r6\n\t"
+      "add    r12, r1, r12, lsr #21\n\t"
+      "strd   r8, r10, [r12]\n\t"
+      "rsb    r12, r6, #256\n\t"
+      "rbit   r12, r12\n\t"
+      "add    r12, r1, r12, lsr #21\n\t"
+      "strd   r9, r11, [r12]\n\t"
+      "add    r6, r6, #1\n\t"
+      "cmp    r6, #128\n\t"
+      "bne    1b\n\t"
+      "pop    {r4-r11, pc}\n\t"
+      ".size nnsp_irfft_prestep_asm, . - nnsp_irfft_prestep_asm\n\t"
+      ".popsection\n");
+#endif
+
 /* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
  * magnitudes. */
 static void rfft512_permuted(int32_t buf[512], uint32_t or_abs, int32_t spec[NNSP_SPEC_VALUES], int *exp) {
-  int k, left;
+  int left;
   /* z[n] = x[2n] + i x[2n+1] is the same memory; normalized (the left shift applied by the first pass). */
   *exp += normalize_from(buf, 512, 28, or_abs, &left);
   cfft256_forward_scaled(buf, left, exp);
   /* X[k] = Fe[k] + W^k Fo[k], Fe = (Z[k] + conj Z[256-k]) / 2, Fo = (Z[k] - conj Z[256-k]) / 2i; computed as
    * X / 2 (the halving goes into the exponent). */
+#if NNSP_DSP_KERNELS
+  nnsp_rfft_split_asm(buf, spec, nnsp_cos_q31, nnsp_sin_q31);
+#else
+  int k;
   for (k = 1; k < HALF / 2; ++k) split_pair(buf, k, nnsp_cos_q31[k], nnsp_sin_q31[k], spec);
+#endif
   /* Bins 0 and 256 (W = 1 and -1; Z[0] with itself: fe = re Z[0], fo = im Z[0]) and 128 (W = -i, Z[128] with
    * itself: conj Z[128]) need no product. */
   spec[0] = (buf[0] >> 1) + (buf[1] >> 1);
@@ -330,7 +490,7 @@ void nnsp_irfft512(int32_t spec[NNSP_SPEC_VALUES], int32_t buf[512], int *exp) {
 }
 
 void nnsp_irfft512_or(int32_t spec[NNSP_SPEC_VALUES], uint32_t or_abs, int32_t buf[512], int *exp) {
-  int k, left;
+  int left;
   int32_t scale;
   /* At most 2^27, so that the pre-step's output is at most 2^27 + 2^27.5 + 1 < 2^28.3 and the passes' below
    * 2^28.3 4.5 < 2^30.5. A left shift is not applied here but by the pre-step as it loads (scale; exact: the
@@ -351,17 +511,20 @@ void nnsp_irfft512_or(int32_t spec[NNSP_SPEC_VALUES], uint32_t or_abs, int32_t b
     z128[0] = spec[HALF] * scale;
     z128[1] = -(spec[HALF + 1] * scale);
   }
+#if NNSP_DSP_KERNELS
+  nnsp_irfft_prestep_asm(spec, buf, left, nnsp_cos_q31, nnsp_sin_q31);
+#else
+  int k;
   for (k = 1; k < HALF / 2; ++k) {
     const int a = 2 * k, b = 2 * (HALF - k);
     const int32_t ar = spec[a] * scale, ai = spec[a + 1] * scale, br = spec[b] * scale, bi = spec[b + 1] * scale;
     const int32_t fer = ar + br, fei = ai - bi, dr = ar - br, di = ai + bi;
     int32_t gr, gi, *const zk = buf + 2 * bit_rev8[k], *const zn = buf + 2 * bit_rev8[HALF - k];
     twiddle_mul_half(dr, di, nnsp_cos_q31[k], nnsp_sin_q31[k], 1, &gr, &gi); /* (dr + i di)(c + i s) / 2 */
-    zk[0] = (fer >> 1) - gi;
-    zk[1] = (fei >> 1) + gr;
-    zn[0] = (fer >> 1) + gi;
-    zn[1] = gr - (fei >> 1);
+    store_pair(zk, (fer >> 1) - gi, (fei >> 1) + gr);
+    store_pair(zn, (fer >> 1) + gi, gr - (fei >> 1));
   }
+#endif
   /* The passes divide by 256 (*exp += 8): x = (1/256) sum Z e^+ is their result as it stands. */
   cfft_passes_inverse(buf, exp, 2);
   *exp -= 8;

@@ -30,7 +30,16 @@ void nnsp_floor_guard_reset(nnsp_floor_guard *g);
 /* Updates the trackers with one frame's power spectrum (Q23, as nnsp_power_q23 writes it). */
 void nnsp_floor_guard_observe(nnsp_floor_guard *g, const uint64_t power_q23[NNSP_BINS]);
 
+/* nnsp_power_q23(spec, exp, power_q23) then nnsp_floor_guard_observe(g, power_q23), the same numbers; with the
+ * DSP kernels, in the usual case (guard on, not the first frame, 2 exp + 23 in [-31, -1]) in one loop that does not
+ * write power_q23. */
+void nnsp_floor_guard_observe_spec(nnsp_floor_guard *g, const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS]);
+
 /* The guarded gains of the frame last observed: gain_q15[k] = max(gain_q15[k], bound(k)), in place. */
 void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]);
+
+/* The same in C on every target: the oracle of the DSP build's loop (in assembly where beta_q8 >= 520), which
+ * runtime.cortex_m4.kernels compares with it. */
+void nnsp_floor_guard_apply_portable(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]);
 
 #endif /* NNSP_FLOOR_GUARD_H */

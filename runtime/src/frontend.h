@@ -54,8 +54,8 @@ void nnsp_log_features(const nnsp_model *model, const uint64_t power_q23[NNSP_BI
 /* Normalized features, int16 Q(input_q): (f - mean) * inv_std, rounded and saturated. */
 void nnsp_normalize(const nnsp_model *model, const int32_t *features_q15, int16_t *out);
 
-/* spec *= gain (Q15) bin by bin, rounded; the imaginary parts of bins 0 and 256 set to 0 (the inverse transform
- * ignores them). Returns the OR of |value| over the other 512 values (nnsp_irfft512_or's or_abs). */
+/* spec *= gain (Q15, each in [0, 32767]: the pipeline's gains) bin by bin, rounded; the imaginary parts of bins 0
+ * and 256 set to 0 (the inverse transform ignores them). Returns the OR of |value| over the other 512 values (nnsp_irfft512_or's or_abs). */
 uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]);
 
 /* Overlap-add: ola[n] += buf[n] 2^exp * w[n] in Q20 (saturating), n < 480; then out = ola[0..160) in Q15

@@ -6,6 +6,36 @@
 
 #include "kernels.h"
 
+void nnsp_move_down(int16_t *dst, int shift, int n) {
+#if NNSP_DSP_KERNELS
+  if (((uintptr_t)dst & 3u) == 0 && n > 0 && n % 8 == 0 && shift % 8 == 0 && shift > 0) {
+    const int16_t *s = dst + shift;
+    const int16_t *const end = s + n;
+    int16_t *d = dst;
+    if (n % 16 == 8) {
+      __asm volatile("ldmia %0!, {r4, r5, r6, r7}\n\t"
+                     "stmia %1!, {r4, r5, r6, r7}"
+                     : "+r"(s), "+r"(d)
+                     :
+                     : "r4", "r5", "r6", "r7", "memory");
+      if (s == end) return;
+    }
+    __asm volatile("1:\n\t"
+                   "ldmia %0!, {r4, r5, r6, r7}\n\t"
+                   "stmia %1!, {r4, r5, r6, r7}\n\t"
+                   "ldmia %0!, {r4, r5, r6, r7}\n\t"
+                   "stmia %1!, {r4, r5, r6, r7}\n\t"
+                   "cmp %0, %2\n\t"
+                   "bne 1b"
+                   : "+r"(s), "+r"(d)
+                   : "r"(end)
+                   : "r4", "r5", "r6", "r7", "memory", "cc");
+    return;
+  }
+#endif
+  memmove(dst, dst + shift, (size_t)n * sizeof(int16_t));
+}
+
 int nnsp_layer_rows(const nnsp_layer *layer) {
   if (layer->kind == NNSP_LAYER_LSTM) return 4 * layer->units;
   if (layer->kind == NNSP_LAYER_GRU) return 3 * layer->units;
@@ -41,7 +71,7 @@ const int16_t *nnsp_network_run(const nnsp_model *model, nnsp_layer_state *state
     switch (layer->kind) {
       case NNSP_LAYER_CONV1D: {
         const int in = layer->in_dim, older = (layer->kernel - 1) * in;
-        memmove(s->window, s->window + in, (size_t)older * sizeof(int16_t));
+        nnsp_move_down(s->window, in, older);
         memcpy(s->window + older, x, (size_t)in * sizeof(int16_t));
         nnsp_fc_s8_s16(layer, s->window, y);
         break;

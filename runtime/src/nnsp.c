@@ -8,6 +8,7 @@
 #include "fixed.h"
 #include "floor_guard.h"
 #include "frontend.h"
+#include "kernels.h" /* nnsp_move_down */
 #include "network.h"
 #include "nnsp.h"
 #include "tables.h"
@@ -240,8 +241,8 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   const int16_t *net_out;
   int exp;
   PROFILE_MARK(0);
-  memmove(st->feature_hist, st->feature_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
-  memmove(st->output_hist, st->output_hist + NNSP_HOP, (size_t)keep * sizeof(int16_t));
+  nnsp_move_down(st->feature_hist, NNSP_HOP, keep);
+  nnsp_move_down(st->output_hist, NNSP_HOP, keep);
   /* in[] is read before out[] (which may alias it) is written */
   nnsp_dc_process_block(&st->feature_dc, in, st->feature_hist + keep, NNSP_HOP);
   nnsp_dc_process_block(&st->output_dc, in, st->output_hist + keep, NNSP_HOP);
@@ -256,8 +257,8 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
 
   nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
   if (st->guard.beta_q8 != 0) {
-    nnsp_power_q23(st->spec, exp, st->power); /* the feature path is done with st->power */
-    nnsp_floor_guard_observe(&st->guard, st->power);
+    /* the power spectrum and the trackers' update (st->power as scratch: the feature path is done with it) */
+    nnsp_floor_guard_observe_spec(&st->guard, st->spec, exp, st->power);
   }
   gains_from_output(st, net_out);
   nnsp_irfft512_or(st->spec, nnsp_apply_gain(st->spec, st->gains), st->fft_buf, &exp);

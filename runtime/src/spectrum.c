@@ -2,6 +2,8 @@
 #include "fft.h"
 #include "fixed.h"
 #include "frontend.h"
+#include "kernels.h" /* NNSP_DSP_KERNELS */
+#include "mul_hi.h"
 #include "tables.h"
 
 #define POWER_CAP ((uint64_t)1 << 39) /* above any true power: |X| <= sum w < 250, P < 2^16 = 2^39 in Q23 */
@@ -14,10 +16,61 @@ int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]) {
   return -30;
 }
 
+#if NNSP_DSP_KERNELS
+/* nnsp_power_q23's usual case in assembly (GCC's loop: 19 instructions per bin, this one 14): re^2 + im^2 +
+ * 2^(s-1) by SMULL, SMLAL, ADDS / ADC (the uint64 sum modulo 2^64, below 2^63 + 2^30), shifted right by s from
+ * its two words, capped to 2^39 where the high word is at least 128 (the value is then at least 2^39), stored by
+ * STRD. r0 spec, r1 out, r2 s, r3 32 - s, r4 2^(s-1), r5 the end of spec; the same numbers as the C loop below. */
+void nnsp_power_q23_asm(const int32_t *spec, uint64_t *out, int s);
+__asm(".pushsection .text.nnsp_power_q23_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_power_q23_asm\n\t"
+      ".type nnsp_power_q23_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_power_q23_asm:\n\t"
+      "push   {r4-r9, lr}\n\t"
+      "rsb    r3, r2, #32\n\t"
+      "sub    r4, r2, #1\n\t"
+      "movs   r5, #1\n\t"
+      "lsl    r4, r5, r4\n\t"
+      "add    r5, r0, #2056\n"
+      "1:\n\t"
+      "ldrd   r6, r7, [r0], #8\n\t"
+      "smull  r8, r9, r6, r6\n\t"
+      "smlal  r8, r9, r7, r7\n\t"
+      "adds   r8, r8, r4\n\t"
+      "adc    r9, r9, #0\n\t"
+      "lsr    r8, r8, r2\n\t"
+      "lsl    r6, r9, r3\n\t"
+      "orr    r8, r8, r6\n\t"
+      "lsr    r9, r9, r2\n\t"
+      "cmp    r9, #128\n\t"
+      "bhs    3f\n"
+      "2:\n\t"
+      "strd   r8, r9, [r1], #8\n\t"
+      "cmp    r0, r5\n\t"
+      "bne    1b\n\t"
+      "pop    {r4-r9, pc}\n"
+      "3:\n\t"
+      "movs   r8, #0\n\t"
+      "movs   r9, #128\n\t"
+      "b      2b\n\t"
+      ".size nnsp_power_q23_asm, . - nnsp_power_q23_asm\n\t"
+      ".popsection\n");
+#endif
+
 void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS]) {
   /* P = (re^2 + im^2) 2^(2 exp) in Q23: shift the exact uint64 sum (< 2^63) by 2 exp + 23. */
   const int shift = 2 * exp + 23;
   int k;
+#if NNSP_DSP_KERNELS
+  if (shift < 0 && shift > -32) {
+    nnsp_power_q23_asm(spec, power_q23, -shift);
+    return;
+  }
+#endif
   if (shift < 0 && shift > -32) {
     /* The usual case, nnsp_urshr64(sum, s) for s in [1, 31] from the two words of t = sum + 2^(s-1) (no
      * overflow: sum < 2^63), without a 64-bit variable shift: the same numbers. */
@@ -51,9 +104,38 @@ void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS])
 /* One component times its gain, rounded: |x g| < 2^31 2^15, so the result is below 2^31 (no saturation). */
 static NNSP_ALWAYS_INLINE int32_t gained(int32_t x, int16_t g) { return (int32_t)nnsp_rshr64((int64_t)x * g, 15); }
 
+#if NNSP_DSP_KERNELS
+/* gained(x, g) for 0 <= g <= 32767 as one rounded high-word product (SMMLAR): x g / 2^15 rounded half up is
+ * x (g 2^17) / 2^32 rounded half up. g 2^17 fits an int32 for g < 2^14; above, the int32 g17 is g 2^17 - 2^32
+ * (negative), so the product's high word lacks x: the accumulator x & (g17 >> 31) adds it back (x for g >= 2^14,
+ * 0 below; the sum is the exact result, inside int32). The same numbers, two instructions. */
+static NNSP_ALWAYS_INLINE int32_t gained17(int32_t x, int32_t g17) { return nnsp_mla_hi_r(x & (g17 >> 31), x, g17); }
+#endif
+
 uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
   uint32_t or_re = 0, or_im = 0;
   int k;
+#if NNSP_DSP_KERNELS
+  {
+    int32_t *v = spec + 2;
+    const int16_t *g = gain_q15 + 1;
+    spec[0] = gained(spec[0], gain_q15[0]);
+    spec[1] = 0;
+    spec[2 * (NNSP_BINS - 1)] = gained(spec[2 * (NNSP_BINS - 1)], gain_q15[NNSP_BINS - 1]);
+    spec[2 * (NNSP_BINS - 1) + 1] = 0;
+    or_re = nnsp_abs_u32(spec[0]) | nnsp_abs_u32(spec[2 * (NNSP_BINS - 1)]);
+    /* walking pointers: a bin's two values come with one LDRD and go out with one STRD */
+    for (k = 1; k < NNSP_BINS - 1; ++k, v += 2) {
+      const int32_t g17 = (int32_t)((uint32_t)(int32_t)*g++ << 17);
+      const int32_t re = gained17(v[0], g17), im = gained17(v[1], g17);
+      v[0] = re;
+      v[1] = im;
+      or_re |= nnsp_abs_u32(re);
+      or_im |= nnsp_abs_u32(im);
+    }
+    return or_re | or_im;
+  }
+#endif
   /* Bins 0 and 256: real parts only (the inverse ignores the imaginary ones; zeroed). */
   spec[0] = gained(spec[0], gain_q15[0]);
   spec[1] = 0;

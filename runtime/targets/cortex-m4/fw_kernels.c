@@ -6,11 +6,18 @@
  * the DSP kernels' LDM loop), against the oracle on the row-major tables, including inputs at addresses the loop
  * cannot take (its portable fallback); layers of the bundled model's sizes (more rows than one whole-table call
  * takes); and the lstm's activated gates (nnsp_lstm_gates_act) wherever the build computes them, against the
- * oracle's pre-activations through the activations. Any difference fails. */
+ * oracle's pre-activations through the activations; and the noise-floor guard's fused power and trackers' update
+ * (nnsp_floor_guard_observe_spec, in assembly in the DSP build) against nnsp_power_q23 and
+ * nnsp_floor_guard_observe, and the power spectrum (nnsp_power_q23, in assembly in the DSP build) against plain
+ * 64-bit C, on random spectra of every magnitude, every exponent and random tracker states; and the guarded gains
+ * (nnsp_floor_guard_apply, in assembly in the DSP build) against nnsp_floor_guard_apply_portable. Any difference
+ * fails. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/floor_guard.h"
+#include "../../src/frontend.h"
 #include "../../src/kernels.h"
 #include "../../src/recurrent.h"
 #include "../../src/weight_layout.h"
@@ -161,6 +168,115 @@ static void check_gates(uint32_t *rng, int kind, int in, int units, int mode) {
   free(h);
 }
 
+/* nnsp_power_q23 as its header defines it, in plain 64-bit C: the oracle for the build's (the DSP one's usual
+ * case is in assembly). */
+static void power_ref(const int32_t *spec, int exp, uint64_t *out) {
+  const int shift = 2 * exp + 23;
+  int k;
+  for (k = 0; k < NNSP_BINS; ++k) {
+    const int64_t re = spec[2 * k], im = spec[2 * k + 1];
+    const uint64_t sum = (uint64_t)(re * re) + (uint64_t)(im * im);
+    uint64_t p;
+    if (shift >= 0) p = (shift >= 40 || sum > (((uint64_t)1 << 39) >> shift)) ? (uint64_t)1 << 39 : sum << shift;
+    else p = -shift > 63 ? 0 : (sum + ((uint64_t)1 << (-shift - 1))) >> -shift;
+    out[k] = p > ((uint64_t)1 << 39) ? (uint64_t)1 << 39 : p;
+  }
+}
+
+/* The guard's trackers after nnsp_floor_guard_observe_spec against nnsp_power_q23 + nnsp_floor_guard_observe: spectra
+ * of random magnitudes (each value shifted right by 0..31, some at the ends of int32), exponents from the fused
+ * loop's whole range and beyond it (the fallback), trackers from random words (any exponent, any mantissa, also
+ * zero) and from the previous frame, several frames each. */
+static void check_guard(uint32_t *rng) {
+  static int32_t spec[2 * NNSP_BINS];
+  static uint64_t power[NNSP_BINS], power_expected[NNSP_BINS];
+  static uint32_t p1[NNSP_BINS], f1[NNSP_BINS], p2[NNSP_BINS], f2[NNSP_BINS];
+  nnsp_floor_guard a, b;
+  int trial, frame, k;
+  a.power = p1;
+  a.floor = f1;
+  b.power = p2;
+  b.floor = f2;
+  for (trial = 0; trial < 40; ++trial) {
+    a.beta_q8 = b.beta_q8 = 768;
+    a.first = b.first = 0;
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int kind = rng_range(rng, 0, 3);
+      p1[k] = p2[k] = kind == 0 ? 0u : kind == 1 ? rng_next(rng) : rng_next(rng) >> rng_range(rng, 0, 31);
+      f1[k] = f2[k] = rng_range(rng, 0, 1) ? p1[k] : rng_next(rng) >> rng_range(rng, 0, 31);
+    }
+    for (frame = 0; frame < 4; ++frame) {
+      const int exp = rng_range(rng, -30, -9); /* 2 exp + 23 from -37 to 5: the fused loop takes [-31, -1] */
+      for (k = 0; k < 2 * NNSP_BINS; ++k) {
+        const int kind = rng_range(rng, 0, 15);
+        spec[k] = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : kind == 2 ? 0
+                  : (int32_t)rng_next(rng) >> rng_range(rng, 0, 31);
+      }
+      nnsp_floor_guard_observe_spec(&a, spec, exp, power);
+      nnsp_power_q23(spec, exp, power);
+      power_ref(spec, exp, power_expected);
+      nnsp_floor_guard_observe(&b, power_expected);
+      checks += 2;
+      if (memcmp(power, power_expected, sizeof power) != 0) {
+        ++failures;
+        printf("FAIL power spectrum: trial %d frame %d exp %d\n", trial, frame, exp);
+        return;
+      }
+      if (memcmp(p1, p2, sizeof p1) != 0 || memcmp(f1, f2, sizeof f1) != 0) {
+        ++failures;
+        printf("FAIL guard trackers: trial %d frame %d exp %d\n", trial, frame, exp);
+        return;
+      }
+    }
+  }
+}
+
+/* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
+ * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
+ * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
+ * edges of the tests (0, 1, 9829, 9830, 32766, 32767, negative); several strengths, also below 520 and at 65535. */
+static void check_guard_apply(uint32_t *rng) {
+  static const int32_t betas[] = {1, 300, 519, 520, 521, 768, 1000, 4096, 65535};
+  static const int16_t edges[] = {0, 1, 2, 9829, 9830, 9831, 32766, 32767, -1, -32768};
+  static uint32_t pw[NNSP_BINS], fl[NNSP_BINS];
+  static int16_t g1[NNSP_BINS], g2[NNSP_BINS];
+  nnsp_floor_guard g;
+  unsigned b;
+  int trial, k;
+  g.power = pw;
+  g.floor = fl;
+  g.first = 0;
+  for (b = 0; b < sizeof betas / sizeof betas[0]; ++b) {
+    g.beta_q8 = betas[b];
+    for (trial = 0; trial < 20; ++trial) {
+      for (k = 0; k < NNSP_BINS; ++k) {
+        const int kind = rng_range(rng, 0, 7);
+        uint32_t p = rng_next(rng) >> rng_range(rng, 0, 31), n;
+        if (rng_range(rng, 0, 15) == 0) p = 0;
+        switch (kind) {
+          case 0: n = p; break;
+          case 1: n = 0; break;
+          case 2: n = p >= (1u << 27) ? p - (1u << 27) + (uint32_t)rng_range(rng, -3, 3) : p / 2u; break;
+          case 3: n = p >= (3u << 27) ? p - (3u << 27) + (uint32_t)rng_range(rng, 0, 1u << 26) : p / 8u; break;
+          default: n = p >> rng_range(rng, 0, 31); break;
+        }
+        if (n > p) n = p;
+        pw[k] = p;
+        fl[k] = n;
+        g1[k] = g2[k] = rng_range(rng, 0, 3) == 0 ? edges[rng_range(rng, 0, 9)] : (int16_t)rng_range(rng, 0, 32767);
+      }
+      nnsp_floor_guard_apply(&g, g1);
+      nnsp_floor_guard_apply_portable(&g, g2);
+      ++checks;
+      if (memcmp(g1, g2, sizeof g1) != 0) {
+        ++failures;
+        printf("FAIL guard bounds: beta %d trial %d\n", (int)betas[b], trial);
+        return;
+      }
+    }
+  }
+}
+
 int main(void) {
   static const int cols[] = {1, 3, 4, 5, 8, 12, 72, 257, 432, 507, 508, 509, 511, 512, 513, 600, 1000};
   uint32_t rng = 12345u;
@@ -211,6 +327,8 @@ int main(void) {
     }
     big_bias = 0;
   }
+  check_guard(&rng);
+  check_guard_apply(&rng);
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
