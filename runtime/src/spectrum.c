@@ -157,6 +157,14 @@ uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
  * low word (lo >> s) | (hi << (32 - s)) and the high word hi >> s, and fits int32 exactly when the high word is
  * the low word's sign; otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
 static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, const int fast) {
+#if NNSP_DSP_KERNELS
+  if (fast == 2) {
+    /* s = -shift in [16, 31] (nnsp_overlap_add): w 2^(32-s) < 2^15 2^16 fits an int32, and floor((b w 2^(32-s) +
+     * 2^31) / 2^32) = floor((b w + 2^(s-1)) / 2^s) is the value above, one SMMULR; |b w| / 2^s < 2^31 2^15 / 2^16
+     * needs no saturation. The same numbers. */
+    return nnsp_mul_hi_r(b, (int32_t)((uint32_t)(int32_t)w << (32 + shift)));
+  }
+#endif
   if (fast) {
     const int s = -shift;
     const int64_t t = (int64_t)b * w + ((int64_t)1 << (s - 1));
@@ -187,6 +195,12 @@ static NNSP_ALWAYS_INLINE void overlap_add(const int32_t buf[512], int shift, in
 void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]) {
   /* buf[n] 2^exp * w[n] 2^-15 in Q20: (buf w) * 2^(exp - 15 + 20). */
   const int shift = exp + 5;
+#if NNSP_DSP_KERNELS
+  if (shift <= -16 && shift > -32) {
+    overlap_add(buf, shift, ola, out, 2);
+    return;
+  }
+#endif
   if (shift < 0 && shift > -32) overlap_add(buf, shift, ola, out, 1);
   else overlap_add(buf, shift, ola, out, 0);
 }

@@ -20,6 +20,7 @@
 #include "../../src/frontend.h"
 #include "../../src/kernels.h"
 #include "../../src/recurrent.h"
+#include "../../src/tables.h"
 #include "../../src/weight_layout.h"
 #include "cases.h"
 
@@ -231,6 +232,55 @@ static void check_guard(uint32_t *rng) {
   }
 }
 
+/* nnsp_overlap_add (the DSP build's SMMULR path for exponents giving shifts -16 .. -31) against plain 64-bit C:
+ * out = sat16(round((ola + sat32(round(b w 2^(exp + 5)))) / 32)), ola moved down a hop, the last hop's new part
+ * alone. Random blocks of every magnitude (the ends of int32 included), exponents from -40 to 0, several hops. */
+static int32_t ola_ref_term(int32_t b, int16_t w, int shift) {
+  const int64_t v = (int64_t)b * w;
+  int64_t r;
+  if (shift >= 0) r = shift >= 32 ? (v > 0 ? INT32_MAX : v < 0 ? INT32_MIN : 0) : v * ((int64_t)1 << shift);
+  else r = -shift > 62 ? 0 : (v + ((int64_t)1 << (-shift - 1))) >> -shift;
+  return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+
+static void check_overlap_add(uint32_t *rng) {
+  static int32_t buf[512], ola[NNSP_WINDOW], ola_expected[NNSP_WINDOW];
+  static int16_t out[NNSP_HOP], out_expected[NNSP_HOP];
+  int trial, hop, n;
+  for (trial = 0; trial < 30; ++trial) {
+    memset(ola, 0, sizeof ola);
+    memset(ola_expected, 0, sizeof ola_expected);
+    for (hop = 0; hop < 4; ++hop) {
+      const int exp = rng_range(rng, -40, 0);
+      const int shift = exp + 5;
+      for (n = 0; n < 512; ++n) {
+        const int kind = rng_range(rng, 0, 15);
+        buf[n] = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : (int32_t)rng_next(rng) >> rng_range(rng, 0, 31);
+      }
+      nnsp_overlap_add(buf, exp, ola, out);
+      for (n = 0; n < NNSP_WINDOW; ++n) {
+        const int64_t sum = (int64_t)(n < NNSP_WINDOW - NNSP_HOP ? ola_expected[n] : 0) +
+                            ola_ref_term(buf[n], nnsp_window_q15[n], shift);
+        const int32_t v = sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : (int32_t)sum;
+        if (n < NNSP_HOP) {
+          const int32_t o = (int32_t)(((int64_t)v + 16) >> 5);
+          out_expected[n] = (int16_t)(o > 32767 ? 32767 : o < -32768 ? -32768 : o);
+        } else {
+          ola_expected[n - NNSP_HOP] = v;
+        }
+      }
+      for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n) ola_expected[n] = 0;
+      ++checks;
+      if (memcmp(out, out_expected, sizeof out) != 0 ||
+          memcmp(ola, ola_expected, (NNSP_WINDOW - NNSP_HOP) * sizeof(int32_t)) != 0) {
+        ++failures;
+        printf("FAIL overlap-add: trial %d hop %d exp %d\n", trial, hop, exp);
+        return;
+      }
+    }
+  }
+}
+
 /* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
  * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
  * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
@@ -329,6 +379,7 @@ int main(void) {
   }
   check_guard(&rng);
   check_guard_apply(&rng);
+  check_overlap_add(&rng);
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
