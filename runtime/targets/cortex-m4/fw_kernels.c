@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/fft.h"
 #include "../../src/floor_guard.h"
 #include "../../src/frontend.h"
 #include "../../src/kernels.h"
@@ -281,6 +282,45 @@ static void check_overlap_add(uint32_t *rng) {
   }
 }
 
+/* nnsp_rfft512_frame (its windowing in assembly in the DSP build where hist and the window are 4-byte aligned)
+ * against the window applied in plain C and nnsp_rfft512: random frames of every magnitude (the ends of int16
+ * included), the history at an aligned and at a misaligned address; and the window table's property the assembly
+ * relies on. */
+static void check_window_frame(uint32_t *rng) {
+  static int16_t hist_store[NNSP_WINDOW + 2] __attribute__((aligned(8)));
+  static int32_t buf[512], buf_expected[512], spec[NNSP_SPEC_VALUES], spec_expected[NNSP_SPEC_VALUES];
+  int trial, n;
+  /* The assembly's OR of magnitudes (fft.c) needs x w != -2^k: no nonzero window value a power of two. */
+  for (n = 0; n < NNSP_WINDOW; ++n) {
+    const int32_t w = nnsp_window_q15[n];
+    ++checks;
+    if (w != 0 && (w & (w - 1)) == 0) {
+      ++failures;
+      printf("FAIL window value %d at %d is a power of two\n", (int)w, n);
+      return;
+    }
+  }
+  for (trial = 0; trial < 40; ++trial) {
+    int16_t *const hist = hist_store + (trial & 1);
+    int exp = 0, exp_expected = -30;
+    const int kind = rng_range(rng, 0, 3);
+    for (n = 0; n < NNSP_WINDOW; ++n) {
+      const int k = rng_range(rng, 0, 15);
+      hist[n] = k == 0 ? -32768 : k == 1 ? 32767 : (int16_t)((int32_t)rng_next(rng) >> (16 + kind * 4));
+    }
+    if (trial == 2) memset(hist, 0, NNSP_WINDOW * sizeof(int16_t));
+    for (n = 0; n < 512; ++n) buf_expected[n] = n < NNSP_WINDOW ? (int32_t)hist[n] * nnsp_window_q15[n] : 0;
+    nnsp_rfft512(buf_expected, spec_expected, &exp_expected);
+    nnsp_rfft512_frame(hist, buf, spec, &exp);
+    ++checks;
+    if (exp != exp_expected || memcmp(spec, spec_expected, sizeof spec) != 0) {
+      ++failures;
+      printf("FAIL windowed frame: trial %d\n", trial);
+      return;
+    }
+  }
+}
+
 /* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
  * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
  * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
@@ -380,6 +420,7 @@ int main(void) {
   check_guard(&rng);
   check_guard_apply(&rng);
   check_overlap_add(&rng);
+  check_window_frame(&rng);
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
