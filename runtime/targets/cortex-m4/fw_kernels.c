@@ -321,6 +321,42 @@ static void check_window_frame(uint32_t *rng) {
   }
 }
 
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+/* nnsp.c's gains from the network's output (Q15, a pass level G < 1) in assembly, nnsp_gains_pass_asm, against
+ * the C loop of gains_from_output: random outputs of every magnitude (the ends of int16, 0 and 1 included), pass
+ * levels from 1 to 32767 (the ends included), floors from 0 to 32767. */
+void nnsp_gains_pass_asm(const int16_t *out, int16_t *gains, uint32_t pass, int32_t floor_q15);
+
+static void check_gains_pass(uint32_t *rng) {
+  static int16_t out[NNSP_BINS], gains[NNSP_BINS], expected[NNSP_BINS];
+  int trial, k;
+  for (trial = 0; trial < 200; ++trial) {
+    const int32_t pass = trial == 0 ? 1 : trial == 1 ? 32767 : trial == 2 ? 16384 : rng_range(rng, 1, 32767);
+    const int32_t floor_q15 = trial < 3 ? 0 : trial == 3 ? 32767 : rng_range(rng, 0, 1) ? rng_range(rng, 0, 32767)
+                                                                                        : rng_range(rng, 0, 3000);
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int kind = rng_range(rng, 0, 15);
+      out[k] = kind == 0 ? -32768 : kind == 1 ? 32767 : kind == 2 ? 0 : kind == 3 ? 1
+               : (int16_t)((int32_t)rng_next(rng) >> rng_range(rng, 16, 31));
+      if (kind == 4) out[k] = (int16_t)pass;
+      int32_t g = out[k];
+      if (g > 0) {
+        const uint32_t scaled = ((uint32_t)g * 32768u + (uint32_t)pass / 2u) / (uint32_t)pass;
+        g = scaled > 32767u ? 32767 : (int32_t)scaled;
+      }
+      expected[k] = (int16_t)(g < floor_q15 ? floor_q15 : g);
+    }
+    nnsp_gains_pass_asm(out, gains, (uint32_t)pass, floor_q15);
+    ++checks;
+    if (memcmp(gains, expected, sizeof gains) != 0) {
+      ++failures;
+      printf("FAIL gains: trial %d pass %d floor %d\n", trial, (int)pass, (int)floor_q15);
+      return;
+    }
+  }
+}
+#endif
+
 /* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
  * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
  * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
@@ -421,6 +457,9 @@ int main(void) {
   check_guard_apply(&rng);
   check_overlap_add(&rng);
   check_window_frame(&rng);
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+  check_gains_pass(&rng);
+#endif
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
