@@ -357,6 +357,48 @@ static void check_gains_pass(uint32_t *rng) {
 }
 #endif
 
+/* nnsp_apply_gain (bins 1 .. 255 in assembly in the DSP build) against plain 64-bit C: x g / 2^15 rounded half up,
+ * bins 0 and 256 real only, and the OR of the results' magnitudes. Random spectra of every magnitude (the ends of
+ * int32 included; and 500 trials with one large value, so that every bit of the OR counts), gains from 0 to
+ * 32767 (around 2^14, where the DSP form's g 2^17 wraps, included). */
+static void check_apply_gain(uint32_t *rng) {
+  static int32_t spec[NNSP_SPEC_VALUES], expected[NNSP_SPEC_VALUES];
+  static int16_t gains[NNSP_BINS];
+  int trial, k;
+  for (trial = 0; trial < 600; ++trial) {
+    uint32_t or_expected = 0, or_got;
+    for (k = 0; k < NNSP_SPEC_VALUES; ++k) {
+      const int kind = rng_range(rng, 0, 15);
+      spec[k] = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : kind == 2 ? 0
+                : (int32_t)rng_next(rng) >> rng_range(rng, 0, 31);
+    }
+    if (trial >= 100) {
+      /* one large value: every bit of the OR counts */
+      memset(spec, 0, sizeof spec);
+      spec[rng_range(rng, 0, NNSP_SPEC_VALUES - 1)] = (int32_t)rng_next(rng) >> rng_range(rng, 0, 1);
+    }
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int kind = rng_range(rng, 0, 7);
+      gains[k] = (int16_t)(kind == 0 ? 0 : kind == 1 ? 32767 : kind == 2 ? rng_range(rng, 16380, 16388)
+                                                                           : rng_range(rng, 0, 32767));
+    }
+    for (k = 0; k < NNSP_SPEC_VALUES; ++k) {
+      const int bin = k / 2;
+      const int real_only = bin == 0 || bin == NNSP_BINS - 1;
+      const int32_t v = real_only && (k & 1) ? 0 : (int32_t)(((int64_t)spec[k] * gains[bin] + 16384) >> 15);
+      expected[k] = v;
+      or_expected |= v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+    }
+    or_got = nnsp_apply_gain(spec, gains);
+    ++checks;
+    if (or_got != or_expected || memcmp(spec, expected, sizeof spec) != 0) {
+      ++failures;
+      printf("FAIL apply gain: trial %d\n", trial);
+      return;
+    }
+  }
+}
+
 /* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
  * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
  * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
@@ -457,6 +499,7 @@ int main(void) {
   check_guard_apply(&rng);
   check_overlap_add(&rng);
   check_window_frame(&rng);
+  check_apply_gain(&rng);
 #if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
   check_gains_pass(&rng);
 #endif
