@@ -227,6 +227,12 @@ static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, cons
      * needs no saturation. The same numbers. */
     return nnsp_mul_hi_r(b, (int32_t)((uint32_t)(int32_t)w << (32 + shift)));
   }
+  if (fast == 3) {
+    /* s = 15, window values in [0, 2^15) (nnsp_window_q15; the kernels test covers s = 15): b w / 2^15 rounded is
+     * gained17(b, w 2^17) (one AND, one SMMLAR; w 2^17 wraps for w >= 2^14, the accumulator adds b back);
+     * |b w| / 2^15 < 2^31 needs no saturation. The same numbers. */
+    return gained17(b, (int32_t)((uint32_t)(int32_t)w << 17));
+  }
 #endif
   if (fast) {
     const int s = -shift;
@@ -261,6 +267,10 @@ void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW],
 #if NNSP_DSP_KERNELS
   if (shift <= -16 && shift > -32) {
     overlap_add(buf, shift, ola, out, 2);
+    return;
+  }
+  if (shift == -15) {
+    overlap_add(buf, shift, ola, out, 3);
     return;
   }
 #endif
