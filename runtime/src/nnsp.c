@@ -197,6 +197,61 @@ void nnsp_reset(nnsp_state *st) {
   nnsp_network_reset(st->model, st->layers, st->fill);
 }
 
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+#if NNSP_BINS != 257
+#error "nnsp_gains_pass_asm's counts: 128 pairs and one bin"
+#endif
+/* gains_from_output's usual loop in assembly (GCC's: 15 instructions per bin with its branches, this one 9.5): g
+ * = out[k] clamped to [0, 32767] by USAT (a gain g <= 0 goes to 0, and min(0 / G, ...) raised to the floor is the
+ * floor, as max(g, floor) is for g <= 0 with floor >= 0), (g 2^15 + G / 2) / G by one UDIV (0 for g = 0: G / 2 <
+ * G), capped at 32767 by USAT, raised to the floor by SSUB16 / SEL (both halves' compare: the top halves are 0, the
+ * bottom ones below 2^15). r0 out, r1 gains, r2 G in [1, 32767], r3 floor in [0, 32767]. The same numbers as the
+ * C loop. */
+void nnsp_gains_pass_asm(const int16_t *out, int16_t *gains, uint32_t pass, int32_t floor_q15);
+__asm(".pushsection .text.nnsp_gains_pass_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_gains_pass_asm\n\t"
+      ".type nnsp_gains_pass_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_gains_pass_asm:\n\t"
+      "push   {r4-r7}\n\t"
+      "lsrs   r4, r2, #1\n\t"
+      "add    r5, r0, #512\n" /* 256 bins in pairs */
+      "1:\n\t"
+      "ldrsh  r6, [r0], #2\n\t"
+      "usat   r6, #15, r6\n\t"
+      "add    r6, r4, r6, lsl #15\n\t"
+      "udiv   r6, r6, r2\n\t"
+      "usat   r6, #15, r6\n\t"
+      "ssub16 r7, r6, r3\n\t"
+      "sel    r6, r6, r3\n\t"
+      "strh   r6, [r1], #2\n\t"
+      "ldrsh  r6, [r0], #2\n\t"
+      "usat   r6, #15, r6\n\t"
+      "add    r6, r4, r6, lsl #15\n\t"
+      "udiv   r6, r6, r2\n\t"
+      "usat   r6, #15, r6\n\t"
+      "ssub16 r7, r6, r3\n\t"
+      "sel    r6, r6, r3\n\t"
+      "strh   r6, [r1], #2\n\t"
+      "cmp    r0, r5\n\t"
+      "bne    1b\n\t"
+      "ldrsh  r6, [r0], #2\n\t"
+      "usat   r6, #15, r6\n\t"
+      "add    r6, r4, r6, lsl #15\n\t"
+      "udiv   r6, r6, r2\n\t"
+      "usat   r6, #15, r6\n\t"
+      "ssub16 r7, r6, r3\n\t"
+      "sel    r6, r6, r3\n\t"
+      "strh   r6, [r1], #2\n\t"
+      "pop    {r4-r7}\n\t"
+      "bx     lr\n\t"
+      ".size nnsp_gains_pass_asm, . - nnsp_gains_pass_asm\n\t"
+      ".popsection\n");
+#endif
+
 /* Network output -> gain in Q15: divided by the pass level G (g' = min(1, g / G)), clamped to [floor, 32767],
  * then raised to the noise-floor guard's bound: the order of nnse's float enhancer. */
 static void gains_from_output(nnsp_state *st, const int16_t *out) {
@@ -205,6 +260,13 @@ static void gains_from_output(nnsp_state *st, const int16_t *out) {
   const int shift = 15 - last->q_out;
   int16_t *const gains = st->gains; /* locals: the int16 stores to gains[] might otherwise alias them */
   int k;
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+  if (shift == 0 && pass < UNITY_Q15 && floor_q15 >= 0) {
+    nnsp_gains_pass_asm(out, gains, (uint32_t)pass, floor_q15);
+    nnsp_floor_guard_apply(&st->guard, st->gains);
+    return;
+  }
+#endif
   if (shift == 0 && pass < UNITY_Q15) {
     /* The usual case (a Q15 output, a pass level): the general loop below with g = out[k] <= 32767, one test
      * fewer and nothing reloaded. The same numbers. */

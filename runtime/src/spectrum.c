@@ -112,6 +112,78 @@ static NNSP_ALWAYS_INLINE int32_t gained(int32_t x, int16_t g) { return (int32_t
 static NNSP_ALWAYS_INLINE int32_t gained17(int32_t x, int32_t g17) { return nnsp_mla_hi_r(x & (g17 >> 31), x, g17); }
 #endif
 
+#if NNSP_DSP_KERNELS
+#if NNSP_BINS != 257
+#error "nnsp_apply_gain_asm's counts: 127 pairs of bins and one"
+#endif
+/* nnsp_apply_gain's loop over bins 1 .. 255 in assembly (GCC's: 18 instructions per bin, this one 15): gained17
+ * (the mask x & (g17 >> 31) as a shifted operand of AND, SMMLAR), the bin's two values by LDRD and STRD (post-
+ * indexed), the OR of nnsp_abs_u32 (EOR, SUB); two bins per iteration. r0 spec + 2, r1 gain + 1; returns the OR.
+ * The same numbers as the C loop. */
+uint32_t nnsp_apply_gain_asm(int32_t *v, const int16_t *g);
+__asm(".pushsection .text.nnsp_apply_gain_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_apply_gain_asm\n\t"
+      ".type nnsp_apply_gain_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_apply_gain_asm:\n\t"
+      "push   {r4-r8}\n\t"
+      "movs   r3, #0\n\t"
+      "add    r2, r0, #2032\n" /* 127 pairs of bins: 254 x 8 bytes */
+      "1:\n\t"
+      "ldrsh  r4, [r1], #2\n\t"
+      "ldrd   r5, r6, [r0]\n\t"
+      "lsl    r4, r4, #17\n\t"
+      "and    r7, r5, r4, asr #31\n\t"
+      "and    r8, r6, r4, asr #31\n\t"
+      "smmlar r5, r5, r4, r7\n\t"
+      "smmlar r6, r6, r4, r8\n\t"
+      "strd   r5, r6, [r0], #8\n\t"
+      "eor    r7, r5, r5, asr #31\n\t"
+      "sub    r7, r7, r5, asr #31\n\t"
+      "orr    r3, r3, r7\n\t"
+      "eor    r8, r6, r6, asr #31\n\t"
+      "sub    r8, r8, r6, asr #31\n\t"
+      "orr    r3, r3, r8\n\t"
+      "ldrsh  r4, [r1], #2\n\t"
+      "ldrd   r5, r6, [r0]\n\t"
+      "lsl    r4, r4, #17\n\t"
+      "and    r7, r5, r4, asr #31\n\t"
+      "and    r8, r6, r4, asr #31\n\t"
+      "smmlar r5, r5, r4, r7\n\t"
+      "smmlar r6, r6, r4, r8\n\t"
+      "strd   r5, r6, [r0], #8\n\t"
+      "eor    r7, r5, r5, asr #31\n\t"
+      "sub    r7, r7, r5, asr #31\n\t"
+      "orr    r3, r3, r7\n\t"
+      "eor    r8, r6, r6, asr #31\n\t"
+      "sub    r8, r8, r6, asr #31\n\t"
+      "orr    r3, r3, r8\n\t"
+      "cmp    r0, r2\n\t"
+      "bne    1b\n\t"
+      "ldrsh  r4, [r1], #2\n\t"
+      "ldrd   r5, r6, [r0]\n\t"
+      "lsl    r4, r4, #17\n\t"
+      "and    r7, r5, r4, asr #31\n\t"
+      "and    r8, r6, r4, asr #31\n\t"
+      "smmlar r5, r5, r4, r7\n\t"
+      "smmlar r6, r6, r4, r8\n\t"
+      "strd   r5, r6, [r0], #8\n\t"
+      "eor    r7, r5, r5, asr #31\n\t"
+      "sub    r7, r7, r5, asr #31\n\t"
+      "orr    r3, r3, r7\n\t"
+      "eor    r8, r6, r6, asr #31\n\t"
+      "sub    r8, r8, r6, asr #31\n\t"
+      "orr    r3, r3, r8\n\t"
+      "mov    r0, r3\n\t"
+      "pop    {r4-r8}\n\t"
+      "bx     lr\n\t"
+      ".size nnsp_apply_gain_asm, . - nnsp_apply_gain_asm\n\t"
+      ".popsection\n");
+#endif
+
 uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
   uint32_t or_re = 0, or_im = 0;
   int k;
@@ -124,16 +196,7 @@ uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
     spec[2 * (NNSP_BINS - 1)] = gained(spec[2 * (NNSP_BINS - 1)], gain_q15[NNSP_BINS - 1]);
     spec[2 * (NNSP_BINS - 1) + 1] = 0;
     or_re = nnsp_abs_u32(spec[0]) | nnsp_abs_u32(spec[2 * (NNSP_BINS - 1)]);
-    /* walking pointers: a bin's two values come with one LDRD and go out with one STRD */
-    for (k = 1; k < NNSP_BINS - 1; ++k, v += 2) {
-      const int32_t g17 = (int32_t)((uint32_t)(int32_t)*g++ << 17);
-      const int32_t re = gained17(v[0], g17), im = gained17(v[1], g17);
-      v[0] = re;
-      v[1] = im;
-      or_re |= nnsp_abs_u32(re);
-      or_im |= nnsp_abs_u32(im);
-    }
-    return or_re | or_im;
+    return or_re | nnsp_apply_gain_asm(v, g); /* bins 1 .. 255 */
   }
 #endif
   /* Bins 0 and 256: real parts only (the inverse ignores the imaginary ones; zeroed). */
@@ -157,6 +220,14 @@ uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
  * low word (lo >> s) | (hi << (32 - s)) and the high word hi >> s, and fits int32 exactly when the high word is
  * the low word's sign; otherwise it saturates by its sign. The same numbers as nnsp_requant32. */
 static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, const int fast) {
+#if NNSP_DSP_KERNELS
+  if (fast == 3) {
+    /* s = 15, window values in [0, 2^15) (nnsp_window_q15; the kernels test covers s = 15): b w / 2^15 rounded is
+     * gained17(b, w 2^17) (one AND, one SMMLAR; w 2^17 wraps for w >= 2^14, the accumulator adds b back);
+     * |b w| / 2^15 < 2^31 needs no saturation. The same numbers. */
+    return gained17(b, (int32_t)((uint32_t)(int32_t)w << 17));
+  }
+#endif
   if (fast) {
     const int s = -shift;
     const int64_t t = (int64_t)b * w + ((int64_t)1 << (s - 1));
@@ -168,6 +239,84 @@ static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, cons
   }
   return nnsp_requant32((int64_t)b * w, shift);
 }
+
+#if NNSP_DSP_KERNELS
+#if NNSP_WINDOW != 480 || NNSP_HOP != 160
+#error "nnsp_ola_smmulr_asm's counts: three parts of 160 samples"
+#endif
+/* overlap_add for s = -shift in [16, 31] in assembly: there w 2^(32-s) < 2^15 2^16 fits an int32, and floor((b w
+ * 2^(32-s) + 2^31) / 2^32) = floor((b w + 2^(s-1)) / 2^s) is ola_term's value, one SMMULR; |b w| / 2^s < 2^31 2^15
+ * / 2^16 needs no saturation. Two samples per iteration (GCC's loops with the SMMULR: 12, 9 and 8 instructions per
+ * sample, these 10, 7 and 5.5): each term SMMULR(b, w << (32 - s)) from an LDRD of two values of buf and two LDRSH
+ * of the window; the first hop's output as nnsp_sat16(nnsp_rshr32(QADD(ola, term), 5)) (UBFX, ADD, SSAT), the
+ * second hop summed by QADD and stored a hop lower by STRD, the third stored a hop lower as it comes (overlap_add
+ * below). r0 buf, r1 ola, r2 out, r3 32 - s; the same numbers as overlap_add. */
+void nnsp_ola_smmulr_asm(const int32_t *buf, int32_t *ola, int16_t *out, int k);
+__asm(".pushsection .text.nnsp_ola_smmulr_asm, \"ax\", %progbits\n\t"
+      ".syntax unified\n\t"
+      ".thumb\n\t"
+      ".p2align 2\n\t"
+      ".global nnsp_ola_smmulr_asm\n\t"
+      ".type nnsp_ola_smmulr_asm, %function\n\t"
+      ".thumb_func\n"
+      "nnsp_ola_smmulr_asm:\n\t"
+      "push   {r4-r9, lr}\n\t"
+      "movw   r4, #:lower16:nnsp_window_q15\n\t"
+      "movt   r4, #:upper16:nnsp_window_q15\n\t"
+      "mov    r12, r1\n\t"
+      "add    r5, r0, #640\n" /* the first hop: output */
+      "1:\n\t"
+      "ldrd   r6, r7, [r0], #8\n\t"
+      "ldrsh  r8, [r4], #2\n\t"
+      "ldrsh  r9, [r4], #2\n\t"
+      "lsl    r8, r8, r3\n\t"
+      "lsl    r9, r9, r3\n\t"
+      "smmulr r6, r6, r8\n\t"
+      "smmulr r7, r7, r9\n\t"
+      "ldrd   r8, r9, [r1], #8\n\t"
+      "qadd   r6, r8, r6\n\t"
+      "qadd   r7, r9, r7\n\t"
+      "ubfx   r8, r6, #4, #1\n\t"
+      "add    r6, r8, r6, asr #5\n\t"
+      "ubfx   r9, r7, #4, #1\n\t"
+      "add    r7, r9, r7, asr #5\n\t"
+      "ssat   r6, #16, r6\n\t"
+      "ssat   r7, #16, r7\n\t"
+      "strh   r6, [r2], #2\n\t"
+      "strh   r7, [r2], #2\n\t"
+      "cmp    r0, r5\n\t"
+      "bne    1b\n\t"
+      "add    r5, r0, #640\n" /* the second hop: summed, a hop lower */
+      "2:\n\t"
+      "ldrd   r6, r7, [r0], #8\n\t"
+      "ldrsh  r8, [r4], #2\n\t"
+      "ldrsh  r9, [r4], #2\n\t"
+      "lsl    r8, r8, r3\n\t"
+      "lsl    r9, r9, r3\n\t"
+      "smmulr r6, r6, r8\n\t"
+      "smmulr r7, r7, r9\n\t"
+      "ldrd   r8, r9, [r1], #8\n\t"
+      "qadd   r6, r8, r6\n\t"
+      "qadd   r7, r9, r7\n\t"
+      "strd   r6, r7, [r12], #8\n\t"
+      "cmp    r0, r5\n\t"
+      "bne    2b\n\t"
+      "add    r5, r0, #640\n" /* the third hop: a hop lower as it comes */
+      "3:\n\t"
+      "ldrd   r6, r7, [r0], #8\n\t"
+      "ldrsh  r8, [r4], #2\n\t"
+      "ldrsh  r9, [r4], #2\n\t"
+      "lsl    r8, r8, r3\n\t"
+      "lsl    r9, r9, r3\n\t"
+      "smmulr r6, r6, r8\n\t"
+      "smmulr r7, r7, r9\n\t"
+      "strd   r6, r7, [r12], #8\n\t"
+      "cmp    r0, r5\n\t"
+      "bne    3b\n\t"
+      "pop    {r4-r9, pc}\n\t"
+      ".size nnsp_ola_smmulr_asm, . - nnsp_ola_smmulr_asm\n\t"
+      ".popsection\n");
+#endif
 
 /* The overlap-add in one pass over the window, each part of ola read and written once: the first hop leaves as
  * output, the second moves down a hop as it is summed, and the third, where ola is zero (nnsp_reset clears it and
@@ -187,6 +336,16 @@ static NNSP_ALWAYS_INLINE void overlap_add(const int32_t buf[512], int shift, in
 void nnsp_overlap_add(const int32_t buf[512], int exp, int32_t ola[NNSP_WINDOW], int16_t out[NNSP_HOP]) {
   /* buf[n] 2^exp * w[n] 2^-15 in Q20: (buf w) * 2^(exp - 15 + 20). */
   const int shift = exp + 5;
+#if NNSP_DSP_KERNELS
+  if (shift <= -16 && shift > -32) {
+    nnsp_ola_smmulr_asm(buf, ola, out, 32 + shift);
+    return;
+  }
+  if (shift == -15) {
+    overlap_add(buf, shift, ola, out, 3);
+    return;
+  }
+#endif
   if (shift < 0 && shift > -32) overlap_add(buf, shift, ola, out, 1);
   else overlap_add(buf, shift, ola, out, 0);
 }

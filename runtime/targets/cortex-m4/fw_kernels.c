@@ -16,10 +16,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../../src/fft.h"
 #include "../../src/floor_guard.h"
 #include "../../src/frontend.h"
 #include "../../src/kernels.h"
 #include "../../src/recurrent.h"
+#include "../../src/tables.h"
 #include "../../src/weight_layout.h"
 #include "cases.h"
 
@@ -231,6 +233,172 @@ static void check_guard(uint32_t *rng) {
   }
 }
 
+/* nnsp_overlap_add (the DSP build's SMMULR path for shifts -16 .. -31, SMMLAR for -15) against plain 64-bit C:
+ * out = sat16(round((ola + sat32(round(b w 2^(exp + 5)))) / 32)), ola moved down a hop, the last hop's new part
+ * alone. Random blocks of every magnitude (the ends of int32 included), exponents from -40 to 0, several hops. */
+static int32_t ola_ref_term(int32_t b, int16_t w, int shift) {
+  const int64_t v = (int64_t)b * w;
+  int64_t r;
+  if (shift >= 0) r = shift >= 32 ? (v > 0 ? INT32_MAX : v < 0 ? INT32_MIN : 0) : v * ((int64_t)1 << shift);
+  else r = -shift > 62 ? 0 : (v + ((int64_t)1 << (-shift - 1))) >> -shift;
+  return r > INT32_MAX ? INT32_MAX : r < INT32_MIN ? INT32_MIN : (int32_t)r;
+}
+
+static void check_overlap_add(uint32_t *rng) {
+  static int32_t buf[512], ola[NNSP_WINDOW], ola_expected[NNSP_WINDOW];
+  static int16_t out[NNSP_HOP], out_expected[NNSP_HOP];
+  int trial, hop, n;
+  for (trial = 0; trial < 30; ++trial) {
+    memset(ola, 0, sizeof ola);
+    memset(ola_expected, 0, sizeof ola_expected);
+    for (hop = 0; hop < 4; ++hop) {
+      const int exp = (trial * 4 + hop) % 41 - 40; /* every exponent from -40 to 0 */
+      const int shift = exp + 5;
+      for (n = 0; n < 512; ++n) {
+        const int kind = rng_range(rng, 0, 15);
+        buf[n] = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : (int32_t)rng_next(rng) >> rng_range(rng, 0, 31);
+      }
+      nnsp_overlap_add(buf, exp, ola, out);
+      for (n = 0; n < NNSP_WINDOW; ++n) {
+        const int64_t sum = (int64_t)(n < NNSP_WINDOW - NNSP_HOP ? ola_expected[n] : 0) +
+                            ola_ref_term(buf[n], nnsp_window_q15[n], shift);
+        const int32_t v = sum > INT32_MAX ? INT32_MAX : sum < INT32_MIN ? INT32_MIN : (int32_t)sum;
+        if (n < NNSP_HOP) {
+          const int32_t o = (int32_t)(((int64_t)v + 16) >> 5);
+          out_expected[n] = (int16_t)(o > 32767 ? 32767 : o < -32768 ? -32768 : o);
+        } else {
+          ola_expected[n - NNSP_HOP] = v;
+        }
+      }
+      for (n = NNSP_WINDOW - NNSP_HOP; n < NNSP_WINDOW; ++n) ola_expected[n] = 0;
+      ++checks;
+      if (memcmp(out, out_expected, sizeof out) != 0 ||
+          memcmp(ola, ola_expected, (NNSP_WINDOW - NNSP_HOP) * sizeof(int32_t)) != 0) {
+        ++failures;
+        printf("FAIL overlap-add: trial %d hop %d exp %d\n", trial, hop, exp);
+        return;
+      }
+    }
+  }
+}
+
+/* nnsp_rfft512_frame (its windowing in assembly in the DSP build where hist and the window are 4-byte aligned)
+ * against the window applied in plain C and nnsp_rfft512: random frames of every magnitude (the ends of int16
+ * included), the history at an aligned and at a misaligned address; and the window table's property the assembly
+ * relies on. */
+static void check_window_frame(uint32_t *rng) {
+  static int16_t hist_store[NNSP_WINDOW + 2] __attribute__((aligned(8)));
+  static int32_t buf[512], buf_expected[512], spec[NNSP_SPEC_VALUES], spec_expected[NNSP_SPEC_VALUES];
+  int trial, n;
+  /* The assembly's OR of magnitudes (fft.c) needs x w != -2^k: no nonzero window value a power of two. */
+  for (n = 0; n < NNSP_WINDOW; ++n) {
+    const int32_t w = nnsp_window_q15[n];
+    ++checks;
+    if (w != 0 && (w & (w - 1)) == 0) {
+      ++failures;
+      printf("FAIL window value %d at %d is a power of two\n", (int)w, n);
+      return;
+    }
+  }
+  for (trial = 0; trial < 40; ++trial) {
+    int16_t *const hist = hist_store + (trial & 1);
+    int exp = 0, exp_expected = -30;
+    const int kind = rng_range(rng, 0, 3);
+    for (n = 0; n < NNSP_WINDOW; ++n) {
+      const int k = rng_range(rng, 0, 15);
+      hist[n] = k == 0 ? -32768 : k == 1 ? 32767 : (int16_t)((int32_t)rng_next(rng) >> (16 + kind * 4));
+    }
+    if (trial == 2) memset(hist, 0, NNSP_WINDOW * sizeof(int16_t));
+    for (n = 0; n < 512; ++n) buf_expected[n] = n < NNSP_WINDOW ? (int32_t)hist[n] * nnsp_window_q15[n] : 0;
+    nnsp_rfft512(buf_expected, spec_expected, &exp_expected);
+    nnsp_rfft512_frame(hist, buf, spec, &exp);
+    ++checks;
+    if (exp != exp_expected || memcmp(spec, spec_expected, sizeof spec) != 0) {
+      ++failures;
+      printf("FAIL windowed frame: trial %d\n", trial);
+      return;
+    }
+  }
+}
+
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+/* nnsp.c's gains from the network's output (Q15, a pass level G < 1) in assembly, nnsp_gains_pass_asm, against
+ * the C loop of gains_from_output: random outputs of every magnitude (the ends of int16, 0 and 1 included), pass
+ * levels from 1 to 32767 (the ends included), floors from 0 to 32767. */
+void nnsp_gains_pass_asm(const int16_t *out, int16_t *gains, uint32_t pass, int32_t floor_q15);
+
+static void check_gains_pass(uint32_t *rng) {
+  static int16_t out[NNSP_BINS], gains[NNSP_BINS], expected[NNSP_BINS];
+  int trial, k;
+  for (trial = 0; trial < 200; ++trial) {
+    const int32_t pass = trial == 0 ? 1 : trial == 1 ? 32767 : trial == 2 ? 16384 : rng_range(rng, 1, 32767);
+    const int32_t floor_q15 = trial < 3 ? 0 : trial == 3 ? 32767 : rng_range(rng, 0, 1) ? rng_range(rng, 0, 32767)
+                                                                                        : rng_range(rng, 0, 3000);
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int kind = rng_range(rng, 0, 15);
+      out[k] = kind == 0 ? -32768 : kind == 1 ? 32767 : kind == 2 ? 0 : kind == 3 ? 1
+               : (int16_t)((int32_t)rng_next(rng) >> rng_range(rng, 16, 31));
+      if (kind == 4) out[k] = (int16_t)pass;
+      int32_t g = out[k];
+      if (g > 0) {
+        const uint32_t scaled = ((uint32_t)g * 32768u + (uint32_t)pass / 2u) / (uint32_t)pass;
+        g = scaled > 32767u ? 32767 : (int32_t)scaled;
+      }
+      expected[k] = (int16_t)(g < floor_q15 ? floor_q15 : g);
+    }
+    nnsp_gains_pass_asm(out, gains, (uint32_t)pass, floor_q15);
+    ++checks;
+    if (memcmp(gains, expected, sizeof gains) != 0) {
+      ++failures;
+      printf("FAIL gains: trial %d pass %d floor %d\n", trial, (int)pass, (int)floor_q15);
+      return;
+    }
+  }
+}
+#endif
+
+/* nnsp_apply_gain (bins 1 .. 255 in assembly in the DSP build) against plain 64-bit C: x g / 2^15 rounded half up,
+ * bins 0 and 256 real only, and the OR of the results' magnitudes. Random spectra of every magnitude (the ends of
+ * int32 included; and 500 trials with one large value, so that every bit of the OR counts), gains from 0 to
+ * 32767 (around 2^14, where the DSP form's g 2^17 wraps, included). */
+static void check_apply_gain(uint32_t *rng) {
+  static int32_t spec[NNSP_SPEC_VALUES], expected[NNSP_SPEC_VALUES];
+  static int16_t gains[NNSP_BINS];
+  int trial, k;
+  for (trial = 0; trial < 600; ++trial) {
+    uint32_t or_expected = 0, or_got;
+    for (k = 0; k < NNSP_SPEC_VALUES; ++k) {
+      const int kind = rng_range(rng, 0, 15);
+      spec[k] = kind == 0 ? INT32_MIN : kind == 1 ? INT32_MAX : kind == 2 ? 0
+                : (int32_t)rng_next(rng) >> rng_range(rng, 0, 31);
+    }
+    if (trial >= 100) {
+      /* one large value: every bit of the OR counts */
+      memset(spec, 0, sizeof spec);
+      spec[rng_range(rng, 0, NNSP_SPEC_VALUES - 1)] = (int32_t)rng_next(rng) >> rng_range(rng, 0, 1);
+    }
+    for (k = 0; k < NNSP_BINS; ++k) {
+      const int kind = rng_range(rng, 0, 7);
+      gains[k] = (int16_t)(kind == 0 ? 0 : kind == 1 ? 32767 : kind == 2 ? rng_range(rng, 16380, 16388)
+                                                                           : rng_range(rng, 0, 32767));
+    }
+    for (k = 0; k < NNSP_SPEC_VALUES; ++k) {
+      const int bin = k / 2;
+      const int real_only = bin == 0 || bin == NNSP_BINS - 1;
+      const int32_t v = real_only && (k & 1) ? 0 : (int32_t)(((int64_t)spec[k] * gains[bin] + 16384) >> 15);
+      expected[k] = v;
+      or_expected |= v < 0 ? 0u - (uint32_t)v : (uint32_t)v;
+    }
+    or_got = nnsp_apply_gain(spec, gains);
+    ++checks;
+    if (or_got != or_expected || memcmp(spec, expected, sizeof spec) != 0) {
+      ++failures;
+      printf("FAIL apply gain: trial %d\n", trial);
+      return;
+    }
+  }
+}
+
 /* The guarded gains (nnsp_floor_guard_apply, in assembly in the DSP build for beta_q8 >= 520) against
  * nnsp_floor_guard_apply_portable: trackers with floor <= power (the invariant: the floor is a minimum with the
  * power) of every exponent, zero, equal, at and around half the power; gains over their whole range and at the
@@ -329,6 +497,12 @@ int main(void) {
   }
   check_guard(&rng);
   check_guard_apply(&rng);
+  check_overlap_add(&rng);
+  check_window_frame(&rng);
+  check_apply_gain(&rng);
+#if NNSP_DSP_KERNELS && !defined(__ARM_BIG_ENDIAN)
+  check_gains_pass(&rng);
+#endif
   printf("kernels (%s): %d checks (%d of activated lstm gates), %d failures\n", NNSP_DSP_KERNELS ? "dsp" : "portable",
          checks, gates_act_checks, failures);
   return failures == 0 ? 0 : 1;
