@@ -201,6 +201,17 @@ void nnsp_reset(nnsp_state *st) {
 #if NNSP_BINS != 257
 #error "nnsp_gains_pass_asm's counts: 128 pairs and one bin"
 #endif
+/* One bin of nnsp_gains_pass_asm (below): clamp, divide by the pass gain (UDIV), cap, raise to the floor, store. */
+#define NNSP_GAINS_PASS_BIN_ASM \
+  "ldrsh  r6, [r0], #2\n\t"          \
+  "usat   r6, #15, r6\n\t"           \
+  "add    r6, r4, r6, lsl #15\n\t"   \
+  "udiv   r6, r6, r2\n\t"            \
+  "usat   r6, #15, r6\n\t"           \
+  "ssub16 r7, r6, r3\n\t"            \
+  "sel    r6, r6, r3\n\t"            \
+  "strh   r6, [r1], #2\n\t"
+
 /* gains_from_output's usual loop in assembly (GCC's: 15 instructions per bin with its branches, this one 9.5): g
  * = out[k] clamped to [0, 32767] by USAT (a gain g <= 0 goes to 0, and min(0 / G, ...) raised to the floor is the
  * floor, as max(g, floor) is for g <= 0 with floor >= 0), (g 2^15 + G / 2) / G by one UDIV (0 for g = 0: G / 2 <
@@ -220,32 +231,11 @@ __asm(".pushsection .text.nnsp_gains_pass_asm, \"ax\", %progbits\n\t"
       "lsrs   r4, r2, #1\n\t"
       "add    r5, r0, #512\n" /* 256 bins in pairs */
       "1:\n\t"
-      "ldrsh  r6, [r0], #2\n\t"
-      "usat   r6, #15, r6\n\t"
-      "add    r6, r4, r6, lsl #15\n\t"
-      "udiv   r6, r6, r2\n\t"
-      "usat   r6, #15, r6\n\t"
-      "ssub16 r7, r6, r3\n\t"
-      "sel    r6, r6, r3\n\t"
-      "strh   r6, [r1], #2\n\t"
-      "ldrsh  r6, [r0], #2\n\t"
-      "usat   r6, #15, r6\n\t"
-      "add    r6, r4, r6, lsl #15\n\t"
-      "udiv   r6, r6, r2\n\t"
-      "usat   r6, #15, r6\n\t"
-      "ssub16 r7, r6, r3\n\t"
-      "sel    r6, r6, r3\n\t"
-      "strh   r6, [r1], #2\n\t"
+      NNSP_GAINS_PASS_BIN_ASM
+      NNSP_GAINS_PASS_BIN_ASM
       "cmp    r0, r5\n\t"
       "bne    1b\n\t"
-      "ldrsh  r6, [r0], #2\n\t"
-      "usat   r6, #15, r6\n\t"
-      "add    r6, r4, r6, lsl #15\n\t"
-      "udiv   r6, r6, r2\n\t"
-      "usat   r6, #15, r6\n\t"
-      "ssub16 r7, r6, r3\n\t"
-      "sel    r6, r6, r3\n\t"
-      "strh   r6, [r1], #2\n\t"
+      NNSP_GAINS_PASS_BIN_ASM
       "pop    {r4-r7}\n\t"
       "bx     lr\n\t"
       ".size nnsp_gains_pass_asm, . - nnsp_gains_pass_asm\n\t"

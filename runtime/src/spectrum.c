@@ -116,6 +116,23 @@ static NNSP_ALWAYS_INLINE int32_t gained17(int32_t x, int32_t g17) { return nnsp
 #if NNSP_BINS != 257
 #error "nnsp_apply_gain_asm's counts: 127 pairs of bins and one"
 #endif
+/* One bin of nnsp_apply_gain_asm (below): its gain, both values by SMMLAR, the OR of their magnitudes. */
+#define NNSP_APPLY_GAIN_BIN_ASM \
+  "ldrsh  r4, [r1], #2\n\t"          \
+  "ldrd   r5, r6, [r0]\n\t"          \
+  "lsl    r4, r4, #17\n\t"           \
+  "and    r7, r5, r4, asr #31\n\t"   \
+  "and    r8, r6, r4, asr #31\n\t"   \
+  "smmlar r5, r5, r4, r7\n\t"        \
+  "smmlar r6, r6, r4, r8\n\t"        \
+  "strd   r5, r6, [r0], #8\n\t"      \
+  "eor    r7, r5, r5, asr #31\n\t"   \
+  "sub    r7, r7, r5, asr #31\n\t"   \
+  "orr    r3, r3, r7\n\t"            \
+  "eor    r8, r6, r6, asr #31\n\t"   \
+  "sub    r8, r8, r6, asr #31\n\t"   \
+  "orr    r3, r3, r8\n\t"
+
 /* nnsp_apply_gain's loop over bins 1 .. 255 in assembly (GCC's: 18 instructions per bin, this one 15): gained17
  * (the mask x & (g17 >> 31) as a shifted operand of AND, SMMLAR), the bin's two values by LDRD and STRD (post-
  * indexed), the OR of nnsp_abs_u32 (EOR, SUB); two bins per iteration. r0 spec + 2, r1 gain + 1; returns the OR.
@@ -133,50 +150,11 @@ __asm(".pushsection .text.nnsp_apply_gain_asm, \"ax\", %progbits\n\t"
       "movs   r3, #0\n\t"
       "add    r2, r0, #2032\n" /* 127 pairs of bins: 254 x 8 bytes */
       "1:\n\t"
-      "ldrsh  r4, [r1], #2\n\t"
-      "ldrd   r5, r6, [r0]\n\t"
-      "lsl    r4, r4, #17\n\t"
-      "and    r7, r5, r4, asr #31\n\t"
-      "and    r8, r6, r4, asr #31\n\t"
-      "smmlar r5, r5, r4, r7\n\t"
-      "smmlar r6, r6, r4, r8\n\t"
-      "strd   r5, r6, [r0], #8\n\t"
-      "eor    r7, r5, r5, asr #31\n\t"
-      "sub    r7, r7, r5, asr #31\n\t"
-      "orr    r3, r3, r7\n\t"
-      "eor    r8, r6, r6, asr #31\n\t"
-      "sub    r8, r8, r6, asr #31\n\t"
-      "orr    r3, r3, r8\n\t"
-      "ldrsh  r4, [r1], #2\n\t"
-      "ldrd   r5, r6, [r0]\n\t"
-      "lsl    r4, r4, #17\n\t"
-      "and    r7, r5, r4, asr #31\n\t"
-      "and    r8, r6, r4, asr #31\n\t"
-      "smmlar r5, r5, r4, r7\n\t"
-      "smmlar r6, r6, r4, r8\n\t"
-      "strd   r5, r6, [r0], #8\n\t"
-      "eor    r7, r5, r5, asr #31\n\t"
-      "sub    r7, r7, r5, asr #31\n\t"
-      "orr    r3, r3, r7\n\t"
-      "eor    r8, r6, r6, asr #31\n\t"
-      "sub    r8, r8, r6, asr #31\n\t"
-      "orr    r3, r3, r8\n\t"
+      NNSP_APPLY_GAIN_BIN_ASM
+      NNSP_APPLY_GAIN_BIN_ASM
       "cmp    r0, r2\n\t"
       "bne    1b\n\t"
-      "ldrsh  r4, [r1], #2\n\t"
-      "ldrd   r5, r6, [r0]\n\t"
-      "lsl    r4, r4, #17\n\t"
-      "and    r7, r5, r4, asr #31\n\t"
-      "and    r8, r6, r4, asr #31\n\t"
-      "smmlar r5, r5, r4, r7\n\t"
-      "smmlar r6, r6, r4, r8\n\t"
-      "strd   r5, r6, [r0], #8\n\t"
-      "eor    r7, r5, r5, asr #31\n\t"
-      "sub    r7, r7, r5, asr #31\n\t"
-      "orr    r3, r3, r7\n\t"
-      "eor    r8, r6, r6, asr #31\n\t"
-      "sub    r8, r8, r6, asr #31\n\t"
-      "orr    r3, r3, r8\n\t"
+      NNSP_APPLY_GAIN_BIN_ASM
       "mov    r0, r3\n\t"
       "pop    {r4-r8}\n\t"
       "bx     lr\n\t"
