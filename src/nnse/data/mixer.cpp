@@ -270,6 +270,11 @@ std::vector<float> Mixer::noise_for(std::size_t type, std::size_t length, Rng& r
   throw Error(to_string(split_) + " split, noise type " + noise_types_[type], "no readable, non-silent noise file");
 }
 
+Rng Mixer::clip_stream(int epoch, std::size_t index, Stream stream) const {
+  return Rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
+                                       index, static_cast<std::uint64_t>(stream)}));
+}
+
 Clip Mixer::make(std::size_t index, int epoch) const {
   if (index >= size()) {
     throw Error("clip index " + std::to_string(index) + " out of range (" + std::to_string(size()) + " clips)");
@@ -291,8 +296,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   meta.index = index;
   meta.noise_type = noise_types_[type];
 
-  Rng rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
-                                    index, static_cast<std::uint64_t>(Stream::clip)}));
+  Rng rng = clip_stream(epoch, index, Stream::clip);
   const double snr = config_.snr_db[rng.below(config_.snr_db.size())];
   const double peak_wanted = rng.uniform(config_.min_peak, config_.max_peak);
   const bool reverb_drawn = rng.chance(config_.reverb_prob);
@@ -302,8 +306,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   const auto& rirs = files_->rir;
   std::optional<PreparedRir> rir;
   if (split_ == Split::train && config_.sim_room_prob > 0.0) {
-    Rng room_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
-                                           index, static_cast<std::uint64_t>(Stream::room)}));
+    Rng room_rng = clip_stream(epoch, index, Stream::room);
     if (room_rng.chance(config_.sim_room_prob)) {
       const RoomDraw room = draw_room(room_rng, config_.room);
       rir = prepare_rir(room_impulse_response(room, config_.frontend.sample_rate, config_.room.max_seconds, room_rng),
@@ -332,8 +335,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   // Speed perturbation: `count` output samples are `count * speed` stream samples played back at `rate`.
   double speed = 1.0;
   if (split_ == Split::train && config_.speed_perturb > 0.0) {
-    Rng speed_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
-                                            index, static_cast<std::uint64_t>(Stream::speed)}));
+    Rng speed_rng = clip_stream(epoch, index, Stream::speed);
     speed = speed_rng.uniform(1.0 - config_.speed_perturb, 1.0 + config_.speed_perturb);
   }
   auto dry_window = [&](std::int64_t from, std::int64_t count, std::int64_t report_from) {
@@ -366,14 +368,12 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   }
 
   const bool colored = split_ == Split::train && config_.coloration.max_db > 0.0;
-  Rng coloration_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
-                                               index, static_cast<std::uint64_t>(Stream::coloration)}));
+  Rng coloration_rng = clip_stream(epoch, index, Stream::coloration);
   // The noise is fetched before the speech levels are set (it depends on none of them), so that speech and noise
   // are colored in one pass: the cascades are independent and run side by side (coloration.h).
   std::vector<float> noise;
   if (split_ == Split::train && config_.babble_prob > 0.0) {
-    Rng babble_rng(derive_key(config_.seed, {static_cast<std::uint64_t>(split_), static_cast<std::uint64_t>(static_cast<std::int64_t>(epoch)),
-                                             index, static_cast<std::uint64_t>(Stream::babble)}));
+    Rng babble_rng = clip_stream(epoch, index, Stream::babble);
     if (babble_rng.chance(config_.babble_prob)) {
       noise = babble_for(p, start, static_cast<std::size_t>(length), babble_rng, meta);
     }

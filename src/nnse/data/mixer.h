@@ -47,6 +47,7 @@
 #include "nnse/data/clip.h"
 #include "nnse/data/corpus.h"
 #include "nnse/data/mix_config.h"
+#include "nnse/data/random.h"
 
 namespace nnse::data {
 
@@ -88,6 +89,9 @@ class Mixer {
   std::shared_ptr<const Plan> plan(int epoch, std::size_t type) const;
   std::vector<float> speech_window(const Plan& plan, std::int64_t start, std::int64_t length,
                                    std::int64_t report_from, std::vector<SpeechPiece>* pieces) const;
+  // The random stream `stream` of clip `index` of `epoch` (random.h): each draw of a clip has its own, so one
+  // augmentation switched on leaves every other draw as it was.
+  Rng clip_stream(int epoch, std::size_t index, Stream stream) const;
   std::vector<float> noise_for(std::size_t type, std::size_t length, class Rng& rng, ClipMeta& meta) const;
   // Babble: talkers drawn from `rng`, each a window of the plan's stream away from the clip's own; empty when
   // every window is silent (the caller then uses the noise type's recordings).
