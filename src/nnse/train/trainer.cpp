@@ -320,6 +320,7 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
   if (options.epochs < 0) throw Error("--epochs", "must not be negative");
   if (options.max_consecutive_skips < 1) throw Error("max consecutive skipped steps must be at least 1");
   if (train_clips.size == 0) throw Error(train_clips.description, "no training clips");
+  const LrSchedule lr_schedule = learning_rate_schedule(options);  // validated before any work
   nn::Model model = build_model(options);
   const auto loss = make_loss(options.loss, frontend);
   const std::unique_ptr<Processes> one = options.processes ? nullptr : single_process();
@@ -368,7 +369,6 @@ TrainResult train(const TrainOptions& options, const ClipSet& train_clips, const
                  "in rank order", processes.size(), range.count, options.batch_size);
   }
 
-  const LrSchedule lr_schedule = learning_rate_schedule(options);
   if (options.final_learning_rate) spdlog::info("{}", lr_schedule.describe());
   BatchLoss batch_loss(*loss);
   const LossFn loss_fn = batch_loss.function();
