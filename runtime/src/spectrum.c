@@ -222,6 +222,22 @@ static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, cons
 #if NNSP_WINDOW != 480 || NNSP_HOP != 160
 #error "nnsp_ola_smmulr_asm's counts: three parts of 160 samples"
 #endif
+/* Two samples of the synthesis frame (r6, r7) times their window values shifted left by r3, rounded high words. */
+#define NNSP_OLA_WINDOWED_PAIR_ASM \
+  "ldrd   r6, r7, [r0], #8\n\t"  \
+  "ldrsh  r8, [r4], #2\n\t"      \
+  "ldrsh  r9, [r4], #2\n\t"      \
+  "lsl    r8, r8, r3\n\t"        \
+  "lsl    r9, r9, r3\n\t"        \
+  "smmulr r6, r6, r8\n\t"        \
+  "smmulr r7, r7, r9\n\t"
+
+/* The overlap-add buffer's two values (r1, advanced) added to r6, r7 with saturation. */
+#define NNSP_OLA_ADD_PAIR_ASM \
+  "ldrd   r8, r9, [r1], #8\n\t"  \
+  "qadd   r6, r8, r6\n\t"        \
+  "qadd   r7, r9, r7\n\t"
+
 /* overlap_add for s = -shift in [16, 31] in assembly: there w 2^(32-s) < 2^15 2^16 fits an int32, and floor((b w
  * 2^(32-s) + 2^31) / 2^32) = floor((b w + 2^(s-1)) / 2^s) is ola_term's value, one SMMULR; |b w| / 2^s < 2^31 2^15
  * / 2^16 needs no saturation. Two samples per iteration (GCC's loops with the SMMULR: 12, 9 and 8 instructions per
@@ -244,16 +260,8 @@ __asm(".pushsection .text.nnsp_ola_smmulr_asm, \"ax\", %progbits\n\t"
       "mov    r12, r1\n\t"
       "add    r5, r0, #640\n" /* the first hop: output */
       "1:\n\t"
-      "ldrd   r6, r7, [r0], #8\n\t"
-      "ldrsh  r8, [r4], #2\n\t"
-      "ldrsh  r9, [r4], #2\n\t"
-      "lsl    r8, r8, r3\n\t"
-      "lsl    r9, r9, r3\n\t"
-      "smmulr r6, r6, r8\n\t"
-      "smmulr r7, r7, r9\n\t"
-      "ldrd   r8, r9, [r1], #8\n\t"
-      "qadd   r6, r8, r6\n\t"
-      "qadd   r7, r9, r7\n\t"
+      NNSP_OLA_WINDOWED_PAIR_ASM
+      NNSP_OLA_ADD_PAIR_ASM
       "ubfx   r8, r6, #4, #1\n\t"
       "add    r6, r8, r6, asr #5\n\t"
       "ubfx   r9, r7, #4, #1\n\t"
@@ -266,28 +274,14 @@ __asm(".pushsection .text.nnsp_ola_smmulr_asm, \"ax\", %progbits\n\t"
       "bne    1b\n\t"
       "add    r5, r0, #640\n" /* the second hop: summed, a hop lower */
       "2:\n\t"
-      "ldrd   r6, r7, [r0], #8\n\t"
-      "ldrsh  r8, [r4], #2\n\t"
-      "ldrsh  r9, [r4], #2\n\t"
-      "lsl    r8, r8, r3\n\t"
-      "lsl    r9, r9, r3\n\t"
-      "smmulr r6, r6, r8\n\t"
-      "smmulr r7, r7, r9\n\t"
-      "ldrd   r8, r9, [r1], #8\n\t"
-      "qadd   r6, r8, r6\n\t"
-      "qadd   r7, r9, r7\n\t"
+      NNSP_OLA_WINDOWED_PAIR_ASM
+      NNSP_OLA_ADD_PAIR_ASM
       "strd   r6, r7, [r12], #8\n\t"
       "cmp    r0, r5\n\t"
       "bne    2b\n\t"
       "add    r5, r0, #640\n" /* the third hop: a hop lower as it comes */
       "3:\n\t"
-      "ldrd   r6, r7, [r0], #8\n\t"
-      "ldrsh  r8, [r4], #2\n\t"
-      "ldrsh  r9, [r4], #2\n\t"
-      "lsl    r8, r8, r3\n\t"
-      "lsl    r9, r9, r3\n\t"
-      "smmulr r6, r6, r8\n\t"
-      "smmulr r7, r7, r9\n\t"
+      NNSP_OLA_WINDOWED_PAIR_ASM
       "strd   r6, r7, [r12], #8\n\t"
       "cmp    r0, r5\n\t"
       "bne    3b\n\t"
