@@ -14,6 +14,9 @@
 # names), each file scaled to the same RMS; the talkers are summed by sox and the sum normalized to -20 dBFS RMS.
 # Same input -> same bytes. Needs sox.
 set -euo pipefail
+BUILDER=unseen-babble
+# shellcheck source=lib.sh
+source "$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")/lib.sh"  # log, die; LC_ALL=C keeps the md5 order fixed
 FROM=data/corpora/unseen-eval FILES=8 TALKERS=6 SECONDS_PER_FILE=30 OUT=""
 usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$0"; exit "${1:-0}"; }
 while [[ $# -gt 0 ]]; do
@@ -28,7 +31,6 @@ while [[ $# -gt 0 ]]; do
   esac
 done
 [[ -n "$OUT" ]] || usage 2
-die() { echo "build-unseen-babble: $*" >&2; exit 1; }
 command -v sox > /dev/null || die "sox is missing (apt-get install sox libsox-fmt-all)"
 [[ -f "$FROM/MANIFEST.tsv" ]] || die "no $FROM/MANIFEST.tsv: build it first (scripts/corpora/build-unseen-eval.sh)"
 [[ -e "$OUT" ]] && die "$OUT exists: remove it or name a new folder"
