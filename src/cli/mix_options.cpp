@@ -15,6 +15,13 @@ void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training
           flag("reverb-prob"), [&choice](double p) { choice.reverb_prob = p; },
           "With --corpus: share of clips reverberated with a corpus RIR (default 0.2)")
       ->check(finite_in(0, 1));
+  command
+      .add_option_function<double>(
+          flag("target-late-decay"), [&choice](double d) { choice.target_late_decay_db_per_s = d; },
+          "Reverberant clips: extra decay in dB/s of the target's reverberation after its first 5 ms (default 60, "
+          "the reference's: the network learns to remove late reverberation; 0: the target keeps the room, noise "
+          "removal only)")
+      ->check(finite_in(0, 1000));
   if (training) {
     command.add_option(flag("speed-perturb"), choice.speed_perturb,
                        "With --on-the-fly, augmentation: play each training clip's speech at a random speed in "

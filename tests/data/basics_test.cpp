@@ -147,6 +147,12 @@ TEST(Reverb, TargetKeepsDirectPathAndEarlyReflectionsAndFindsNegativePeak) {
   ASSERT_LT(late, rir.full.size());
   EXPECT_NEAR(20 * std::log10(rir.target[late] / rir.full[late]), -30.0, 0.01);
   EXPECT_THROW(prepare_rir(std::vector<float>(10, 0.0f), 16000), Error);
+  // No extra decay: the target is the full response.
+  RirOptions keep;
+  keep.extra_decay_db_per_second = 0.0;
+  const auto kept = prepare_rir(h, 16000, keep);
+  EXPECT_EQ(kept.target, kept.full);
+  EXPECT_EQ(kept.full, rir.full);
 }
 
 }  // namespace

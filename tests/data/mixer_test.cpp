@@ -203,6 +203,34 @@ TEST(Mixer, ReverbInputIsTheFullRirAndTargetTheShortenedOne) {
   EXPECT_GT(input_tail, 1.5 * target_tail);
 }
 
+TEST(Mixer, TargetWithoutLateDecayKeepsTheRoomOfTheInput) {
+  // --target-late-decay 0: the target is the input's own reverberant speech, so a clean clip's target equals its
+  // input; with the default decay the same clip's target has less reverberation than its input.
+  Fixture f;
+  MixConfig keep = small_config(), decay = small_config();
+  for (MixConfig* c : {&keep, &decay}) {
+    c->reverb_prob = 1.0;
+    c->snr_db = {std::numeric_limits<double>::infinity()};
+  }
+  keep.rir.extra_decay_db_per_second = 0.0;
+  const Mixer keeping(f.corpus, Split::train, keep), decaying(f.corpus, Split::train, decay);
+  for (std::size_t i = 0; i < 4; ++i) {
+    const Clip a = keeping.make(i), b = decaying.make(i);
+    ASSERT_TRUE(a.meta.reverb);
+    ASSERT_EQ(a.meta.rir, b.meta.rir);
+    ASSERT_EQ(a.noisy.size(), a.clean.size());
+    double worst = 0.0, scale = 0.0;
+    for (std::size_t n = 0; n < a.noisy.size(); ++n) {
+      worst = std::max(worst, static_cast<double>(std::fabs(a.noisy[n] - a.clean[n])));
+      scale = std::max(scale, static_cast<double>(std::fabs(a.clean[n])));
+    }
+    EXPECT_LT(worst, 1e-5 * scale) << "clip " << i;
+    // The input is the same signal (its level may follow the target's: levels are set on both together).
+    EXPECT_GT(correlation(a.noisy, b.noisy, 0), 0.999999) << "clip " << i;
+    EXPECT_LT(correlation(b.noisy, b.clean, 0), 0.9999) << "clip " << i;
+  }
+}
+
 TEST(Mixer, OneShotsAreSequencedIntoATypingStream) {
   Fixture f;
   MixConfig config = small_config();

@@ -35,6 +35,9 @@ void MixConfig::validate() const {
   }
   if (!(min_peak > 0.0 && min_peak <= max_peak && max_peak <= 1.0)) fail("peak", "need 0 < min_peak <= max_peak <= 1");
   if (!(reverb_prob >= 0.0 && reverb_prob <= 1.0)) fail("reverb-prob", "must be in [0, 1]");
+  if (!(rir.extra_decay_db_per_second >= 0.0 && rir.extra_decay_db_per_second <= 1000.0)) {
+    fail("target-late-decay", "must be in [0, 1000] dB/s");
+  }
   if (!(pad_min_seconds >= 0.0 && pad_min_seconds < pad_max_seconds)) fail("pad", "need 0 <= pad_min < pad_max");
   if (!(utterance_gain_db >= 0.0)) fail("utterance-gain-db", "must not be negative");
   if (!(one_shot_max_seconds >= 0.0)) fail("one-shot-max-seconds", "must not be negative");

@@ -54,6 +54,7 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   config.babble_prob = choice.babble_prob;
   if (!choice.snr_db.empty()) config.snr_db = choice.snr_db;
   if (choice.reverb_prob) config.reverb_prob = *choice.reverb_prob;
+  if (choice.target_late_decay_db_per_s) config.rir.extra_decay_db_per_second = *choice.target_late_decay_db_per_s;
   config.frontend = frontend;
   if (choice.raw_audio) config.frontend.dc_removal = false;
   return config;

@@ -55,6 +55,9 @@ struct DataChoice {
   double babble_prob = 0.0;          // on-the-fly: share of training clips with babble of their own speech as noise
   std::vector<double> snr_db;        // SNR choices (+inf: clean); empty = the mixer's default list
   std::optional<double> reverb_prob; // share of reverberant clips; none = the mixer's default
+  // Extra decay (dB/s) of the target's late reverberation; none = the mixer's default (reverb.h). 0: the target
+  // keeps the room as the input has it, so the network learns to remove noise only.
+  std::optional<double> target_late_decay_db_per_s;
   // Mix without DC removal (evaluation): the clips are what a microphone gives, and the enhancer filters them
   // for its features itself. Training mixes DC-removed audio, as the reference does.
   bool raw_audio = false;
