@@ -3,6 +3,8 @@
 # every input SNR from -5 to 30 dB and clean, next to speexdsp (docs/generalization.md).
 #
 # Usage: scripts/eval-generalization.sh OUT_DIR [nnse eval model options, e.g. --model models/se_nn_arch72_mel]
+#   (any other nnse eval option too, e.g. RNNoise as the peer: --peer-cmd "node scripts/peers/rnnoise/rnnoise.mjs
+#   {in} {out}" --peer-name rnnoise, after bash scripts/peers/rnnoise/setup.sh)
 #   needs the corpora built by scripts/corpora/ (README "Evaluating generalization"):
 #     data/corpora/unseen-eval     scripts/corpora/build-unseen-eval.sh (reserved packages: never train on them)
 #     data/corpora/starter-groups  scripts/corpora/group-split.sh CORPUS data/corpora/starter-groups

@@ -1,5 +1,6 @@
 // nnse eval: enhance every mixture of a held-out split with a trained checkpoint and report noisy vs enhanced vs
-// speexdsp for every objective metric, overall and per SNR (library: nnse/eval/evaluate.h).
+// a peer (speexdsp, or an external command with --peer-cmd) for every objective metric, overall and per SNR
+// (library: nnse/eval/evaluate.h).
 #include <fmt/format.h>
 #include <spdlog/spdlog.h>
 
@@ -30,6 +31,8 @@ struct EvalCliOptions {
   std::string split = "test";
   std::string json;
   std::string pesq_cmd;
+  std::string peer_cmd;
+  std::string peer_name = "command";
   std::string snr_sweep;
   std::size_t max_clips = 0;
   int threads = 2;
@@ -59,7 +62,9 @@ void run_eval(const EvalCliOptions& o) {
   options.threads = o.threads;
   options.metric_options.pesq_command = o.pesq_cmd;
   options.enhancer = resolve_gain_options(o.gains, trained);
-  options.classical_peer = !o.no_peer;
+  options.run_peer = !o.no_peer;
+  options.peer_command = o.peer_cmd;
+  options.peer_name = o.peer_name;
   options.quantized = o.quantized;
   options.per_channel = o.per_channel;
   options.input_dc_removed = clips.dc_removed;
@@ -82,6 +87,7 @@ void run_eval(const EvalCliOptions& o) {
     j["quantized"] = o.quantized;
     if (o.quantized) j["per_channel"] = o.per_channel;
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);
+    j["peer_command"] = o.peer_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.peer_cmd);
     write_file_atomic(o.json, j.dump(2) + "\n");
     spdlog::info("{}: evaluation report", o.json);
   }
@@ -93,7 +99,7 @@ void setup_eval(CLI::App& parent) {
       "eval",
       "Enhance every mixture of a split with a trained checkpoint (the streaming enhancer of `nnse enhance`, one "
       "clip at a time from a fresh state, output aligned with the input) and report SI-SDR, SNR, segSNR, LSD, STOI, "
-      "ESTOI (and PESQ with --pesq-cmd) of noisy vs enhanced vs speexdsp, overall and per SNR");
+      "ESTOI (and PESQ with --pesq-cmd) of noisy vs enhanced vs a peer (speexdsp, or --peer-cmd), overall and per SNR");
   add_model_options(*cmd, o->model, true);
   cmd->add_option(flag("data"), o->data.data, "Shards from `nnse data --out DIR` (reads DIR/<split>)");
   cmd->add_option(flag("corpus"), o->data.corpus, "Or mix the split's clips from this corpus");
@@ -125,7 +131,18 @@ void setup_eval(CLI::App& parent) {
   cmd->add_flag(flag("per-channel"), o->per_channel,
                 "With --quantized: one power-of-two weight format per output channel (nnse convert --per-channel)")
       ->needs("--quantized");
-  cmd->add_flag(flag("no-peer"), o->no_peer, "Do not run the speexdsp classical suppressor next to the model");
+  CLI::Option* peer_cmd =
+      cmd->add_option(flag("peer-cmd"), o->peer_cmd,
+                      "Compare with an external command instead of speexdsp, run once per clip: a template with {in} "
+                      "(the mixture, a 16-bit mono WAV at 16 kHz) and {out} (where it must write its output: a mono WAV "
+                      "at 16 kHz, sample-aligned, of the same length within 10 ms), e.g. \"node "
+                      "scripts/peers/rnnoise/rnnoise.mjs {in} {out}\" (RNNoise, see docs/generalization.md); a command "
+                      "that fails, writes nothing or a wrong rate or length stops the evaluation");
+  cmd->add_option(flag("peer-name"), o->peer_name, "With --peer-cmd: the peer's label in the table and JSON")
+      ->needs(peer_cmd)
+      ->capture_default_str();
+  cmd->add_flag(flag("no-peer"), o->no_peer, "Do not run a peer (speexdsp or --peer-cmd) next to the model")
+      ->excludes(peer_cmd);
   cmd->add_flag(flag("filtered"), o->filtered,
                 "With --corpus: evaluate DC-removed mixtures as training sees them (default: raw audio, as users' "
                 "files are)");

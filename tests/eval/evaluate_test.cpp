@@ -181,7 +181,7 @@ TEST(EvaluateClips, EnhancesExactlyAsTheStreamingEnhancer) {
     return clip;
   };
   EvalOptions options;
-  options.classical_peer = false;
+  options.run_peer = false;
   options.enhancer.atten_lim_db = 20.0;
   const EvalReport report = evaluate_clips(model, config, stats, clips, options);
   const auto expected = enhance::enhance_signal(model, config, stats, noisy, {.atten_lim_db = 20.0});

@@ -123,7 +123,7 @@ TEST(QuantizedEnhancer, EvalUsesTheRuntime) {
     return clip;
   };
   eval::EvalOptions options;
-  options.classical_peer = false;
+  options.run_peer = false;
   options.quantized = true;
   options.enhancer.atten_lim_db = 20.0;
   const auto report = eval::evaluate_clips(model, config, stats, clips, options);

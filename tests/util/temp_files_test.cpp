@@ -67,5 +67,43 @@ TEST(TempFiles, InterruptedEnhanceLeavesNoTemporary) {
   EXPECT_EQ(r.output.find(".tmp-"), std::string::npos) << r.output;
 }
 
+TEST(TempFiles, AScratchFolderGoesWithItsObjectAndOnASignal) {
+  fs::path kept;
+  {
+    ScratchFolder scratch("test");
+    kept = scratch.path();
+    EXPECT_TRUE(fs::is_directory(kept));
+    EXPECT_EQ(kept.parent_path(), fs::temp_directory_path());
+    std::ofstream(scratch.file("a.wav")) << "x";
+    std::ofstream(scratch.path() / "made-by-a-tool.txt") << "y";
+  }
+  EXPECT_FALSE(fs::exists(kept));
+
+  // Killed while a tool's files exist: the registered file and then the folder are removed.
+  int pipe_ends[2];
+  ASSERT_EQ(::pipe(pipe_ends), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    install_temp_file_cleanup();
+    ScratchFolder scratch("test");
+    std::ofstream(scratch.file("in.wav")) << "half a file";
+    const std::string path = scratch.path().string();
+    if (::write(pipe_ends[1], path.c_str(), path.size()) < 0) ::_exit(4);
+    std::raise(SIGTERM);
+    ::_exit(3);
+  }
+  ::close(pipe_ends[1]);
+  char buffer[4096] = {};
+  const ssize_t got = ::read(pipe_ends[0], buffer, sizeof(buffer) - 1);
+  ::close(pipe_ends[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  ASSERT_GT(got, 0);
+  EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGTERM) << status;
+  EXPECT_FALSE(fs::exists(fs::path(buffer) / "in.wav"));
+  EXPECT_FALSE(fs::exists(fs::path(buffer)));
+}
+
 }  // namespace
 }  // namespace nnse

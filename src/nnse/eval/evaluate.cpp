@@ -10,6 +10,7 @@
 
 #include "nnse/dsp/stream_enhancer.h"
 #include "nnse/eval/classical_peer.h"
+#include "nnse/eval/command_peer.h"
 #include "nnse/enhance/stream_factory.h"
 #include "nnse/util/error.h"
 #include "nnse/util/parallel.h"
@@ -214,6 +215,12 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   if (options.input_dc_removed) enhancer_frontend.dc_removal = false;
   const enhance::RuntimeChoice runtime{.quantized = options.quantized, .per_channel = options.per_channel};
   enhance::check_runtime_settings(options.enhancer, runtime);  // before any worker starts
+  // An external command peer is checked (template, name) before any clip is enhanced, and shared: each call
+  // runs the command afresh. speexdsp keeps state: one per worker.
+  std::optional<CommandPeer> command_peer;
+  if (options.run_peer && !options.peer_command.empty()) {
+    command_peer.emplace(options.peer_command, options.peer_name, frontend.sample_rate);
+  }
   const int workers = std::max(1, std::min<int>(options.threads, static_cast<int>(std::max<std::size_t>(1, clips.size))));
   std::vector<ClipEvaluation> results(clips.size);
   std::atomic<std::size_t> next{0}, done{0};
@@ -221,8 +228,8 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
   run_workers(workers, [&](int) {
     try {
       const auto enhancer = enhance::make_stream_enhancer(model, enhancer_frontend, stats, options.enhancer, runtime);
-      std::optional<ClassicalPeer> peer;
-      if (options.classical_peer) peer.emplace(frontend.sample_rate);
+      std::optional<ClassicalPeer> classical_peer;
+      if (options.run_peer && !command_peer) classical_peer.emplace(frontend.sample_rate);
       for (std::size_t i = next++; i < clips.size; i = next++) {
         const data::Clip clip = clips.get(i, 0);
         if (clip.noisy.size() != clip.clean.size()) {
@@ -236,9 +243,10 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
         r.snr_db = clip.meta.snr_db ? *clip.meta.snr_db : std::nan("");
         r.noisy = metrics::compute_metrics(clip.clean, clip.noisy, frontend.sample_rate, options.metric_options);
         r.enhanced = metrics::compute_metrics(clip.clean, enhanced, frontend.sample_rate, options.metric_options);
-        if (peer) {
-          r.peer = metrics::compute_metrics(clip.clean, peer->process(clip.noisy), frontend.sample_rate,
-                                            options.metric_options);
+        if (options.run_peer) {
+          const std::vector<float> peer_output =
+              command_peer ? command_peer->process(clip.noisy) : classical_peer->process(clip.noisy);
+          r.peer = metrics::compute_metrics(clip.clean, peer_output, frontend.sample_rate, options.metric_options);
         }
         const std::size_t finished = ++done;
         if (options.progress) {
@@ -251,7 +259,8 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
       throw;
     }
   });
-  return summarize(std::move(results), options.classical_peer ? ClassicalPeer::name() : "");
+  const std::string peer_name = !options.run_peer ? "" : command_peer ? command_peer->name() : ClassicalPeer::name();
+  return summarize(std::move(results), peer_name);
 }
 
 }  // namespace nnse::eval

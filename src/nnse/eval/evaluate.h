@@ -1,6 +1,7 @@
 #pragma once
-// `nnse eval`: enhance held-out mixtures with a trained model and compare noisy, enhanced and a classical peer
-// (speexdsp) on every objective metric, overall and per input SNR (clean inputs in a group of their own).
+// `nnse eval`: enhance held-out mixtures with a trained model and compare noisy, enhanced and a peer (speexdsp
+// in-process, or an external command such as RNNoise) on every objective metric, overall and per input SNR
+// (clean inputs in a group of their own).
 //
 // Enhancement is exactly what `nnse enhance` does: the streaming enhance::Enhancer, one clip at a time from a
 // fresh state, output sample-aligned with the input (its 20 ms delay compensated). There is one enhancement
@@ -77,7 +78,10 @@ struct EvalOptions {
   int threads = 2;            // clips enhanced and measured in parallel
   metrics::MetricOptions metric_options;  // --pesq-cmd
   enhance::EnhancerOptions enhancer;      // attenuation limit, ...
-  bool classical_peer = true;             // also run speexdsp on every clip
+  bool run_peer = true;                   // also run a peer on every clip: speexdsp, or peer_command
+  // Non-empty: the peer is this external command (CommandPeer, `--peer-cmd`), labelled peer_name in the report.
+  std::string peer_command;
+  std::string peer_name = "command";
   bool quantized = false;                 // run the fixed-point runtime (deploy::QuantizedEnhancer) instead
   bool per_channel = false;               // with quantized: per-output-channel weight formats
   // True when the clips' audio was already DC-filtered with the front end's filter (shards, training-style

@@ -11,6 +11,8 @@
 #include <mutex>
 #include <set>
 
+#include "nnse/util/error.h"
+
 namespace nnse {
 namespace fs = std::filesystem;
 
@@ -27,6 +29,11 @@ char slot_path[kSlots][kPathBytes];
 void on_fatal_signal(int signal_number) {
   for (int i = 0; i < kSlots; ++i) {
     if (slot_state[static_cast<std::size_t>(i)].load(std::memory_order_acquire) == kReady) ::unlink(slot_path[i]);
+  }
+  // Then the registered folders (ScratchFolder), now that their registered files are gone; rmdir leaves a
+  // folder that still holds anything, and fails harmlessly on the paths that were files.
+  for (int i = 0; i < kSlots; ++i) {
+    if (slot_state[static_cast<std::size_t>(i)].load(std::memory_order_acquire) == kReady) ::rmdir(slot_path[i]);
   }
   // Die of the same signal, so the parent shell sees "interrupted" (exit status 128 + signal), not success.
   std::signal(signal_number, SIG_DFL);
@@ -69,6 +76,26 @@ TempFileRegistration::TempFileRegistration(const fs::path& temporary) {
 
 TempFileRegistration::~TempFileRegistration() {
   if (slot_ >= 0) slot_state[static_cast<std::size_t>(slot_)].store(kFree, std::memory_order_release);
+}
+
+ScratchFolder::ScratchFolder(const std::string& tag) {
+  static std::atomic<int> counter{0};
+  path_ = fs::temp_directory_path() / ("nnse-" + tag + "-" + std::to_string(::getpid()) + "-" + std::to_string(counter++));
+  std::error_code ec;
+  fs::create_directories(path_, ec);
+  if (ec) throw Error(path_, "cannot create a scratch folder (" + ec.message() + ")");
+  registrations_.push_back(std::make_unique<TempFileRegistration>(path_));
+}
+
+ScratchFolder::~ScratchFolder() {
+  std::error_code ec;
+  fs::remove_all(path_, ec);
+}
+
+fs::path ScratchFolder::file(const std::string& name) {
+  fs::path file = path_ / name;
+  registrations_.push_back(std::make_unique<TempFileRegistration>(file));
+  return file;
 }
 
 void install_temp_file_cleanup() {

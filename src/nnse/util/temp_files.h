@@ -2,12 +2,14 @@
 // Temporary files ("<target>.tmp-<pid>") that must not outlive the process that writes them.
 //
 // A write registers its temporary while it exists. On SIGINT, SIGTERM or SIGHUP the handler installed by
-// install_temp_file_cleanup() unlinks every registered temporary and re-raises the signal with its default
+// install_temp_file_cleanup() unlinks every registered temporary (then removes registered folders, once empty) and re-raises the signal with its default
 // action, so Ctrl-C in `nnse enhance` leaves no half-written 200 MB file behind and the exit status still says
 // "killed by SIGINT". kill -9 cannot be caught: remove_stale_temp_files() sweeps what a dead process left, the
 // first time a run writes into a folder.
 #include <filesystem>
+#include <memory>
 #include <string>
+#include <vector>
 
 namespace nnse {
 
@@ -26,6 +28,25 @@ class TempFileRegistration {
 
  private:
   int slot_ = -1;
+};
+
+// A private folder "<system temp>/nnse-<tag>-<pid>-<n>" for the files handed to an external tool (--pesq-cmd,
+// --peer-cmd), removed with everything in it when the object goes. The folder and the files named through
+// file() are registered like the temporaries above, so a fatal signal removes them too (a tool's own extra files
+// only go with the destructor).
+class ScratchFolder {
+ public:
+  explicit ScratchFolder(const std::string& tag);
+  ~ScratchFolder();
+  ScratchFolder(const ScratchFolder&) = delete;
+  ScratchFolder& operator=(const ScratchFolder&) = delete;
+  const std::filesystem::path& path() const { return path_; }
+  // path() / name, registered for removal on a fatal signal; the file itself is not created.
+  std::filesystem::path file(const std::string& name);
+
+ private:
+  std::filesystem::path path_;
+  std::vector<std::unique_ptr<TempFileRegistration>> registrations_;
 };
 
 // Installs the SIGINT / SIGTERM / SIGHUP handler (idempotent). Commands that handle SIGINT themselves (graceful
