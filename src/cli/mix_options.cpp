@@ -16,6 +16,21 @@ void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training
           "With --corpus: share of clips reverberated with a corpus RIR (default 0.2)")
       ->check(finite_in(0, 1));
   command
+      .add_option_function<std::vector<double>>(
+          flag("peak-dbfs"),
+          [&choice](const std::vector<double>& range) {
+            if (range.size() != 2 || !(range[0] <= range[1])) {
+              throw CLI::ValidationError("--peak-dbfs", "give LO,HI with LO <= HI, e.g. -50,-1");
+            }
+            choice.peak_dbfs = std::make_pair(range[0], range[1]);
+          },
+          "Peak level of each mixture in dBFS, drawn uniformly in dB in LO,HI (e.g. -50,-1: quiet microphones as "
+          "common as loud ones; -45,-45: every clip at one level). Default: uniform in amplitude in 0.01-0.95 "
+          "(-40 to -0.4 dBFS, the reference's; 1 % of clips below -34 dBFS)")
+      ->expected(2)
+      ->delimiter(',')
+      ->check(finite_in(-120, 0));
+  command
       .add_option_function<double>(
           flag("target-late-decay"), [&choice](double d) { choice.target_late_decay_db_per_s = d; },
           "Reverberant clips: extra decay in dB/s of the target's reverberation after its first 5 ms (default 60, "

@@ -29,6 +29,10 @@ TEST(OptionLimitsCli, NumericOptionsAreValidatedBeforeWork) {
       {train + " --prefetch -1", "--prefetch"},
       {train + " --clip-seconds 0.001", "--clip-seconds"},
       {"eval --data " + (dir / "absent").string() + " --threads 0", "--threads"},
+      {train + " --peak-dbfs -5,-50", "--peak-dbfs"},
+      {train + " --peak-dbfs 3,6", "--peak-dbfs"},
+      {train + " --peak-dbfs -20", "--peak-dbfs"},
+      {train + " --target-late-decay -1", "--target-late-decay"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_nnse(c.arguments + " 2>&1");

@@ -145,6 +145,31 @@ TEST(Mixer, PeakLevelIsUniformInRange) {
   EXPECT_GT(high, 0.7);
 }
 
+TEST(Mixer, PeakLevelUniformInDbMakesQuietClipsCommon) {
+  // 0.001-1 uniform in dB: half the clips peak below -30 dBFS (uniform in amplitude: about 3 %).
+  Fixture f;
+  MixConfig config = small_config();
+  config.min_peak = 0.001;
+  config.max_peak = 1.0;
+  config.peak_uniform_in_db = true;
+  const Mixer mixer(f.corpus, Split::train, config);
+  std::size_t quiet = 0, clips = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(mixer.size(), 60); ++i, ++clips) {
+    const Clip clip = mixer.make(i);
+    float peak = 0.0f;
+    for (const float v : clip.noisy) peak = std::max(peak, std::fabs(v));
+    EXPECT_GE(peak, 0.001f * (1.0f - 1e-4f));
+    EXPECT_LE(peak, 1.0f);
+    if (peak < 0.0316f) ++quiet;
+  }
+  EXPECT_GT(quiet, clips / 4);
+  EXPECT_LT(quiet, 3 * clips / 4);
+  // Only a recipe that uses it names it, so recipes made without it keep their identity.
+  EXPECT_TRUE(nlohmann::json(config).contains("peak_uniform_in_db"));
+  EXPECT_FALSE(nlohmann::json(small_config()).contains("peak_uniform_in_db"));
+  EXPECT_TRUE(nlohmann::json(config).get<MixConfig>().peak_uniform_in_db);
+}
+
 double correlation(const std::vector<float>& x, const std::vector<float>& y, std::size_t from) {
   double xy = 0, xx = 0, yy = 0;
   for (std::size_t n = from; n < x.size(); ++n) {

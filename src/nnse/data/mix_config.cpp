@@ -95,6 +95,7 @@ void to_json(nlohmann::json& j, const MixConfig& c) {
                      {"distance_m", {r.min_distance_m, r.max_distance_m}}, {"wall_margin_m", r.wall_margin_m},
                      {"max_seconds", r.max_seconds}};
   }
+  if (c.peak_uniform_in_db) j["peak_uniform_in_db"] = true;
   if (c.babble_prob > 0.0) {
     j["babble"] = {{"prob", c.babble_prob}, {"talkers", {c.babble_min_talkers, c.babble_max_talkers}}};
   }
@@ -137,6 +138,7 @@ void from_json(const nlohmann::json& j, MixConfig& c) {
   }
   c.min_peak = j.value("min_peak", d.min_peak);
   c.max_peak = j.value("max_peak", d.max_peak);
+  c.peak_uniform_in_db = j.value("peak_uniform_in_db", d.peak_uniform_in_db);
   c.reverb_prob = j.value("reverb_prob", d.reverb_prob);
   c.pad_min_seconds = j.value("pad_min_seconds", d.pad_min_seconds);
   c.pad_max_seconds = j.value("pad_max_seconds", d.pad_max_seconds);

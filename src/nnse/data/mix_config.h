@@ -24,6 +24,9 @@ struct MixConfig {
   // SNR choices; +infinity means a clean clip (no noise added: the model must learn to leave speech alone).
   std::vector<double> snr_db = {-6, -3, 0, 3, 6, 9, 12, 15, 30};
   double min_peak = 0.01, max_peak = 0.95;
+  // How the peak is drawn in [min_peak, max_peak]: uniform in amplitude (the reference's; about 1 % of clips
+  // peak below -34 dBFS), or uniform in dB, so quiet microphones are as common as loud ones.
+  bool peak_uniform_in_db = false;
   double reverb_prob = 0.2;
   double pad_min_seconds = 0.25, pad_max_seconds = 2.0;
   double utterance_gain_db = 3.0;

@@ -20,7 +20,8 @@
 // One clip: dry speech window -> optional reverberation (reverb.h; input: full RIR, target: direct path + early
 // reflections) -> each of input and target scaled to unit active speech level (level.h) -> noise scaled to unit
 // power and by 10^(-SNR/20), SNR uniform from `snr_db` -> noisy = input + noise -> noisy and target scaled by
-// one gain so that max |noisy| is uniform in [min_peak, max_peak] (lowered if the target would clip).
+// one gain so that max |noisy| is uniform in [min_peak, max_peak], or in dB with peak_uniform_in_db (lowered if
+// the target would clip).
 // With coloration on (train split), the speech (input and target alike) and the noise are each filtered by
 // their own random peaking-EQ cascade before the levels are set; its draws come from their own stream.
 // Speech and noise are DC-filtered as in the front end (per file, before mixing; the filter is linear and

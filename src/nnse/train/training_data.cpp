@@ -1,5 +1,6 @@
 #include "nnse/train/training_data.h"
 
+#include <cmath>
 #include <fmt/format.h>
 
 #include "nnse/data/audio_cache.h"
@@ -54,6 +55,11 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   config.babble_prob = choice.babble_prob;
   if (!choice.snr_db.empty()) config.snr_db = choice.snr_db;
   if (choice.reverb_prob) config.reverb_prob = *choice.reverb_prob;
+  if (choice.peak_dbfs) {
+    config.min_peak = std::pow(10.0, choice.peak_dbfs->first / 20.0);
+    config.max_peak = std::pow(10.0, choice.peak_dbfs->second / 20.0);
+    config.peak_uniform_in_db = true;
+  }
   if (choice.target_late_decay_db_per_s) config.rir.extra_decay_db_per_second = *choice.target_late_decay_db_per_s;
   config.frontend = frontend;
   if (choice.raw_audio) config.frontend.dc_removal = false;

@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "nnse/data/clip_source.h"
@@ -55,6 +56,8 @@ struct DataChoice {
   double babble_prob = 0.0;          // on-the-fly: share of training clips with babble of their own speech as noise
   std::vector<double> snr_db;        // SNR choices (+inf: clean); empty = the mixer's default list
   std::optional<double> reverb_prob; // share of reverberant clips; none = the mixer's default
+  // Peak level range in dBFS, drawn uniformly in dB; none = the mixer's default (uniform in amplitude).
+  std::optional<std::pair<double, double>> peak_dbfs;
   // Extra decay (dB/s) of the target's late reverberation; none = the mixer's default (reverb.h). 0: the target
   // keeps the room as the input has it, so the network learns to remove noise only.
   std::optional<double> target_late_decay_db_per_s;
