@@ -73,6 +73,8 @@ void run_eval(const EvalCliOptions& o) {
   const eval::EvalReport report = eval::evaluate_clips(trained.model, trained.frontend, trained.stats, clips, options);
 
   std::printf("model %s, %s, %zu clips\n", trained.description.c_str(), description.c_str(), clips.size);
+  // The text report alone must say what the peer column ran, as the JSON does.
+  if (!o.peer_cmd.empty()) std::printf("peer %s: %s\n", o.peer_name.c_str(), o.peer_cmd.c_str());
   std::printf("%s", eval::format_table(report).c_str());
   std::printf("\nchange over the noisy input per group:\n%s", eval::format_change_summary(report).c_str());
   if (o.pesq_cmd.empty()) std::printf("PESQ: absent (give --pesq-cmd to run an external PESQ tool)\n");

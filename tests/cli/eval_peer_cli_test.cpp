@@ -1,5 +1,6 @@
 // `nnse eval --peer-cmd "TEMPLATE" --peer-name NAME`: the peer column of the table and the JSON's "peer" are the
-// command's, its scratch files are gone afterwards, and the option conflicts are refused before any work.
+// command's, the text report names the command, its scratch files are gone afterwards, and the option conflicts
+// are refused before any work.
 #include <gtest/gtest.h>
 
 #include <fstream>
@@ -21,7 +22,7 @@ TEST(EvalPeerCli, ACommandPeerIsReportedUnderItsNameAndCleansUp) {
                                  common + " --peer-cmd 'cp {in} {out}' --peer-name copy --json " +
                                  (dir / "report.json").string() + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_NE(r.output.find("copy"), std::string::npos) << r.output;
+  EXPECT_NE(r.output.find("peer copy: cp {in} {out}\n"), std::string::npos) << r.output;
   EXPECT_EQ(r.output.find("speexdsp"), std::string::npos) << r.output;
   EXPECT_TRUE(fs::is_empty(dir / "tmp"));
   nlohmann::json j;
@@ -29,7 +30,14 @@ TEST(EvalPeerCli, ACommandPeerIsReportedUnderItsNameAndCleansUp) {
   EXPECT_EQ(j["peer"], "copy");
   EXPECT_EQ(j["peer_command"], "cp {in} {out}");
   ASSERT_EQ(j["clips"].size(), 2u);
+  EXPECT_FALSE(j["clips"][1]["speech_files"].empty()) << j["clips"][1];  // the second tiny clip holds speech
   for (const auto& clip : j["clips"]) {
+    // Each clip names the corpus files it was mixed from (per-voice figures straight from the report).
+    // A clip whose window holds no active speech has no SNR and names no speech file.
+    ASSERT_EQ(clip["speech_files"].empty(), clip["snr_db"].is_null()) << clip;
+    for (const auto& file : clip["speech_files"]) EXPECT_EQ(file.get<std::string>().rfind("speech/spk", 0), 0u) << clip;
+    ASSERT_FALSE(clip["noise_files"].empty()) << clip;
+    EXPECT_EQ(clip["noise_files"][0].get<std::string>().rfind("noise/", 0), 0u) << clip;
     // The copy is the mixture as a 16-bit WAV holds it: the noisy scores to within that rounding.
     EXPECT_NEAR(clip["peer"]["si_sdr_db"].get<double>(), clip["noisy"]["si_sdr_db"].get<double>(), 1e-3) << clip;
     EXPECT_NEAR(clip["peer"]["stoi"].get<double>(), clip["noisy"]["stoi"].get<double>(), 1e-4) << clip;

@@ -199,6 +199,8 @@ nlohmann::json to_json(const EvalReport& report, bool include_clips) {
     for (const auto& clip : report.clips) {
       nlohmann::json c = {{"name", clip.name},
                           {"snr_db", std::isinf(clip.snr_db) ? nlohmann::json("clean") : number(clip.snr_db)},
+                          {"speech_files", clip.speech_files},
+                          {"noise_files", clip.noise_files},
                           {"noisy", clip.noisy},
                           {"enhanced", clip.enhanced}};
       if (clip.peer) c["peer"] = *clip.peer;
@@ -241,6 +243,8 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
         r.name = fmt::format("{}#{}{}", clip.meta.split.empty() ? "clip" : clip.meta.split, i,
                              clip.meta.noise_type.empty() ? "" : " (" + clip.meta.noise_type + ")");
         r.snr_db = clip.meta.snr_db ? *clip.meta.snr_db : std::nan("");
+        for (const auto& piece : clip.meta.speech) r.speech_files.push_back(piece.file);
+        r.noise_files = clip.meta.noise_files;
         r.noisy = metrics::compute_metrics(clip.clean, clip.noisy, frontend.sample_rate, options.metric_options);
         r.enhanced = metrics::compute_metrics(clip.clean, enhanced, frontend.sample_rate, options.metric_options);
         if (options.run_peer) {
