@@ -11,6 +11,7 @@
 
 #if NNSP_DSP_KERNELS
 
+#include "asm_function.h"
 #include "block4_group_asm.h"
 #include "dot_blocks_dsp.h"
 
@@ -43,14 +44,7 @@
  * (groups - 1) % 4 shifted left by 31 puts its bit 0 in N and its bit 1 in C, which select an odd group and a pair
  * of groups before the loop of four groups per iteration (its test paid once per 64 multiply-accumulates).
  * Nothing between LSLS and the two branches sets flags (LDM, LDRD, SXTB16 and SMLAD leave them). */
-__asm(".pushsection .text.nnsp_dot4_blocks_s8_s16, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_dot4_blocks_s8_s16\n\t"
-      ".type nnsp_dot4_blocks_s8_s16, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_dot4_blocks_s8_s16:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_dot4_blocks_s8_s16)
       "push   {r4-r11, lr}\n\t"
       "sub    sp, sp, #16\n\t"
       "ldr    r4, [sp, #52]\n\t"
@@ -87,8 +81,7 @@ __asm(".pushsection .text.nnsp_dot4_blocks_s8_s16, \"ax\", %progbits\n\t"
       "bne    1b\n\t"
       "add    sp, sp, #16\n\t"
       "pop    {r4-r11, pc}\n\t"
-      ".size nnsp_dot4_blocks_s8_s16, . - nnsp_dot4_blocks_s8_s16\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_dot4_blocks_s8_s16));
 
 #else
 /* ISO C forbids an empty translation unit. */

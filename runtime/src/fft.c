@@ -7,6 +7,7 @@
 
 #include <string.h>
 
+#include "asm_function.h"
 #include "fixed.h"
 #include "kernels.h" /* NNSP_DSP_KERNELS */
 #include "mul_hi.h"
@@ -321,14 +322,7 @@ static NNSP_ALWAYS_INLINE void split_pair(const int32_t *buf, int k, int32_t c, 
  * r0 buf + 2 k (up), r1 spec + 2 k (up), r2 cos, r3 sin, r4 buf + 2 (256 - k) (down), r5 spec + 2 (256 - k)
  * (down), r6 k; r7 .. r12, lr temporaries. */
 void nnsp_rfft_split_asm(const int32_t *buf, int32_t *spec, const int32_t *cos_q31, const int32_t *sin_q31);
-__asm(".pushsection .text.nnsp_rfft_split_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_rfft_split_asm\n\t"
-      ".type nnsp_rfft_split_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_rfft_split_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_rfft_split_asm)
       "push   {r4-r11, lr}\n\t"
       "add    r4, r0, #2048\n\t"
       "add    r5, r1, #2048\n\t"
@@ -358,8 +352,7 @@ __asm(".pushsection .text.nnsp_rfft_split_asm, \"ax\", %progbits\n\t"
       "cmp    r6, #128\n\t"
       "bne    1b\n\t"
       "pop    {r4-r11, pc}\n\t"
-      ".size nnsp_rfft_split_asm, . - nnsp_rfft_split_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_rfft_split_asm));
 
 /* The inverse's pre-step for k = 1 .. 127 in assembly (GCC's loop: 41 instructions per pair with spills, this one
  * 30): the left shift by register, the twiddles by register offset k, and the bit-reversed places as
@@ -369,14 +362,7 @@ __asm(".pushsection .text.nnsp_rfft_split_asm, \"ax\", %progbits\n\t"
  * temporaries. */
 void nnsp_irfft_prestep_asm(const int32_t *spec, int32_t *buf, int left, const int32_t *cos_q31,
                             const int32_t *sin_q31);
-__asm(".pushsection .text.nnsp_irfft_prestep_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_irfft_prestep_asm\n\t"
-      ".type nnsp_irfft_prestep_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_irfft_prestep_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_irfft_prestep_asm)
       "push   {r4-r11, lr}\n\t"
       "mov    r4, r3\n\t"
       "ldr    r5, [sp, #36]\n\t"
@@ -414,8 +400,7 @@ __asm(".pushsection .text.nnsp_irfft_prestep_asm, \"ax\", %progbits\n\t"
       "cmp    r6, #128\n\t"
       "bne    1b\n\t"
       "pop    {r4-r11, pc}\n\t"
-      ".size nnsp_irfft_prestep_asm, . - nnsp_irfft_prestep_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_irfft_prestep_asm));
 #endif
 
 /* The real transform of buf, already in bit-reversed order (as complex values) with or_abs the OR of its
@@ -462,14 +447,7 @@ void nnsp_rfft512(int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES], int *exp) {
  * kernels test checks the table). normalize_from depends on nothing but the highest set bit. r0 hist, r1 buf,
  * r2 window, r3 bit_rev8; returns the OR. The same numbers as the C loop. */
 uint32_t nnsp_window_frame_asm(const int16_t *hist, int32_t *buf, const int16_t *window, const uint8_t *bit_rev);
-__asm(".pushsection .text.nnsp_window_frame_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_window_frame_asm\n\t"
-      ".type nnsp_window_frame_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_window_frame_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_window_frame_asm)
       "push   {r4-r11, lr}\n\t"
       "movs   r12, #0\n\t"
       "add    lr, r0, #960\n" /* NNSP_WINDOW samples */
@@ -510,8 +488,7 @@ __asm(".pushsection .text.nnsp_window_frame_asm, \"ax\", %progbits\n\t"
       "bne    2b\n\t"
       "mov    r0, r12\n\t"
       "pop    {r4-r11, pc}\n\t"
-      ".size nnsp_window_frame_asm, . - nnsp_window_frame_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_window_frame_asm));
 #endif
 
 void nnsp_rfft512_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512], int32_t spec[NNSP_SPEC_VALUES],

@@ -6,6 +6,7 @@
 
 #include <string.h>
 
+#include "asm_function.h"
 #include "fixed.h"
 #include "frontend.h" /* nnsp_power_q23 */
 #include "kernels.h"  /* NNSP_DSP_KERNELS */
@@ -86,14 +87,7 @@ static uint32_t rise(uint32_t n) {
  * r0 spec (walking), r1 power, r2 floor (walking), r3 s, r4 32 - s, r5 2^(s-1), r6 4 delta = 4 (RISE_Q30 - 2^30),
  * r7 the end of spec; r8..r12 and lr temporaries. */
 void nnsp_floor_guard_track_asm(const int32_t *spec, uint32_t *power, uint32_t *floor, int s);
-__asm(".pushsection .text.nnsp_floor_guard_track_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_floor_guard_track_asm\n\t"
-      ".type nnsp_floor_guard_track_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_floor_guard_track_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_floor_guard_track_asm)
       "push   {r4-r11, lr}\n\t"
       "rsb    r4, r3, #32\n\t"
       "sub    r5, r3, #1\n\t"
@@ -182,8 +176,7 @@ __asm(".pushsection .text.nnsp_floor_guard_track_asm, \"ax\", %progbits\n\t"
       "8:\n\t"
       "mov    r8, #0xF4000000\n\t"
       "b      2b\n\t"
-      ".size nnsp_floor_guard_track_asm, . - nnsp_floor_guard_track_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_floor_guard_track_asm));
 #endif
 
 void nnsp_floor_guard_reset(nnsp_floor_guard *g) {
@@ -259,14 +252,7 @@ static uint32_t ratio_q18(uint32_t n, uint32_t p) {
  * lr 32766; r6 p, r7 n (then mn), r8 gain, r9 .. r12 temporaries. */
 void nnsp_floor_guard_apply_asm(const uint32_t *power, const uint32_t *floor, int16_t *gain_q15, int32_t beta_q8,
                                 uint32_t t_skip);
-__asm(".pushsection .text.nnsp_floor_guard_apply_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_floor_guard_apply_asm\n\t"
-      ".type nnsp_floor_guard_apply_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_floor_guard_apply_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_floor_guard_apply_asm)
       "push   {r4-r11, lr}\n\t"
       "mov    r4, r3\n\t"
       "ldr    r5, [sp, #36]\n\t"
@@ -350,8 +336,7 @@ __asm(".pushsection .text.nnsp_floor_guard_apply_asm, \"ax\", %progbits\n\t"
       "sub    r11, r12, r7, lsr #27\n\t"
       "bic    r7, r7, #0xF8000000\n\t"
       "b      3b\n\t"
-      ".size nnsp_floor_guard_apply_asm, . - nnsp_floor_guard_apply_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_floor_guard_apply_asm));
 #endif
 
 void nnsp_floor_guard_apply(const nnsp_floor_guard *g, int16_t gain_q15[NNSP_BINS]) {

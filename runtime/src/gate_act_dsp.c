@@ -7,18 +7,13 @@
 
 #if NNSP_DSP_KERNELS
 
+#include "asm_function.h"
 #include "gate_act_dsp.h"
 
 /* r0 a, r1 b, r2 bias, r3 out, r4 end of a, r5 d, r6 scale, r7 up, r8 big, r9 the tanh table; r10 v, r11, r12 and
  * lr temporaries. FB: the table's fraction bits; HALF: 2^(FB - 1); SIGMOID: the two adds and the SSAT. */
 #define GATE_ACT_FUNCTION(NAME, FB, HALF, SIGMOID)                  \
-  __asm(".pushsection .text." #NAME ", \"ax\", %progbits\n\t"       \
-        ".syntax unified\n\t"                                       \
-        ".thumb\n\t"                                                \
-        ".p2align 2\n\t"                                            \
-        ".global " #NAME "\n\t"                                     \
-        ".type " #NAME ", %function\n\t"                            \
-        ".thumb_func\n" #NAME ":\n\t"                               \
+  __asm(NNSP_ASM_BEGIN(NAME)                                        \
         "push   {r4-r11, lr}\n\t"                                   \
         "ldmia  r1, {r1, r2, r3, r4, r5, r6, r7, r8}\n\t"           \
         "add    r4, r0, r4, lsl #2\n\t"                             \
@@ -57,8 +52,7 @@
         "movw   r11, #32767\n\t"                                    \
         "b      2b\n\t"                                             \
         ".ltorg\n\t"                                                \
-        ".size " #NAME ", . - " #NAME "\n\t"                        \
-        ".popsection\n")
+        NNSP_ASM_END(NAME))
 
 /* (32769 + t) >> 1 saturated to 16 bits: t + 1 + 32768 (two immediates; no register is left for 32769). */
 #define SIGMOID_STEP          \

@@ -27,6 +27,7 @@
 #include <arm_acle.h>
 
 #include "activation.h"
+#include "asm_function.h"
 #include "block4_group_asm.h"
 #include "dot_blocks_dsp.h"
 #include "fixed.h"
@@ -116,14 +117,7 @@ void nnsp_dot4_block4_s8_s16(const int8_t *w, const int16_t *x, int groups, int3
 /* r0 = w, r1 = x, r2 = groups, then the end of x; r3 = acc (kept on the stack), then sum 0; r4..r6 sums 1..3;
  * r7..r10 the weight words; r11, r12 the input pairs; lr the unpacked weights. No flags are set between the
  * parity test and its branch (LDM, LDRD, SXTB16, SMLAD and ADD without S leave them). */
-__asm(".pushsection .text.nnsp_dot4_block4_s8_s16, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_dot4_block4_s8_s16\n\t"
-      ".type nnsp_dot4_block4_s8_s16, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_dot4_block4_s8_s16:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_dot4_block4_s8_s16)
       "push   {r3-r11, lr}\n\t"
       "ldm    r3, {r3, r4, r5, r6}\n\t"
       "tst    r2, #1\n\t"
@@ -141,8 +135,7 @@ __asm(".pushsection .text.nnsp_dot4_block4_s8_s16, \"ax\", %progbits\n\t"
       "pop    {r7}\n\t"
       "stm    r7, {r3, r4, r5, r6}\n\t"
       "pop    {r4-r11, pc}\n\t"
-      ".size nnsp_dot4_block4_s8_s16, . - nnsp_dot4_block4_s8_s16\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_dot4_block4_s8_s16));
 
 /* dot_rows for any block: a short last block, odd columns, rows longer than one int32 chunk. */
 static void dot_rows_general(const int8_t *w, long stride, int rows, const uint32_t *pairs, const int16_t *x,

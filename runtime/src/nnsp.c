@@ -4,6 +4,7 @@
  *              -> overlap-add. */
 #include <string.h>
 
+#include "asm_function.h"
 #include "fft.h"
 #include "fixed.h"
 #include "floor_guard.h"
@@ -219,14 +220,7 @@ void nnsp_reset(nnsp_state *st) {
  * bottom ones below 2^15). r0 out, r1 gains, r2 G in [1, 32767], r3 floor in [0, 32767]. The same numbers as the
  * C loop. */
 void nnsp_gains_pass_asm(const int16_t *out, int16_t *gains, uint32_t pass, int32_t floor_q15);
-__asm(".pushsection .text.nnsp_gains_pass_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_gains_pass_asm\n\t"
-      ".type nnsp_gains_pass_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_gains_pass_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_gains_pass_asm)
       "push   {r4-r7}\n\t"
       "lsrs   r4, r2, #1\n\t"
       "add    r5, r0, #512\n" /* 256 bins in pairs */
@@ -238,8 +232,7 @@ __asm(".pushsection .text.nnsp_gains_pass_asm, \"ax\", %progbits\n\t"
       NNSP_GAINS_PASS_BIN_ASM
       "pop    {r4-r7}\n\t"
       "bx     lr\n\t"
-      ".size nnsp_gains_pass_asm, . - nnsp_gains_pass_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_gains_pass_asm));
 #endif
 
 /* Network output -> gain in Q15: divided by the pass level G (g' = min(1, g / G)), clamped to [floor, 32767],

@@ -1,4 +1,5 @@
 /* Framing, windowing, power spectrum, gain and overlap-add (formats in frontend.h and docs/fixed-point.md). */
+#include "asm_function.h"
 #include "fft.h"
 #include "fixed.h"
 #include "frontend.h"
@@ -22,14 +23,7 @@ int nnsp_window_frame(const int16_t hist[NNSP_WINDOW], int32_t buf[512]) {
  * its two words, capped to 2^39 where the high word is at least 128 (the value is then at least 2^39), stored by
  * STRD. r0 spec, r1 out, r2 s, r3 32 - s, r4 2^(s-1), r5 the end of spec; the same numbers as the C loop below. */
 void nnsp_power_q23_asm(const int32_t *spec, uint64_t *out, int s);
-__asm(".pushsection .text.nnsp_power_q23_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_power_q23_asm\n\t"
-      ".type nnsp_power_q23_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_power_q23_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_power_q23_asm)
       "push   {r4-r9, lr}\n\t"
       "rsb    r3, r2, #32\n\t"
       "sub    r4, r2, #1\n\t"
@@ -57,8 +51,7 @@ __asm(".pushsection .text.nnsp_power_q23_asm, \"ax\", %progbits\n\t"
       "movs   r8, #0\n\t"
       "movs   r9, #128\n\t"
       "b      2b\n\t"
-      ".size nnsp_power_q23_asm, . - nnsp_power_q23_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_power_q23_asm));
 #endif
 
 void nnsp_power_q23(const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS]) {
@@ -138,14 +131,7 @@ static NNSP_ALWAYS_INLINE int32_t gained17(int32_t x, int32_t g17) { return nnsp
  * indexed), the OR of nnsp_abs_u32 (EOR, SUB); two bins per iteration. r0 spec + 2, r1 gain + 1; returns the OR.
  * The same numbers as the C loop. */
 uint32_t nnsp_apply_gain_asm(int32_t *v, const int16_t *g);
-__asm(".pushsection .text.nnsp_apply_gain_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_apply_gain_asm\n\t"
-      ".type nnsp_apply_gain_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_apply_gain_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_apply_gain_asm)
       "push   {r4-r8}\n\t"
       "movs   r3, #0\n\t"
       "add    r2, r0, #2032\n" /* 127 pairs of bins: 254 x 8 bytes */
@@ -158,8 +144,7 @@ __asm(".pushsection .text.nnsp_apply_gain_asm, \"ax\", %progbits\n\t"
       "mov    r0, r3\n\t"
       "pop    {r4-r8}\n\t"
       "bx     lr\n\t"
-      ".size nnsp_apply_gain_asm, . - nnsp_apply_gain_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_apply_gain_asm));
 #endif
 
 uint32_t nnsp_apply_gain(int32_t *spec, const int16_t gain_q15[NNSP_BINS]) {
@@ -246,14 +231,7 @@ static NNSP_ALWAYS_INLINE int32_t ola_term(int32_t b, int16_t w, int shift, cons
  * second hop summed by QADD and stored a hop lower by STRD, the third stored a hop lower as it comes (overlap_add
  * below). r0 buf, r1 ola, r2 out, r3 32 - s; the same numbers as overlap_add. */
 void nnsp_ola_smmulr_asm(const int32_t *buf, int32_t *ola, int16_t *out, int k);
-__asm(".pushsection .text.nnsp_ola_smmulr_asm, \"ax\", %progbits\n\t"
-      ".syntax unified\n\t"
-      ".thumb\n\t"
-      ".p2align 2\n\t"
-      ".global nnsp_ola_smmulr_asm\n\t"
-      ".type nnsp_ola_smmulr_asm, %function\n\t"
-      ".thumb_func\n"
-      "nnsp_ola_smmulr_asm:\n\t"
+__asm(NNSP_ASM_BEGIN(nnsp_ola_smmulr_asm)
       "push   {r4-r9, lr}\n\t"
       "movw   r4, #:lower16:nnsp_window_q15\n\t"
       "movt   r4, #:upper16:nnsp_window_q15\n\t"
@@ -286,8 +264,7 @@ __asm(".pushsection .text.nnsp_ola_smmulr_asm, \"ax\", %progbits\n\t"
       "cmp    r0, r5\n\t"
       "bne    3b\n\t"
       "pop    {r4-r9, pc}\n\t"
-      ".size nnsp_ola_smmulr_asm, . - nnsp_ola_smmulr_asm\n\t"
-      ".popsection\n");
+      NNSP_ASM_END(nnsp_ola_smmulr_asm));
 #endif
 
 /* The overlap-add in one pass over the window, each part of ola read and written once: the first hop leaves as

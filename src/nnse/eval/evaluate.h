@@ -35,13 +35,13 @@ const std::vector<MetricColumn>& metric_columns();
 struct ClipEvaluation {
   std::string name;
   double snr_db = std::nan("");  // the mixture's nominal SNR (+inf: clean input; NaN if unknown)
-  // The corpus files mixed into the clip (empty for shards without them), so per-voice or per-noise figures can be
-  // read from a report without rebuilding the mixtures.
-  std::vector<std::string> speech_files;
-  std::vector<std::string> noise_files;
   metrics::MetricReport noisy;     // the noisy mixture against clean
   metrics::MetricReport enhanced;  // the enhanced signal against clean
   std::optional<metrics::MetricReport> peer;  // the classical peer's output against clean, when run
+  // The corpus files mixed into the clip (empty when none of that kind is mixed in), so per-voice or per-noise
+  // figures can be read from a report without rebuilding the mixtures.
+  std::vector<std::string> speech_files = {};
+  std::vector<std::string> noise_files = {};
 };
 
 struct MetricSummary {
