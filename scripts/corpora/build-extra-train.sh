@@ -168,48 +168,7 @@ queue_trigger() {
   done
 }
 
-# ---------------------------------------------------------------- splits
-# pick_valid_groups PCT GROUP...: prints the groups for valid: the first max(1, round(PCT% of n)) in md5
-# order of the group name
-pick_valid_groups() {
-  local pct=$1; shift
-  local n=$# k g
-  k=$(( (n * pct + 50) / 100 )); [[ $k -ge 1 ]] || k=1
-  for g in "$@"; do printf '%s %s\n' "$(md5key "$g")" "$g"; done | sort | awk -v k="$k" 'NR <= k { print $2 }'
-}
-write_splits() {
-  local dir=$1 fam folder groups g
-  : > "$WORK/valid_groups"
-  # speech: per family (tuxpaint, hedgewars, ...), whole voices
-  for fam in $(awk -F'\t' 'NR > 1 && $2 == "speech" { sub(/_.*/, "", $4); print $4 }' "$dir/MANIFEST.tsv" | sort -u); do
-    mapfile -t groups < <(awk -F'\t' -v f="$fam" 'NR > 1 && $2 == "speech" && index($4, f "_") == 1 { print $4 }' "$dir/MANIFEST.tsv" | sort -u)
-    pick_valid_groups "$VALID_SPEECH_PCT" "${groups[@]}" >> "$WORK/valid_groups"
-  done
-  # noise: per folder; whole groups where a folder has 3 or more, else single files by md5 of the key
-  : > "$WORK/valid_files"
-  for folder in $(awk -F'\t' 'NR > 1 && $2 == "noise" { split($1, p, "/"); print p[2] }' "$dir/MANIFEST.tsv" | sort -u); do
-    mapfile -t groups < <(awk -F'\t' -v f="$folder" 'NR > 1 && index($1, "noise/" f "/") == 1 { print $4 }' "$dir/MANIFEST.tsv" | sort -u)
-    if [[ ${#groups[@]} -ge 3 ]]; then
-      pick_valid_groups "$VALID_NOISE_PCT" "${groups[@]}" >> "$WORK/valid_groups"
-    else
-      awk -F'\t' -v f="$folder" 'index($1, "noise/" f "/") == 1 { print $1 "\t" $7 }' "$ROWS" |
-        while IFS=$'\t' read -r rel key; do
-          [[ $(( 16#$(md5key "$key" | cut -c1-8) % 100 )) -ge $VALID_NOISE_PCT ]] || echo "$rel"
-        done >> "$WORK/valid_files"
-    fi
-  done
-  mkdir -p "$dir/splits"; : > "$dir/splits/test.txt"
-  awk -F'\t' -v vg="$WORK/valid_groups" -v vf="$WORK/valid_files" -v d="$dir/splits" '
-    BEGIN { while ((getline l < vg) > 0) G[l] = 1; while ((getline l < vf) > 0) F[l] = 1 }
-    NR > 1 { if (($4 in G) || ($1 in F)) print $1 > (d "/valid.txt"); else print $1 > (d "/train.txt") }' "$dir/MANIFEST.tsv"
-  touch "$dir/splits/valid.txt" "$dir/splits/train.txt"
-}
-
 # ---------------------------------------------------------------- output
-split_minutes() {   # split_minutes DIR SPLIT KIND
-  awk -F'\t' -v k="$3" 'NR == FNR { s[$1]; next } FNR > 1 && $2 == k && ($1 in s) { t += $6 } END { printf "%.1f", t / 60 }' \
-    "$1/splits/$2.txt" "$1/MANIFEST.tsv"
-}
 write_readme() {
   local dir=$1
   {

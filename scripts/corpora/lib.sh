@@ -86,15 +86,19 @@ convert_one() {
     *) in=$src ;;
   esac
   # clipping is judged on the original samples: any channel whose peak is >= 0.99 (-0.09 dBFS) and
-  # reached by more than CLIP_MAX_COUNT samples (hard clipping piles samples up at the peak)
+  # reached by more than CLIP_MAX_COUNT samples (hard clipping piles samples up at the peak); a
+  # CLIP_MAX_COUNT like "0.1%" is a share of the samples per channel
   st=$(sox -V1 "$in" -n stats 2>&1)
-  local clipped
-  clipped=$(awk -v m="$CLIP_MAX_COUNT" '
+  local clipped rate=0
+  [[ "$CLIP_MAX_COUNT" != *% ]] || rate=$(soxi -r "$in")
+  clipped=$(awk -v m="$CLIP_MAX_COUNT" -v rate="$rate" '
     function num(s) { if (s ~ /k$/) return substr(s, 1, length(s) - 1) * 1000
                       if (s ~ /M$/) return substr(s, 1, length(s) - 1) * 1e6; return s + 0 }
     /^Pk lev dB/ { for (i = 4; i <= NF; i++) lev[i - 3] = $i; nl = NF - 3 }
     /^Pk count/  { for (i = 3; i <= NF; i++) cnt[i - 2] = num($i) }
-    END { c = 0; for (i = 1; i <= nl; i++) if (lev[i] != "-inf" && lev[i] + 0 >= -0.0873 && cnt[i] > m) c = 1; print c }' <<< "$st")
+    /^Length s/  { len = $3 }
+    END { if (m ~ /%$/) m = substr(m, 1, length(m) - 1) / 100 * len * rate
+          c = 0; for (i = 1; i <= nl; i++) if (lev[i] != "-inf" && lev[i] + 0 >= -0.0873 && cnt[i] > m) c = 1; print c }' <<< "$st")
   if [[ "$trim" != 0 ]]; then
     sox -R -V1 "$in" -r 16000 -c 1 -b 16 "$out" remix - rate -v trim 0 "$trim"
   else
@@ -123,18 +127,19 @@ process_all() {
 # md5key STRING: first 12 hex digits of md5 (a stable pseudo-random order)
 md5key() { printf '%s' "$1" | md5sum | cut -c1-12; }
 
-# select_group GROUP MIN_S CAP_S WIDEBAND(0/1) NOCLIP(0/1): keep the candidates of GROUP in md5 order of
-# their output path, dropping files shorter than MIN_S, clipped ones (NOCLIP=1), narrowband ones
-# (WIDEBAND=1) and exact duplicates of a kept source, until CAP_S seconds (0 = no cap). Rejected
-# outputs are deleted by prune_stage. Appends kept rows to $ROWS; counts rejections in $REJECTS.
+# select_group GROUP MIN_S CAP_S WIDEBAND(0/1) NOCLIP(0/1) [MIN_RMS_DB]: keep the candidates of GROUP in md5
+# order of their output path, dropping files shorter than MIN_S, clipped ones (NOCLIP=1), narrowband ones
+# (WIDEBAND=1), near-silent ones (RMS of the 16 kHz file below MIN_RMS_DB dBFS, when given) and exact
+# duplicates of a kept source, until CAP_S seconds (0 = no cap). Rejected outputs are deleted by prune_stage.
+# Appends kept rows to $ROWS; counts rejections in $REJECTS.
 select_group() {
-  local group=$1 min=$2 cap=$3 wb=$4 noclip=$5
+  local group=$1 min=$2 cap=$3 wb=$4 noclip=$5 minrms=${6:-}
   awk -F'\t' -v g="$group" '$5 == g' "$CANDS" |
     while IFS=$'\t' read -r src rel kind source grp lic key trim; do
       printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$(md5key "$rel")" "$src" "$rel" "$kind" "$source" "$grp" "$lic" "$key" "$trim"
     done | sort -t$'\t' -k1,1 -k3,3 |
     awk -F'\t' -v OFS='\t' -v st="$STAGE" -v min="$min" -v cap="$cap" -v wb="$wb" -v nc="$noclip" \
-        -v maxdb="$WIDEBAND_MAX_DB" -v rows="$ROWS" -v rej="$REJECTS" -v meas="$MEAS" '
+        -v maxdb="$WIDEBAND_MAX_DB" -v minrms="$minrms" -v rows="$ROWS" -v rej="$REJECTS" -v meas="$MEAS" '
       BEGIN { while ((getline l < meas) > 0) { split(l, m, "\t"); M[m[1]] = l } }
       function drop(why, path) { print why "\t" path >> rej }
       {
@@ -143,11 +148,58 @@ select_group() {
         if (h in seen) { drop("duplicate", rel); next }
         if (d < min) { drop("short", rel); next }
         if (nc && m[3] == 1) { drop("clipped", rel); next }
+        if (minrms != "" && (m[4] == "-inf" || m[4] + 0 < minrms + 0)) { drop("silent", rel); next }
         if (wb && (m[5] == "-inf" || m[4] - m[5] >= maxdb)) { drop("narrowband", rel); next }
         if (cap > 0 && tot + d > cap) { drop("cap", rel); next }
         seen[h] = 1; tot += d
         print rel, $4, $5, $6, $7, sprintf("%.3f", d), $8 >> rows
       }'
+}
+
+# ---------------------------------------------------------------- splits
+# pick_valid_groups PCT GROUP...: prints the groups for valid: the first max(1, round(PCT% of n)) in md5
+# order of the group name
+pick_valid_groups() {
+  local pct=$1; shift
+  local n=$# k g
+  k=$(( (n * pct + 50) / 100 )); [[ $k -ge 1 ]] || k=1
+  for g in "$@"; do printf '%s %s\n' "$(md5key "$g")" "$g"; done | sort | awk -v k="$k" 'NR <= k { print $2 }'
+}
+# write_splits DIR: splits/{train,valid,test}.txt from DIR/MANIFEST.tsv (and $ROWS for the split keys); the
+# groups chosen for valid go to $WORK/valid_groups. Speech: per family (the group name up to its first '_'),
+# VALID_SPEECH_PCT of the voices; noise: per folder, VALID_NOISE_PCT of the groups (folders with 3 or more
+# groups) or of the files (by md5 of the split key). test.txt is empty.
+write_splits() {
+  local dir=$1 fam folder groups g
+  : > "$WORK/valid_groups"
+  # speech: per family (tuxpaint, hedgewars, ...), whole voices
+  for fam in $(awk -F'\t' 'NR > 1 && $2 == "speech" { sub(/_.*/, "", $4); print $4 }' "$dir/MANIFEST.tsv" | sort -u); do
+    mapfile -t groups < <(awk -F'\t' -v f="$fam" 'NR > 1 && $2 == "speech" && index($4, f "_") == 1 { print $4 }' "$dir/MANIFEST.tsv" | sort -u)
+    pick_valid_groups "$VALID_SPEECH_PCT" "${groups[@]}" >> "$WORK/valid_groups"
+  done
+  # noise: per folder; whole groups where a folder has 3 or more, else single files by md5 of the key
+  : > "$WORK/valid_files"
+  for folder in $(awk -F'\t' 'NR > 1 && $2 == "noise" { split($1, p, "/"); print p[2] }' "$dir/MANIFEST.tsv" | sort -u); do
+    mapfile -t groups < <(awk -F'\t' -v f="$folder" 'NR > 1 && index($1, "noise/" f "/") == 1 { print $4 }' "$dir/MANIFEST.tsv" | sort -u)
+    if [[ ${#groups[@]} -ge 3 ]]; then
+      pick_valid_groups "$VALID_NOISE_PCT" "${groups[@]}" >> "$WORK/valid_groups"
+    else
+      awk -F'\t' -v f="$folder" 'index($1, "noise/" f "/") == 1 { print $1 "\t" $7 }' "$ROWS" |
+        while IFS=$'\t' read -r rel key; do
+          [[ $(( 16#$(md5key "$key" | cut -c1-8) % 100 )) -ge $VALID_NOISE_PCT ]] || echo "$rel"
+        done >> "$WORK/valid_files"
+    fi
+  done
+  mkdir -p "$dir/splits"; : > "$dir/splits/test.txt"
+  awk -F'\t' -v vg="$WORK/valid_groups" -v vf="$WORK/valid_files" -v d="$dir/splits" '
+    BEGIN { while ((getline l < vg) > 0) G[l] = 1; while ((getline l < vf) > 0) F[l] = 1 }
+    NR > 1 { if (($4 in G) || ($1 in F)) print $1 > (d "/valid.txt"); else print $1 > (d "/train.txt") }' "$dir/MANIFEST.tsv"
+  touch "$dir/splits/valid.txt" "$dir/splits/train.txt"
+}
+
+split_minutes() {   # split_minutes DIR SPLIT KIND
+  awk -F'\t' -v k="$3" 'NR == FNR { s[$1]; next } FNR > 1 && $2 == k && ($1 in s) { t += $6 } END { printf "%.1f", t / 60 }' \
+    "$1/splits/$2.txt" "$1/MANIFEST.tsv"
 }
 
 # prune_stage: delete converted files that no select_group kept
