@@ -283,24 +283,8 @@ Valid groups: $(tr '\n' ' ' < "$WORK/valid_groups")
 
 Dropped: $(cut -f1 "$REJECTS" | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }').
 
-## Totals
-
 EOF
-    summary "$dir"
-    printf '\n## Packages and download size\n\n'
-    download_table
-    cat <<EOF
-
-## Rebuild
-
-\`\`\`
-apt-get update && apt-get install -y sox libsox-fmt-all ffmpeg unzip
-bash build.sh OUT_DIR --pkg-cache ~/.cache/corpus-debs
-\`\`\`
-
-(\`build.sh\` is a copy of \`scripts/corpora/build-extra-noise.sh\` with \`lib.sh\` next to it.)
-Licenses: ATTRIBUTION.md and the license column of MANIFEST.tsv.
-EOF
+    readme_totals_and_rebuild "$dir" build-extra-noise.sh
   } > "$dir/README.md"
 }
 write_attribution() {

@@ -203,24 +203,8 @@ corpus's test split. Speech minutes train $(split_minutes "$dir" train speech), 
 noise minutes train $(split_minutes "$dir" train noise), valid $(split_minutes "$dir" valid noise).
 Valid groups: $(tr '\n' ' ' < "$WORK/valid_groups")
 
-## Totals
-
 EOF
-    summary "$dir"
-    printf '\n## Packages and download size\n\n'
-    download_table
-    cat <<EOF
-
-## Rebuild
-
-\`\`\`
-apt-get update && apt-get install -y sox libsox-fmt-all ffmpeg unzip
-bash build.sh OUT_DIR --pkg-cache ~/.cache/corpus-debs
-\`\`\`
-
-(\`build.sh\` is a copy of \`scripts/corpora/build-extra-train.sh\` with \`lib.sh\` next to it.)
-Licenses: ATTRIBUTION.md and the license column of MANIFEST.tsv.
-EOF
+    readme_totals_and_rebuild "$dir" build-extra-train.sh
   } > "$dir/README.md"
 }
 write_attribution() {

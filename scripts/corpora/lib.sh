@@ -254,6 +254,27 @@ download_table() {
   printf '| **total** | | %.1f |\n' "$(awk -v b="$tot" 'BEGIN {print b / 1e6}')"
 }
 
+# readme_totals_and_rebuild DIR SCRIPT: the end of a builder's README.md (the builder's write_readme prints its
+# own head first): the totals of DIR, the packages and download sizes, and how to rebuild with SCRIPT's copy.
+readme_totals_and_rebuild() {
+  printf '## Totals\n\n'
+  summary "$1"
+  printf '\n## Packages and download size\n\n'
+  download_table
+  cat <<EOF
+
+## Rebuild
+
+\`\`\`
+apt-get update && apt-get install -y sox libsox-fmt-all ffmpeg unzip
+bash build.sh OUT_DIR --pkg-cache ~/.cache/corpus-debs
+\`\`\`
+
+(\`build.sh\` is a copy of \`scripts/corpora/$2\` with \`lib.sh\` next to it.)
+Licenses: ATTRIBUTION.md and the license column of MANIFEST.tsv.
+EOF
+}
+
 # finish_build: the common end of a builder, once its files, MANIFEST.tsv, splits/ and LICENSES/ folder are
 # staged: the copyright file of every package used, the builder's own scripts, ATTRIBUTION.md and README.md (the
 # builder's write_attribution and write_readme), the audio check; then the stage moves to $OUT and the summary
