@@ -41,8 +41,8 @@ declare -A PIN=(
   [wesnoth-1.16-data]=1:1.16.9-1
   [trigger-rally-data]=0.6.6.1-3
 )
-# Reserved for evaluation: never read here (checked against every source before writing the manifest).
-RESERVED_RE='^deb:(asterisk-core-sounds-(it|ru)[^=]*|fillets-ng-data(-nl)?|asterisk-moh-opsound-[^=]*|ufoai-sound)='
+# RESERVED_RE (lib.sh): the packages reserved for evaluation, never read here (checked against every source
+# before writing the manifest).
 
 # ---------------------------------------------------------------- arguments
 OUT_ARG="" WORK="" JOBS=2 DRY_RUN=0 LIMITS_GIVEN=

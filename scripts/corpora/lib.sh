@@ -13,6 +13,32 @@
 
 export LC_ALL=C
 
+# The Debian packages reserved for independent evaluation (DEVELOPERS.md): a training builder refuses any source
+# that matches (the source column is deb:PKG=VERSION:path); the one list every builder reads.
+RESERVED_RE='^deb:(asterisk-core-sounds-(it|ru)[^=]*|fillets-ng-data(-nl)?|asterisk-moh-opsound-[^=]*|ufoai-sound)='
+
+# parse_noise_builder_args ARGS...: the command line of the noise builders (build-extra-noise.sh,
+# build-extra-effects.sh): OUT_DIR [--pkg-cache DIR] [--work DIR] [--jobs N] [--dry-run]; sets OUT_ARG, WORK, JOBS,
+# DRY_RUN, PKG_CACHE; --help prints the calling script's header (SCRIPT_PATH).
+parse_noise_builder_args() {
+  OUT_ARG="" WORK="" JOBS=2 DRY_RUN=0
+  PKG_CACHE="${HOME:-/root}/.cache/corpus-debs"
+  while [[ $# -gt 0 ]]; do
+    case "$1" in
+      --pkg-cache) PKG_CACHE=$2; shift 2 ;;
+      --work) WORK=$2; shift 2 ;;
+      --jobs) JOBS=$2; shift 2 ;;
+      --dry-run) DRY_RUN=1; shift ;;
+      -h|--help) builder_usage 0 ;;
+      -*) echo "unknown option $1" >&2; builder_usage 2 ;;
+      *) [[ -z "$OUT_ARG" ]] || builder_usage 2; OUT_ARG=$1; shift ;;
+    esac
+  done
+  [[ -n "$OUT_ARG" ]] || builder_usage 2
+}
+# builder_usage STATUS: the calling script's header comment, then exit STATUS
+builder_usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$SCRIPT_PATH"; exit "${1:-0}"; }
+
 log() { printf '[%s] %s\n' "${BUILDER:-corpora}" "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
 
@@ -156,6 +182,32 @@ select_group() {
       }'
 }
 
+# dedupe_cands: drop candidates whose source bytes equal those of another candidate (any group); the one
+# first in md5 order of the output path stays
+dedupe_cands() {
+  local src rel
+  while IFS=$'\t' read -r src rel _; do
+    printf '%s\t%s\t%s\n' "$(md5key "$rel")" "$(md5sum < "$src" | cut -d' ' -f1)" "$rel"
+  done < "$CANDS" | sort -t$'\t' -k1,1 -k3,3 | awk -F'\t' '($2 in s) { print $3 } { s[$2] = 1 }' > "$WORK/dups"
+  sed 's/^/duplicate\t/' "$WORK/dups" >> "$REJECTS"
+  awk -F'\t' -v d="$WORK/dups" 'BEGIN { while ((getline l < d) > 0) D[l] = 1 } !($2 in D)' "$CANDS" > "$CANDS.tmp"
+  mv "$CANDS.tmp" "$CANDS"
+}
+
+# opensfx_extract CAT DIR: write each sample of an OpenTTD sound catalogue as DIR/NN.wav and print
+# "NN<TAB>credit" per sample. Layout: N entries of (uint32 offset | 0x80000000, uint32 size), then per
+# sample a length byte, the NUL-terminated credit string and a RIFF WAVE file of `size` bytes.
+opensfx_extract() {
+  local cat=$1 dir=$2 n i off size nl credit
+  n=$(od -A n -t u4 -N 4 "$cat"); n=$(( (n & 0x7fffffff) / 8 ))
+  for ((i = 0; i < n; i++)); do
+    read -r off size < <(od -A n -t u4 -j $((8 * i)) -N 8 "$cat"); off=$((off & 0x7fffffff))
+    nl=$(od -A n -t u1 -j "$off" -N 1 "$cat"); nl=$((nl))
+    credit=$(dd if="$cat" iflag=skip_bytes,count_bytes skip=$((off + 1)) count=$((nl - 1)) status=none | tr -d '\000\t\n')
+    dd if="$cat" of="$dir/$(printf %02d "$i").wav" iflag=skip_bytes,count_bytes skip=$((off + 1 + nl)) count="$size" status=none
+    printf '%02d\t%s\n' "$i" "$credit"
+  done
+}
 # ---------------------------------------------------------------- splits
 # pick_valid_groups PCT GROUP...: prints the groups for valid: the first max(1, round(PCT% of n)) in md5
 # order of the group name
