@@ -235,27 +235,15 @@ at a peak >= 0.99), band-limited (RMS of the whole file minus RMS above 4 kHz at
 below ${MIN_RMS_DB} dBFS) or an exact duplicate of another source; in md5 order of the output path up to
 ${GROUP_CAP_S} s per group.
 
-**Splits.** valid holds whole groups in folders with 3 or more groups (the first max(1, round(${VALID_NOISE_PCT} %)) in md5
-order of the group name), single files (by md5 of the file name, ${VALID_NOISE_PCT} %) in smaller folders. test.txt is
-empty. Noise minutes train $(split_minutes "$dir" train noise), valid $(split_minutes "$dir" valid noise).
-Valid groups: $(tr '\n' ' ' < "$WORK/valid_groups")
-
-Dropped: $(cut -f1 "$REJECTS" | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }').
-
 EOF
+    noise_readme_splits "$dir"
     readme_totals_and_rebuild "$dir" build-extra-noise.sh
   } > "$dir/README.md"
 }
 write_attribution() {
-  cat > "$1" <<EOF
-# Attribution and licenses
-
-Each file keeps the license of its source (column \`license\` of MANIFEST.tsv); files were only
-decoded, mixed to mono, resampled to 16 kHz and cut to ${NOISE_MAX_S} s. Each Debian package's copyright file
-is in \`LICENSES/<package>.copyright\`.
-
-| part | source | license | attribution |
-|---|---|---|---|
+  {
+    noise_attribution_intro
+    cat <<EOF
 | noise/flightgear | \`flightgear-data-base\` ${PKGVER[flightgear-data-base]} | GPL-2+ | FlightGear, Curtis L. Olson and the FlightGear team. |
 | noise/openttd | \`openttd-opensfx\` ${PKGVER[openttd-opensfx]} | CC-BY-SA-3.0 (the collection; single samples CC-BY-3.0, CC-BY-SA-3.0 or CC0) | OpenSFX, Janis Lukss, Wuzzy, Richard Wheeler and the freesound.org authors named per file in \`LICENSES/openttd-opensfx-credits.tsv\`. |
 | noise/torcs | \`torcs-data\` ${PKGVER[torcs-data]} | GPL-2+ | TORCS, Eric Espié, Christophe Guionneau, Bernhard Wymann and contributors. |
@@ -268,6 +256,7 @@ GPL: pass on the license text and offer the source (the Debian source package of
 MANIFEST.tsv). CC-BY / CC-BY-SA: attribute as above; audio derived from CC-BY-SA files that you pass on
 stays CC-BY-SA. The CC license texts are in the copyright files of openttd-opensfx, 0ad-data and redeclipse-data.
 EOF
+  } > "$1"
 }
 
 # ================================================================ main

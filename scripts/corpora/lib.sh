@@ -327,6 +327,35 @@ Licenses: ATTRIBUTION.md and the license column of MANIFEST.tsv.
 EOF
 }
 
+# noise_readme_splits DIR: the noise builders' README paragraph on the splits and the dropped files (their
+# write_readme, after its own text; reads WORK/valid_groups, REJECTS, VALID_NOISE_PCT)
+noise_readme_splits() {
+  local dir=$1
+  cat <<EOF
+**Splits.** valid holds whole groups in folders with 3 or more groups (the first max(1, round(${VALID_NOISE_PCT} %)) in md5
+order of the group name), single files (by md5 of the file name, ${VALID_NOISE_PCT} %) in smaller folders. test.txt is
+empty. Noise minutes train $(split_minutes "$dir" train noise), valid $(split_minutes "$dir" valid noise).
+Valid groups: $(tr '\n' ' ' < "$WORK/valid_groups")
+
+Dropped: $(cut -f1 "$REJECTS" | sort | uniq -c | awk '{ printf "%s%s %s", (NR > 1 ? ", " : ""), $1, $2 }').
+
+EOF
+}
+
+# noise_attribution_intro: the head of the noise builders' ATTRIBUTION.md, up to the table's header (reads NOISE_MAX_S)
+noise_attribution_intro() {
+  cat <<EOF
+# Attribution and licenses
+
+Each file keeps the license of its source (column \`license\` of MANIFEST.tsv); files were only
+decoded, mixed to mono, resampled to 16 kHz and cut to ${NOISE_MAX_S} s. Each Debian package's copyright file
+is in \`LICENSES/<package>.copyright\`.
+
+| part | source | license | attribution |
+|---|---|---|---|
+EOF
+}
+
 # finish_build: the common end of a builder, once its files, MANIFEST.tsv, splits/ and LICENSES/ folder are
 # staged: the copyright file of every package used, the builder's own scripts, ATTRIBUTION.md and README.md (the
 # builder's write_attribution and write_readme), the audio check; then the stage moves to $OUT and the summary
