@@ -99,19 +99,6 @@ openttd_effect() {
     "Toyland: Road vehicle breakdown"|"Toyland: Train breakdown") echo effects ;;
   esac
 }
-queue_openttd() {
-  local pkg=openttd-opensfx cat i credit title grp slug
-  fetch_deb "$pkg"; cat="$DEB_ROOT/usr/share/games/openttd/baseset/opensfx/opensfx.cat"
-  rm -rf "$WORK/openttd"; mkdir -p "$WORK/openttd"; : > "$WORK/openttd-credits.tsv"
-  while IFS=$'\t' read -r i credit; do
-    title=$(sed 's/^"\([^"]*\)".*/\1/' <<< "$credit"); grp=$(openttd_effect "$title")
-    [[ -n "$grp" ]] || continue
-    slug=$(tr 'A-Z' 'a-z' <<< "$title" | sed 's/[^a-z0-9]\{1,\}/_/g; s/^_//; s/_$//')
-    cand "$WORK/openttd/$i.wav" "noise/openttd/${grp}__$slug.flac" noise \
-      "$(debsrc "$pkg" "${cat#"$DEB_ROOT"/}!$i")" "openttd_$grp" CC-BY-SA-3.0 "$slug" "$NOISE_MAX_S"
-    printf 'noise/openttd/%s__%s.flac\t%s\n' "$grp" "$slug" "$credit" >> "$WORK/openttd-credits.tsv"
-  done < <(opensfx_extract "$cat" "$WORK/openttd")
-}
 
 # TORCS crashes, bangs and backfires; FlightGear crash, door, gear, gun and tyre effects (both GPL-2+, Files: *).
 # Left out: FlightGear coughing (human), warning horns and beeps.
@@ -272,7 +259,7 @@ EOF
 
 # ================================================================ main
 queue_stk
-queue_openttd
+queue_openttd openttd_effect
 queue_torcs_fg
 queue_redeclipse
 queue_hedgewars
@@ -286,13 +273,7 @@ process_all
 for g in $(cut -f5 "$CANDS" | sort -u); do
   select_group "$g" "$MIN_ONESHOT_S" "$GROUP_CAP_S" 1 1 "$MIN_RMS_DB"
 done
-prune_stage
-if cut -f3 "$ROWS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package slipped in"; fi
-
-write_manifest "$STAGE"
-write_splits "$STAGE"
-mkdir -p "$STAGE/LICENSES"
-cp /usr/share/common-licenses/GPL-2 "$STAGE/LICENSES/GPL-2.txt"
+stage_manifest_splits_gpl
 [[ ! -f /usr/share/common-licenses/GPL-3 ]] || cp /usr/share/common-licenses/GPL-3 "$STAGE/LICENSES/GPL-3.txt"
 cp /usr/share/common-licenses/GFDL-1.3 "$STAGE/LICENSES/GFDL-1.3.txt"
 awk -F'\t' 'NR == FNR { k[$1]; next } ($1 in k)' <(cut -f1 "$ROWS") "$WORK/openttd-credits.tsv" | sort > "$STAGE/LICENSES/openttd-opensfx-credits.tsv"

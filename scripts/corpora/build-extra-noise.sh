@@ -91,19 +91,6 @@ openttd_group() {
     "Applause"|"Wind"|"Heavy wind") echo ambience ;;
   esac
 }
-queue_openttd() {
-  local pkg=openttd-opensfx cat i credit title grp slug
-  fetch_deb "$pkg"; cat="$DEB_ROOT/usr/share/games/openttd/baseset/opensfx/opensfx.cat"
-  rm -rf "$WORK/openttd"; mkdir -p "$WORK/openttd"; : > "$WORK/openttd-credits.tsv"
-  while IFS=$'\t' read -r i credit; do
-    title=$(sed 's/^"\([^"]*\)".*/\1/' <<< "$credit"); grp=$(openttd_group "$title")
-    [[ -n "$grp" ]] || continue
-    slug=$(tr 'A-Z' 'a-z' <<< "$title" | sed 's/[^a-z0-9]\{1,\}/_/g; s/^_//; s/_$//')
-    cand "$WORK/openttd/$i.wav" "noise/openttd/${grp}__$slug.flac" noise \
-      "$(debsrc "$pkg" "${cat#"$DEB_ROOT"/}!$i")" "openttd_$grp" CC-BY-SA-3.0 "$slug" "$NOISE_MAX_S"
-    printf 'noise/openttd/%s__%s.flac\t%s\n' "$grp" "$slug" "$credit" >> "$WORK/openttd-credits.tsv"
-  done < <(opensfx_extract "$cat" "$WORK/openttd")
-}
 
 # TORCS: car engine loops (played pitch-shifted by the game) and road/tyre noise (GPL-2+, Files: *)
 TORCS_ENGINE="206_engine 935 944 alpha-romeo cleanviper clkdtmb2 corolla1400hi2 engine-1 evo7_engine evo7_engine_f
@@ -261,7 +248,7 @@ EOF
 
 # ================================================================ main
 queue_flightgear
-queue_openttd
+queue_openttd openttd_group
 queue_torcs
 queue_stk
 queue_0ad
@@ -276,13 +263,7 @@ for g in $(cut -f5 "$CANDS" | sort -u); do
   min=$MIN_NOISE_S; [[ ! "$g" =~ $ONESHOT_RE ]] || min=$MIN_ONESHOT_S
   select_group "$g" "$min" "$GROUP_CAP_S" 1 1 "$MIN_RMS_DB"
 done
-prune_stage
-if cut -f3 "$ROWS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package slipped in"; fi
-
-write_manifest "$STAGE"
-write_splits "$STAGE"
-mkdir -p "$STAGE/LICENSES"
-cp /usr/share/common-licenses/GPL-2 "$STAGE/LICENSES/GPL-2.txt"
+stage_manifest_splits_gpl
 [[ ! -f /usr/share/common-licenses/GPL-3 ]] || cp /usr/share/common-licenses/GPL-3 "$STAGE/LICENSES/GPL-3.txt"
 awk -F'\t' 'NR == FNR { k[$1]; next } ($1 in k)' <(cut -f1 "$ROWS") "$WORK/openttd-credits.tsv" | sort > "$STAGE/LICENSES/openttd-opensfx-credits.tsv"
 finish_build

@@ -249,12 +249,6 @@ for g in $(awk -F'\t' '$3 == "speech" { print $5 }' "$CANDS" | sort -u); do
   select_group "$g" "$MIN_SPEECH_S" "$SPEECH_GROUP_CAP_S" 1 1
 done
 for g in $(awk -F'\t' '$3 == "noise" { print $5 }' "$CANDS" | sort -u); do select_group "$g" 0 0 0 0; done
-prune_stage
-if cut -f3 "$ROWS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package slipped in"; fi
-
-write_manifest "$STAGE"
-write_splits "$STAGE"
-mkdir -p "$STAGE/LICENSES"
-cp /usr/share/common-licenses/GPL-2 "$STAGE/LICENSES/GPL-2.txt"
+stage_manifest_splits_gpl
 [[ ! -f /usr/share/common-licenses/GFDL-1.3 ]] || cp /usr/share/common-licenses/GFDL-1.3 "$STAGE/LICENSES/GFDL-1.3.txt"
 finish_build

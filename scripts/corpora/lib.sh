@@ -356,6 +356,34 @@ is in \`LICENSES/<package>.copyright\`.
 EOF
 }
 
+# queue_openttd CLASSIFIER: queue the samples of OpenTTD's OpenSFX catalogue that the function CLASSIFIER (called
+# with a sample's title) names a group for, as noise/openttd/GROUP__title.flac in group openttd_GROUP; the samples'
+# credits go to WORK/openttd-credits.tsv (the builder copies those of the kept files into LICENSES/)
+queue_openttd() {
+  local pkg=openttd-opensfx cat i credit title grp slug
+  fetch_deb "$pkg"; cat="$DEB_ROOT/usr/share/games/openttd/baseset/opensfx/opensfx.cat"
+  rm -rf "$WORK/openttd"; mkdir -p "$WORK/openttd"; : > "$WORK/openttd-credits.tsv"
+  while IFS=$'\t' read -r i credit; do
+    title=$(sed 's/^"\([^"]*\)".*/\1/' <<< "$credit"); grp=$("$1" "$title")
+    [[ -n "$grp" ]] || continue
+    slug=$(tr 'A-Z' 'a-z' <<< "$title" | sed 's/[^a-z0-9]\{1,\}/_/g; s/^_//; s/_$//')
+    cand "$WORK/openttd/$i.wav" "noise/openttd/${grp}__$slug.flac" noise \
+      "$(debsrc "$pkg" "${cat#"$DEB_ROOT"/}!$i")" "openttd_$grp" CC-BY-SA-3.0 "$slug" "$NOISE_MAX_S"
+    printf 'noise/openttd/%s__%s.flac\t%s\n' "$grp" "$slug" "$credit" >> "$WORK/openttd-credits.tsv"
+  done < <(opensfx_extract "$cat" "$WORK/openttd")
+}
+
+# stage_manifest_splits_gpl: after the groups are selected: drop unselected staged files, refuse any reserved
+# package once more, write MANIFEST.tsv and splits/, and start LICENSES/ with the GPL-2 text
+stage_manifest_splits_gpl() {
+  prune_stage
+  if cut -f3 "$ROWS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package slipped in"; fi
+  write_manifest "$STAGE"
+  write_splits "$STAGE"
+  mkdir -p "$STAGE/LICENSES"
+  cp /usr/share/common-licenses/GPL-2 "$STAGE/LICENSES/GPL-2.txt"
+}
+
 # finish_build: the common end of a builder, once its files, MANIFEST.tsv, splits/ and LICENSES/ folder are
 # staged: the copyright file of every package used, the builder's own scripts, ATTRIBUTION.md and README.md (the
 # builder's write_attribution and write_readme), the audio check; then the stage moves to $OUT and the summary
