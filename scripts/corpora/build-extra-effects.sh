@@ -54,11 +54,10 @@ common_setup "$OUT_ARG"
 # add_list PKG ROOT FOLDER GROUP LICENSE NAME...: queue ROOT/NAME for each NAME (path relative to ROOT, with
 # extension) as noise/FOLDER/GROUP-suffix__NAME-with-slashes-as-dashes.flac
 add_list() {
-  local pkg=$1 root=$2 folder=$3 grp=$4 lic=$5 n f slug; shift 5
+  local pkg=$1 root=$2 folder=$3 grp=$4 lic=$5 n slug; shift 5
   for n in "$@"; do
-    f="$root/$n"; [[ -f "$f" ]] || die "missing in $pkg: ${f#"$DEB_ROOT"/}"
     slug=$(sed 's|\.[a-z0-9]*$||; s|/|-|g' <<< "$n")
-    cand "$f" "noise/$folder/${grp#*_}__$slug.flac" noise "$(debsrc "$pkg" "${f#"$DEB_ROOT"/}")" "$grp" "$lic" "$slug" "$NOISE_MAX_S"
+    cand_deb_noise "$pkg" "$root/$n" "noise/$folder/${grp#*_}__$slug.flac" "$grp" "$lic" "$slug"
   done
 }
 

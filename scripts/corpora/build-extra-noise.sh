@@ -69,8 +69,7 @@ queue_flightgear() {
     for n in $list; do
       if [[ $n == c172p:* ]]; then n=${n#c172p:}; f="$root/Aircraft/c172p/Sounds/$n.wav"; out="${grp}__c172p-$n"
       else f="$root/Sounds/$n.wav"; out="${grp}__$n"; fi
-      [[ -f "$f" ]] || die "missing in $pkg: ${f#"$DEB_ROOT"/}"
-      cand "$f" "noise/flightgear/$out.flac" noise "$(debsrc "$pkg" "${f#"$DEB_ROOT"/}")" "flightgear_$grp" GPL-2+ "$n" "$NOISE_MAX_S"
+      cand_deb_noise "$pkg" "$f" "noise/flightgear/$out.flac" "flightgear_$grp" GPL-2+ "$n"
     done
   done
 }
@@ -98,13 +97,12 @@ TORCS_ENGINE="206_engine 935 944 alpha-romeo cleanviper clkdtmb2 corolla1400hi2 
   porsche_engine renault-v10 turbo1 viper2 viper_long xj220 backfire_loop"
 TORCS_ROAD="road-ride skid_tyres skid_metal out_of_road out_of_road-3 axle"
 queue_torcs() {
-  local pkg=torcs-data root grp list n f
+  local pkg=torcs-data root grp list n
   fetch_deb "$pkg"; root="$DEB_ROOT/usr/share/games/torcs/data/sound"
   for grp in engine road; do
     case $grp in engine) list=$TORCS_ENGINE ;; road) list=$TORCS_ROAD ;; esac
     for n in $list; do
-      f="$root/$n.wav"; [[ -f "$f" ]] || die "missing in $pkg: ${f#"$DEB_ROOT"/}"
-      cand "$f" "noise/torcs/${grp}__$n.flac" noise "$(debsrc "$pkg" "${f#"$DEB_ROOT"/}")" "torcs_$grp" GPL-2+ "$n" "$NOISE_MAX_S"
+      cand_deb_noise "$pkg" "$root/$n.wav" "noise/torcs/${grp}__$n.flac" "torcs_$grp" GPL-2+ "$n"
     done
   done
 }
@@ -124,11 +122,11 @@ weather sfx/thunder.ogg CC-BY-3.0
 weather sfx/river_loop.ogg CC0
 weather sfx/waterfall_loop_2.ogg CC0"
 queue_stk() {
-  local pkg=supertuxkart-data root grp rel lic f n
+  local pkg=supertuxkart-data root grp rel lic n
   fetch_deb "$pkg"; root="$DEB_ROOT/usr/share/games/supertuxkart/data"
   while read -r grp rel lic; do
-    f="$root/$rel"; n=$(basename "$rel" .ogg); [[ -f "$f" ]] || die "missing in $pkg: ${f#"$DEB_ROOT"/}"
-    cand "$f" "noise/supertuxkart/${grp}__$n.flac" noise "$(debsrc "$pkg" "${f#"$DEB_ROOT"/}")" "stk_$grp" "$lic" "$n" "$NOISE_MAX_S"
+    n=$(basename "$rel" .ogg)
+    cand_deb_noise "$pkg" "$root/$rel" "noise/supertuxkart/${grp}__$n.flac" "stk_$grp" "$lic" "$n"
   done <<< "$STK_FILES"
 }
 
@@ -164,9 +162,8 @@ queue_lincity() {
   while read -r grp prefixes; do
     for p in $prefixes; do
       for f in "$root/$p"*.wav; do
-        [[ -f "$f" ]] || die "missing in $pkg: $p*.wav"
         n=$(basename "$f" .wav)
-        cand "$f" "noise/lincity/${grp}__$n.flac" noise "$(debsrc "$pkg" "${f#"$DEB_ROOT"/}")" "lincity_$grp" GPL-2+ "$n" "$NOISE_MAX_S"
+        cand_deb_noise "$pkg" "$f" "noise/lincity/${grp}__$n.flac" "lincity_$grp" GPL-2+ "$n"
       done
     done
   done <<< "$LINCITY_GLOBS"
@@ -183,9 +180,9 @@ queue_redeclipse() {
   fetch_deb "$pkg"; root="$DEB_ROOT/usr/share/games/redeclipse/data/sounds/ambience"
   while read -r grp names; do
     for n in $names; do
-      f="$root/$n.ogg"; [[ -f "$f" ]] || die "missing in $pkg: ${f#"$DEB_ROOT"/}"
+      f="$root/$n.ogg"
       lic=CC-BY-SA-3.0; [[ $n != distant_cars ]] || lic=CC-BY-3.0
-      cand "$f" "noise/redeclipse/${grp}__$n.flac" noise "$(debsrc "$pkg" "${f#"$DEB_ROOT"/}")" "redeclipse_$grp" "$lic" "$n" "$NOISE_MAX_S"
+      cand_deb_noise "$pkg" "$f" "noise/redeclipse/${grp}__$n.flac" "redeclipse_$grp" "$lic" "$n"
     done
   done <<< "$RE_FILES"
 }

@@ -182,6 +182,13 @@ select_group() {
       }'
 }
 
+# cand_deb_noise PKG FILE REL GROUP LICENSE KEY: queue FILE of the unpacked PKG as a noise candidate at REL (cut to
+# NOISE_MAX_S), its source column naming the package file; a missing FILE stops the build, naming it
+cand_deb_noise() {
+  [[ -f "$2" ]] || die "missing in $1: ${2#"$DEB_ROOT"/}"
+  cand "$2" "$3" noise "$(debsrc "$1" "${2#"$DEB_ROOT"/}")" "$4" "$5" "$6" "$NOISE_MAX_S"
+}
+
 # dedupe_cands: drop candidates whose source bytes equal those of another candidate (any group); the one
 # first in md5 order of the output path stays
 dedupe_cands() {

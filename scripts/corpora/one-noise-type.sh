@@ -18,23 +18,23 @@ out=$2 name=${3:-extra}
 mkdir -p "$out/splits" "$out/noise/$name"
 out=$(cd "$out" && pwd)
 [[ "$out" != "$src" ]] || die "OUT must differ from SRC"
+trap 'rm -f "$out/.moves"' EXIT
 for kind in speech rir; do [[ -e "$src/$kind" ]] && ln -sfn "$(readlink -f "$src/$kind")" "$out/$kind"; done
 # old path -> new path for every noise file below noise/
 awk -F'\t' -v n="$name" 'NR > 1 && $2 == "noise" && index($1, "noise/") == 1 {
   rest = substr($1, 7); gsub("/", "__", rest); print $1 "\t" "noise/" n "/" rest }' "$src/MANIFEST.tsv" > "$out/.moves"
-[[ -s "$out/.moves" ]] || { rm -f "$out/.moves"; die "$src has no noise files under noise/"; }
+[[ -s "$out/.moves" ]] || die "$src has no noise files under noise/"
 dups=$(cut -f2 "$out/.moves" | sort | uniq -d | head -1)
-[[ -z "$dups" ]] || { rm -f "$out/.moves"; die "two noise files would both become $dups"; }
+[[ -z "$dups" ]] || die "two noise files would both become $dups"
 while IFS=$'\t' read -r old new; do
-  [[ -e "$src/$old" ]] || { rm -f "$out/.moves"; die "$src/$old (listed in MANIFEST.tsv) is missing"; }
+  [[ -e "$src/$old" ]] || die "$src/$old (listed in MANIFEST.tsv) is missing"
   ln -sfn "$(readlink -f "$src/$old")" "$out/$new"
 done < "$out/.moves"
-rename_paths() {  # rename_paths FILE COLUMN: FILE with the moved paths of column COLUMN replaced
-  awk -F'\t' -v OFS='\t' -v c="$2" 'NR == FNR { m[$1] = $2; next } ($c in m) { $c = m[$c] } { print }' "$out/.moves" "$1"
+rename_paths() {  # rename_paths FILE: FILE with the moved paths of its first column replaced
+  awk -F'\t' -v OFS='\t' 'NR == FNR { m[$1] = $2; next } ($1 in m) { $1 = m[$1] } { print }' "$out/.moves" "$1"
 }
-rename_paths "$src/MANIFEST.tsv" 1 > "$out/MANIFEST.tsv"
+rename_paths "$src/MANIFEST.tsv" > "$out/MANIFEST.tsv"
 for s in train valid test; do
-  [[ ! -f "$src/splits/$s.txt" ]] || rename_paths "$src/splits/$s.txt" 1 > "$out/splits/$s.txt"
+  [[ ! -f "$src/splits/$s.txt" ]] || rename_paths "$src/splits/$s.txt" > "$out/splits/$s.txt"
 done
 log "$out: $(wc -l < "$out/.moves") noise files as the one noise type noise/$name"
-rm -f "$out/.moves"
