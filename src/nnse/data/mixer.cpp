@@ -300,7 +300,7 @@ Clip Mixer::make(std::size_t index, int epoch) const {
   const double snr = config_.snr_db[rng.below(config_.snr_db.size())];
   const double peak_wanted =
       config_.peak_uniform_in_db
-          ? std::pow(10.0, rng.uniform(20.0 * std::log10(config_.min_peak), 20.0 * std::log10(config_.max_peak)) / 20.0)
+          ? db_to_gain(rng.uniform(20.0 * std::log10(config_.min_peak), 20.0 * std::log10(config_.max_peak)))
           : rng.uniform(config_.min_peak, config_.max_peak);
   const bool reverb_drawn = rng.chance(config_.reverb_prob);
   const std::uint64_t rir_draw = rng.next();
