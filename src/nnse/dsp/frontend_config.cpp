@@ -7,11 +7,20 @@
 namespace nnse::dsp {
 
 namespace {
-constexpr FeatureType kFeatureTypes[] = {FeatureType::mel, FeatureType::pspec};
+constexpr FeatureType kFeatureTypes[] = {FeatureType::mel, FeatureType::pspec, FeatureType::melflat,
+                                       FeatureType::melpitch};
 }  // namespace
 
 // The one place the names are spelled.
-std::string to_string(FeatureType type) { return type == FeatureType::mel ? "mel" : "pspec"; }
+std::string to_string(FeatureType type) {
+  switch (type) {
+    case FeatureType::mel: return "mel";
+    case FeatureType::melflat: return "melflat";
+    case FeatureType::melpitch: return "melpitch";
+    case FeatureType::pspec: break;
+  }
+  return "pspec";
+}
 
 std::vector<std::string> feature_type_names() {
   std::vector<std::string> names;

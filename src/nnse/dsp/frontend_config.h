@@ -9,7 +9,12 @@
 
 namespace nnse::dsp {
 
-enum class FeatureType { mel, pspec };
+// mel: log mel band energies; pspec: log power of every bin; melflat: the mel features followed by each band's
+// spectral flatness (weighted mean log power minus log mean power, <= 0: 0 for noise-like flat bands, negative
+// where a voice's harmonics make the band peaky), a within-band cue the band energies alone do not carry;
+// melpitch: the mel features followed by each band's pitch-comb correlation (the share of the band's power at
+// multiples of the frame's pitch, weighted by cos(2 pi f T / fs); about 1 for a voiced band, 0 for noise).
+enum class FeatureType { mel, pspec, melflat, melpitch };
 
 std::string to_string(FeatureType type);
 FeatureType feature_type_from_string(const std::string& name);  // throws nnse::Error for unknown names
@@ -33,8 +38,17 @@ struct FrontendConfig {
   double stats_std_offset = 1.0 / 32768.0;  // feature stats: inv_std = 1 / (offset + std)
 
   int bins() const { return fft_size / 2 + 1; }
-  // Values per frame of the chosen feature: mel_bands for mel, bins() for pspec.
-  int feature_dim() const { return feature_type == FeatureType::mel ? mel_bands : bins(); }
+  // Values per frame of the chosen feature: mel_bands for mel, bins() for pspec, 2 mel_bands for melflat.
+  int feature_dim() const {
+    switch (feature_type) {
+      case FeatureType::mel: return mel_bands;
+      case FeatureType::melflat:
+      case FeatureType::melpitch: return 2 * mel_bands;
+      case FeatureType::pspec: break;
+    }
+    return bins();
+  }
+  bool uses_mel() const { return feature_type != FeatureType::pspec; }
   // Samples of the analysis buffer that precede the current hop (the history of a streaming frame).
   int history_length() const { return window_length - hop_length; }
   double frame_rate() const { return static_cast<double>(sample_rate) / hop_length; }  // frames per second
