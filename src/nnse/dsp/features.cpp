@@ -29,12 +29,6 @@ float log_floor(const FrontendConfig& config) { return static_cast<float>(std::l
 
 FeatureExtractor::FeatureExtractor(const FrontendConfig& config)
     : config_(config), mel_(config), power_(static_cast<std::size_t>(config.bins())) {
-  if (config.feature_type == FeatureType::melpitch) {
-    fft_ = std::make_unique<RealFft>(config.fft_size);
-    power_spectrum_.resize(power_.size());
-    autocorrelation_.resize(static_cast<std::size_t>(config.fft_size));
-    comb_power_.resize(power_.size());
-  }
   if (config.feature_type != FeatureType::melflat) return;
   log_power_.resize(power_.size());
   for (int b = 0; b < mel_.bands(); ++b) {
@@ -73,32 +67,7 @@ void FeatureExtractor::process_frame(std::span<const Complex> bins, std::span<fl
                         : flatness[b] / w - std::log10(energy[b] / w + static_cast<float>(config_.log_offset));
     }
   }
-  if (config_.feature_type == FeatureType::melpitch) pitch_comb(energy, features_out.subspan(bands, bands));
   log_compress(energy, config_.log_offset);
-}
-
-// Pitch lag T: the highest autocorrelation peak between 2.5 and 12.5 ms (80-400 Hz; longer lags alias in the
-// zero-padded frame), refined by a parabola. Band b's comb correlation is sum_k W[b][k] P[k] cos(2 pi k T / N)
-// over its energy: the autocorrelation at lag T of the band alone, normalized.
-void FeatureExtractor::pitch_comb(std::span<const float> energy, std::span<float> comb_out) {
-  const int n = config_.fft_size;
-  for (std::size_t k = 0; k < power_.size(); ++k) power_spectrum_[k] = Complex(power_[k], 0.0f);
-  fft_->inverse(power_spectrum_, autocorrelation_);
-  const int min_lag = config_.sample_rate / 400, max_lag = std::min(config_.sample_rate / 80, n / 2 - 1);
-  int best = min_lag;
-  for (int lag = min_lag; lag <= max_lag; ++lag) {
-    if (autocorrelation_[static_cast<std::size_t>(lag)] > autocorrelation_[static_cast<std::size_t>(best)]) best = lag;
-  }
-  const float left = autocorrelation_[static_cast<std::size_t>(best - 1)], mid = autocorrelation_[static_cast<std::size_t>(best)],
-              right = autocorrelation_[static_cast<std::size_t>(best + 1)];
-  const float curvature = left - 2.0f * mid + right;
-  const double lag = best + (curvature < 0 ? std::clamp(0.5f * (left - right) / curvature, -0.5f, 0.5f) : 0.0f);
-  const double step = 2.0 * 3.14159265358979323846 * lag / n;
-  for (std::size_t k = 0; k < power_.size(); ++k)
-    comb_power_[k] = power_[k] * static_cast<float>(std::cos(step * static_cast<double>(k)));
-  mel_.apply(comb_power_, comb_out);
-  for (std::size_t b = 0; b < comb_out.size(); ++b)
-    comb_out[b] = energy[b] > 0 ? comb_out[b] / energy[b] : 0.0f;
 }
 
 FeatureMatrix FeatureExtractor::process(const Spectrum& spectrum) {

@@ -3,11 +3,9 @@
 // in [-1, 1), then either the mel filterbank (config.feature_type == mel, mel_bands values) or all bins (pspec,
 // fft_size/2 + 1 values), then log10(x + config.log_offset).
 #include <cstddef>
-#include <memory>
 #include <span>
 #include <vector>
 
-#include "nnse/dsp/fft.h"
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/dsp/mel.h"
 #include "nnse/dsp/stft.h"
@@ -55,13 +53,6 @@ class FeatureExtractor {
   std::vector<float> power_;
   std::vector<float> log_power_;    // melflat: log10(P[k] + offset)
   std::vector<float> band_weight_;  // melflat: each band's weight sum
-  // melpitch: the frame's autocorrelation (inverse FFT of the power spectrum) and the comb-weighted power.
-  std::unique_ptr<RealFft> fft_;
-  std::vector<Complex> power_spectrum_;
-  std::vector<float> autocorrelation_;
-  std::vector<float> comb_power_;
-
-  void pitch_comb(std::span<const float> energy, std::span<float> comb_out);
 };
 
 // Block form: features of every frame of a spectrum, [frames x feature_dim()].

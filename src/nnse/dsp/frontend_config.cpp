@@ -7,8 +7,7 @@
 namespace nnse::dsp {
 
 namespace {
-constexpr FeatureType kFeatureTypes[] = {FeatureType::mel, FeatureType::pspec, FeatureType::melflat,
-                                       FeatureType::melpitch};
+constexpr FeatureType kFeatureTypes[] = {FeatureType::mel, FeatureType::pspec, FeatureType::melflat};
 }  // namespace
 
 // The one place the names are spelled.
@@ -16,7 +15,6 @@ std::string to_string(FeatureType type) {
   switch (type) {
     case FeatureType::mel: return "mel";
     case FeatureType::melflat: return "melflat";
-    case FeatureType::melpitch: return "melpitch";
     case FeatureType::pspec: break;
   }
   return "pspec";

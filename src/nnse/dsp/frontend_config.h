@@ -11,10 +11,8 @@ namespace nnse::dsp {
 
 // mel: log mel band energies; pspec: log power of every bin; melflat: the mel features followed by each band's
 // spectral flatness (weighted mean log power minus log mean power, <= 0: 0 for noise-like flat bands, negative
-// where a voice's harmonics make the band peaky), a within-band cue the band energies alone do not carry;
-// melpitch: the mel features followed by each band's pitch-comb correlation (the share of the band's power at
-// multiples of the frame's pitch, weighted by cos(2 pi f T / fs); about 1 for a voiced band, 0 for noise).
-enum class FeatureType { mel, pspec, melflat, melpitch };
+// where a voice's harmonics make the band peaky), a within-band cue the band energies alone do not carry.
+enum class FeatureType { mel, pspec, melflat };
 
 std::string to_string(FeatureType type);
 FeatureType feature_type_from_string(const std::string& name);  // throws nnse::Error for unknown names
@@ -42,8 +40,7 @@ struct FrontendConfig {
   int feature_dim() const {
     switch (feature_type) {
       case FeatureType::mel: return mel_bands;
-      case FeatureType::melflat:
-      case FeatureType::melpitch: return 2 * mel_bands;
+      case FeatureType::melflat: return 2 * mel_bands;
       case FeatureType::pspec: break;
     }
     return bins();

@@ -94,9 +94,8 @@ void check_frontend(const dsp::FrontendConfig& c) {
   }
   if (c.mel_weight_bits != 15 && c.mel_weight_bits != 0 && c.feature_type == dsp::FeatureType::mel)
     throw Error("quantize: mel weights must be Q15 (mel_weight_bits 15 or 0)");
-  if (c.feature_type == dsp::FeatureType::melflat || c.feature_type == dsp::FeatureType::melpitch)
-    throw Error("quantize: the runtime computes mel and pspec features, not " + dsp::to_string(c.feature_type) +
-                " (a host-only experiment)");
+  if (c.feature_type == dsp::FeatureType::melflat)
+    throw Error("quantize: the runtime computes mel and pspec features, not melflat (a host-only experiment)");
 }
 
 int fraction_bits(double max_abs_value, int max_q, double limit) {
