@@ -224,7 +224,7 @@ void setup_compare(CLI::App& parent) {
   cmd->add_option(flag("out"), o->out, "Output folder for the report (and models/ unless --models-dir)")
       ->capture_default_str();
   cmd->add_option(flag("models-dir"), o->models_dir, "Where the per-loss model folders go (default OUT/models)");
-  cmd->add_option(flag("feat-type"), o->feat_type, "Features: mel or pspec")
+  cmd->add_option(flag("feat-type"), o->feat_type, "Features: " + dsp::feature_type_help())
       ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   cmd->add_option(flag("loss-c"), o->train.loss.c, "Compression exponent c for the losses that use it")

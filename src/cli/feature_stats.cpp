@@ -105,7 +105,7 @@ void setup_feature_stats(CLI::App& parent) {
                   "Audio files and/or folders (searched recursively for audio files; an unreadable file found in a "
                   "folder is reported and skipped, an unreadable file named here stops the command)")
       ->required();
-  cmd->add_option(flag("feat-type"), options->feature_type, "Feature type: mel or pspec")
+  cmd->add_option(flag("feat-type"), options->feature_type, "Feature type: " + dsp::feature_type_help())
       ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   cmd->add_option("-o," + flag("out"), options->out,

@@ -102,8 +102,7 @@ void setup_features(CLI::App& parent) {
                       "-point FFT) and write them as a float32 .npy matrix [frames x dim]");
   cmd->add_option("input", options->input, "Input audio file (WAV, FLAC, OGG, ...)")->required();
   cmd->add_option(flag("feat-type"), options->feature_type,
-                  "Feature type: mel (" + std::to_string(defaults.mel_bands) + " log10 HTK mel bands) or pspec (" +
-                      std::to_string(defaults.bins()) + " log10 power-spectrum bins)")
+                  "Feature type: " + dsp::feature_type_help())
       ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   cmd->add_option("-o," + flag("out"), options->out, "Output .npy file (float32, shape [frames, dim]); '-': standard output. Must not be the input")->required();

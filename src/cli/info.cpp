@@ -26,11 +26,14 @@ void run_info(const InfoOptions& o) {
   const nn::Arch arch = nn::load_arch_file(o.nn_arch);
   const nn::Network<float> model(arch);
   const dsp::FrontendConfig mel;
-  dsp::FrontendConfig pspec;
+  dsp::FrontendConfig pspec, melflat;
   pspec.feature_type = dsp::FeatureType::pspec;
+  melflat.feature_type = dsp::FeatureType::melflat;
   std::string fits;
   if (arch.input_neurons == mel.feature_dim()) fits = " (the mel front end: " + std::to_string(mel.mel_bands) + " bands)";
   else if (arch.input_neurons == pspec.feature_dim()) fits = " (the pspec front end: " + std::to_string(pspec.bins()) + " bins)";
+  else if (arch.input_neurons == melflat.feature_dim())
+    fits = " (the melflat front end: " + std::to_string(melflat.mel_bands) + " bands and their flatness)";
   std::string out;
   out += fmt::format("nn_arch: {}\n", o.nn_arch);
   out += fmt::format("model folder: models_trained/{}\n", model::model_name_from_arch(o.nn_arch));

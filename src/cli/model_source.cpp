@@ -24,7 +24,7 @@ void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch) {
         ->capture_default_str();
   }
   command.add_option(flag("feat-type"), choice.feat_type,
-                     "Expected feature type (mel|pspec); an error if the model was trained with the other")
+                     "Expected feature type, " + dsp::feature_type_help() + ": an error if the model was trained with another")
       ->check(CLI::IsMember(dsp::feature_type_names()));
 }
 

@@ -146,7 +146,7 @@ void setup_train(CLI::App& parent) {
   cmd->add_flag(flag("rewind"), o->rewind,
                 "Allow --epoch-loaded N when later epochs exist: they and loss_history.csv are moved to "
                 "checkpoints/rewound-from-epoch-<newest>/ (kept, not deleted) and training continues at N+1");
-  cmd->add_option(flag("feat-type"), o->feat_type, "Features: mel or pspec")
+  cmd->add_option(flag("feat-type"), o->feat_type, "Features: " + dsp::feature_type_help())
       ->check(CLI::IsMember(dsp::feature_type_names()))
       ->capture_default_str();
   std::string loss_list;

@@ -26,6 +26,13 @@ std::vector<std::string> feature_type_names() {
   return names;
 }
 
+std::string feature_type_help() {
+  const FrontendConfig d;
+  const auto bands = std::to_string(d.mel_bands);
+  return "mel (" + bands + " log10 HTK mel bands), pspec (" + std::to_string(d.bins()) +
+         " log10 power-spectrum bins) or melflat (the " + bands + " mel bands and each band's spectral flatness)";
+}
+
 FeatureType feature_type_from_string(const std::string& name) {
   for (FeatureType type : kFeatureTypes) {
     if (to_string(type) == name) return type;

@@ -18,6 +18,8 @@ std::string to_string(FeatureType type);
 FeatureType feature_type_from_string(const std::string& name);  // throws nnse::Error for unknown names
 // Every feature type's name, in enum order ("mel", "pspec"): what --feat-type accepts.
 std::vector<std::string> feature_type_names();
+// One line naming every feature type and what it holds, for --feat-type's help.
+std::string feature_type_help();
 
 struct FrontendConfig {
   int sample_rate = 16000;        // Hz, mono
