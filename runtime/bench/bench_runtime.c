@@ -1,17 +1,19 @@
 /* Host speed of the runtime: a reference-sized synthetic model (conv1d 6x72 -> lstm 72 -> fc 72 -> fc 72 ->
- * fc 257) over 60 s of the golden test stream. Prints microseconds per hop and the real-time factor (one core).
- * Built by CMake as nnsp_bench (not run by the tests). */
+ * fc 257; with the argument melflat, on melflat features: conv1d 6x144) over 60 s of the golden test stream.
+ * Prints microseconds per hop and the real-time factor (one core). Built by CMake as nnsp_bench (not run by the
+ * tests). */
 #define _POSIX_C_SOURCE 199309L /* clock_gettime */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "../tests/golden.h"
 
-int main(void) {
+int main(int argc, char **argv) {
   const int hops = 6000; /* 60 s */
   synthetic_model *s = malloc(sizeof *s);
-  synthetic_options o = {0, 0, 0, 1000u};
+  synthetic_options o = {0, 0, 0, 1000u, 0};
   nnsp_params p = nnsp_default_params();
   uint64_t *arena;
   nnsp_state *st;
@@ -21,6 +23,7 @@ int main(void) {
   long checksum = 0;
   int h, n;
   double seconds;
+  o.melflat = argc > 1 && strcmp(argv[1], "melflat") == 0;
   make_synthetic_model(s, &o);
   arena = malloc(nnsp_arena_size(&s->model));
   st = nnsp_init(&s->model, arena, nnsp_arena_size(&s->model), &p, 0);

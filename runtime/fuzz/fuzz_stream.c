@@ -1,4 +1,5 @@
-/* libFuzzer target: arbitrary byte streams through the whole runtime. Byte 0 picks the synthetic model and the
+/* libFuzzer target: arbitrary byte streams through the whole runtime. Byte 0 picks the synthetic model (the
+ * golden pipelines' four: lstm, gru + relu6, per-row formats, melflat features) and the
  * attenuation limit, byte 1 the sample mapping (bit 0) and the pass level (bits 1-2: the model's, 1.0, 0.7, or the
  * smallest, 2^-15, which makes every gain above zero 1): raw little-endian int16, or each byte one of the extremes
  * (+full scale, -full scale, 0, a random level) so square waves, DC and alternating extremes are near at hand.
@@ -10,7 +11,7 @@
 
 #include "../tests/cases.h"
 
-static synthetic_model models[3];
+static synthetic_model models[4];
 static int ready = 0;
 
 static int16_t sample_of(const uint8_t *data, size_t size, size_t *pos, int mode) {
@@ -40,19 +41,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
   int nonzero_in = 0, nonzero_out = 0, m, mode;
   if (!ready) {
     int i;
-    for (i = 0; i < 3; ++i) {
+    for (i = 0; i < 4; ++i) {
       synthetic_options o;
       memset(&o, 0, sizeof o);
       o.seed = 1000u + (uint32_t)i;
       o.gru = i == 1;
       o.relu6 = i == 1;
       o.per_row = i == 2;
+      o.melflat = i == 3;
       make_synthetic_model(&models[i], &o);
     }
     ready = 1;
   }
   if (size < 2) return 0;
-  m = data[0] % 3;
+  m = data[0] % 4;
   mode = data[1] & 1;
   params.atten_lim_db_q8 = (data[0] & 0x80) ? (int32_t)((data[0] & 0x7F) % 121) << 8 : -1;
   {

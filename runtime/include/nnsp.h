@@ -51,7 +51,14 @@ typedef enum {
   NNSP_ACT_SIGMOID = 3 /* output Q15 */
 } nnsp_activation;
 
-typedef enum { NNSP_FEATURE_MEL = 0, NNSP_FEATURE_PSPEC = 1 } nnsp_feature_type;
+/* The log features of a frame (Q15 in the runtime, docs/fixed-point.md), with P[k] the power spectrum and band m of
+ * the mel tables holding the weights w_j over bins first .. first + count - 1 (W = sum w_j, E = sum w_j P[first + j]):
+ *   mel:      feature_dim = bands; log10(E + offset) per band
+ *   pspec:    feature_dim = NNSP_BINS; log10(P[k] + offset) per bin (no mel tables)
+ *   melflat:  feature_dim = 2 bands; the mel features, then each band's spectral flatness in log10,
+ *             sum_j w_j log10(P[first + j] + offset) / W - log10(E / W + offset) (<= 0; 0 for a flat band), exactly 0
+ *             for a band with fewer than two weights or W = 0. nnse's feature type melflat. */
+typedef enum { NNSP_FEATURE_MEL = 0, NNSP_FEATURE_PSPEC = 1, NNSP_FEATURE_MELFLAT = 2 } nnsp_feature_type;
 
 /* How a layer's weight tables (w and r alike) are ordered; the values are the same, only their places differ.
  * NNSP_W_BLOCK4 is what nnse convert writes where it applies: a product loop with the Arm DSP extension then
@@ -107,7 +114,7 @@ typedef struct {
   uint16_t sample_rate, window_length, hop_length, fft_size;
   uint8_t feature_type;       /* nnsp_feature_type */
   uint8_t input_q;            /* fraction bits of the normalized features fed to layer 0 (int16) */
-  uint16_t feature_dim;       /* mel bands, or NNSP_BINS for pspec */
+  uint16_t feature_dim;       /* mel bands (mel), NNSP_BINS (pspec), 2 mel bands (melflat) */
   /* DC-removal poles, Q30; 0 disables the filter. Features: the reference high-pass (31630/32768 = 0.96527);
    * synthesis: the DC-only blocker of nnse's float enhancer (0.9995). */
   int32_t feature_dc_pole_q30;
@@ -119,8 +126,8 @@ typedef struct {
   /* The model's recommended noise-floor guard strength beta, Q8 in [0, 65535] (0 = none; nnsp_params.floor_guard_q8
    * = -1 uses it). Written by nnse convert from the model folder's enhancer.json. */
   int32_t floor_guard_q8;
-  /* Mel filterbank (feature_type mel): band m covers bins mel_first_bin[m] .. + mel_count[m] - 1 with the
-   * weights mel_weights_q15[mel_offset[m] ...]; offsets are cumulative counts. */
+  /* Mel filterbank (feature_type mel and melflat; null for pspec): band m covers bins mel_first_bin[m] .. +
+   * mel_count[m] - 1 with the weights mel_weights_q15[mel_offset[m] ...]; offsets are cumulative counts. */
   const uint16_t *mel_first_bin;
   const uint16_t *mel_count;
   const uint16_t *mel_offset;

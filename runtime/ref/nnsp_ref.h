@@ -38,6 +38,10 @@ void nnsp_ref_floor_guard_reset(nnsp_ref_floor_guard *g, double beta);
 void nnsp_ref_floor_guard_observe(nnsp_ref_floor_guard *g, const double power[NNSP_BINS]);
 void nnsp_ref_floor_guard_apply(const nnsp_ref_floor_guard *g, double gain[NNSP_BINS]);
 
+/* The log features of one frame in double (feature_dim values): the formulas of nnsp.h's nnsp_feature_type on a
+ * power spectrum p (in the units of the Q23 power, sample values in [-1, 1)), with the model's mel tables. */
+void nnsp_ref_log_features(const nnsp_model *model, const double p[NNSP_BINS], double *features);
+
 /* A float model: the int8 model's weights and biases dequantized (layer-wise float copies). */
 typedef struct {
   const nnsp_model *model;

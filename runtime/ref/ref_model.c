@@ -72,7 +72,7 @@ struct nnsp_ref_enhancer {
   double window[NNSP_WINDOW];
   double fx_prev, fy_prev, ox_prev, oy_prev; /* DC filter states */
   double feature_hist[NNSP_WINDOW], output_hist[NNSP_WINDOW], ola[NNSP_WINDOW];
-  float features[NNSP_BINS];
+  float features[2 * NNSP_BINS]; /* feature_dim: at most 2 bands (melflat), bands <= NNSP_BINS */
   float *windows[16], *h[16], *c[16];
   float act_a[4096], act_b[4096];
 };
@@ -94,7 +94,8 @@ static void reset_network(nnsp_ref_enhancer *e) {
     if (e->windows[l]) {
       for (t = 0; t < s->kernel; ++t)
         for (i = 0; i < s->in_dim; ++i) {
-          /* layer 0: the normalized features of silence, log10(offset) */
+          /* layer 0: log10(offset) normalized, in every feature (melflat's flatness ones included: nnse's
+           * dsp::context_fill_frame, and the runtime's compute_fill) */
           const double floor = log10(ldexp(m->log_offset_q23, -23));
           e->windows[l][t * s->in_dim + i] =
               l == 0 ? (float)((floor - ldexp(m->mean_q15[i], -15)) * ldexp(m->inv_std_q15[i], -15)) : 0.0f;
@@ -167,6 +168,30 @@ static const float *run_network(nnsp_ref_enhancer *e, const float *x) {
   return x;
 }
 
+void nnsp_ref_log_features(const nnsp_model *m, const double p[NNSP_BINS], double *features) {
+  const double offset = ldexp(m->log_offset_q23, -23);
+  const int bands = m->feature_type == NNSP_FEATURE_MELFLAT ? m->feature_dim / 2 : m->feature_dim;
+  int b, j;
+  if (m->feature_type == NNSP_FEATURE_PSPEC) {
+    for (b = 0; b < NNSP_BINS; ++b) features[b] = log10(p[b] + offset);
+    return;
+  }
+  for (b = 0; b < bands; ++b) {
+    const int16_t *w = m->mel_weights_q15 + m->mel_offset[b];
+    const double *pb = p + m->mel_first_bin[b];
+    double energy = 0.0, weight = 0.0, log_sum = 0.0;
+    for (j = 0; j < m->mel_count[b]; ++j) {
+      energy += ldexp(w[j], -15) * pb[j];
+      weight += ldexp(w[j], -15);
+      log_sum += ldexp(w[j], -15) * log10(pb[j] + offset);
+    }
+    features[b] = log10(energy + offset);
+    if (m->feature_type == NNSP_FEATURE_MELFLAT)
+      features[bands + b] =
+          m->mel_count[b] < 2 || !(weight > 0.0) ? 0.0 : log_sum / weight - log10(energy / weight + offset);
+  }
+}
+
 static void frame_spectrum(const nnsp_ref_enhancer *e, const double *hist, double *re, double *im) {
   double x[512];
   int n;
@@ -178,8 +203,7 @@ void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *o
   const nnsp_model *m = e->ref->model;
   const int keep = NNSP_WINDOW - NNSP_HOP;
   const double fpole = ldexp(m->feature_dc_pole_q30, -30), opole = ldexp(m->output_dc_pole_q30, -30);
-  const double offset = ldexp(m->log_offset_q23, -23);
-  double re[NNSP_BINS], im[NNSP_BINS], p[NNSP_BINS], x[512], gains[NNSP_BINS];
+  double re[NNSP_BINS], im[NNSP_BINS], p[NNSP_BINS], x[512], gains[NNSP_BINS], log_features[2 * NNSP_BINS];
   const float *g;
   int n, k, b;
   memmove(e->feature_hist, e->feature_hist + NNSP_HOP, (size_t)keep * sizeof(double));
@@ -190,17 +214,9 @@ void nnsp_ref_enhancer_process(nnsp_ref_enhancer *e, const double *in, double *o
   }
   frame_spectrum(e, e->feature_hist, re, im);
   for (k = 0; k < NNSP_BINS; ++k) p[k] = re[k] * re[k] + im[k] * im[k];
-  for (b = 0; b < m->feature_dim; ++b) {
-    double v = 0.0;
-    if (m->feature_type == NNSP_FEATURE_PSPEC) {
-      v = p[b];
-    } else {
-      int j;
-      for (j = 0; j < m->mel_count[b]; ++j)
-        v += ldexp(m->mel_weights_q15[m->mel_offset[b] + j], -15) * p[m->mel_first_bin[b] + j];
-    }
-    e->features[b] = (float)((log10(v + offset) - ldexp(m->mean_q15[b], -15)) * ldexp(m->inv_std_q15[b], -15));
-  }
+  nnsp_ref_log_features(m, p, log_features);
+  for (b = 0; b < m->feature_dim; ++b)
+    e->features[b] = (float)((log_features[b] - ldexp(m->mean_q15[b], -15)) * ldexp(m->inv_std_q15[b], -15));
   g = run_network(e, e->features);
   frame_spectrum(e, e->output_hist, re, im);
   for (k = 0; k < NNSP_BINS; ++k) {

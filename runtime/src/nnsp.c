@@ -41,8 +41,9 @@ struct nnsp_state {
   int32_t *spec;         /* NNSP_SPEC_VALUES */
   uint64_t *power;       /* NNSP_BINS, Q23 */
   int32_t *log_features; /* feature_dim, Q15 */
+  nnsp_flat_band *flat;  /* melflat: feature_dim / 2 per-band constants (nnsp_flat_init); else null */
   int16_t *features;     /* feature_dim, Q(input_q) */
-  int16_t *fill;         /* feature_dim: the normalized features of silence */
+  int16_t *fill;         /* feature_dim: the normalized features of silence (compute_fill) */
   int16_t *act_a, *act_b;
   int32_t *scratch;
   int16_t *gains;        /* NNSP_BINS, Q15 */
@@ -80,6 +81,7 @@ static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
   st->spec = carve(c, NNSP_SPEC_VALUES * sizeof(int32_t));
   st->power = carve(c, NNSP_BINS * sizeof(uint64_t));
   st->log_features = carve(c, dim * sizeof(int32_t));
+  st->flat = m->feature_type == NNSP_FEATURE_MELFLAT ? carve(c, dim / 2u * (uint32_t)sizeof(nnsp_flat_band)) : 0;
   st->features = carve(c, dim * sizeof(int16_t));
   st->fill = carve(c, dim * sizeof(int16_t));
   st->act_a = carve(c, widest * sizeof(int16_t));
@@ -139,9 +141,18 @@ int32_t nnsp_gain_floor_q15(int32_t atten_lim_db_q8) {
 }
 
 static void compute_fill(nnsp_state *st) {
-  /* The features of silence: log10(0 + offset), normalized by the same code as every frame. */
+  /* The features of silence: log10(0 + offset), normalized by the same code as every frame (fft_buf: the bins'
+   * logs, scratch as in nnsp_process_q15). */
   memset(st->power, 0, NNSP_BINS * sizeof(uint64_t));
-  nnsp_log_features(st->model, st->power, st->log_features);
+  nnsp_log_features(st->model, st->flat, st->power, st->fft_buf, st->log_features);
+  if (st->model->feature_type == NNSP_FEATURE_MELFLAT) {
+    /* melflat: nnse fills the history with log10(offset) in every feature, the flatness ones included
+     * (dsp::context_fill_frame), and its models are trained so; the same here: the mel half's value, not the
+     * flatness of silence (0). */
+    const int bands = st->model->feature_dim / 2;
+    int b;
+    for (b = 0; b < bands; ++b) st->log_features[bands + b] = st->log_features[b];
+  }
   nnsp_normalize(st->model, st->log_features, st->fill);
 }
 
@@ -177,6 +188,7 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   st->guard.beta_q8 = params->floor_guard_q8 >= 0 ? params->floor_guard_q8 : model->floor_guard_q8;
   nnsp_dc_init(&st->feature_dc, model->feature_dc_pole_q30);
   nnsp_dc_init(&st->output_dc, model->output_dc_pole_q30);
+  if (st->flat) nnsp_flat_init(model, st->flat);
   compute_fill(st);
   nnsp_reset(st);
   if (status) *status = NNSP_OK;
@@ -294,7 +306,8 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
 
   nnsp_rfft512_frame(st->feature_hist, st->fft_buf, st->spec, &exp);
   nnsp_power_q23(st->spec, exp, st->power);
-  nnsp_log_features(st->model, st->power, st->log_features);
+  /* fft_buf: scratch for the bins' logs of melflat (free until the synthesis transform) */
+  nnsp_log_features(st->model, st->flat, st->power, st->fft_buf, st->log_features);
   nnsp_normalize(st->model, st->log_features, st->features);
   PROFILE_MARK(1);
   net_out = nnsp_network_run(st->model, st->layers, st->features, st->act_a, st->act_b, st->scratch);

@@ -9,7 +9,7 @@ static int pole_ok(int32_t pole_q30) {
 }
 
 static nnsp_status check_frontend(const nnsp_model *m) {
-  int b;
+  int b, bands;
   if (m->sample_rate != NNSP_SAMPLE_RATE || m->window_length != NNSP_WINDOW || m->hop_length != NNSP_HOP ||
       m->fft_size != NNSP_FFT)
     return NNSP_ERR_FRONTEND;
@@ -17,10 +17,18 @@ static nnsp_status check_frontend(const nnsp_model *m) {
   if (m->log_offset_q23 <= 0 || m->input_q > 15) return NNSP_ERR_FRONTEND;
   if (!m->mean_q15 || !m->inv_std_q15) return NNSP_ERR_NULL;
   if (m->feature_type == NNSP_FEATURE_PSPEC) return m->feature_dim == NNSP_BINS ? NNSP_OK : NNSP_ERR_FRONTEND;
-  if (m->feature_type != NNSP_FEATURE_MEL || m->feature_dim == 0 || m->feature_dim > NNSP_BINS)
+  /* mel: one feature per band; melflat: two (the band's log energy, then its flatness), so an even count. A runtime
+   * from before melflat refuses its feature type here (NNSP_ERR_FRONTEND): no format version change was needed. */
+  if (m->feature_type == NNSP_FEATURE_MEL) {
+    bands = m->feature_dim;
+  } else if (m->feature_type == NNSP_FEATURE_MELFLAT && m->feature_dim % 2 == 0) {
+    bands = m->feature_dim / 2;
+  } else {
     return NNSP_ERR_FRONTEND;
+  }
+  if (bands == 0 || bands > NNSP_BINS) return NNSP_ERR_FRONTEND;
   if (!m->mel_first_bin || !m->mel_count || !m->mel_offset || !m->mel_weights_q15) return NNSP_ERR_NULL;
-  for (b = 0; b < (int)m->feature_dim; ++b) {
+  for (b = 0; b < bands; ++b) {
     int j;
     if ((int)m->mel_first_bin[b] + (int)m->mel_count[b] > NNSP_BINS) return NNSP_ERR_FRONTEND;
     if (b > 0 && m->mel_offset[b] != m->mel_offset[b - 1] + m->mel_count[b - 1]) return NNSP_ERR_FRONTEND;

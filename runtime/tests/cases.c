@@ -217,7 +217,7 @@ static int8_t quant8(double v, int q) {
 
 /* Draws a [rows][cols] matrix uniform in +-limit, quantized per tensor or per row; fills q_rows. */
 static int draw_matrix(uint32_t *rng, int rows, int cols, double limit, int per_row, int8_t *out, int8_t *q_rows) {
-  static double tmp[6 * 72 * 72];
+  static double tmp[6 * 144 * 72];
   int r, j, q_tensor;
   for (r = 0; r < rows * cols; ++r) tmp[r] = (rng_uniform(rng) * 2.0 - 1.0) * limit;
   q_tensor = weight_q(tmp, rows * cols);
@@ -231,7 +231,8 @@ static int draw_matrix(uint32_t *rng, int rows, int cols, double limit, int per_
 
 void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
   uint32_t rng = o->seed ? o->seed : 42u;
-  const int sizes[5][3] = {{NNSP_LAYER_CONV1D, 72, 72}, {NNSP_LAYER_LSTM, 72, 72}, {NNSP_LAYER_FC, 72, 72},
+  const int dim = o->melflat ? 144 : 72;
+  const int sizes[5][3] = {{NNSP_LAYER_CONV1D, dim, 72}, {NNSP_LAYER_LSTM, 72, 72}, {NNSP_LAYER_FC, 72, 72},
                            {NNSP_LAYER_FC, 72, 72}, {NNSP_LAYER_FC, 72, 257}};
   int l, m, q_in = 8;
   memset(s, 0, sizeof *s);
@@ -240,6 +241,13 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
     /* plausible stats: mean of log10 mel around -3 .. -1, inv std around 0.6 .. 0.75 */
     s->mean[m] = (int32_t)lround(ldexp(-3.0 + 2.0 * m / 71.0, 15));
     s->inv_std[m] = (int32_t)lround(ldexp(0.6 + 0.15 * rng_uniform(&rng), 15));
+  }
+  for (m = 72; m < dim; ++m) {
+    /* flatness stats like nnse's on speech: mean about -0.15 (0 for the single-bin bands, whose flatness is always
+     * 0), inv std about 5.5. (nnse gives those bands std 0, inv std 32768: the silence fill's (log10(2^-15) - 0)
+     * 32768 then saturates the Q8 input, which the float reference does not model; not here.) */
+    s->mean[m] = s->mel_count[m - 72] < 2 ? 0 : (int32_t)lround(ldexp(-0.1 - 0.08 * rng_uniform(&rng), 15));
+    s->inv_std[m] = (int32_t)lround(ldexp(4.5 + 2.0 * rng_uniform(&rng), 15));
   }
   for (l = 0; l < 5; ++l) {
     nnsp_layer *L = &s->layers[l];
@@ -289,9 +297,9 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
   s->model.window_length = NNSP_WINDOW;
   s->model.hop_length = NNSP_HOP;
   s->model.fft_size = NNSP_FFT;
-  s->model.feature_type = NNSP_FEATURE_MEL;
+  s->model.feature_type = o->melflat ? NNSP_FEATURE_MELFLAT : NNSP_FEATURE_MEL;
   s->model.input_q = 8;
-  s->model.feature_dim = 72;
+  s->model.feature_dim = (uint16_t)dim;
   s->model.feature_dc_pole_q30 = 31630 << 15;                 /* 31630 / 32768 */
   s->model.output_dc_pole_q30 = (int32_t)lround(0.9995 * 1073741824.0);
   s->model.log_offset_q23 = 256;                              /* 2^-15 */

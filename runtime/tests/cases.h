@@ -41,15 +41,16 @@ void make_act_sweep(int32_t x_q24[ACT_SWEEP]);
  * bits of amplitude below full scale). */
 void make_fft_frame(uint32_t seed, int level, int32_t buf[512]);
 
-/* Synthetic model: mel72 -> conv1d(6x72->72, tanh) -> lstm or gru(72) -> fc(72, tanh) -> fc(72, relu6 or
- * tanh) -> fc(257, sigmoid), random weights quantized per tensor (or per row) as the converter will. */
+/* Synthetic model: mel72 (or melflat144) -> conv1d(6x72->72, or 6x144->72, tanh) -> lstm or gru(72) -> fc(72,
+ * tanh) -> fc(72, relu6 or tanh) -> fc(257, sigmoid), random weights quantized per tensor (or per row) as the
+ * converter will. */
 typedef struct {
   nnsp_model model;
   nnsp_layer layers[5];
   uint16_t mel_first[72], mel_count[72], mel_offset[72];
   int16_t mel_w[600];
-  int32_t mean[72], inv_std[72];
-  int8_t w[5][6 * 72 * 72];
+  int32_t mean[144], inv_std[144];
+  int8_t w[5][6 * 144 * 72];
   int8_t r[4 * 72 * 72];
   int16_t bias[5][4 * 257];
   int16_t rbias[72];
@@ -62,6 +63,7 @@ typedef struct {
   int per_row;    /* per-output-channel weight formats */
   int relu6;      /* layer 3 relu6 (Q12 output) instead of tanh */
   uint32_t seed;
+  int melflat;    /* melflat features (144: the 72 mel bands and their flatness) instead of mel */
 } synthetic_options;
 
 void make_synthetic_model(synthetic_model *s, const synthetic_options *options);

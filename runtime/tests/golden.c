@@ -21,6 +21,7 @@ void golden_pipeline_options(int i, synthetic_options *o) {
   o->gru = i == 1;
   o->per_row = i == 2;
   o->relu6 = i == 1;
+  o->melflat = i == 3;
 }
 
 void golden_stream_hop(int hop, int16_t out[NNSP_HOP]) {

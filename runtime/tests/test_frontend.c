@@ -1,7 +1,10 @@
-/* Front-end pieces against double arithmetic: log10, the DC filters, the gain floor, the noise-floor guard. */
+/* Front-end pieces against double arithmetic: the melflat features, log10, the DC filters, the gain floor, the
+ * noise-floor guard. */
 #include <math.h>
+#include <string.h>
 
 #include "../ref/nnsp_ref.h"
+#include "../src/fft.h"
 #include "../src/floor_guard.h"
 #include "../src/frontend.h"
 #include "cases.h"
@@ -104,7 +107,96 @@ static void floor_guard_against_float(void) {
   CHECK(raised > 0, "no gains");
 }
 
+/* One frame of test audio (NNSP_WINDOW int16 samples) of kind: 0 speech-like (a 140 Hz voice's harmonics under
+ * three formants, plus a little noise), 1 white noise, 2 silence, 3 a full-scale 1 kHz sine, 4 quiet noise (about
+ * -80 dB of full scale: bins near the log offset), 5 the voice 40 dB down (6, 7: quiet noise, replaced by
+ * melflat_accuracy). */
+static void flat_test_frame(int kind, uint32_t seed, int16_t x[NNSP_WINDOW]) {
+  const double pi = 3.14159265358979323846;
+  static const double formant_hz[3] = {500.0, 1500.0, 2500.0};
+  uint32_t rng = seed;
+  int n, h, f;
+  for (n = 0; n < NNSP_WINDOW; ++n) {
+    const double noise = (rng_range(&rng, -100000, 100000) / 100000.0);
+    double v = 0.0;
+    switch (kind) {
+      case 0:
+      case 5:
+        for (h = 1; h * 140.0 < 7800.0; ++h) {
+          double a = 0.0;
+          for (f = 0; f < 3; ++f) a += 1.0 / (1.0 + pow((h * 140.0 - formant_hz[f]) / 150.0, 2.0));
+          v += 0.08 * a / h * sin(2.0 * pi * 140.0 * h * (n + seed) / 16000.0 + 0.3 * h);
+        }
+        v = (v + 0.002 * noise) * (kind == 5 ? 0.01 : 1.0);
+        break;
+      case 1: v = 0.3 * noise; break;
+      case 2: v = 0.0; break;
+      case 3: v = 32767.0 / 32768.0 * sin(2.0 * pi * 1000.0 * n / 16000.0 + 0.1 * seed); break;
+      default: v = 1e-4 * noise; break;
+    }
+    x[n] = (int16_t)lround(v * 32767.0 > 32767.0 ? 32767.0 : (v * 32767.0 < -32768.0 ? -32768.0 : v * 32767.0));
+  }
+}
+
+/* The melflat features (nnsp_log_features with nnsp_flat_init's constants) against the double formulas
+ * (nnsp_ref_log_features) on the same Q23 power spectra, from the runtime's own window, FFT and power. The mel half
+ * is the mel features' arithmetic; the flatness is two Q15 logs and a weighted mean of Q15 logs (each within 0.52
+ * LSB of its exact value, the mean rounded once more: 0.5 LSB, its reciprocal and sum shift < 0.001 LSB): at most
+ * about 2.1 Q15 LSB. */
+static void melflat_accuracy(void) {
+  static const char *const names[8] = {"speech-like", "white noise", "silence", "full-scale sine", "quiet noise",
+                                        "speech -40 dB", "every bin at the cap", "cap and 0 alternating"};
+  static synthetic_model s;
+  synthetic_options o;
+  nnsp_flat_band flat[72];
+  int16_t x[NNSP_WINDOW];
+  int32_t buf[512], spec[NNSP_SPEC_VALUES], fixed[144], bin_log[NNSP_BINS];
+  uint64_t power[NNSP_BINS];
+  double p[NNSP_BINS], want[144], worst_mel = 0.0, sum_sq = 0.0;
+  double peaky = 0.0;
+  int kind, t, b, k, exp, zero_bands = 1, count = 0;
+  char label[80];
+  memset(&o, 0, sizeof o);
+  o.melflat = 1;
+  make_synthetic_model(&s, &o);
+  nnsp_flat_init(&s.model, flat);
+  for (kind = 0; kind < 8; ++kind) {
+    double worst_kind = 0.0;
+    for (t = 0; t < 20; ++t) {
+      flat_test_frame(kind, 17u + 101u * (uint32_t)t, x);
+      nnsp_rfft512_frame(x, buf, spec, &exp);
+      nnsp_power_q23(spec, exp, power);
+      /* the extremes of the power's range (2^39, its cap, and 0), not from audio: the sums' bounds */
+      if (kind >= 6)
+        for (k = 0; k < NNSP_BINS; ++k) power[k] = kind == 6 || (k + t) % 2 == 0 ? (uint64_t)1 << 39 : 0;
+      nnsp_log_features(&s.model, flat, power, bin_log, fixed);
+      for (k = 0; k < NNSP_BINS; ++k) p[k] = ldexp((double)power[k], -23);
+      nnsp_ref_log_features(&s.model, p, want);
+      for (b = 0; b < 72; ++b) {
+        const double e_mel = fabs(fixed[b] - ldexp(want[b], 15));
+        const double e_flat = fabs(fixed[72 + b] - ldexp(want[72 + b], 15));
+        worst_mel = e_mel > worst_mel ? e_mel : worst_mel;
+        worst_kind = e_flat > worst_kind ? e_flat : worst_kind;
+        if (s.mel_count[b] < 2) zero_bands &= fixed[72 + b] == 0;
+        if (kind == 0 && want[72 + b] < peaky) peaky = want[72 + b];
+        sum_sq += e_flat * e_flat;
+        ++count;
+      }
+    }
+    snprintf(label, sizeof label, "melflat: flatness max |error|, %s (Q15 LSB)", names[kind]);
+    MEASURE(label, worst_kind, 2.2);
+  }
+  MEASURE("melflat: flatness RMS error (Q15 LSB)", sqrt(sum_sq / count), 0.6);
+  /* The mel half rounds the band sum to Q23 first (the mel features' arithmetic): 2^-24 at the log offset 2^-15 is
+   * 2^-9 / ln(10) = 8.5e-4 in log10, 27.8 LSB, plus the log's 0.52. (The flatness uses the unrounded sum.) */
+  MEASURE("melflat: mel half max |error| (Q15 LSB)", worst_mel, 28.5);
+  CHECK(zero_bands, "a single-bin band's flatness is not exactly 0");
+  /* the test means something only if the voice makes some bands peaky */
+  CHECK(peaky < -0.5, "the speech-like frames' most negative flatness is only %g", peaky);
+}
+
 void test_frontend(void) {
+  melflat_accuracy();
   floor_guard_against_float();
   log10_accuracy();
   dc_filter_accuracy(31630 << 15, "feature DC high-pass |error| (LSB)");

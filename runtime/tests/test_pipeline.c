@@ -58,14 +58,16 @@ static void against_float(int variant, int32_t pass_q15, int32_t guard_q8) {
   runtime rt;
   nnsp_ref_model ref;
   nnsp_ref_enhancer *e;
-  double signal = 0.0, noise = 0.0, worst_feature = 0.0, sum_sq_feature = 0.0;
-  int h, n, k;
+  double signal = 0.0, noise = 0.0, worst_feature = 0.0, sum_sq_feature = 0.0, worst_flat = 0.0, sum_sq_flat = 0.0;
+  int h, n, k, dim, bands;
   char label[80];
   const char *what = guard_q8 ? " pass 0.7 guard 10" : (pass_q15 ? " pass 0.7" : "");
   golden_pipeline_options(variant, &o);
   if (!open_runtime_with(&rt, &o, -1, pass_q15, guard_q8)) return;
   nnsp_ref_model_from(&rt.s->model, &ref);
   e = nnsp_ref_enhancer_new(&ref, 0.0, pass_q15 ? ldexp(pass_q15, -15) : 1.0, ldexp(guard_q8, -8));
+  dim = rt.s->model.feature_dim;
+  bands = o.melflat ? dim / 2 : dim; /* melflat: the flatness features, measured apart */
   for (h = 0; h < HOPS; ++h) {
     int16_t in[NNSP_HOP], out[NNSP_HOP];
     double fin[NNSP_HOP], fout[NNSP_HOP];
@@ -78,10 +80,15 @@ static void against_float(int variant, int32_t pass_q15, int32_t guard_q8) {
       signal += fout[n] * fout[n];
       noise += d * d;
     }
-    for (k = 0; k < 72; ++k) {
+    for (k = 0; k < dim; ++k) {
       const double d = fabs(ldexp(nnsp_last_features(rt.st)[k], -8) - nnsp_ref_enhancer_features(e)[k]);
-      worst_feature = d > worst_feature ? d : worst_feature;
-      sum_sq_feature += d * d;
+      if (k < bands) {
+        worst_feature = d > worst_feature ? d : worst_feature;
+        sum_sq_feature += d * d;
+      } else {
+        worst_flat = d > worst_flat ? d : worst_flat;
+        sum_sq_flat += d * d;
+      }
     }
   }
   /* The features are int16 Q8 (LSB 2^-8). Most bands: the Q8 rounding (half an LSB) plus log10 (2e-5) times
@@ -91,7 +98,19 @@ static void against_float(int variant, int32_t pass_q15, int32_t guard_q8) {
   snprintf(label, sizeof label, "model %d%s: normalized feature max |error| (Q8 LSB)", variant, what);
   MEASURE(label, worst_feature * 256.0, 4.0);
   snprintf(label, sizeof label, "model %d%s: normalized feature RMS error (Q8 LSB)", variant, what);
-  MEASURE(label, sqrt(sum_sq_feature / (72.0 * HOPS)) * 256.0, 0.6);
+  MEASURE(label, sqrt(sum_sq_feature / ((double)bands * HOPS)) * 256.0, 0.6);
+  if (o.melflat) {
+    /* The flatness features: their own arithmetic's error (1.5 Q15 LSB at most, test_frontend) times inv std <= 6.5
+     * is 0.08 Q8 LSB, plus the Q8 rounding. But every bin's log enters, not just band sums: in a two-bin band whose
+     * second bin lies 60 dB below the frame's peak (between the stream's tones), the int16 rounding of the feature
+     * path's high-passed samples (the runtime keeps them in int16, the reference in double; noise 2^-15 / sqrt(12)
+     * per sample) moves that bin's power by 2%, its log by 0.007, the flatness by 0.005 (times inv std 5.5: 7.7
+     * Q8 LSB, measured). Held to 10 LSB at worst (0.04 of a normalized unit), and the RMS as the mel features'. */
+    snprintf(label, sizeof label, "model %d%s: normalized flatness max |error| (Q8 LSB)", variant, what);
+    MEASURE(label, worst_flat * 256.0, 10.0);
+    snprintf(label, sizeof label, "model %d%s: normalized flatness RMS error (Q8 LSB)", variant, what);
+    MEASURE(label, sqrt(sum_sq_flat / ((double)bands * HOPS)) * 256.0, 0.6);
+  }
   /* Output: int16 rounding of the output (-101 dB of full scale) and of the DC-blocked input, the Q15 window
    * twice; the gains are Q15 from tables accurate to ~1 LSB. Measured ~-74 dB; held to -60 dB. */
   snprintf(label, sizeof label, "model %d%s: output error power / output power", variant, what);
@@ -277,6 +296,47 @@ static void init_checks(void) {
   free(s);
 }
 
+/* melflat models: the arena and the checks of nnsp_init on their feature dimension and tables. */
+static void melflat_init_checks(void) {
+  synthetic_options o;
+  synthetic_model *s = malloc(sizeof *s);
+  nnsp_params p = nnsp_default_params();
+  nnsp_status status;
+  uint32_t bytes, mel_bytes;
+  uint64_t *arena;
+  golden_pipeline_options(0, &o);
+  make_synthetic_model(s, &o);
+  mel_bytes = nnsp_arena_size(&s->model);
+  o.melflat = 1;
+  make_synthetic_model(s, &o);
+  bytes = nnsp_arena_size(&s->model);
+  printf("  arena bytes (reference-sized model on melflat)  %u\n", (unsigned)bytes);
+  /* 72 more log features (int32) and normalized ones (int16, twice: features and fill), 72 more values in each of
+   * the conv1d window's 6 frames (int16), the 72 bands' constants (8 bytes each); the bins' logs use the FFT's
+   * work area */
+  CHECK(bytes == mel_bytes + 72 * 4 + 2 * 72 * 2 + 6 * 72 * 2 + 72 * 8, "melflat arena %u bytes, mel %u",
+        (unsigned)bytes, (unsigned)mel_bytes);
+  arena = malloc(bytes);
+  CHECK(nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_OK, "melflat model");
+  s->model.feature_dim = 143; /* odd: not two values per band */
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_FRONTEND, "odd melflat dim");
+  CHECK(nnsp_arena_size(&s->model) == 0, "arena size of an odd melflat dim");
+  s->model.feature_dim = 2 * 258; /* more bands than bins */
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_FRONTEND, "melflat bands > bins");
+  s->model.feature_dim = 0;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_FRONTEND, "melflat dim 0");
+  s->model.feature_dim = 144;
+  s->model.mel_weights_q15 = 0;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_NULL, "melflat without mel tables");
+  s->model.mel_weights_q15 = s->mel_w;
+  s->model.feature_type = 3; /* unknown */
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_FRONTEND, "feature type 3");
+  s->model.feature_type = NNSP_FEATURE_MELFLAT;
+  CHECK(nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_OK, "restored melflat model");
+  free(arena);
+  free(s);
+}
+
 /* The pass level: the model's default applies with pass_gain_q15 = 0, an explicit one overrides it, and the gains
  * follow min(1, g / G) exactly (integer division, rounded). */
 static void pass_gain_default(void) {
@@ -343,6 +403,7 @@ static void guard_default_and_effect(void) {
 void test_pipeline(void) {
   int v;
   init_checks();
+  melflat_init_checks();
   for (v = 0; v < GOLDEN_PIPELINES; ++v) against_float(v, 0, 0);
   against_float(0, 22938, 0);    /* pass level 0.7 (the bundled model's) */
   against_float(0, 22938, 2560); /* and its noise-floor guard 10 */

@@ -140,6 +140,43 @@ std::string read_file(const fs::path& p) {
   return s.str();
 }
 
+// The runtime's output on a fixed input, 50 hops, as an FNV-1a hash (the generated program below computes the same).
+std::uint32_t runtime_hash(const nnsp_model& m) {
+  std::vector<std::uint64_t> arena(4096);
+  const nnsp_params p = nnsp_default_params();
+  nnsp_state* st = nnsp_init(&m, arena.data(), 4096 * 8, &p, nullptr);
+  std::uint32_t h = 2166136261u;
+  for (int t = 0; st && t < 50; ++t) {
+    std::int16_t in[160], out[160];
+    for (int n = 0; n < 160; ++n) in[n] = static_cast<std::int16_t>(((t * 160 + n) * 7919) % 20000 - 10000);
+    nnsp_process_q15(st, in, out);
+    for (int n = 0; n < 160; ++n) h = (h ^ static_cast<std::uint16_t>(out[n])) * 16777619u;
+  }
+  return h;
+}
+
+// A C program that prints runtime_hash of each named generated model (def_nn{id}_{name}.h), space-separated.
+std::string hash_program(const std::vector<std::pair<int, std::string>>& models) {
+  std::string text = "#include <stdio.h>\n";
+  for (const auto& [id, name] : models) text += "#include \"" + c_model_basename(id, name) + ".h\"\n";
+  text +=
+      "static unsigned long long arena[4096];\n"
+      "static unsigned hash_of(const nnsp_model *m) {\n"
+      "  nnsp_params p = nnsp_default_params(); nnsp_status s; unsigned h = 2166136261u; int t, n;\n"
+      "  nnsp_state *st = nnsp_init(m, arena, sizeof arena, &p, &s);\n"
+      "  if (!st) return 0;\n"
+      "  for (t = 0; t < 50; ++t) { short in[160], out[160];\n"
+      "    for (n = 0; n < 160; ++n) in[n] = (short)(((t * 160 + n) * 7919) % 20000 - 10000);\n"
+      "    nnsp_process_q15(st, in, out);\n"
+      "    for (n = 0; n < 160; ++n) h = (h ^ (unsigned)(unsigned short)out[n]) * 16777619u; }\n"
+      "  return h; }\n"
+      "int main(void) {\n";
+  for (std::size_t i = 0; i < models.size(); ++i)
+    text += "  printf(\"%u" + std::string(i + 1 < models.size() ? " " : "\\n") + "\", hash_of(&nnsp_model_" +
+            models[i].second + "));\n";
+  return text + "  return 0;\n}\n";
+}
+
 TEST(CWriter, DeterministicCompilesAsCAndCxxAndTwoModelsLink) {
   const Bundled b = load_bundled();
   QuantizedModel tensor_q, channel_q;
@@ -158,18 +195,7 @@ TEST(CWriter, DeterministicCompilesAsCAndCxxAndTwoModelsLink) {
   // A program with both models: it prints a hash of each model's output on a fixed input.
   {
     std::ofstream main(dir / "a" / "main.c");
-    main << "#include <stdio.h>\n#include \"def_nn3_se.h\"\n#include \"def_nn4_se_pc.h\"\n"
-            "static unsigned long long arena[4096];\n"
-            "static unsigned hash_of(const nnsp_model *m) {\n"
-            "  nnsp_params p = nnsp_default_params(); nnsp_status s; unsigned h = 2166136261u; int t, n;\n"
-            "  nnsp_state *st = nnsp_init(m, arena, sizeof arena, &p, &s);\n"
-            "  if (!st) return 0;\n"
-            "  for (t = 0; t < 50; ++t) { short in[160], out[160];\n"
-            "    for (n = 0; n < 160; ++n) in[n] = (short)(((t * 160 + n) * 7919) % 20000 - 10000);\n"
-            "    nnsp_process_q15(st, in, out);\n"
-            "    for (n = 0; n < 160; ++n) h = (h ^ (unsigned)(unsigned short)out[n]) * 16777619u; }\n"
-            "  return h; }\n"
-            "int main(void) { printf(\"%u %u\\n\", hash_of(&nnsp_model_se), hash_of(&nnsp_model_se_pc)); return 0; }\n";
+    main << hash_program({{3, "se"}, {4, "se_pc"}});
   }
   const std::string runtime = (kSource / "runtime").string();
   const std::string flags = "-Wall -Wextra -Werror -pedantic -I" + runtime + "/include -I" + (dir / "a").string();
@@ -180,22 +206,56 @@ TEST(CWriter, DeterministicCompilesAsCAndCxxAndTwoModelsLink) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
 
   // The same hashes from the in-memory models.
-  auto hash_of = [](const nnsp_model& m) {
-    std::vector<std::uint64_t> arena(4096);
-    const nnsp_params p = nnsp_default_params();
-    nnsp_state* st = nnsp_init(&m, arena.data(), 4096 * 8, &p, nullptr);
-    std::uint32_t h = 2166136261u;
-    for (int t = 0; st && t < 50; ++t) {
-      std::int16_t in[160], out[160];
-      for (int n = 0; n < 160; ++n) in[n] = static_cast<std::int16_t>(((t * 160 + n) * 7919) % 20000 - 10000);
-      nnsp_process_q15(st, in, out);
-      for (int n = 0; n < 160; ++n) h = (h ^ static_cast<std::uint16_t>(out[n])) * 16777619u;
-    }
-    return h;
-  };
   std::ostringstream want;
-  want << hash_of(tensor_q.model()) << " " << hash_of(channel_q.model()) << "\n";
+  want << runtime_hash(tensor_q.model()) << " " << runtime_hash(channel_q.model()) << "\n";
   EXPECT_EQ(r.output, want.str());
+}
+
+// A melflat model converts: feature type NNSP_FEATURE_MELFLAT, 144 features, the mel tables of a mel model (the
+// runtime computes both halves from them), the Q15 weight check; the generated C file compiles and computes what
+// the in-memory model computes.
+TEST(CWriter, MelflatModelCarriesTheMelTablesAndRunsAsInMemory) {
+  const auto arch_dir = kSource / "nn_arch";
+  const nn::Model model = nn::Model::from_file(arch_dir / "def_se_nn_arch144_melflat.txt", 7);
+  const nn::Model mel_model = nn::Model::from_file(arch_dir / "def_se_nn_arch72_mel.txt", 7);
+  dsp::FrontendConfig config, mel_config;
+  config.feature_type = dsp::FeatureType::melflat;
+  dsp::FeatureStats stats = dsp::FeatureStats::identity(144), mel_stats = dsp::FeatureStats::identity(72);
+  for (int i = 0; i < 144; ++i) {
+    stats.mean[std::size_t(i)] = i < 72 ? -3.0f : -0.15f;
+    stats.inv_std[std::size_t(i)] = i < 72 ? 0.7f : 5.5f;
+  }
+  QuantizedModel q, mel_q;
+  quantize_into(model, config, stats, {}, q);
+  quantize_into(mel_model, mel_config, mel_stats, {}, mel_q);
+  EXPECT_EQ(q.model().feature_type, NNSP_FEATURE_MELFLAT);
+  EXPECT_EQ(q.model().feature_dim, 144);
+  EXPECT_EQ(q.mel_first_bin, mel_q.mel_first_bin);
+  EXPECT_EQ(q.mel_count, mel_q.mel_count);
+  EXPECT_EQ(q.mel_offset, mel_q.mel_offset);
+  EXPECT_EQ(q.mel_weights_q15, mel_q.mel_weights_q15);
+  EXPECT_EQ(q.mean_q15[100], static_cast<std::int32_t>(std::nearbyint(std::ldexp(double(-0.15f), 15))));
+  EXPECT_GT(nnsp_arena_size(&q.model()), nnsp_arena_size(&mel_q.model()));
+  config.mel_weight_bits = 12;  // the runtime's tables are Q15
+  EXPECT_THROW(quantize_into(model, config, stats, {}, q), Error);
+  config.mel_weight_bits = 15;
+  quantize_into(model, config, stats, {}, q);
+
+  test::ScratchDir dir;
+  const auto files = write_c_model(q, 5, "flat", dir.path());
+  const std::string source = read_file(files.source);
+  EXPECT_NE(source.find("flat_mel_weights_q15"), std::string::npos);
+  EXPECT_NE(source.find("  2, 8, 144, /* feature type, input Q, feature dim */"), std::string::npos);
+  {
+    std::ofstream main(dir / "main.c");
+    main << hash_program({{5, "flat"}});
+  }
+  const std::string runtime = (kSource / "runtime").string();
+  const std::string flags = "-Wall -Wextra -Werror -pedantic -I" + runtime + "/include -I" + dir.path().string();
+  auto r = test::run_shell("cd " + dir.path().string() + " && cc -std=c99 -O1 " + flags + " main.c def_nn5_flat.c " +
+                           runtime + "/src/*.c -o flat && ./flat");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, std::to_string(runtime_hash(q.model())) + "\n");
 }
 
 }  // namespace

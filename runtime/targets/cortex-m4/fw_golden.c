@@ -1,6 +1,7 @@
 /* Test firmware: the runtime's golden-vector test (runtime/tests/test_golden.c) on the Cortex-M4: activations,
- * every kernel case, the FFTs, log10, the gain floor and three whole synthetic pipelines must reproduce the
- * committed host results bit for bit, whichever kernels (portable or DSP) the firmware was built with. */
+ * every kernel case, the FFTs, log10, the gain floor and four whole synthetic pipelines (one on melflat features)
+ * must reproduce the committed host results bit for bit, whichever kernels (portable or DSP) the firmware was
+ * built with. */
 #include <stdio.h>
 
 #include "check.h"

@@ -98,7 +98,7 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
     if (L.q_w_rows) array(out, "int8_t", lp + "q_w_rows", s.q_w_rows);
     if (L.q_r_rows) array(out, "int8_t", lp + "q_r_rows", s.q_r_rows);
   }
-  const bool mel = m.feature_type == NNSP_FEATURE_MEL;
+  const bool mel = m.feature_type == NNSP_FEATURE_MEL || m.feature_type == NNSP_FEATURE_MELFLAT;  // the mel tables
   if (mel) {
     array(out, "uint16_t", p + "mel_first_bin", q.mel_first_bin);
     array(out, "uint16_t", p + "mel_count", q.mel_count);

@@ -92,10 +92,17 @@ void check_frontend(const dsp::FrontendConfig& c) {
       c.fft_size != NNSP_FFT) {
     throw Error("quantize: the runtime implements only the 16 kHz, 480/160/512 front end");
   }
-  if (c.mel_weight_bits != 15 && c.mel_weight_bits != 0 && c.feature_type == dsp::FeatureType::mel)
+  if (c.mel_weight_bits != 15 && c.mel_weight_bits != 0 && c.uses_mel())
     throw Error("quantize: mel weights must be Q15 (mel_weight_bits 15 or 0)");
-  if (c.feature_type == dsp::FeatureType::melflat)
-    throw Error("quantize: the runtime computes mel and pspec features, not melflat (a host-only experiment)");
+}
+
+std::uint8_t feature_code(dsp::FeatureType t) {
+  switch (t) {
+    case dsp::FeatureType::mel: return NNSP_FEATURE_MEL;
+    case dsp::FeatureType::melflat: return NNSP_FEATURE_MELFLAT;
+    case dsp::FeatureType::pspec: break;
+  }
+  return NNSP_FEATURE_PSPEC;
 }
 
 int fraction_bits(double max_abs_value, int max_q, double limit) {
@@ -239,7 +246,7 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   out.mel_count.clear();
   out.mel_offset.clear();
   out.mel_weights_q15.clear();
-  if (frontend.feature_type == dsp::FeatureType::mel) {
+  if (frontend.uses_mel()) {  // mel and melflat: the runtime computes both from the filterbank's tables
     const dsp::MelFilterbank bank(frontend);
     for (int b = 0; b < bank.bands(); ++b) {
       const auto w = bank.weights(b);
@@ -264,7 +271,7 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   M.window_length = NNSP_WINDOW;
   M.hop_length = NNSP_HOP;
   M.fft_size = NNSP_FFT;
-  M.feature_type = frontend.feature_type == dsp::FeatureType::mel ? NNSP_FEATURE_MEL : NNSP_FEATURE_PSPEC;
+  M.feature_type = feature_code(frontend.feature_type);
   M.input_q = static_cast<std::uint8_t>(options.input_q);
   M.feature_dim = static_cast<std::uint16_t>(dim);
   M.feature_dc_pole_q30 = frontend.dc_removal ? to_int32(frontend.dc_pole, 30) : 0;
