@@ -94,9 +94,10 @@ static void reset_network(nnsp_ref_enhancer *e) {
     if (e->windows[l]) {
       for (t = 0; t < s->kernel; ++t)
         for (i = 0; i < s->in_dim; ++i) {
-          /* layer 0: log10(offset) normalized, in every feature (melflat's flatness ones included: nnse's
+          /* layer 0: the features of silence normalized: log10(offset), melflat's flatness 0 (nnse's
            * dsp::context_fill_frame, and the runtime's compute_fill) */
-          const double floor = log10(ldexp(m->log_offset_q23, -23));
+          const int flatness = m->feature_type == NNSP_FEATURE_MELFLAT && i >= m->feature_dim / 2;
+          const double floor = flatness ? 0.0 : log10(ldexp(m->log_offset_q23, -23));
           e->windows[l][t * s->in_dim + i] =
               l == 0 ? (float)((floor - ldexp(m->mean_q15[i], -15)) * ldexp(m->inv_std_q15[i], -15)) : 0.0f;
         }

@@ -141,18 +141,10 @@ int32_t nnsp_gain_floor_q15(int32_t atten_lim_db_q8) {
 }
 
 static void compute_fill(nnsp_state *st) {
-  /* The features of silence: log10(0 + offset), normalized by the same code as every frame (fft_buf: the bins'
-   * logs, scratch as in nnsp_process_q15). */
+  /* The features of silence (log10(0 + offset); melflat's flatness: 0, as nnse's context fill), normalized by the
+   * same code as every frame (fft_buf: the bins' logs, scratch as in nnsp_process_q15). */
   memset(st->power, 0, NNSP_BINS * sizeof(uint64_t));
   nnsp_log_features(st->model, st->flat, st->power, st->fft_buf, st->log_features);
-  if (st->model->feature_type == NNSP_FEATURE_MELFLAT) {
-    /* melflat: nnse fills the history with log10(offset) in every feature, the flatness ones included
-     * (dsp::context_fill_frame), and its models are trained so; the same here: the mel half's value, not the
-     * flatness of silence (0). */
-    const int bands = st->model->feature_dim / 2;
-    int b;
-    for (b = 0; b < bands; ++b) st->log_features[bands + b] = st->log_features[b];
-  }
   nnsp_normalize(st->model, st->log_features, st->fill);
 }
 

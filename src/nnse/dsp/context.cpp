@@ -9,6 +9,9 @@ namespace nnse::dsp {
 
 std::vector<float> context_fill_frame(const FrontendConfig& config, const FeatureStats* stats) {
   std::vector<float> fill(static_cast<std::size_t>(config.feature_dim()), log_floor(config));
+  // melflat: the flatness of silence is 0 (log10(offset) - log10(offset)), not the log floor.
+  if (config.feature_type == FeatureType::melflat)
+    std::fill(fill.begin() + config.mel_bands, fill.end(), 0.0f);
   if (stats) stats->normalize(fill);
   return fill;
 }

@@ -12,7 +12,8 @@
 
 namespace nnse::dsp {
 
-// The history fill: (log10(log_offset) - mean) * inv_std per band, or the raw log floor without stats.
+// The history fill: the features of silence, normalized: (log10(log_offset) - mean) * inv_std per band (melflat:
+// flatness 0), or raw without stats.
 std::vector<float> context_fill_frame(const FrontendConfig& config, const FeatureStats* stats);
 
 class ContextStacker {
