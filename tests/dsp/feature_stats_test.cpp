@@ -9,6 +9,7 @@
 
 #include "nnse/audio/audio_io.h"
 #include "nnse/dsp/context.h"
+#include "nnse/dsp/features.h"
 #include "nnse/dsp/frontend.h"
 #include "nnse/util/error.h"
 #include "test_support.h"
@@ -100,6 +101,22 @@ TEST(FeatureStats, FilesSaveAndLoad) {
     FAIL();
   } catch (const Error& e) {
     EXPECT_NE(std::string(e.what()).find("bad.json"), std::string::npos);
+  }
+}
+
+TEST(Context, FillIsTheFeaturesOfSilenceForEveryFeatureType) {
+  // The history before a stream's first frame must look like silence to the network as every frame's features
+  // would: the extractor's output for all-zero bins (melflat: log floor in the mel half, flatness 0).
+  for (const auto& name : feature_type_names()) {
+    FrontendConfig config;
+    config.feature_type = feature_type_from_string(name);
+    FeatureExtractor extractor(config);
+    const std::vector<Complex> zeros(std::size_t(config.bins()));
+    std::vector<float> silence(std::size_t(config.feature_dim()));
+    extractor.process_frame(zeros, silence);
+    const auto fill = context_fill_frame(config, nullptr);
+    ASSERT_EQ(fill.size(), silence.size()) << name;
+    for (std::size_t i = 0; i < fill.size(); ++i) EXPECT_NEAR(fill[i], silence[i], 1e-6) << name << " " << i;
   }
 }
 
