@@ -51,6 +51,8 @@ void run_frontend(benchmark::State& state, FeatureType type) {
 
 void BM_FrontendMel(benchmark::State& state) { run_frontend(state, FeatureType::mel); }
 void BM_FrontendPspec(benchmark::State& state) { run_frontend(state, FeatureType::pspec); }
+// melflat: mel plus a log10 per bin and a second filterbank pass (the flatness).
+void BM_FrontendMelflat(benchmark::State& state) { run_frontend(state, FeatureType::melflat); }
 
 // Block mode as training uses it: whole 10 s signal -> [frames x 72] (DC + block STFT + mel + log).
 void BM_BlockMel10s(benchmark::State& state) {
@@ -99,5 +101,6 @@ BENCHMARK(BM_Fft512FrameOne);
 BENCHMARK(BM_Fft512FrameMany);
 BENCHMARK(BM_FrontendMel);
 BENCHMARK(BM_FrontendPspec);
+BENCHMARK(BM_FrontendMelflat);
 BENCHMARK(BM_BlockMel10s)->Unit(benchmark::kMillisecond);
 BENCHMARK_MAIN();
