@@ -12,7 +12,7 @@ typedef struct {
   int32_t n;            /* rows, >= 1 */
   int32_t d;            /* 0 to 7 */
   int32_t scale;        /* 2^(q_acc - q_b) <= 2^15 */
-  int32_t up;           /* the requantization's left shift to Q24, 1 to 17 */
+  int32_t up;           /* the requantization's left shift to Q24, 0 to 17 */
   uint32_t big;         /* 2^27 >> up (tanh) or 2^28 >> up (sigmoid): |v| from which the result is +-32767 */
 } nnsp_gate_act_args;
 

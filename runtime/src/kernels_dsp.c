@@ -16,7 +16,7 @@
  * code's on the identical int64 sums.
  *
  * Tables in NNSP_W_BLOCK4 (nnse convert's order) go whole to nnsp_dot4_blocks_s8_s16 (dot_blocks_dsp.c: up to
- * SUM_ROWS rows per call into int32 sums), and where the requantization to Q24 shifts left by 1 to 17, tanh and
+ * SUM_ROWS rows per call into int32 sums), and where the requantization to Q24 shifts left by 0 to 17, tanh and
  * sigmoid are read from the int32 sum directly (act_of): fc rows here (fc_blocked_act), an lstm's gates in
  * assembly (nnsp_lstm_gates_act, gate_act_dsp.c). The block-by-block loop (nnsp_dot4_block4_s8_s16) serves the
  * rest. */
@@ -273,7 +273,8 @@ static NNSP_ALWAYS_INLINE int fc_blocks_i32(const nnsp_layer *layer, const int16
 #define NNSP_NOINLINE __attribute__((noinline))
 #define SUM_ROWS 64 /* rows per call of the whole-table product: their int32 sums on the stack (256 bytes) */
 
-/* act(sat(v 2^up)) (tanh or sigmoid, Q15) straight from v, for up in [1, 17]: with s = |v| (as uint32), where
+/* act(sat(v 2^up)) (tanh or sigmoid, Q15) straight from v, for up in [0, 17] (up 0: v is
+ * the Q24 pre-activation, saturated by QADD where the exact sum leaves int32, beyond big with the same sign): with s = |v| (as uint32), where
  * s 2^up would reach 8 in Q24 (tanh; sigmoid: 16, the half-rate table's end) nnsp_tanh_magnitude passes the table's
  * last entry, 32767, and so it does for every saturated value (s >= 2^(31 - up)); below, s 2^up is the Q24
  * magnitude itself and inside the table (no test left for it). The requantization's saturation is never formed. */
@@ -301,7 +302,7 @@ static NNSP_ALWAYS_INLINE uint32_t act_big(int up, const int act) {
 }
 
 /* y[i] = act(requant(sum[i] + bias[i] scale)) for a tanh or sigmoid layer whose requantization to Q24 shifts
- * left by up in [1, 17]: the bias added by QADD (as fc_blocks_i32: a saturated sum gives the exact sum's result),
+ * left by up in [0, 17]: the bias added by QADD (as fc_blocks_i32: a saturated sum gives the exact sum's result),
  * then act_of. */
 static NNSP_ALWAYS_INLINE void rows_act_left(const int32_t *sum, const int16_t *bias, int n, int32_t bias_scale,
                                              int up, int16_t *y, const int act) {
@@ -321,7 +322,7 @@ static NNSP_NOINLINE void rows_sigmoid_left(const int32_t *sum, const int16_t *b
 }
 
 /* The whole blocks of a per-tensor tanh or sigmoid layer in NNSP_W_BLOCK4 (aligned, one int32 chunk, the bias
- * exact in int32 at the accumulator format, requantization to Q24 a left shift of 1 to 17): the sums of up to
+ * exact in int32 at the accumulator format, requantization to Q24 a left shift of 0 to 17): the sums of up to
  * SUM_ROWS rows per call of nnsp_dot4_blocks_s8_s16, then rows_act_left. Returns the rows done: 0 where the layer
  * does not qualify (the block-by-block path runs). */
 static int fc_blocked_act(const nnsp_layer *layer, const int16_t *x, int cols, int16_t *y) {
@@ -329,7 +330,7 @@ static int fc_blocked_act(const nnsp_layer *layer, const int16_t *x, int cols, i
   const int32_t bias_scale = (int32_t)1 << (q_acc - layer->q_b); /* <= 2^15: checked by the caller */
   int32_t sum[SUM_ROWS];
   int r;
-  if (up < 1 || up > 17 || rows == 0) return 0;
+  if (up < 0 || up > 17 || rows == 0) return 0;
   if (layer->activation != NNSP_ACT_TANH && layer->activation != NNSP_ACT_SIGMOID) return 0;
   for (r = 0; r < rows; r += SUM_ROWS) {
     const int n = rows - r < SUM_ROWS ? rows - r : SUM_ROWS;
@@ -480,7 +481,7 @@ int nnsp_lstm_gates_act(const nnsp_layer *layer, const int16_t *x, const int16_t
    * == 0, so that no block mixes two activations), and act_of's range of up. */
   if (layer->w_layout != NNSP_W_BLOCK4 || layer->q_w_rows || layer->q_r_rows || (units & 3) || !one_chunk(in) ||
       !one_chunk(units) || !aligned4(layer->w, x) || !aligned4(layer->r, h) || dx >= 8 || dh >= 8 ||
-      (in << dx) + (units << dh) >= 512 || q_acc - layer->q_b > 15 || up < 1 || up > 17)
+      (in << dx) + (units << dh) >= 512 || q_acc - layer->q_b > 15 || up < 0 || up > 17)
     return 0;
   bias_scale = (int32_t)1 << (q_acc - layer->q_b < 0 ? 0 : q_acc - layer->q_b);
   args.d = dx + dh;

@@ -60,7 +60,7 @@ static int16_t random_bias(uint32_t *rng, int r) {
 
 static void fill_layer_common(uint32_t *rng, nnsp_layer *l, int rows, int16_t *bias, int8_t *q_rows, int per_row) {
   int r;
-  l->q_in = (int8_t)rng_range(rng, 8, 14);
+  l->q_in = (int8_t)rng_range(rng, 8, 15); /* 15 with q_w 9: q_acc 24, the requantization to Q24 a shift by 0 */
   l->q_w = (int8_t)rng_range(rng, 5, 9);
   l->q_r = (int8_t)rng_range(rng, 5, 9);
   /* q_b never finer than any row's accumulator format (>= 8 + 4): random at or below 12; for big biases 15
