@@ -15,53 +15,82 @@ static inline uint64_t umlal(uint64_t acc, uint32_t a, uint32_t b) {
 #endif
 }
 
+/* Leading zeros of v != 0: one CLZ on a Cortex-M where the compiler has it, else a halving search. */
+static NNSP_ALWAYS_INLINE int clz32(uint32_t v) {
+#if defined(__GNUC__)
+  return __builtin_clz(v);
+#else
+  int n = 0, step;
+  for (step = 16; step > 0; step /= 2)
+    if ((v >> (32 - step)) == 0) {
+      n += step;
+      v <<= step;
+    }
+  return n;
+#endif
+}
+
+/* log2(v 2^-q) in Q24 for q in [0, 63] (|.| < 2^30), the steps of docs/fixed-point.md section 5 up to the product by
+ * log10(2): p = index of the top set bit of v (v = 0 is read as 1), y = v 2^(30 - p) in [2^30, 2^31) (truncated
+ * below 2^-30 relative), the table's interpolation frac (Q30), (p - q) 2^24 + rnd(frac, 6). In 32-bit steps: the
+ * words of v are normalized by CLZ (for v < 2^32 the low word alone: (lo << n) >> 1 is v 2^(30 - p) for n = 31 - p
+ * in [0, 31]; else the top 32 bits of v 2^n, halved, are v 2^(30 - p) truncated), no 64-bit shift. nonzero (a
+ * constant): the caller guarantees v >= 1 (log_offset_q23 > 0, checked by nnsp_init), so no test for 0. */
+static NNSP_ALWAYS_INLINE int32_t log2_q24(uint64_t v, int q, const int nonzero) {
+  const uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
+  uint32_t y, rest, d;
+  int p, n;
+  int32_t t, frac_q30;
+  if (hi == 0) {
+    const uint32_t l = nonzero || lo != 0 ? lo : 1u; /* nonzero: the caller's v >= 1 (a power plus the offset) */
+    n = clz32(l);
+    p = 31 - n;
+    y = (l << n) >> 1;
+  } else {
+    n = clz32(hi);
+    p = 63 - n;
+    y = (n != 0 ? (hi << n) | (lo >> (32 - n)) : hi) >> 1;
+  }
+  rest = y - ((uint32_t)1 << 30);
+  t = nnsp_log2_q30[rest >> 22];
+  d = (uint32_t)(nnsp_log2_q30[(rest >> 22) + 1] - t);
+  /* 0 <= d < 2^23 (the table rises), remainder < 2^22: the product stays below 2^45 (one UMULL) */
+  frac_q30 = t + (int32_t)(((uint64_t)d * (rest & 0x3FFFFFu) + ((uint64_t)1 << 21)) >> 22);
+  return (p - q) * ((int32_t)1 << 24) + ((frac_q30 + 32) >> 6);
+}
+
+/* log10 from log2_q24: rnd(l2 log10(2) 2^31, 40), one SMULL (|l2| < 2^30). */
+static NNSP_ALWAYS_INLINE int32_t log10_of_log2_q24(int32_t l2) {
+  return (int32_t)nnsp_rshr64((int64_t)l2 * LOG10_2_Q31, 40);
+}
+
+/* nnsp_log10_q15 inline (the features' loops): for q in [0, 63] log2_q24 then the product by log10(2). */
+static NNSP_ALWAYS_INLINE int32_t log10_q15(uint64_t v, int q, const int nonzero) {
+  return log10_of_log2_q24(log2_q24(v, q, nonzero));
+}
+
 int32_t nnsp_log10_q15(uint64_t v, int q) {
   int p;
   uint32_t y, rest;
   int32_t lo, hi, frac_q30;
-  int64_t log2_q24;
-  int step;
+  int64_t log2_q24_wide;
+  /* log2 = (p - q) + frac, taken to Q24 (|.| < 2^31 for p, q in [0, 63]) before the multiply by log10(2). For
+   * such q it fits int32 (|p - q| 2^24 + 2^24 < 2^30; frac_q30 + 32 < 2^31: the rounding in int32), and the
+   * product by log10(2) is one SMULL; the same numbers. */
+  if (q >= 0 && q <= 63) return log10_q15(v, q, 0);
   if (v == 0) v = 1;
-  /* p = index of the highest set bit: count leading zeros where the compiler has it (one CLZ per word on a
-   * Cortex-M), else by halving the search range (6 steps instead of up to 63). */
-#if defined(__GNUC__)
-  (void)step;
-  p = 63 - __builtin_clzll(v);
-#else
-  p = 0;
-  for (step = 32; step > 0; step /= 2)
-    if ((v >> (p + step)) != 0) p += step;
-#endif
-  /* y = v 2^(30 - p) in [2^30, 2^31): the mantissa, truncated below 2^-30 relative. */
+  p = (v >> 32) != 0 ? 63 - clz32((uint32_t)(v >> 32)) : 31 - clz32((uint32_t)v);
   y = (uint32_t)(p >= 30 ? v >> (p - 30) : v << (30 - p));
   rest = y - ((uint32_t)1 << 30);
   lo = nnsp_log2_q30[rest >> 22];
   hi = nnsp_log2_q30[(rest >> 22) + 1];
-  /* 0 <= (hi - lo) < 2^23 (the table rises), remainder < 2^22: the product stays below 2^45 (unsigned 32-bit
-   * factors: one UMULL). */
   frac_q30 = lo + (int32_t)nnsp_rshr64((int64_t)((uint64_t)(uint32_t)(hi - lo) * (rest & 0x3FFFFFu)), 22);
-  /* log2 = (p - q) + frac, taken to Q24 (|.| < 2^31 for p, q in [0, 63]) before the multiply by log10(2). For
-   * such q it fits int32 (|p - q| 2^24 + 2^24 < 2^30; frac_q30 + 32 < 2^31: the rounding in int32), and the
-   * product by log10(2) is one SMULL; the same numbers. */
-  if (q >= 0 && q <= 63) {
-    const int32_t l2 = (p - q) * ((int32_t)1 << 24) + ((frac_q30 + 32) >> 6);
-    return (int32_t)nnsp_rshr64((int64_t)l2 * LOG10_2_Q31, 40);
-  }
-  log2_q24 = (int64_t)(p - q) * ((int64_t)1 << 24) + nnsp_rshr64(frac_q30, 6);
-  return (int32_t)nnsp_rshr64(log2_q24 * LOG10_2_Q31, 40);
+  log2_q24_wide = (int64_t)(p - q) * ((int64_t)1 << 24) + nnsp_rshr64(frac_q30, 6);
+  return (int32_t)nnsp_rshr64(log2_q24_wide * LOG10_2_Q31, 40);
 }
 
-/* Index of the highest set bit of v > 0: one CLZ on a Cortex-M where the compiler has it, else a halving search. */
-static int top_bit32(uint32_t v) {
-#if defined(__GNUC__)
-  return 31 - __builtin_clz(v);
-#else
-  int p = 0, step;
-  for (step = 16; step > 0; step /= 2)
-    if ((v >> (p + step)) != 0) p += step;
-  return p;
-#endif
-}
+/* Index of the highest set bit of v > 0. */
+static int top_bit32(uint32_t v) { return 31 - clz32(v); }
 
 /* round(2^e / w) for 0 < w < 2^23 and 2^e / w <= 2^30: restoring long division, one quotient bit per step (init
  * only; no 64-bit division, which a Cortex-M4 has no instruction for and the library links no helper for). rem < w
@@ -87,35 +116,38 @@ void nnsp_flat_init(const nnsp_model *model, nnsp_flat_band *flat) {
     for (j = 0; j < (int)model->mel_count[m]; ++j) w += (uint16_t)model->mel_weights_q15[model->mel_offset[m] + j];
     /* A band of one weight has no shape within it: flatness 0, as nnse computes it (and for W = 0). */
     flat[m].recip = model->mel_count[m] >= 2 && w > 0 ? round_pow2_over(top_bit32(w) + 30, w) : 0;
-    flat[m].log_w_q15 = nnsp_log10_q15(w, 15);
+    flat[m].log2_w_q24 = log2_q24(w, 15, 0);
   }
 }
 
-/* The flatness of one band (recip != 0), Q15: mean - (log10(X 2^-38) - log10(W 2^-15)) with
- *   mean = sum_j w_j L_j / W, L_j = log10(P_j + offset) in Q15 (bin_log), and
+/* The flatness of one band (recip != 0), Q15: log10(2) (mean - (log2(X 2^-38) - log2(W 2^-15))) with
+ *   mean = sum_j w_j L_j / W, L_j = log2(P_j + offset) in Q24 (bin_log2, log2_q24), and
  *   X = sum_j w_j P_j + offset W in Q38 (sum_q38: the band's unrounded mel sum), so X / W = E / W + offset exactly,
- *   in the log of an integer: no bits lost for quiet bands.
- * The division by W is a product by the reciprocal 2^(p+30) / W (p = floor(log2 W)): the runtime divides no 64-bit
- * numbers. |L_j| < 2^18 (L_j in [log10(2^-23), log10(2^16 + 2^8)]), so |s| < W 2^18 < 2^(p+19); rounded to
- * below 2^30 (int32; an error of at most 2^(shift-1) / W < 2^-12 LSB in the mean), times recip <= 2^30 (one SMULL;
- * below 2^60), shifted back by p + 30 - shift. recip's rounding: 2^-30 relative, < 2^-12 LSB of |mean| < 2^18. */
-static int32_t flatness(const nnsp_flat_band *f, const uint16_t *wu, const int32_t *bin_log, int count,
-                        uint64_t sum_q38, uint32_t offset_q23) {
-  int64_t s = 0;
-  uint32_t w = 0;
-  int j, p, shift;
-  int32_t s_short, mean, log_x;
-  for (j = 0; j < count; ++j) {
-    s += (int64_t)(int32_t)wu[j] * bin_log[j]; /* one SMLAL per weight */
-    w += wu[j];                                /* the band's W again (the same sum as at init) */
+ *   in the log of an integer: no bits lost for quiet bands;
+ * everything in log2 (Q24) and one product by log10(2) per band. s = sum_j w_j L_j (int64: one SMLAL per weight,
+ * in the caller's loop). The division by W is a product by the reciprocal 2^(p+30) / W (p = floor(log2 W)): the
+ * runtime divides no 64-bit numbers. |L_j| <= 23 2^24 < 2^28.53 (L_j in [log2(2^-23), log2(2^16 + 2^8)]), so
+ * |s| < W 2^28.53 < 2^(p+29.53); rounded by 2^(p-1) to below 2^30.53 (int32; an error of at most 2^(p-2) / W <=
+ * 1/4 Q24 LSB in the mean), times recip <= 2^30 (one SMULL; below 2^60.53), shifted back by 31. recip's rounding:
+ * 2^-30 relative, < 0.4 Q24 LSB of |mean| < 2^28.53. W < 2 (p = 0): s as it is, shifted back by 30. */
+static NNSP_ALWAYS_INLINE int32_t flatness(const nnsp_flat_band *f, int64_t s, uint32_t w, uint64_t sum_q38,
+                                           uint32_t offset_q23) {
+  const int p = top_bit32(w);
+  int32_t s_short, mean;
+  if (p >= 2) {
+    /* rnd(s, k), k = p - 1 in [1, 21]: the result fits int32, so it is the low word of (s + 2^(k-1)) >> k, made of
+     * the two words' shifts (no 64-bit shift) */
+    const int k = p - 1;
+    const uint64_t t = (uint64_t)s + ((uint64_t)1 << (k - 1));
+    s_short = (int32_t)(((uint32_t)t >> k) | ((uint32_t)(t >> 32) << (32 - k)));
+    mean = (int32_t)nnsp_rshr64((int64_t)s_short * f->recip, 31);
+  } else if (p == 1) {
+    mean = (int32_t)nnsp_rshr64((int64_t)(int32_t)s * f->recip, 31);
+  } else {
+    mean = (int32_t)nnsp_rshr64((int64_t)(int32_t)s * f->recip, 30);
   }
-  p = top_bit32(w);
-  shift = p > 11 ? p - 11 : 0;
-  s_short = (int32_t)(shift > 0 ? nnsp_rshr64(s, shift) : s);
-  mean = (int32_t)nnsp_rshr64((int64_t)s_short * f->recip, p + 30 - shift);
   /* sum_q38 < 257 2^15 2^39 < 2^62.01 and offset W < 2^31 2^23: X stays below 2^63 */
-  log_x = nnsp_log10_q15(sum_q38 + (uint64_t)offset_q23 * w, 38);
-  return mean - (log_x - f->log_w_q15);
+  return log10_of_log2_q24(mean - (log2_q24(sum_q38 + (uint64_t)offset_q23 * w, 38, 1) - f->log2_w_q24));
 }
 
 /* The band's mel sum sum_j w_j P[j], Q38 (Q15 weights times Q23 powers). Weights <= 2^15, power <= 2^39, at most
@@ -135,22 +167,50 @@ static inline uint64_t band_sum(const uint16_t *wu, const uint64_t *p, int count
   return low + ((uint64_t)high << 32);
 }
 
-/* The melflat features: every bin's log10 once (most bins lie in two bands; the pspec features' values), then per
- * band the mel feature and the flatness from the same sum. */
+/* The melflat features: every needed bin's log2 once (most bins lie in two bands), then per band the mel sum, the
+ * weighted sum of the bins' logs and W in one pass over the weights, the mel feature and the flatness. Bins that
+ * no band of two or more weights covers (single-bin bands, whose flatness is 0; the Nyquist bin) get no log. */
 static void melflat_features(const nnsp_model *model, const nnsp_flat_band *flat, const uint64_t *power_q23,
-                             int32_t *bin_log, int32_t *features_q15) {
+                             int32_t *bin_log2, int32_t *features_q15) {
   const uint64_t offset = (uint64_t)model->log_offset_q23;
   const int bands = model->feature_dim / 2;
-  int m;
-  for (m = 0; m < NNSP_BINS; ++m) bin_log[m] = nnsp_log10_q15(power_q23[m] + offset, 23);
+  int m, lo = NNSP_BINS, hi = 0;
+  for (m = 0; m < bands; ++m)
+    if (flat[m].recip != 0) {
+      lo = model->mel_first_bin[m];
+      break;
+    }
+  for (m = bands - 1; m >= 0; --m)
+    if (flat[m].recip != 0) {
+      hi = model->mel_first_bin[m] + model->mel_count[m];
+      break;
+    }
+  for (m = lo; m < hi; ++m) bin_log2[m] = log2_q24(power_q23[m] + offset, 23, 1);
   for (m = 0; m < bands; ++m) {
     const uint16_t *wu = (const uint16_t *)(model->mel_weights_q15 + model->mel_offset[m]);
     const int first = model->mel_first_bin[m], count = model->mel_count[m];
-    const uint64_t sum_q38 = band_sum(wu, power_q23 + first, count);
-    features_q15[m] = nnsp_log10_q15(nnsp_urshr64(sum_q38, 15) + offset, 23);
-    features_q15[bands + m] = flat[m].recip == 0 ? 0
-                                                  : flatness(&flat[m], wu, bin_log + first, count, sum_q38,
-                                                             (uint32_t)model->log_offset_q23);
+    const uint64_t *p = power_q23 + first;
+    uint64_t sum_q38;
+    if (flat[m].recip == 0) {
+      sum_q38 = band_sum(wu, p, count);
+      features_q15[bands + m] = 0;
+    } else {
+      const int32_t *l2 = bin_log2 + first;
+      uint64_t low = 0;
+      uint32_t high = 0, w = 0;
+      int64_t s = 0;
+      int j;
+      for (j = 0; j < count; ++j) {
+        const uint32_t wj = wu[j];
+        low = umlal(low, wj, (uint32_t)p[j]);
+        high += wj * (uint32_t)(p[j] >> 32);
+        s += (int64_t)(int32_t)wj * l2[j]; /* one SMLAL */
+        w += wj;
+      }
+      sum_q38 = low + ((uint64_t)high << 32);
+      features_q15[bands + m] = flatness(&flat[m], s, w, sum_q38, (uint32_t)model->log_offset_q23);
+    }
+    features_q15[m] = log10_q15(nnsp_urshr64(sum_q38, 15) + offset, 23, 1);
   }
 }
 
@@ -159,7 +219,7 @@ void nnsp_log_features(const nnsp_model *model, const nnsp_flat_band *flat, cons
   const uint64_t offset = (uint64_t)model->log_offset_q23;
   int m;
   if (model->feature_type == NNSP_FEATURE_PSPEC) {
-    for (m = 0; m < NNSP_BINS; ++m) features_q15[m] = nnsp_log10_q15(power_q23[m] + offset, 23);
+    for (m = 0; m < NNSP_BINS; ++m) features_q15[m] = log10_q15(power_q23[m] + offset, 23, 1);
     return;
   }
   if (model->feature_type == NNSP_FEATURE_MELFLAT) {
@@ -169,15 +229,45 @@ void nnsp_log_features(const nnsp_model *model, const nnsp_flat_band *flat, cons
   for (m = 0; m < (int)model->feature_dim; ++m) {
     const uint16_t *wu = (const uint16_t *)(model->mel_weights_q15 + model->mel_offset[m]);
     const uint64_t sum_q38 = band_sum(wu, power_q23 + model->mel_first_bin[m], (int)model->mel_count[m]);
-    features_q15[m] = nnsp_log10_q15(nnsp_urshr64(sum_q38, 15) + offset, 23);
+    features_q15[m] = log10_q15(nnsp_urshr64(sum_q38, 15) + offset, 23, 1);
   }
 }
 
+/* n = sat16(rnd((f - mean) inv_std, shift)), shift = 30 - input_q in [15, 30] (nnsp_init checks input_q <= 15):
+ * where f - mean fits int32 (always, for the features' |f| < 2^19 and a model's means), the product is one SMULL
+ * and the rounded shift is made of the words' 32-bit shifts: the low word of t >> shift (t = product + 2^(shift-1))
+ * is (lo >> shift) | (hi << (32 - shift)), its high word hi >> shift; the value fits int32 exactly when that high
+ * word is the low word's sign, and then SSAT saturates it; else its sign picks the end. The same numbers as the
+ * int64 formula, which serves the rest. */
 void nnsp_normalize(const nnsp_model *model, const int32_t *features_q15, int16_t *out) {
-  const int shift = 30 - (int)model->input_q;
+  const int shift = 30 - (int)model->input_q, n = (int)model->feature_dim;
+  const int32_t *mean = model->mean_q15, *inv_std = model->inv_std_q15;
   int m;
-  for (m = 0; m < (int)model->feature_dim; ++m) {
-    const int64_t centred = (int64_t)features_q15[m] - model->mean_q15[m];
-    out[m] = nnsp_sat16_64(nnsp_rshr64(centred * model->inv_std_q15[m], shift));
+  if (shift < 1 || shift > 31) {
+    for (m = 0; m < n; ++m)
+      out[m] = nnsp_sat16_64(nnsp_rshr64(((int64_t)features_q15[m] - mean[m]) * inv_std[m], shift));
+    return;
+  }
+  for (m = 0; m < n; ++m) {
+    int32_t c;
+    int64_t product;
+    uint64_t t;
+    int32_t hi, v;
+#if defined(__GNUC__)
+    if (__builtin_sub_overflow(features_q15[m], mean[m], &c)) {
+#else
+    if ((int64_t)features_q15[m] - mean[m] != (int32_t)((int64_t)features_q15[m] - mean[m])) {
+#endif
+      out[m] = nnsp_sat16_64(nnsp_rshr64(((int64_t)features_q15[m] - mean[m]) * inv_std[m], shift));
+      continue;
+    }
+#if !defined(__GNUC__)
+    c = (int32_t)((int64_t)features_q15[m] - mean[m]);
+#endif
+    product = (int64_t)c * inv_std[m]; /* one SMULL */
+    t = (uint64_t)product + ((uint32_t)1 << (shift - 1));
+    hi = (int32_t)(t >> 32);
+    v = (int32_t)(((uint32_t)t >> shift) | ((uint32_t)hi << (32 - shift)));
+    out[m] = (hi >> shift) == (v >> 31) ? nnsp_sat16(v) : (hi < 0 ? INT16_MIN : INT16_MAX);
   }
 }

@@ -51,8 +51,8 @@ int32_t nnsp_log10_q15(uint64_t v, int q);
 /* Per-band constants of the melflat features (docs/fixed-point.md), from the mel tables by nnsp_flat_init, once
  * (nnsp_init: in the arena). W = the band's weight sum (Q15), below 2^23: at most NNSP_BINS weights <= 32767. */
 typedef struct {
-  int32_t recip;     /* round(2^(p + 30) / W) in [2^29, 2^30], p = floor(log2 W); 0: the band's flatness is 0 */
-  int32_t log_w_q15; /* log10(W 2^-15) as nnsp_log10_q15(W, 15) */
+  int32_t recip;      /* round(2^(p + 30) / W) in [2^29, 2^30], p = floor(log2 W); 0: the band's flatness is 0 */
+  int32_t log2_w_q24; /* log2(W 2^-15) in Q24 (features.c: log2_q24(W, 15)) */
 } nnsp_flat_band;
 
 /* Fills flat[0 .. bands) for a melflat model (bands = feature_dim / 2). */
@@ -60,7 +60,7 @@ void nnsp_flat_init(const nnsp_model *model, nnsp_flat_band *flat);
 
 /* Log features of one frame (feature_dim values, Q15): mel (or pspec) of the power, plus the log offset; for
  * melflat also each band's flatness, with flat from nnsp_flat_init and bin_log (NNSP_BINS values) as scratch for
- * the bins' log10 (both unused, and may be null, for mel and pspec). */
+ * the bins' log2 in Q24 (both unused, and may be null, for mel and pspec). */
 void nnsp_log_features(const nnsp_model *model, const nnsp_flat_band *flat, const uint64_t power_q23[NNSP_BINS],
                        int32_t *bin_log, int32_t *features_q15);
 
