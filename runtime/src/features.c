@@ -54,8 +54,10 @@ static NNSP_ALWAYS_INLINE int32_t log2_q24(uint64_t v, int q, const int nonzero)
   rest = y - ((uint32_t)1 << 30);
   t = nnsp_log2_q30[rest >> 22];
   d = (uint32_t)(nnsp_log2_q30[(rest >> 22) + 1] - t);
-  /* 0 <= d < 2^23 (the table rises), remainder < 2^22: the product stays below 2^45 (one UMULL) */
-  frac_q30 = t + (int32_t)(((uint64_t)d * (rest & 0x3FFFFFu) + ((uint64_t)1 << 21)) >> 22);
+  /* frac = t + rnd(d r, 22), r = rest mod 2^22, 0 <= d < 2^23 (the table rises), as the high word of
+   * t 2^32 + 2^31 + d (r 2^10): rest << 10 drops rest's top bits, the rounding is the 2^31, and t (>= 0) is added
+   * in the high word; below 2^30 + 2^55, one UMLAL, no shifts of a 64-bit product. */
+  frac_q30 = (int32_t)(umlal(((uint64_t)(uint32_t)t << 32) | 0x80000000u, d, rest << 10) >> 32);
   return (p - q) * ((int32_t)1 << 24) + ((frac_q30 + 32) >> 6);
 }
 
@@ -138,7 +140,7 @@ static NNSP_ALWAYS_INLINE int32_t flatness(const nnsp_flat_band *f, int64_t s, u
     /* rnd(s, k), k = p - 1 in [1, 21]: the result fits int32, so it is the low word of (s + 2^(k-1)) >> k, made of
      * the two words' shifts (no 64-bit shift) */
     const int k = p - 1;
-    const uint64_t t = (uint64_t)s + ((uint64_t)1 << (k - 1));
+    const uint64_t t = (uint64_t)s + ((uint32_t)1 << (k - 1));
     s_short = (int32_t)(((uint32_t)t >> k) | ((uint32_t)(t >> 32) << (32 - k)));
     mean = (int32_t)nnsp_rshr64((int64_t)s_short * f->recip, 31);
   } else if (p == 1) {

@@ -140,9 +140,10 @@ static void flat_test_frame(int kind, uint32_t seed, int16_t x[NNSP_WINDOW]) {
 
 /* The melflat features (nnsp_log_features with nnsp_flat_init's constants) against the double formulas
  * (nnsp_ref_log_features) on the same Q23 power spectra, from the runtime's own window, FFT and power. The mel half
- * is the mel features' arithmetic; the flatness is two Q15 logs and a weighted mean of Q15 logs (each within 0.52
- * LSB of its exact value, the mean rounded once more: 0.5 LSB, its reciprocal and sum shift < 0.001 LSB): at most
- * about 2.1 Q15 LSB. */
+ * is the mel features' arithmetic; the flatness is log10(2) times a Q24 log2 difference (the weighted mean of the
+ * bins' Q24 log2, log2 X and log2 W; each within the table's 2.8e-6 of its exact value, 0.03 Q15 LSB in log10),
+ * rounded once: about 0.6 Q15 LSB at most (0.53 measured; the bound, 2.2, is the earlier arithmetic's: a Q15 log10
+ * per bin, three roundings). */
 static void melflat_accuracy(void) {
   static const char *const names[8] = {"speech-like", "white noise", "silence", "full-scale sine", "quiet noise",
                                         "speech -40 dB", "every bin at the cap", "cap and 0 alternating"};

@@ -100,8 +100,8 @@ static void against_float(int variant, int32_t pass_q15, int32_t guard_q8) {
   snprintf(label, sizeof label, "model %d%s: normalized feature RMS error (Q8 LSB)", variant, what);
   MEASURE(label, sqrt(sum_sq_feature / ((double)bands * HOPS)) * 256.0, 0.6);
   if (o.melflat) {
-    /* The flatness features: their own arithmetic's error (1.5 Q15 LSB at most, test_frontend) times inv std <= 6.5
-     * is 0.08 Q8 LSB, plus the Q8 rounding. But every bin's log enters, not just band sums: in a two-bin band whose
+    /* The flatness features: their own arithmetic's error (0.53 Q15 LSB at most, test_frontend) times inv std <= 6.5
+     * is 0.03 Q8 LSB, plus the Q8 rounding. But every bin's log enters, not just band sums: in a two-bin band whose
      * second bin lies 60 dB below the frame's peak (between the stream's tones), the int16 rounding of the feature
      * path's high-passed samples (the runtime keeps them in int16, the reference in double; noise 2^-15 / sqrt(12)
      * per sample) moves that bin's power by 2%, its log by 0.007, the flatness by 0.005 (times inv std 5.5: 7.7
