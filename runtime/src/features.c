@@ -33,31 +33,34 @@ static NNSP_ALWAYS_INLINE int clz32(uint32_t v) {
 /* log2(v 2^-q) in Q24 for q in [0, 63] (|.| < 2^30), the steps of docs/fixed-point.md section 5 up to the product by
  * log10(2): p = index of the top set bit of v (v = 0 is read as 1), y = v 2^(30 - p) in [2^30, 2^31) (truncated
  * below 2^-30 relative), the table's interpolation frac (Q30), (p - q) 2^24 + rnd(frac, 6). In 32-bit steps: the
- * words of v are normalized by CLZ (for v < 2^32 the low word alone: (lo << n) >> 1 is v 2^(30 - p) for n = 31 - p
- * in [0, 31]; else the top 32 bits of v 2^n, halved, are v 2^(30 - p) truncated), no 64-bit shift. nonzero (a
+ * words of v are normalized by CLZ to x = v 2^(31 - p) truncated, y = x >> 1 (for v < 2^32 the low word alone:
+ * x = lo << n, n = 31 - p in [0, 31]; else the top 32 bits of v 2^n), no 64-bit shift. nonzero (a
  * constant): the caller guarantees v >= 1 (log_offset_q23 > 0, checked by nnsp_init), so no test for 0. */
 static NNSP_ALWAYS_INLINE int32_t log2_q24(uint64_t v, int q, const int nonzero) {
   const uint32_t hi = (uint32_t)(v >> 32), lo = (uint32_t)v;
-  uint32_t y, rest, d;
+  uint32_t x, idx, d;
   int p, n;
   int32_t t, frac_q30;
+  /* x = v 2^(31 - p) truncated to 32 bits, top bit set: y = x >> 1 */
   if (hi == 0) {
     const uint32_t l = nonzero || lo != 0 ? lo : 1u; /* nonzero: the caller's v >= 1 (a power plus the offset) */
     n = clz32(l);
     p = 31 - n;
-    y = (l << n) >> 1;
+    x = l << n;
   } else {
     n = clz32(hi);
     p = 63 - n;
-    y = (n != 0 ? (hi << n) | (lo >> (32 - n)) : hi) >> 1;
+    x = n != 0 ? (hi << n) | (lo >> (32 - n)) : hi;
   }
-  rest = y - ((uint32_t)1 << 30);
-  t = nnsp_log2_q30[rest >> 22];
-  d = (uint32_t)(nnsp_log2_q30[(rest >> 22) + 1] - t);
+  /* rest = y - 2^30 = bits 0..29 of y: its index rest >> 22 is bits 23..30 of x, and rest << 10 is x << 9 without
+   * x's bit 0 (which y drops) */
+  idx = (x >> 23) & 0xFFu;
+  t = nnsp_log2_q30[idx];
+  d = (uint32_t)(nnsp_log2_q30[idx + 1] - t);
   /* frac = t + rnd(d r, 22), r = rest mod 2^22, 0 <= d < 2^23 (the table rises), as the high word of
    * t 2^32 + 2^31 + d (r 2^10): rest << 10 drops rest's top bits, the rounding is the 2^31, and t (>= 0) is added
    * in the high word; below 2^30 + 2^55, one UMLAL, no shifts of a 64-bit product. */
-  frac_q30 = (int32_t)(umlal(((uint64_t)(uint32_t)t << 32) | 0x80000000u, d, rest << 10) >> 32);
+  frac_q30 = (int32_t)(umlal(((uint64_t)(uint32_t)t << 32) | 0x80000000u, d, (x << 9) & ~(uint32_t)0x200u) >> 32);
   return (p - q) * ((int32_t)1 << 24) + ((frac_q30 + 32) >> 6);
 }
 
