@@ -43,7 +43,7 @@ declare -A PIN=(
 # RESERVED_RE (lib.sh): the packages reserved for evaluation, never read here (checked against every source
 # before writing the manifest).
 
-parse_noise_builder_args "$@"
+parse_builder_args "" "$@"
 need_tools
 common_setup "$OUT_ARG"
 
@@ -264,10 +264,7 @@ queue_redeclipse
 queue_hedgewars
 queue_0ad
 queue_wesnoth
-if cut -f4 "$CANDS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package is among the candidates"; fi
-dedupe_cands
-if [[ $DRY_RUN = 1 ]]; then cut -f3,5 "$CANDS" | sort | uniq -c >&2; rm -rf "$STAGE"; exit 0; fi
-process_all
+process_candidates
 
 for g in $(cut -f5 "$CANDS" | sort -u); do
   select_group "$g" "$MIN_ONESHOT_S" "$GROUP_CAP_S" 1 1 "$MIN_RMS_DB"

@@ -45,7 +45,7 @@ declare -A PIN=(
 # RESERVED_RE (lib.sh): the packages reserved for evaluation, never read here (checked against every source
 # before writing the manifest).
 
-parse_noise_builder_args "$@"
+parse_builder_args "" "$@"
 need_tools
 common_setup "$OUT_ARG"
 
@@ -251,10 +251,7 @@ queue_stk
 queue_0ad
 queue_lincity
 queue_redeclipse
-if cut -f4 "$CANDS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package is among the candidates"; fi
-dedupe_cands
-if [[ $DRY_RUN = 1 ]]; then cut -f3,5 "$CANDS" | sort | uniq -c >&2; rm -rf "$STAGE"; exit 0; fi
-process_all
+process_candidates
 
 for g in $(cut -f5 "$CANDS" | sort -u); do
   min=$MIN_NOISE_S; [[ ! "$g" =~ $ONESHOT_RE ]] || min=$MIN_ONESHOT_S

@@ -45,23 +45,14 @@ declare -A PIN=(
 # before writing the manifest).
 
 # ---------------------------------------------------------------- arguments
-OUT_ARG="" WORK="" JOBS=2 DRY_RUN=0 LIMITS_GIVEN=
-PKG_CACHE="${HOME:-/root}/.cache/corpus-debs"
-usage() { awk 'NR > 1 && /^#/ {sub(/^# ?/, ""); print; next} NR > 1 {exit}' "$SCRIPT_PATH"; exit "${1:-0}"; }
-while [[ $# -gt 0 ]]; do
-  case "$1" in
-    --pkg-cache) PKG_CACHE=$2; shift 2 ;;
-    --work) WORK=$2; shift 2 ;;
-    --jobs) JOBS=$2; shift 2 ;;
-    --limit) [[ "$2" =~ ^[A-Za-z0-9_]+:[0-9]+$ ]] || { echo "--limit wants PREFIX:N, got '$2'" >&2; exit 2; }
-             LIMITS_GIVEN="$LIMITS_GIVEN $2"; shift 2 ;;
-    --dry-run) DRY_RUN=1; shift ;;
-    -h|--help) usage 0 ;;
-    -*) echo "unknown option $1" >&2; usage 2 ;;
-    *) [[ -z "$OUT_ARG" ]] || usage 2; OUT_ARG=$1; shift ;;
-  esac
-done
-[[ -n "$OUT_ARG" ]] || usage 2
+LIMITS_GIVEN=
+# --limit PREFIX:N, beside the builders' common options (lib.sh: parse_builder_args)
+limit_option() {
+  [[ $1 = --limit ]] || return 1
+  [[ "$2" =~ ^[A-Za-z0-9_]+:[0-9]+$ ]] || { echo "--limit wants PREFIX:N, got '$2'" >&2; exit 2; }
+  LIMITS_GIVEN="$LIMITS_GIVEN $2"
+}
+parse_builder_args limit_option "$@"
 [[ -z "$LIMITS_GIVEN" ]] || LIMITS=$LIMITS_GIVEN
 need_tools
 common_setup "$OUT_ARG"

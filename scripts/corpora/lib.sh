@@ -17,10 +17,13 @@ export LC_ALL=C
 # that matches (the source column is deb:PKG=VERSION:path); the one list every builder reads.
 RESERVED_RE='^deb:(asterisk-core-sounds-(it|ru)[^=]*|fillets-ng-data(-nl)?|asterisk-moh-opsound-[^=]*|ufoai-sound)='
 
-# parse_noise_builder_args ARGS...: the command line of the noise builders (build-extra-noise.sh,
-# build-extra-effects.sh): OUT_DIR [--pkg-cache DIR] [--work DIR] [--jobs N] [--dry-run]; sets OUT_ARG, WORK, JOBS,
-# DRY_RUN, PKG_CACHE; --help prints the calling script's header (SCRIPT_PATH).
-parse_noise_builder_args() {
+# parse_builder_args HOOK ARGS...: the command line of the package builders (build-extra-train.sh,
+# build-extra-noise.sh, build-extra-effects.sh): OUT_DIR [--pkg-cache DIR] [--work DIR] [--jobs N] [--dry-run];
+# sets OUT_ARG, WORK, JOBS, DRY_RUN, PKG_CACHE; --help prints the calling script's header (SCRIPT_PATH). HOOK (a
+# function name, or "" for none) is offered any other option as HOOK OPTION VALUE: it returns 0 when it took both.
+parse_builder_args() {
+  local hook=$1
+  shift
   OUT_ARG="" WORK="" JOBS=2 DRY_RUN=0
   PKG_CACHE="${HOME:-/root}/.cache/corpus-debs"
   while [[ $# -gt 0 ]]; do
@@ -30,7 +33,7 @@ parse_noise_builder_args() {
       --jobs) JOBS=$2; shift 2 ;;
       --dry-run) DRY_RUN=1; shift ;;
       -h|--help) builder_usage 0 ;;
-      -*) echo "unknown option $1" >&2; builder_usage 2 ;;
+      -*) if [[ -n "$hook" ]] && "$hook" "$1" "${2-}"; then shift 2; else echo "unknown option $1" >&2; builder_usage 2; fi ;;
       *) [[ -z "$OUT_ARG" ]] || builder_usage 2; OUT_ARG=$1; shift ;;
     esac
   done
@@ -138,6 +141,15 @@ convert_one() {
 }
 
 # process_all: convert every candidate (JOBS at a time) into $STAGE; measurements go to $MEAS
+# process_candidates: the queued candidates' end for the noise builders: refuse a reserved package, drop
+# duplicates, list them and stop (--dry-run), else extract and measure them all (process_all).
+process_candidates() {
+  if cut -f4 "$CANDS" | grep -Eq "$RESERVED_RE"; then die "a reserved evaluation package is among the candidates"; fi
+  dedupe_cands
+  if [[ $DRY_RUN = 1 ]]; then cut -f3,5 "$CANDS" | sort | uniq -c >&2; rm -rf "$STAGE"; exit 0; fi
+  process_all
+}
+
 process_all() {
   export -f convert_one; export CLIP_MAX_COUNT
   log "converting $(wc -l < "$CANDS") candidate files ($JOBS jobs)"
