@@ -39,10 +39,7 @@ void run(const EnhanceArgs& args) {
   if (!fs::exists(input)) throw Error(input, "no such file or folder");
   enhance::FileEnhanceOptions options;
   auto use_model_gains = [&](const model::TrainedModel& trained) {
-    const enhance::EnhancerOptions gains = resolve_gain_options(args.gains, trained);
-    options.atten_lim_db = gains.atten_lim_db;
-    options.pass_gain = gains.pass_gain;
-    options.floor_guard = gains.floor_guard;
+    options.gains = resolve_gain_options(args.gains, trained);
     options.quantized = args.quantized;
   };
   if (args.quantized && args.pictures) throw Error("--pictures", "is not available with --quantized");

@@ -54,8 +54,8 @@ void run(TestArgs args) {
   // The runtime keeps no per-frame analysis: --quantized writes the enhanced wav without the picture.
   const auto result = enhance::enhance_file(
       trained, input, output,
-      {.picture = args.quantized ? std::nullopt : std::optional<fs::path>(picture), .atten_lim_db = gains.atten_lim_db,
-       .pass_gain = gains.pass_gain, .floor_guard = gains.floor_guard, .quantized = args.quantized});
+      {.picture = args.quantized ? std::nullopt : std::optional<fs::path>(picture), .gains = gains,
+       .quantized = args.quantized});
   spdlog::info("{} ({:.1f} s) -> {}{}", input.string(), result.seconds, output.string(),
                args.quantized ? " (quantized runtime, no picture)" : ", picture " + picture.string());
 }

@@ -69,9 +69,9 @@ FileEnhanceResult enhance_file(const model::TrainedModel& trained, const std::fi
   }
   const double picture_seconds = options.picture ? options.picture_seconds : 0.0;
   if (options.quantized && options.picture) throw Error("--pictures", "is not available with --quantized");
-  const EnhancerOptions settings{.block_frames = 100, .analysis_seconds = picture_seconds,
-                                 .atten_lim_db = options.atten_lim_db, .pass_gain = options.pass_gain,
-                                 .floor_guard = options.floor_guard};
+  EnhancerOptions settings = options.gains;
+  settings.block_frames = 100;
+  settings.analysis_seconds = picture_seconds;
   const auto enhancer = make_stream_enhancer(trained.model, config, trained.stats, settings, {.quantized = options.quantized});
   // The float enhancer keeps the analysis for pictures (the runtime keeps none).
   const auto* float_enhancer = dynamic_cast<const Enhancer*>(enhancer.get());

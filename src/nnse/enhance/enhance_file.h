@@ -14,9 +14,8 @@ struct FileEnhanceOptions {
   std::optional<std::filesystem::path> picture;  // PNG to write
   double picture_seconds = 60.0;                 // the picture shows at most this much (long files stay bounded)
   bool announce = true;                          // say on stderr when the input is resampled / downmixed
-  double atten_lim_db = EnhancerOptions::kDefaultAttenLimDb;  // gain floor (EnhancerOptions::atten_lim_db)
-  double pass_gain = EnhancerOptions::kDefaultPassGain;        // pass level (EnhancerOptions::pass_gain)
-  double floor_guard = 0.0;                                    // noise-floor guard (EnhancerOptions::floor_guard)
+  // Gain settings (floor, pass level, guard, release); its block and analysis sizes are enhance_file's own.
+  EnhancerOptions gains;
   bool quantized = false;  // run the fixed-point runtime (deploy::QuantizedEnhancer) instead; no picture
 };
 
