@@ -19,10 +19,10 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   std::stringstream text;
   text << source.rdbuf();
   EXPECT_NE(text.str().find("const nnsp_model nnsp_model_se = {"), std::string::npos);
-  // The model folder's enhancer.json recommends pass gain 0.7: round(0.7 * 2^15) is the tables' default.
-  EXPECT_NE(text.str().find("  22938, /* recommended pass level"), std::string::npos);
-  // ... and noise-floor guard 3: 3 * 2^8.
-  EXPECT_NE(text.str().find("  768, /* recommended noise-floor guard"), std::string::npos);
+  // The model folder's enhancer.json recommends pass gain 0.95: round(0.95 * 2^15) is the tables' default.
+  EXPECT_NE(text.str().find("  31130, /* recommended pass level"), std::string::npos);
+  // ... and noise-floor guard 4: 4 * 2^8.
+  EXPECT_NE(text.str().find("  1024, /* recommended noise-floor guard"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir / "def_nn3_se.h"));
   r = test::run_nnse("convert --pass-gain 0.5 --net-name se2 --out-dir " + dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
@@ -60,18 +60,22 @@ TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
     ASSERT_EQ(f.size(), x.size());
     EXPECT_GT(test::snr_db(f, q), 40.0) << "pass gain option '" << pass << "'";  // both written as 16-bit WAV
   }
-  // The model's pass level (0.7) changes the output: a run without one differs by far more than the rounding.
+  // The model's pass level (0.95) is applied: a run without one differs by far more than the rounding (16-bit
+  // rounding alone is ~90 dB below the signal), and an explicit --pass-gain 0.95 is the same as the model's.
   const auto no_pass = audio::read_mono(dir / "q.wav", 16000, false);  // the last run: --pass-gain 1
   auto r = test::run_nnse("enhance --quantized " + input.string() + " " + (dir / "m.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_LT(test::snr_db(audio::read_mono(dir / "m.wav", 16000, false), no_pass), 30.0);
-  // The model's guard (3) is applied: without it the output differs by far more than the rounding, and an explicit
-  // --floor-guard 3 is the same as the model's.
+  EXPECT_LT(test::snr_db(audio::read_mono(dir / "m.wav", 16000, false), no_pass), 50.0);
+  r = test::run_nnse("enhance --quantized --pass-gain 0.95 " + input.string() + " " + (dir / "e.wav").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(audio::read_mono(dir / "e.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false));
+  // The model's guard (4) is applied: without it the output differs by far more than the rounding, and an explicit
+  // --floor-guard 4 is the same as the model's.
   r = test::run_nnse("enhance --quantized --floor-guard 0 " + input.string() + " " + (dir / "n.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(test::snr_db(audio::read_mono(dir / "n.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false)),
             30.0);
-  r = test::run_nnse("enhance --quantized --floor-guard 3 " + input.string() + " " + (dir / "g.wav").string());
+  r = test::run_nnse("enhance --quantized --floor-guard 4 " + input.string() + " " + (dir / "g.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(audio::read_mono(dir / "g.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false));
   r = test::run_nnse("enhance --quantized --floor-guard 300 " + input.string() + " " + (dir / "g.wav").string());
