@@ -23,7 +23,7 @@ source "$(dirname "$SCRIPT_PATH")/lib.sh"
 
 # ---------------------------------------------------------------- settings
 MIN_TRACK_S=20          # shorter files are jingles, not music to train on
-CLIP_MAX_COUNT=0.1%      # (measured for the README only: clipping does not drop music, mastered loud)
+CLIP_MAX_COUNT=0.1%     # convert_one's clipping flag (lib.sh); select_group ignores it here: music is mastered loud
 WIDEBAND_MAX_DB=50      # band-limited (dropped): RMS(full) - RMS(>4 kHz) >= this (as the other noise builders)
 MIN_RMS_DB=-50          # near-silent (dropped): RMS of the 16 kHz file below this (dBFS)
 NOISE_MAX_S=60          # each track is cut to its first minute: more tracks rather than long ones

@@ -140,7 +140,6 @@ convert_one() {
     END { printf "%s\t%s\t%s\t%s\t%s\t%s\n", o, d, c, r[1], r[2], pk }'
 }
 
-# process_all: convert every candidate (JOBS at a time) into $STAGE; measurements go to $MEAS
 # process_candidates: the queued candidates' end for the noise builders: refuse a reserved package, drop
 # duplicates, list them and stop (--dry-run), else extract and measure them all (process_all).
 process_candidates() {
@@ -150,6 +149,7 @@ process_candidates() {
   process_all
 }
 
+# process_all: convert every candidate (JOBS at a time) into $STAGE; measurements go to $MEAS
 process_all() {
   export -f convert_one; export CLIP_MAX_COUNT
   log "converting $(wc -l < "$CANDS") candidate files ($JOBS jobs)"

@@ -14,7 +14,7 @@ struct FileEnhanceOptions {
   std::optional<std::filesystem::path> picture;  // PNG to write
   double picture_seconds = 60.0;                 // the picture shows at most this much (long files stay bounded)
   bool announce = true;                          // say on stderr when the input is resampled / downmixed
-  // Gain settings (floor, pass level, guard, release); its block and analysis sizes are enhance_file's own.
+  // Gain settings (attenuation limit, pass level, noise-floor guard); block and analysis sizes are enhance_file's own.
   EnhancerOptions gains;
   bool quantized = false;  // run the fixed-point runtime (deploy::QuantizedEnhancer) instead; no picture
 };
