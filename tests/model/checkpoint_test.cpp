@@ -240,6 +240,20 @@ TEST(Checkpoint, ArchComparisonIgnoresCommentsAndSpacingOnly) {
   expect_error([&] { check_compatible(c, "m/epoch_1", changed, c.frontend); }, "m/epoch_1", "layer_neurons 6");
 }
 
+TEST(Checkpoint, ArchComparisonIgnoresDropoutRates) {
+  const Checkpoint c = sample_checkpoint(1);
+  std::string other_dropout = kArch;
+  const auto at = other_dropout.find("dropprob");
+  ASSERT_NE(at, std::string::npos);
+  const auto end = other_dropout.find('\n', at);
+  other_dropout.replace(at, end - at, "dropprob 0.25");
+  ASSERT_NE(other_dropout, std::string(kArch));
+  EXPECT_NO_THROW(check_compatible(c, "ck", other_dropout, c.frontend));
+  EXPECT_EQ(weights_arch_text(other_dropout), weights_arch_text(kArch));
+  EXPECT_NE(canonical_arch_text(other_dropout), canonical_arch_text(kArch));
+  EXPECT_EQ(weights_arch_text(kArch).find("dropprob"), std::string::npos);
+}
+
 TEST(Checkpoint, FrontendMismatchNamesTheSetting) {
   const Checkpoint c = sample_checkpoint(1);
   dsp::FrontendConfig other = c.frontend;

@@ -47,10 +47,18 @@ std::string canonical_arch_text(const std::string& arch_text) {
   return out;
 }
 
+std::string weights_arch_text(const std::string& arch_text) {
+  std::string out;
+  for (const std::string& line : split_lines(canonical_arch_text(arch_text))) {
+    if (line.rfind("dropprob ", 0) != 0) out += line + "\n";
+  }
+  return out;
+}
+
 void check_compatible(const Checkpoint& checkpoint, const fs::path& file, const std::string& arch_text,
                       const dsp::FrontendConfig& frontend) {
-  const std::string saved = canonical_arch_text(checkpoint.arch_text);
-  const std::string now = canonical_arch_text(arch_text);
+  const std::string saved = weights_arch_text(checkpoint.arch_text);
+  const std::string now = weights_arch_text(arch_text);
   if (saved != now) {
     const auto a = split_lines(saved);
     const auto b = split_lines(now);

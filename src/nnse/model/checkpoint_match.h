@@ -1,6 +1,6 @@
 #pragma once
-// Whether a checkpoint fits a network: the same architecture (the arch text, compared without comments and
-// spacing), the same front end, the same tensors. Checked when training resumes and when a model is loaded with
+// Whether a checkpoint fits a network: the same architecture (the arch text, compared without comments,
+// spacing and dropout rates), the same front end, the same tensors. Checked when training resumes and when a model is loaded with
 // an arch file of its own.
 #include <filesystem>
 #include <string>
@@ -14,6 +14,10 @@ namespace nnse::model {
 // Arch files are compared by content, ignoring comments, blank lines and spacing (a re-commented file is the
 // same model; any other change is not).
 std::string canonical_arch_text(const std::string& arch_text);
+
+// The same without `dropprob` statements: dropout acts only while training and leaves the weights' shapes and
+// the inference alone, so a checkpoint may be fine-tuned (or run) under an arch file with other dropout rates.
+std::string weights_arch_text(const std::string& arch_text);
 
 // Throws nnse::Error naming `file` if the checkpoint was made for a different architecture or front end.
 void check_compatible(const Checkpoint& checkpoint, const std::filesystem::path& file, const std::string& arch_text,
