@@ -13,6 +13,7 @@
 #include <random>
 #include <thread>
 
+#include "nnse/model/checkpoint_average.h"
 #include "nnse/model/checkpoint_match.h"
 #include "nnse/model/model_folder.h"
 #include "nnse/util/atomic_file.h"
@@ -262,6 +263,56 @@ TEST(Checkpoint, FrontendMismatchNamesTheSetting) {
   other = c.frontend;
   other.hop_length = 128;
   expect_error([&] { check_compatible(c, "m/epoch_1", c.arch_text, other); }, "m/epoch_1", "hop_length");
+}
+
+// Weight averaging (checkpoint_average.h): every parameter is the mean over the inputs, the newest input's
+// record is kept, Adam's moments are dropped, and inputs of different trainings are refused.
+TEST(CheckpointAverage, MeansEveryParameterAndKeepsTheNewestRecord) {
+  test::ScratchDir dir;
+  const fs::path model = dir / "tiny";
+  std::vector<fs::path> files;
+  for (int epoch : {3, 5, 4}) files.push_back(save_checkpoint(model, sample_checkpoint(epoch)));
+  const Checkpoint averaged = average_checkpoints(files);
+  const Checkpoint c3 = sample_checkpoint(3), c4 = sample_checkpoint(4), c5 = sample_checkpoint(5);
+  ASSERT_EQ(averaged.parameters.size(), c3.parameters.size());
+  for (std::size_t t = 0; t < averaged.parameters.size(); ++t) {
+    EXPECT_EQ(averaged.parameters[t].name, c3.parameters[t].name);
+    EXPECT_EQ(averaged.parameters[t].shape, c3.parameters[t].shape);
+    for (Eigen::Index i = 0; i < averaged.parameters[t].value.size(); ++i) {
+      const double mean = (static_cast<double>(c3.parameters[t].value[i]) + c4.parameters[t].value[i] +
+                           c5.parameters[t].value[i]) / 3.0;
+      EXPECT_NEAR(averaged.parameters[t].value[i], mean, 1e-6) << averaged.parameters[t].name << "[" << i << "]";
+    }
+  }
+  EXPECT_EQ(averaged.epoch, 5);
+  EXPECT_EQ(averaged.train_loss.size(), c5.train_loss.size());
+  EXPECT_EQ(averaged.rng_state, c5.rng_state);
+  EXPECT_TRUE(averaged.adam.first_moment.empty());
+  EXPECT_TRUE(averaged.adam.second_moment.empty());
+  ASSERT_TRUE(averaged.options.contains("averaged_from"));
+  EXPECT_EQ(averaged.options["averaged_from"].size(), 3u);
+  // It round-trips through the file format like any checkpoint.
+  const Checkpoint back = decode_checkpoint(encode_checkpoint(averaged), "averaged");
+  EXPECT_EQ(back.parameters[0].value, averaged.parameters[0].value);
+  // One input is that input.
+  EXPECT_EQ(average_checkpoints({files[1]}).parameters[2].value, c5.parameters[2].value);
+}
+
+TEST(CheckpointAverage, RefusesCheckpointsOfDifferentTrainings) {
+  test::ScratchDir dir;
+  const fs::path a = save_checkpoint(dir / "a", sample_checkpoint(1));
+  Checkpoint other_stats = sample_checkpoint(2);
+  other_stats.feature_mean[0] += 0.5f;
+  const fs::path b = save_checkpoint(dir / "b", other_stats);
+  expect_error([&] { average_checkpoints({a, b}); }, b.string(), "feature statistics differ");
+  const fs::path c = save_checkpoint(dir / "c", sample_checkpoint(2, 2));  // a wider first tensor
+  expect_error([&] { average_checkpoints({a, c}); }, c.string(), "parameter 0");
+  Checkpoint other_arch = sample_checkpoint(2);
+  other_arch.arch_text.replace(other_arch.arch_text.find("layer_neurons 5"), 15, "layer_neurons 6");
+  const fs::path d = save_checkpoint(dir / "d", other_arch);
+  expect_error([&] { average_checkpoints({a, d}); }, d.string(), "different nn_arch");
+  expect_error([&] { average_checkpoints({a, dir / "missing"}); }, (dir / "missing").string(), "not found");
+  EXPECT_THROW(average_checkpoints({}), Error);
 }
 
 TEST(Checkpoint, RestoreParametersChecksLayout) {
