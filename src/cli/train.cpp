@@ -175,6 +175,11 @@ void setup_train(CLI::App& parent) {
                   "resumes from)")
       ->check(CLI::Range(0, 1000000))
       ->capture_default_str();
+  cmd->add_option_function<double>(
+         flag("dropout"), [o](double rate) { o->train.dropout = rate; },
+         "Every layer's input dropout for this run instead of the arch file's dropprob values, e.g. 0 to finish "
+         "a training without dropout (the checkpoints still fit the arch file)")
+      ->check(finite_in(0, 0.95));
   cmd->add_option(flag("clip-norm"), o->train.clip_norm, "Global gradient-norm clip (0: off, as the reference)")
       ->check(finite_in(0, 1e9))
       ->capture_default_str();

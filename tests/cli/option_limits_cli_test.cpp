@@ -33,6 +33,8 @@ TEST(OptionLimitsCli, NumericOptionsAreValidatedBeforeWork) {
       {train + " --peak-dbfs 3,6", "--peak-dbfs"},
       {train + " --peak-dbfs -20", "--peak-dbfs"},
       {train + " --target-late-decay -1", "--target-late-decay"},
+      {train + " --dropout 1.5", "--dropout"},
+      {train + " --dropout nan", "--dropout"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_nnse(c.arguments + " 2>&1");

@@ -44,6 +44,7 @@ nlohmann::json options_json_with_processes(const TrainOptions& o) {
     json["final_learning_rate"] = *o.final_learning_rate;
     json["lr_decay_start"] = o.lr_decay_start;
   }
+  if (o.dropout) json["dropout"] = *o.dropout;
   // Recorded only for a run over several processes, so a one-process checkpoint stays as it was.
   if (o.processes && o.processes->size() > 1) json["processes"] = o.processes->size();
   return json;
@@ -54,7 +55,10 @@ nlohmann::json options_json_with_processes(const TrainOptions& o) {
 // The model of options.arch_file, checked against the front end it will be trained with.
 nn::Model build_model(const TrainOptions& options) {
   const dsp::FrontendConfig& frontend = options.frontend;
-  const nn::Arch arch = nn::load_arch_file(options.arch_file);
+  nn::Arch arch = nn::load_arch_file(options.arch_file);
+  if (options.dropout) {
+    for (auto& layer : arch.layers) layer.input_dropout = *options.dropout;
+  }
   nn::Model model(arch, options.seed);
   if (model.input_dim() != frontend.feature_dim()) {
     throw Error(options.arch_file, fmt::format("input_neurons is {} but the {} front end gives {} features per frame",

@@ -48,6 +48,9 @@ struct TrainOptions {
   std::optional<double> final_learning_rate;
   int lr_decay_start = 0;
   double clip_norm = 0.0;                          // global gradient-norm clip; 0 = off (the reference)
+  // Every layer's input dropout for this run instead of the arch file's `dropprob` values (none: the file's).
+  // The checkpoint keeps the file's text; dropout rates do not change which checkpoints fit (checkpoint_match.h).
+  std::optional<double> dropout;
   int threads = 2;
   std::uint64_t seed = 1;                          // initialization, clip order, dropout, initial states
   // Batches assembled ahead of the engine. 0 keeps one clip per batch slot in memory. N > 0 lets the data thread
