@@ -1,7 +1,7 @@
 #include "nnse/model/checkpoint_average.h"
 
 #include <Eigen/Core>
-#include <algorithm>
+#include <utility>
 
 #include "nnse/model/checkpoint_match.h"
 #include "nnse/util/error.h"
@@ -18,16 +18,15 @@ Checkpoint average_checkpoints(const std::vector<fs::path>& files) {
   for (const auto& tensor : first.parameters) sums.push_back(tensor.value.cast<double>());
   Checkpoint newest = first;
   for (std::size_t i = 1; i < files.size(); ++i) {
-    const Checkpoint next = load_checkpoint(files[i]);
+    Checkpoint next = load_checkpoint(files[i]);
     check_compatible(next, files[i], first.arch_text, first.frontend);
     if (next.feature_mean != first.feature_mean || next.feature_inv_std != first.feature_inv_std) {
       throw Error(files[i], "feature statistics differ from " + files.front().string() +
                                 "'s: only checkpoints of one training (or fine-tunes of one start) can be averaged");
     }
-    nn::ParameterSet layout = first.parameters;
-    restore_parameters(next, files[i], layout);  // checks names and shapes against the first
+    check_parameter_layout(next, files[i], first.parameters);
     for (std::size_t t = 0; t < sums.size(); ++t) sums[t] += next.parameters[t].value.cast<double>();
-    if (next.epoch >= newest.epoch) newest = next;
+    if (next.epoch >= newest.epoch) newest = std::move(next);
   }
   Checkpoint out = newest;
   out.arch_text = first.arch_text;

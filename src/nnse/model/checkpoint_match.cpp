@@ -75,7 +75,7 @@ void check_compatible(const Checkpoint& checkpoint, const fs::path& file, const 
   }
 }
 
-void restore_parameters(const Checkpoint& checkpoint, const fs::path& file, nn::ParameterSet& target) {
+void check_parameter_layout(const Checkpoint& checkpoint, const fs::path& file, const nn::ParameterSet& target) {
   if (checkpoint.parameters.size() != target.size()) {
     throw Error(file, "checkpoint has " + std::to_string(checkpoint.parameters.size()) +
                           " parameter tensors, the model has " + std::to_string(target.size()));
@@ -93,6 +93,10 @@ void restore_parameters(const Checkpoint& checkpoint, const fs::path& file, nn::
                             "] in the checkpoint but " + live.name + " [" + shape(live.shape) + "] in the model");
     }
   }
+}
+
+void restore_parameters(const Checkpoint& checkpoint, const fs::path& file, nn::ParameterSet& target) {
+  check_parameter_layout(checkpoint, file, target);
   for (std::size_t i = 0; i < target.size(); ++i) target[i].value = checkpoint.parameters[i].value;
 }
 
