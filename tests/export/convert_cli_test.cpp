@@ -4,11 +4,22 @@
 #include <fstream>
 #include <sstream>
 
+#include <cmath>
+
 #include "nnse/audio/audio_io.h"
+#include "nnse/model/trained_model.h"
 #include "test_support.h"
 
 namespace nnse {
 namespace {
+
+// The bundled model folder's recommended pass level (its enhancer.json), which convert and --quantized must apply.
+double bundled_pass_gain() {
+  const auto folder = model::find_bundled_model();
+  const auto recommended = model::TrainedModel::from_checkpoint(folder / "model.ckpt").recommended;
+  EXPECT_TRUE(recommended.pass_gain.has_value()) << folder << " has no pass_gain in its enhancer.json";
+  return recommended.pass_gain.value_or(1.0);
+}
 
 TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   test::ScratchDir dir;
@@ -19,8 +30,11 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   std::stringstream text;
   text << source.rdbuf();
   EXPECT_NE(text.str().find("const nnsp_model nnsp_model_se = {"), std::string::npos);
-  // The model folder's enhancer.json recommends pass gain 0.95: round(0.95 * 2^15) is the tables' default.
-  EXPECT_NE(text.str().find("  31130, /* recommended pass level"), std::string::npos);
+  // The model folder's enhancer.json recommends a pass gain G: round(G * 2^15) is the tables' default (1.0, none:
+  // 32768), and the file itself is checked against it so that the folder and the tables cannot drift apart.
+  const double pass = bundled_pass_gain();
+  const std::string pass_line = "  " + std::to_string(std::lround(std::ldexp(pass, 15))) + ", /* recommended pass level";
+  EXPECT_NE(text.str().find(pass_line), std::string::npos) << pass_line;
   // ... and noise-floor guard 4: 4 * 2^8.
   EXPECT_NE(text.str().find("  1024, /* recommended noise-floor guard"), std::string::npos);
   EXPECT_TRUE(std::filesystem::exists(dir / "def_nn3_se.h"));
@@ -60,15 +74,21 @@ TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
     ASSERT_EQ(f.size(), x.size());
     EXPECT_GT(test::snr_db(f, q), 40.0) << "pass gain option '" << pass << "'";  // both written as 16-bit WAV
   }
-  // The model's pass level (0.95) is applied: a run without one differs by far more than the rounding (16-bit
-  // rounding alone is ~90 dB below the signal), and an explicit --pass-gain 0.95 is the same as the model's.
-  const auto no_pass = audio::read_mono(dir / "q.wav", 16000, false);  // the last run: --pass-gain 1
+  // The model's pass level is applied: an explicit --pass-gain with the model's value gives the same output, and
+  // another level (0.8 if the model's is higher, else 1) differs by far more than the rounding (16-bit rounding
+  // alone is ~90 dB below the signal).
+  const double pass = bundled_pass_gain();
   auto r = test::run_nnse("enhance --quantized " + input.string() + " " + (dir / "m.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_LT(test::snr_db(audio::read_mono(dir / "m.wav", 16000, false), no_pass), 50.0);
-  r = test::run_nnse("enhance --quantized --pass-gain 0.95 " + input.string() + " " + (dir / "e.wav").string());
+  const auto model_default = audio::read_mono(dir / "m.wav", 16000, false);
+  r = test::run_nnse("enhance --quantized --pass-gain " + std::to_string(pass) + " " + input.string() + " " +
+                     (dir / "e.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(audio::read_mono(dir / "e.wav", 16000, false), audio::read_mono(dir / "m.wav", 16000, false));
+  EXPECT_EQ(audio::read_mono(dir / "e.wav", 16000, false), model_default);
+  const std::string other = pass > 0.8 ? "0.8" : "1";
+  r = test::run_nnse("enhance --quantized --pass-gain " + other + " " + input.string() + " " + (dir / "o.wav").string());
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_LT(test::snr_db(audio::read_mono(dir / "o.wav", 16000, false), model_default), 50.0);
   // The model's guard (4) is applied: without it the output differs by far more than the rounding, and an explicit
   // --floor-guard 4 is the same as the model's.
   r = test::run_nnse("enhance --quantized --floor-guard 0 " + input.string() + " " + (dir / "n.wav").string());
