@@ -1,10 +1,9 @@
 // `nnse convert` end to end with the bundled model.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <fstream>
 #include <sstream>
-
-#include <cmath>
 
 #include "nnse/audio/audio_io.h"
 #include "nnse/model/trained_model.h"
