@@ -31,6 +31,15 @@ TEST(TrainingFolderCli, AverageWritesAUsableCheckpointAndNeverOverwritesAnInput)
   r = test::run_nnse("average " + e1 + " " + e2 + " --out " + e2 + " 2>&1");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(read_file_bytes(e2), before);
+  // Weights: a weighted mean is said so; a weight count that does not match is refused before anything is written.
+  r = test::run_nnse("average " + e1 + " " + e2 + " --weights 1,3 --out " + (dir / "w.ckpt").string() + " 2>&1");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_NE(r.output.find("the weighted mean (1, 3) of 2 checkpoints"), std::string::npos) << r.output;
+  EXPECT_NE(read_file_bytes(dir / "w.ckpt"), read_file_bytes(averaged));
+  r = test::run_nnse("average " + e1 + " " + e2 + " --weights 1 --out " + (dir / "x.ckpt").string() + " 2>&1");
+  EXPECT_EQ(r.exit_code, 1) << r.output;
+  EXPECT_NE(r.output.find("1 weights for 2 checkpoints"), std::string::npos) << r.output;
+  EXPECT_FALSE(fs::exists(dir / "x.ckpt"));
   r = test::run_nnse("average " + e1 + " " + (dir / "nope").string() + " --out " + (dir / "x.ckpt").string() + " 2>&1");
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_NE(r.output.find("nope"), std::string::npos) << r.output;

@@ -298,6 +298,32 @@ TEST(CheckpointAverage, MeansEveryParameterAndKeepsTheNewestRecord) {
   EXPECT_EQ(average_checkpoints({files[1]}).parameters[2].value, c5.parameters[2].value);
 }
 
+// Weighted: sum(w x) / sum(w) per parameter (an interpolation between fine-tunes), recorded in the options; a zero
+// weight leaves that input out; a wrong count, a negative or non-finite weight and a zero sum are refused.
+TEST(CheckpointAverage, WeightedMeanInterpolates) {
+  test::ScratchDir dir;
+  const fs::path a = save_checkpoint(dir / "a", sample_checkpoint(3));
+  const fs::path b = save_checkpoint(dir / "b", sample_checkpoint(5));
+  const Checkpoint c3 = sample_checkpoint(3), c5 = sample_checkpoint(5);
+  const Checkpoint quarter = average_checkpoints({a, b}, {1.0, 3.0});
+  for (std::size_t t = 0; t < quarter.parameters.size(); ++t) {
+    for (Eigen::Index i = 0; i < quarter.parameters[t].value.size(); ++i) {
+      const double expected = 0.25 * c3.parameters[t].value[i] + 0.75 * c5.parameters[t].value[i];
+      EXPECT_NEAR(quarter.parameters[t].value[i], expected, 1e-6) << quarter.parameters[t].name << "[" << i << "]";
+    }
+  }
+  ASSERT_TRUE(quarter.options.contains("averaged_weights"));
+  EXPECT_EQ(quarter.options["averaged_weights"].get<std::vector<double>>(), (std::vector<double>{1.0, 3.0}));
+  EXPECT_FALSE(average_checkpoints({a, b}).options.contains("averaged_weights"));
+  // Scaling every weight changes nothing; a zero weight leaves that input out.
+  EXPECT_EQ(average_checkpoints({a, b}, {2.0, 6.0}).parameters[1].value, quarter.parameters[1].value);
+  EXPECT_EQ(average_checkpoints({a, b}, {0.0, 1.0}).parameters[1].value, c5.parameters[1].value);
+  expect_error([&] { average_checkpoints({a, b}, {1.0}); }, "average", "1 weights for 2 checkpoints");
+  expect_error([&] { average_checkpoints({a, b}, {1.0, -1.0}); }, "average", "finite and >= 0");
+  expect_error([&] { average_checkpoints({a, b}, {1.0, std::nan("")}); }, "average", "finite and >= 0");
+  expect_error([&] { average_checkpoints({a, b}, {0.0, 0.0}); }, "average", "sum to 0");
+}
+
 TEST(CheckpointAverage, RefusesCheckpointsOfDifferentTrainings) {
   test::ScratchDir dir;
   const fs::path a = save_checkpoint(dir / "a", sample_checkpoint(1));

@@ -1,6 +1,8 @@
 #include "nnse/model/checkpoint_average.h"
 
 #include <Eigen/Core>
+#include <cmath>
+#include <string>
 #include <utility>
 
 #include "nnse/model/checkpoint_match.h"
@@ -9,13 +11,34 @@
 namespace nnse::model {
 namespace fs = std::filesystem;
 
-Checkpoint average_checkpoints(const std::vector<fs::path>& files) {
+namespace {
+
+// The weights as given, or equal ones; refuses a wrong count, negative or non-finite weights and a zero sum.
+std::vector<double> checked_weights(const std::vector<double>& weights, std::size_t files) {
+  if (weights.empty()) return std::vector<double>(files, 1.0);
+  if (weights.size() != files) {
+    throw Error("average", std::to_string(weights.size()) + " weights for " + std::to_string(files) +
+                               " checkpoints: give one weight per checkpoint");
+  }
+  double sum = 0.0;
+  for (double w : weights) {
+    if (!std::isfinite(w) || w < 0.0) throw Error("average", "weights must be finite and >= 0, got " + std::to_string(w));
+    sum += w;
+  }
+  if (!(sum > 0.0)) throw Error("average", "the weights sum to 0: at least one must be positive");
+  return weights;
+}
+
+}  // namespace
+
+Checkpoint average_checkpoints(const std::vector<fs::path>& files, const std::vector<double>& weights) {
   if (files.empty()) throw Error("average", "no checkpoints to average");
+  const std::vector<double> w = checked_weights(weights, files.size());
   const Checkpoint first = load_checkpoint(files.front());
   // Sums in double: 30 float32 checkpoints summed in float would lose the low bits the average keeps.
   std::vector<Eigen::VectorXd> sums;
   sums.reserve(first.parameters.size());
-  for (const auto& tensor : first.parameters) sums.push_back(tensor.value.cast<double>());
+  for (const auto& tensor : first.parameters) sums.push_back(w[0] * tensor.value.cast<double>());
   Checkpoint newest = first;
   for (std::size_t i = 1; i < files.size(); ++i) {
     Checkpoint next = load_checkpoint(files[i]);
@@ -25,18 +48,20 @@ Checkpoint average_checkpoints(const std::vector<fs::path>& files) {
                                 "'s: only checkpoints of one training (or fine-tunes of one start) can be averaged");
     }
     check_parameter_layout(next, files[i], first.parameters);
-    for (std::size_t t = 0; t < sums.size(); ++t) sums[t] += next.parameters[t].value.cast<double>();
+    for (std::size_t t = 0; t < sums.size(); ++t) sums[t] += w[i] * next.parameters[t].value.cast<double>();
     if (next.epoch >= newest.epoch) newest = std::move(next);
   }
   Checkpoint out = newest;
   out.arch_text = first.arch_text;
-  const double n = static_cast<double>(files.size());
-  for (std::size_t t = 0; t < sums.size(); ++t) out.parameters[t].value = (sums[t] / n).cast<float>();
+  double total = 0.0;
+  for (double wi : w) total += wi;
+  for (std::size_t t = 0; t < sums.size(); ++t) out.parameters[t].value = (sums[t] / total).cast<float>();
   out.adam.first_moment.clear();
   out.adam.second_moment.clear();
   std::vector<std::string> names;
   for (const auto& f : files) names.push_back(f.string());
   out.options["averaged_from"] = names;
+  if (!weights.empty()) out.options["averaged_weights"] = weights;
   return out;
 }
 

@@ -15,6 +15,10 @@ namespace nnse::model {
 // end, the feature statistics and the parameter layout; otherwise throws nnse::Error naming the first file that
 // differs and what differs. The result keeps the newest input's epoch, loss history, loss and options (with
 // "averaged_from" listing the inputs) and no optimizer moments: resuming from it restarts Adam's moments.
-Checkpoint average_checkpoints(const std::vector<std::filesystem::path>& files);
+// weights (one per file, each >= 0, not all 0; empty = equal) make it a weighted mean sum(w_i x_i) / sum(w_i):
+// interpolation between two fine-tunes of one start (Wortsman et al. 2022, "WiSE-FT"), e.g. weights 1,3 for a
+// quarter of the first; they are recorded as "averaged_weights".
+Checkpoint average_checkpoints(const std::vector<std::filesystem::path>& files,
+                               const std::vector<double>& weights = {});
 
 }  // namespace nnse::model
