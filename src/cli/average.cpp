@@ -47,7 +47,8 @@ void setup_average(CLI::App& parent) {
   cmd->add_option("--weights", options->weights,
                   "One weight per checkpoint, comma-separated (>= 0, not all 0): the weighted mean sum(w x) / sum(w), "
                   "e.g. 1,3 for a quarter of the first; default: equal")
-      ->delimiter(',');
+      ->delimiter(',')
+      ->allow_extra_args(false);
   cmd->add_option("--out", options->out, "The averaged checkpoint (written atomically; use it with --model FILE)")
       ->required();
   cmd->callback([options] { run_average(*options); });

@@ -32,7 +32,8 @@ TEST(TrainingFolderCli, AverageWritesAUsableCheckpointAndNeverOverwritesAnInput)
   EXPECT_EQ(r.exit_code, 1) << r.output;
   EXPECT_EQ(read_file_bytes(e2), before);
   // Weights: a weighted mean is said so; a weight count that does not match is refused before anything is written.
-  r = test::run_nnse("average " + e1 + " " + e2 + " --weights 1,3 --out " + (dir / "w.ckpt").string() + " 2>&1");
+  // (--weights takes one comma-separated value, so it may also stand before the checkpoints.)
+  r = test::run_nnse("average --weights 1,3 " + e1 + " " + e2 + " --out " + (dir / "w.ckpt").string() + " 2>&1");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_NE(r.output.find("the weighted mean (1, 3) of 2 checkpoints"), std::string::npos) << r.output;
   EXPECT_NE(read_file_bytes(dir / "w.ckpt"), read_file_bytes(averaged));
