@@ -79,7 +79,11 @@ def main():
     for key in base:
         high = key in HIGH_ROWS
         tol = args.high_tol if high else args.tol
-        fails = [name for name, b, c, t in zip(("SI-SDR", "STOI", "ESTOI"), base[key], cand[key], tol) if c < b - t - 1e-12]
+        # Each failing metric with its difference and tolerance, so that a borderline verdict shows as one.
+        # (one digit more than the table's, so that a difference just beyond the tolerance does not print as equal).
+        fails = [f"{name} ({c - b:+.{d + 1}f}, tol {t:.{d}f})"
+                 for name, d, b, c, t in zip(("SI-SDR", "STOI", "ESTOI"), (2, 4, 4), base[key], cand[key], tol)
+                 if c < b - t - 1e-12]
         counted = not (high and args.report_only_high)
         if counted and fails:
             passed = False
@@ -90,7 +94,9 @@ def main():
               f"{cand[key][0]:+.2f} / {cand[key][1]:+.4f} / {cand[key][2]:+.4f} | {verdict} |")
     if args.need_gain and not gain:
         passed = False
-        print("no metric of the all row is ahead by more than the tolerance")
+        margins = ", ".join(f"{name} {c - b:+.{d + 1}f} (tol {t:.{d}f})" for name, d, b, c, t in
+                            zip(("SI-SDR", "STOI", "ESTOI"), (2, 4, 4), base["all"], cand["all"], args.tol))
+        print(f"no metric of the all row is ahead by more than the tolerance: {margins}")
     print("PASS" if passed else "FAIL")
     return 0 if passed else 1
 

@@ -27,11 +27,12 @@ report gain 1.30 0.0051 0.0011 -7.1 20.9   # 0.25 dB ahead overall
 run --baseline "$work/b1.json" "$work/b2.json" --candidate "$work/same.json" "$work/b2.json" || fail "within the tolerance: $(cat "$work/out.txt")"
 grep -q '^PASS$' "$work/out.txt" || fail "no PASS line"
 ! run --baseline "$work/b1.json" "$work/b2.json" --candidate "$work/low.json" || fail "0.15 dB below passed"
-grep -q '| all | .*fails SI-SDR' "$work/out.txt" || fail "the failing row is not named: $(cat "$work/out.txt")"
+grep -q '| all | .*fails SI-SDR (-0.150, tol 0.10)' "$work/out.txt" || fail "the failing row, its difference and tolerance not named: $(cat "$work/out.txt")"
 ! run --baseline "$work/b1.json" "$work/b2.json" --candidate "$work/hi30.json" || fail "30 dB 0.9 dB below passed"
 run --baseline "$work/b1.json" "$work/b2.json" --candidate "$work/hi30.json" --report-only-high || fail "--report-only-high still counted 30 dB"
 grep -q 'reported only' "$work/out.txt" || fail "30 dB not marked as reported only"
 ! run --baseline "$work/b1.json" "$work/b2.json" --candidate "$work/same.json" --need-gain || fail "--need-gain passed an equal candidate"
+grep -q 'ahead by more than the tolerance: SI-SDR -0.050 (tol 0.10)' "$work/out.txt" || fail "--need-gain's margins not shown: $(cat "$work/out.txt")"
 run --baseline "$work/b1.json" "$work/b2.json" --candidate "$work/gain.json" --need-gain || fail "--need-gain refused a 0.25 dB gain"
 # a mean, not a best seed: one seed far below, one above, mean within
 report lowseed 0.80 0.0050 0.0010 -7.1 20.9
