@@ -17,7 +17,15 @@ import json
 import sys
 
 METRICS = ("si_sdr_db", "stoi", "estoi")
+NAMES = ("SI-SDR", "STOI", "ESTOI")
+DIGITS = (2, 4, 4)  # the table's decimals per metric
 HIGH_ROWS = ("20", "30", "clean")
+
+
+def shown(digits, base, cand, tol):
+    """A metric's difference and tolerance as text, the difference one digit finer than the table's, so that a
+    difference just beyond the tolerance does not print as equal to it."""
+    return f"{cand - base:+.{digits + 1}f}", f"{tol:.{digits}f}"
 
 
 def fail_input(message):
@@ -80,10 +88,8 @@ def main():
         high = key in HIGH_ROWS
         tol = args.high_tol if high else args.tol
         # Each failing metric with its difference and tolerance, so that a borderline verdict shows as one.
-        # (one digit more than the table's, so that a difference just beyond the tolerance does not print as equal).
-        fails = [f"{name} ({c - b:+.{d + 1}f}, tol {t:.{d}f})"
-                 for name, d, b, c, t in zip(("SI-SDR", "STOI", "ESTOI"), (2, 4, 4), base[key], cand[key], tol)
-                 if c < b - t - 1e-12]
+        fails = ["{} ({}, tol {})".format(name, *shown(d, b, c, t))
+                 for name, d, b, c, t in zip(NAMES, DIGITS, base[key], cand[key], tol) if c < b - t - 1e-12]
         counted = not (high and args.report_only_high)
         if counted and fails:
             passed = False
@@ -94,8 +100,8 @@ def main():
               f"{cand[key][0]:+.2f} / {cand[key][1]:+.4f} / {cand[key][2]:+.4f} | {verdict} |")
     if args.need_gain and not gain:
         passed = False
-        margins = ", ".join(f"{name} {c - b:+.{d + 1}f} (tol {t:.{d}f})" for name, d, b, c, t in
-                            zip(("SI-SDR", "STOI", "ESTOI"), (2, 4, 4), base["all"], cand["all"], args.tol))
+        margins = ", ".join("{} {} (tol {})".format(name, *shown(d, b, c, t))
+                            for name, d, b, c, t in zip(NAMES, DIGITS, base["all"], cand["all"], args.tol))
         print(f"no metric of the all row is ahead by more than the tolerance: {margins}")
     print("PASS" if passed else "FAIL")
     return 0 if passed else 1

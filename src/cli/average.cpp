@@ -28,7 +28,8 @@ void run_average(const AverageOptions& o) {
   for (const auto& f : files) refuse_output_over_input(o.out, f);
   const model::Checkpoint averaged = model::average_checkpoints(files, o.weights);
   write_file_atomic(o.out, model::encode_checkpoint(averaged));
-  const std::string what = o.weights.empty() ? "the mean" : fmt::format("the weighted mean ({})", fmt::join(o.weights, ", "));
+  const std::string what =
+      o.weights.empty() ? "the mean" : fmt::format("the weighted mean ({})", fmt::join(o.weights, ", "));
   std::fputs(fmt::format("wrote {}: {} of {} checkpoints (epoch {}, {} parameter tensors)\n", o.out, what,
                          files.size(), averaged.epoch, averaged.parameters.size())
                  .c_str(),

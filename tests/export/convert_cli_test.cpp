@@ -1,11 +1,11 @@
 // `nnse convert` end to end with the bundled model.
 #include <gtest/gtest.h>
 
-#include <cmath>
 #include <fstream>
 #include <sstream>
 
 #include "nnse/audio/audio_io.h"
+#include "nnse/export/quantize.h"
 #include "nnse/model/trained_model.h"
 #include "test_support.h"
 
@@ -29,10 +29,10 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   std::stringstream text;
   text << source.rdbuf();
   EXPECT_NE(text.str().find("const nnsp_model nnsp_model_se = {"), std::string::npos);
-  // The model folder's enhancer.json recommends a pass gain G: round(G * 2^15) is the tables' default (1.0, none:
-  // 32768), and the file itself is checked against it so that the folder and the tables cannot drift apart.
-  const double pass = bundled_pass_gain();
-  const std::string pass_line = "  " + std::to_string(std::lround(std::ldexp(pass, 15))) + ", /* recommended pass level";
+  // The model folder's enhancer.json recommends a pass gain G: its Q15 form (deploy::pass_gain_q15; 1.0, none:
+  // 32768) is the tables' default, read from the folder so that the folder and the tables cannot drift apart.
+  const std::string pass_line =
+      "  " + std::to_string(deploy::pass_gain_q15(bundled_pass_gain())) + ", /* recommended pass level";
   EXPECT_NE(text.str().find(pass_line), std::string::npos) << pass_line;
   // ... and noise-floor guard 4: 4 * 2^8.
   EXPECT_NE(text.str().find("  1024, /* recommended noise-floor guard"), std::string::npos);
@@ -85,7 +85,8 @@ TEST(EnhanceQuantizedCli, MatchesTheFloatEnhancerOnTheFixture) {
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(audio::read_mono(dir / "e.wav", 16000, false), model_default);
   const std::string other = pass > 0.8 ? "0.8" : "1";
-  r = test::run_nnse("enhance --quantized --pass-gain " + other + " " + input.string() + " " + (dir / "o.wav").string());
+  r = test::run_nnse("enhance --quantized --pass-gain " + other + " " + input.string() + " " +
+                     (dir / "o.wav").string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_LT(test::snr_db(audio::read_mono(dir / "o.wav", 16000, false), model_default), 50.0);
   // The model's guard (4) is applied: without it the output differs by far more than the rounding, and an explicit

@@ -13,27 +13,29 @@ namespace fs = std::filesystem;
 
 namespace {
 
-// The weights as given, or equal ones; refuses a wrong count, negative or non-finite weights and a zero sum.
-std::vector<double> checked_weights(const std::vector<double>& weights, std::size_t files) {
-  if (weights.empty()) return std::vector<double>(files, 1.0);
+// The sum of the weights (one per file, finite, >= 0, not all 0); refuses anything else naming what is wrong.
+double checked_weight_total(const std::vector<double>& weights, std::size_t files) {
   if (weights.size() != files) {
     throw Error("average", std::to_string(weights.size()) + " weights for " + std::to_string(files) +
                                " checkpoints: give one weight per checkpoint");
   }
-  double sum = 0.0;
+  double total = 0.0;
   for (double w : weights) {
-    if (!std::isfinite(w) || w < 0.0) throw Error("average", "weights must be finite and >= 0, got " + std::to_string(w));
-    sum += w;
+    if (!std::isfinite(w) || w < 0.0) {
+      throw Error("average", "weights must be finite and >= 0, got " + std::to_string(w));
+    }
+    total += w;
   }
-  if (!(sum > 0.0)) throw Error("average", "the weights sum to 0: at least one must be positive");
-  return weights;
+  if (!(total > 0.0)) throw Error("average", "the weights sum to 0: at least one must be positive");
+  return total;
 }
 
 }  // namespace
 
 Checkpoint average_checkpoints(const std::vector<fs::path>& files, const std::vector<double>& weights) {
   if (files.empty()) throw Error("average", "no checkpoints to average");
-  const std::vector<double> w = checked_weights(weights, files.size());
+  const std::vector<double> w = weights.empty() ? std::vector<double>(files.size(), 1.0) : weights;
+  const double total = checked_weight_total(w, files.size());
   const Checkpoint first = load_checkpoint(files.front());
   // Sums in double: 30 float32 checkpoints summed in float would lose the low bits the average keeps.
   std::vector<Eigen::VectorXd> sums;
@@ -53,8 +55,6 @@ Checkpoint average_checkpoints(const std::vector<fs::path>& files, const std::ve
   }
   Checkpoint out = newest;
   out.arch_text = first.arch_text;
-  double total = 0.0;
-  for (double wi : w) total += wi;
   for (std::size_t t = 0; t < sums.size(); ++t) out.parameters[t].value = (sums[t] / total).cast<float>();
   out.adam.first_moment.clear();
   out.adam.second_moment.clear();
