@@ -86,6 +86,7 @@ void run_eval(const EvalCliOptions& o) {
     j["atten_lim_db"] = std::isinf(atten) ? nlohmann::json(nullptr) : nlohmann::json(atten);
     j["pass_gain"] = options.enhancer.pass_gain;
     j["floor_guard"] = options.enhancer.floor_guard;
+    j["pitch_filter"] = options.enhancer.pitch_filter;
     j["quantized"] = o.quantized;
     if (o.quantized) j["per_channel"] = o.per_channel;
     j["pesq_command"] = o.pesq_cmd.empty() ? nlohmann::json(nullptr) : nlohmann::json(o.pesq_cmd);

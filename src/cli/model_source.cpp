@@ -48,6 +48,13 @@ void add_gain_options(CLI::App& command, GainChoice& choice) {
           "model is sure it is noise (10: protected fully 20 dB above the floor); 0 = off. Keeps clean and "
           "high-SNR speech intact. Default: the model's enhancer.json, else 0")
       ->check(CLI::Range(0.0, 1e6));
+  command
+      .add_option_function<double>(
+          flag("pitch-filter"), [&choice](double v) { choice.pitch_filter = v; },
+          "Pitch filter strength: before the gains, mix each voiced band with the input one pitch period back "
+          "(a comb filter that lowers the noise between a voice's harmonics); 0 = off. Float path only. "
+          "Default: the model's enhancer.json, else 0")
+      ->check(CLI::Range(0.0, 1.0));
 }
 
 enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained) {
@@ -57,6 +64,7 @@ enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const mo
   options.pass_gain =
       choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
   options.floor_guard = choice.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
+  options.pitch_filter = choice.pitch_filter.value_or(0.0);
   const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
                           (!choice.pass_gain && trained.recommended.pass_gain) ||
                           (!choice.floor_guard && trained.recommended.floor_guard);

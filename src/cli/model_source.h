@@ -19,6 +19,7 @@ struct GainChoice {
   std::optional<double> atten_lim_db;
   std::optional<double> pass_gain;
   std::optional<double> floor_guard;
+  std::optional<double> pitch_filter;
 };
 void add_gain_options(CLI::App& command, GainChoice& choice);
 // The settings to run `trained` with, float enhancer and fixed-point runtime alike; says on stderr when they

@@ -7,10 +7,14 @@
 #include "nnse/dsp/frontend.h"
 #include "nnse/dsp/stft.h"
 #include "nnse/enhance/floor_guard.h"
+#include "nnse/enhance/pitch_filter.h"
 #include "nnse/nn/network.h"
 #include "nnse/util/error.h"
 
 namespace nnse::enhance {
+namespace {
+constexpr float kAnalysisFloor = 1e-10f;  // of the pictures' dB values
+}  // namespace
 
 float EnhancerOptions::gain_floor(double atten_lim_db) {
   if (!(atten_lim_db >= 0.0)) {
@@ -28,17 +32,22 @@ struct Enhancer::State {
         worker(model.network()),
         guard(config.bins(), FloorGuardOptions{.beta = options.floor_guard,
                                                .confidence = FloorGuardOptions{}.confidence,
-                                               .frame_rate = config.frame_rate()}) {}
+                                               .frame_rate = config.frame_rate(),
+                                               .track = options.pitch_filter > 0.0}),
+        pitch(config, PitchFilterOptions{.strength = options.pitch_filter, .output_dc_pole = options.output_dc_pole}) {}
   dsp::StreamingFrontend frontend;
   dsp::StftSynthesizer synthesizer;
   nn::StreamState<float> stream;
   nn::Worker<float> worker;
   FloorGuard guard;
+  PitchFilter pitch;
   std::vector<const float*> parameters;
   std::vector<float> pending_input;       // samples of an incomplete hop
   std::vector<float> block_features;      // [block_frames][feature_dim], normalized
   std::vector<dsp::Complex> block_bins;   // [block_frames][bins]
   std::vector<float> block_gain;          // [block_frames][output_dim]
+  std::vector<dsp::Complex> block_pitch;  // [block_frames][bins]: the frames one pitch period back
+  std::vector<float> frame_gain;          // [bins]: one frame's final gains
   std::vector<float> hop_out;
   std::vector<float>* out = nullptr;      // where run_block appends
   float gain_floor = 0.0f;
@@ -75,6 +84,8 @@ Enhancer::Enhancer(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   state_->block_features.resize(block * static_cast<std::size_t>(frontend_.feature_dim()));
   state_->block_bins.resize(block * static_cast<std::size_t>(frontend_.bins()));
   state_->block_gain.resize(block * static_cast<std::size_t>(model.output_dim()));
+  if (state_->pitch.enabled()) state_->block_pitch.resize(block * static_cast<std::size_t>(frontend_.bins()));
+  state_->frame_gain.resize(static_cast<std::size_t>(frontend_.bins()));
   state_->hop_out.resize(static_cast<std::size_t>(frontend_.hop_length));
   reset();
 }
@@ -88,6 +99,7 @@ void Enhancer::reset() {
   s.stream.reset(0);
   s.pending_input.clear();
   s.guard.reset();
+  s.pitch.reset();
   s.block_used = 0;
   s.delay_to_drop = frontend_.history_length();
   analysis_ = EnhancementAnalysis{};
@@ -103,6 +115,7 @@ void Enhancer::push_hop(std::span<const float> hop, std::vector<float>& out) {
   std::span<float> features(s.block_features.data() + row * dim, dim);
   s.frontend.process_hop(hop, std::span<dsp::Complex>(s.block_bins.data() + row * bins, bins), features);
   stats_.normalize(features);
+  if (s.pitch.enabled()) s.pitch.analyze_hop(hop, std::span<dsp::Complex>(s.block_pitch.data() + row * bins, bins));
   ++s.block_used;
   if (s.block_used == options_.block_frames) {
     s.out = &out;
@@ -132,12 +145,21 @@ void Enhancer::run_block() {
       float g = std::isfinite(gain[k]) ? std::max(gain[k] * s.gain_scale, s.gain_floor) : s.gain_floor;
       if (s.gain_scale != 1.0f) g = std::min(g, 1.0f);  // the pass level maps to unity, never above
       if (s.guard.enabled()) g = s.guard.apply(k, g);
+      s.frame_gain[static_cast<std::size_t>(k)] = g;
       if (keep) {
-        const float floor = 1e-10f;
-        analysis_.noisy_db.push_back(10.0f * std::log10(std::norm(spectrum[k]) + floor));
+        analysis_.noisy_db.push_back(10.0f * std::log10(std::norm(spectrum[k]) + kAnalysisFloor));
         analysis_.gain.push_back(g);
-        analysis_.enhanced_db.push_back(10.0f * std::log10(g * g * std::norm(spectrum[k]) + floor));
       }
+    }
+    const auto bins_size = static_cast<std::size_t>(bins);
+    if (s.pitch.enabled()) {
+      s.pitch.apply(std::span<dsp::Complex>(spectrum, bins_size),
+                    std::span<const dsp::Complex>(s.block_pitch.data() + static_cast<std::size_t>(t) * bins_size, bins_size),
+                    s.frame_gain, s.guard.noise_floor());
+    }
+    for (int k = 0; k < bins; ++k) {
+      const float g = s.frame_gain[static_cast<std::size_t>(k)];
+      if (keep) analysis_.enhanced_db.push_back(10.0f * std::log10(g * g * std::norm(spectrum[k]) + kAnalysisFloor));
       spectrum[k] *= g;
     }
     if (keep) ++analysis_.frames;

@@ -41,6 +41,9 @@ struct EnhancerOptions {
   // unless the network is sure it is noise; the number is beta (10: protected fully 20 dB above the floor).
   // 0 = off.
   double floor_guard = 0.0;
+  // Pitch filter (enhance/pitch_filter.h): strength of the comb filter that mixes each voiced band with the
+  // frame one pitch period back before the gains; 0 = off.
+  double pitch_filter = 0.0;
   // Pole of the synthesis path's DC blocker (dsp::StreamingFrontend); 0 = none.
   double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;
 

@@ -19,7 +19,8 @@ FloorGuard::FloorGuard(int bins, FloorGuardOptions options)
       rise_(static_cast<float>(std::pow(10.0, kRiseDbPerSecond / 10.0 / options.frame_rate))),
       power_(static_cast<std::size_t>(bins)),
       noise_(static_cast<std::size_t>(bins)),
-      bound_(static_cast<std::size_t>(bins)) {
+      bound_(static_cast<std::size_t>(bins)),
+      tracking_(options.beta > 0.0 || options.track) {
   if (!(options.beta >= 0.0) || !std::isfinite(options.beta)) {
     throw Error("floor guard: beta must be a non-negative number, got " + std::to_string(options.beta));
   }
@@ -38,7 +39,7 @@ void FloorGuard::reset() {
 }
 
 void FloorGuard::observe(std::span<const dsp::Complex> spectrum) {
-  if (!enabled()) return;
+  if (!tracking_) return;
   for (std::size_t k = 0; k < power_.size(); ++k) {
     const float p = std::norm(spectrum[k]);
     float& ps = power_[k];

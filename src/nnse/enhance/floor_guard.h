@@ -24,15 +24,19 @@ struct FloorGuardOptions {
   double beta = 0.0;         // 0 = off
   double confidence = 0.3;   // the network gain at and above which the bound applies in full
   double frame_rate = 100.0; // frames per second (sets the rise per frame of the noise floor)
+  bool track = false;        // run the floor tracker even when beta is 0 (the pitch filter reads the floor)
 };
 
 class FloorGuard {
  public:
   FloorGuard(int bins, FloorGuardOptions options);  // throws nnse::Error for a negative beta or confidence <= 0
-  bool enabled() const { return beta_ > 0.0f; }
+  bool enabled() const { return beta_ > 0.0f; }  // the bound applies
+  bool tracking() const { return tracking_; }    // the floor is tracked (enabled, or asked for)
   void reset();
   // Updates the trackers with one frame's spectrum and computes its lower bounds.
   void observe(std::span<const dsp::Complex> spectrum);
+  // The tracked noise floor per bin (power) of the frame last observed; zeros while not tracking.
+  std::span<const float> noise_floor() const { return noise_; }
   // The guarded gain of bin k of the frame last observed.
   float apply(int k, float gain) const {
     const float lb = bound_[static_cast<std::size_t>(k)];
@@ -43,6 +47,7 @@ class FloorGuard {
  private:
   float beta_, confidence_, rise_;
   std::vector<float> power_, noise_, bound_;
+  bool tracking_;
   bool first_ = true;
 };
 

@@ -10,6 +10,7 @@ namespace nnse::enhance {
 
 void check_runtime_settings(const EnhancerOptions& options, const RuntimeChoice& runtime) {
   if (!runtime.quantized) return;
+  if (options.pitch_filter != 0.0) throw Error("--pitch-filter", "the fixed-point runtime has no pitch filter yet");
   try {
     (void)deploy::floor_guard_q8(options.floor_guard);
   } catch (const Error& e) {

@@ -1,0 +1,67 @@
+#pragma once
+// The pitch filter of the enhancer: before the gains, each band of a voiced frame is mixed with the same frame of
+// the input delayed by one pitch period, in proportion to how periodic the band is and how much noise its gain
+// says it holds (the comb filter of Valin's RNNoise, 2018, derived from its description: per band b,
+//   p_b = Re(sum X P*) / sqrt(sum |X|^2 sum |P|^2)          correlation of the frame with its delayed copy
+//   g_b = sqrt(sum g^2 |X|^2 / sum |X|^2)                    the band's gain (energy weighted)
+//   a_b = 1 if p_b >= g_b, else sqrt(p_b^2 (1 - g_b^2) / (g_b^2 (1 - p_b^2))), clamped to [0, 1]
+//   X' = X + strength a_b sqrt(sum |X|^2 / sum |P|^2) P,  then X' rescaled to the band energy of X).
+// Why: the network's gains are smooth over a mel band, so noise between a voice's harmonics stays wherever the
+// band keeps speech. Adding the copy one period back reinforces the harmonics and averages the noise between
+// them down; the rescaling keeps the band's level, so the gain that follows is the network's. Where the gain is
+// near 1 (clean speech, or a band the network leaves alone) a_b is near 0 and the frame passes unchanged.
+//
+// Bands: triangular over the FFT bins with edges every 200 Hz up to 1.6 kHz, then wider (RNNoise's layout up to
+// the Nyquist frequency); a bin's coefficient is interpolated between the two bands it belongs to.
+// Pitch: the lag in [min_lag, max_lag] with the highest normalized correlation of the frame's window span with
+// the span one lag back, longer lags marked down by up to 15 % so that a multiple of the period never wins.
+#include <span>
+#include <vector>
+
+#include "nnse/dsp/dc_filter.h"
+#include "nnse/dsp/frame_fft.h"
+#include "nnse/dsp/frontend_config.h"
+#include "nnse/dsp/stft.h"
+
+namespace nnse::enhance {
+
+struct PitchFilterOptions {
+  double strength = 0.0;   // 0 = off, 1 = the full comb filter
+  double min_pitch_hz = 60.0;
+  double max_pitch_hz = 500.0;
+  double output_dc_pole = 0.0;  // the synthesis path's DC blocker, so that the delayed copy is the same signal
+};
+
+class PitchFilter {
+ public:
+  PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions options);  // throws nnse::Error for bad options
+  bool enabled() const { return strength_ > 0.0f; }
+  void reset();
+  // Takes the hop of input the frontend just analysed; writes the spectrum of the frame one pitch period back
+  // (zeros when the frame has no energy). pitch_bins.size() == bins.
+  void analyze_hop(std::span<const float> hop, std::span<dsp::Complex> pitch_bins);
+  // Filters one frame in place: `bins` the frame, `pitch_bins` from analyze_hop for the same frame, `gains` the
+  // final gains that will multiply it.
+  // `noise_floor` (optional, per bin power): a tracked noise floor; a band's speech share is then the larger of
+  // its gain's and the floor's (1 - floor / power), so that a band the tracker sees as clean is left alone.
+  void apply(std::span<dsp::Complex> bins, std::span<const dsp::Complex> pitch_bins, std::span<const float> gains,
+             std::span<const float> noise_floor = {});
+  int last_lag() const { return last_lag_; }
+
+ private:
+  float strength_;
+  int window_, hop_, min_lag_, max_lag_, bins_;
+  dsp::DcRemover dc_;
+  bool dc_enabled_;
+  std::vector<float> window_values_;
+  std::vector<float> history_;     // the last window + max_lag samples
+  std::vector<float> frame_;       // fft_size, windowed delayed frame
+  std::vector<float> scratch_hop_;
+  dsp::FrameFft fft_;
+  std::vector<int> band_edges_;    // bin index of each band's centre
+  std::vector<float> band_x_, band_p_, band_xp_, band_g_, band_n_, band_r_;
+  std::vector<dsp::Complex> filtered_;
+  int last_lag_ = 0;
+};
+
+}  // namespace nnse::enhance
