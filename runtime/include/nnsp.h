@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* The model format this runtime reads; nnsp_init refuses any other. */
-#define NNSP_MODEL_VERSION 3u /* 3: nnsp_layer.w_layout (was a reserved byte), nnsp_model.floor_guard_q8 */
+#define NNSP_MODEL_VERSION 4u /* 4: nnsp_model.pitch_filter_q15; 3: nnsp_layer.w_layout, nnsp_model.floor_guard_q8 */
 
 /* The one front end this runtime implements (nnse's reference front end): 16 kHz, 480-sample sqrt-Hann window,
  * hop 160, 512-point FFT (257 bins). A model records its own values and nnsp_init checks them. */
@@ -126,6 +126,9 @@ typedef struct {
   /* The model's recommended noise-floor guard strength beta, Q8 in [0, 65535] (0 = none; nnsp_params.floor_guard_q8
    * = -1 uses it). Written by nnse convert from the model folder's enhancer.json. */
   int32_t floor_guard_q8;
+  /* The model's recommended pitch filter strength, Q15 in [0, 32768] (0 = none; nnsp_params.pitch_filter_q15 = -1
+   * uses it). Written by nnse convert from the model folder's enhancer.json. */
+  int32_t pitch_filter_q15;
   /* Mel filterbank (feature_type mel and melflat; null for pspec): band m covers bins mel_first_bin[m] .. +
    * mel_count[m] - 1 with the weights mel_weights_q15[mel_offset[m] ...]; offsets are cumulative counts. */
   const uint16_t *mel_first_bin;
@@ -163,6 +166,12 @@ typedef struct {
    * (fully at 0.3 and above): clean speech passes unharmed, noise the network is sure of stays removed. The same
    * guard as nnse's float enhancer (--floor-guard), applied after the pass level and the floor. */
   int32_t floor_guard_q8;
+  /* Pitch filter strength, Q15 in [0, 32768] (1.0 = 32768), 0 = off, -1 = the model's (nnsp_model.pitch_filter_q15).
+   * Before the gains, each voiced band is mixed with the input one pitch period back, in proportion to how
+   * periodic it is and how much noise its gain (or the floor tracker) says it holds: the noise between a voice's
+   * harmonics goes down, a clean band passes unchanged. The same filter as nnse's float enhancer (--pitch-filter);
+   * it runs the noise-floor guard's trackers even when the guard is off. */
+  int32_t pitch_filter_q15;
 } nnsp_params;
 
 typedef struct nnsp_state nnsp_state;

@@ -22,6 +22,7 @@ typedef struct {
   uint32_t *power; /* NNSP_BINS packed Q40 powers, in the arena */
   uint32_t *floor; /* NNSP_BINS packed Q40 powers, in the arena */
   int32_t beta_q8;     /* 0: off */
+  int track;           /* nonzero: the trackers run even with beta 0 (the pitch filter reads the floor) */
   int first;           /* no frame seen since reset */
 } nnsp_floor_guard;
 

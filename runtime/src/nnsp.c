@@ -11,6 +11,7 @@
 #include "frontend.h"
 #include "kernels.h" /* nnsp_move_down */
 #include "network.h"
+#include "pitch_filter.h"
 #include "nnsp.h"
 #include "tables.h"
 #include "validate.h"
@@ -36,7 +37,9 @@ struct nnsp_state {
   nnsp_floor_guard guard;
   nnsp_dc_filter feature_dc, output_dc;
   int16_t *feature_hist; /* NNSP_WINDOW: the feature path's last window of (filtered) input */
-  int16_t *output_hist;  /* NNSP_WINDOW: the synthesis path's */
+  int16_t *output_hist;  /* NNSP_WINDOW: the synthesis path's, the last part of pitch_hist */
+  int16_t *pitch_hist;   /* NNSP_PITCH_HIST: the synthesis path's input (the pitch filter's lags reach back) */
+  int32_t pitch_q15;     /* pitch filter strength, 0: off */
   int32_t *fft_buf;      /* 512 */
   int32_t *spec;         /* NNSP_SPEC_VALUES */
   uint64_t *power;       /* NNSP_BINS, Q23 */
@@ -76,7 +79,8 @@ static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
       widest_recurrent = layer->units;
   }
   st->feature_hist = carve(c, NNSP_WINDOW * sizeof(int16_t));
-  st->output_hist = carve(c, NNSP_WINDOW * sizeof(int16_t));
+  st->pitch_hist = carve(c, NNSP_PITCH_HIST * sizeof(int16_t));
+  st->output_hist = st->pitch_hist ? st->pitch_hist + NNSP_PITCH_REACH : 0;
   st->fft_buf = carve(c, NNSP_FFT * sizeof(int32_t));
   st->spec = carve(c, NNSP_SPEC_VALUES * sizeof(int32_t));
   st->power = carve(c, NNSP_BINS * sizeof(uint64_t));
@@ -107,6 +111,7 @@ nnsp_params nnsp_default_params(void) {
   p.atten_lim_db_q8 = -1;
   p.pass_gain_q15 = 0;
   p.floor_guard_q8 = -1;
+  p.pitch_filter_q15 = -1;
   return p;
 }
 
@@ -161,7 +166,8 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   result = nnsp_validate_model(model);
   if (result != NNSP_OK) goto fail;
   if (params->atten_lim_db_q8 > MAX_ATTEN_DB_Q8 || params->pass_gain_q15 < 0 || params->pass_gain_q15 > UNITY_Q15 ||
-      params->floor_guard_q8 < -1 || params->floor_guard_q8 > 65535) {
+      params->floor_guard_q8 < -1 || params->floor_guard_q8 > 65535 || params->pitch_filter_q15 < -1 ||
+      params->pitch_filter_q15 > 32768) {
     result = NNSP_ERR_PARAMS;
     goto fail;
   }
@@ -178,6 +184,8 @@ nnsp_state *nnsp_init(const nnsp_model *model, void *arena, uint32_t arena_bytes
   st->gain_floor_q15 = (int16_t)nnsp_gain_floor_q15(params->atten_lim_db_q8);
   st->pass_gain_q15 = params->pass_gain_q15 ? params->pass_gain_q15 : model->pass_gain_q15;
   st->guard.beta_q8 = params->floor_guard_q8 >= 0 ? params->floor_guard_q8 : model->floor_guard_q8;
+  st->pitch_q15 = params->pitch_filter_q15 >= 0 ? params->pitch_filter_q15 : model->pitch_filter_q15;
+  st->guard.track = st->pitch_q15 != 0;
   nnsp_dc_init(&st->feature_dc, model->feature_dc_pole_q30);
   nnsp_dc_init(&st->output_dc, model->output_dc_pole_q30);
   if (st->flat) nnsp_flat_init(model, st->flat);
@@ -194,7 +202,7 @@ void nnsp_reset(nnsp_state *st) {
   nnsp_dc_reset(&st->feature_dc);
   nnsp_dc_reset(&st->output_dc);
   memset(st->feature_hist, 0, NNSP_WINDOW * sizeof(int16_t));
-  memset(st->output_hist, 0, NNSP_WINDOW * sizeof(int16_t));
+  memset(st->pitch_hist, 0, NNSP_PITCH_HIST * sizeof(int16_t));
   memset(st->ola, 0, NNSP_WINDOW * sizeof(int32_t));
   memset(st->gains, 0, NNSP_BINS * sizeof(int16_t));
   nnsp_floor_guard_reset(&st->guard);
@@ -291,7 +299,11 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   int exp;
   PROFILE_MARK(0);
   nnsp_move_down(st->feature_hist, NNSP_HOP, keep);
-  nnsp_move_down(st->output_hist, NNSP_HOP, keep);
+  if (st->pitch_q15 != 0) {
+    nnsp_move_down(st->pitch_hist, NNSP_HOP, NNSP_PITCH_HIST - NNSP_HOP);
+  } else {
+    nnsp_move_down(st->output_hist, NNSP_HOP, keep);
+  }
   /* in[] is read before out[] (which may alias it) is written */
   nnsp_dc_process_block(&st->feature_dc, in, st->feature_hist + keep, NNSP_HOP);
   nnsp_dc_process_block(&st->output_dc, in, st->output_hist + keep, NNSP_HOP);
@@ -306,11 +318,23 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   PROFILE_MARK(2);
 
   nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
-  if (st->guard.beta_q8 != 0) {
+  if (st->guard.beta_q8 != 0 || st->guard.track) {
     /* the power spectrum and the trackers' update (st->power as scratch: the feature path is done with it) */
     nnsp_floor_guard_observe_spec(&st->guard, st->spec, exp, st->power);
   }
   gains_from_output(st, net_out);
+  if (st->pitch_q15 != 0) {
+    /* Scratch without more arena: fft_buf until the inverse transform, and st->power (257 uint64 = the 514 int32
+     * of a spectrum) for the delayed frame's, as the feature path and the guard's update are done with it. */
+    const int lag = nnsp_pitch_find_lag(st->pitch_hist, (int16_t *)st->fft_buf);
+    if (lag != 0) {
+      int32_t *const pitch_spec = (int32_t *)st->power;
+      int pexp;
+      nnsp_rfft512_frame(st->output_hist - lag, st->fft_buf, pitch_spec, &pexp);
+      nnsp_pitch_filter_apply(st->spec, &exp, pitch_spec, pexp, st->gains, st->guard.floor, st->pitch_q15,
+                              (int64_t *)st->fft_buf);
+    }
+  }
   nnsp_irfft512_or(st->spec, nnsp_apply_gain(st->spec, st->gains), st->fft_buf, &exp);
   nnsp_overlap_add(st->fft_buf, exp, st->ola, out);
   PROFILE_MARK(3);

@@ -88,6 +88,7 @@ nnsp_status nnsp_validate_model(const nnsp_model *model) {
   if (status != NNSP_OK) return status;
   if (model->pass_gain_q15 < 1 || model->pass_gain_q15 > 32768) return NNSP_ERR_MODEL;
   if (model->floor_guard_q8 < 0 || model->floor_guard_q8 > 65535) return NNSP_ERR_MODEL;
+  if (model->pitch_filter_q15 < 0 || model->pitch_filter_q15 > 32768) return NNSP_ERR_MODEL;
   if (model->num_layers == 0) return NNSP_ERR_MODEL;
   if (!model->layers) return NNSP_ERR_NULL;
   in = model->feature_dim;

@@ -16,6 +16,9 @@ typedef struct {
   nnsp_state *st;
 } runtime;
 
+/* The tables' pitch filter strength of the next open_runtime_on (0: none). */
+static int32_t next_model_pitch_q15 = 0;
+
 /* A runtime on synthetic model o whose own defaults are model_pass_q15 / model_guard_q8 (the tables' pass level
  * and noise-floor guard), initialized with params p. */
 static int open_runtime_on(runtime *rt, const synthetic_options *o, int32_t model_pass_q15, int32_t model_guard_q8,
@@ -26,6 +29,7 @@ static int open_runtime_on(runtime *rt, const synthetic_options *o, int32_t mode
   make_synthetic_model(rt->s, o);
   rt->s->model.pass_gain_q15 = model_pass_q15;
   rt->s->model.floor_guard_q8 = model_guard_q8;
+  rt->s->model.pitch_filter_q15 = next_model_pitch_q15;
   bytes = nnsp_arena_size(&rt->s->model);
   rt->arena = malloc(bytes);
   rt->st = nnsp_init(&rt->s->model, rt->arena, bytes, p, &status);
@@ -258,6 +262,16 @@ static void init_checks(void) {
   p.floor_guard_q8 = 65536;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "guard above 65535");
   p = nnsp_default_params();
+  p.pitch_filter_q15 = -2;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "pitch filter below -1");
+  p.pitch_filter_q15 = 32769;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_PARAMS, "pitch filter above 1");
+  p = nnsp_default_params();
+  s->model.pitch_filter_q15 = -1;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "model pitch filter -1");
+  s->model.pitch_filter_q15 = 32769;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "model pitch filter above 1");
+  s->model.pitch_filter_q15 = 0;
   s->model.floor_guard_q8 = -1;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "model guard -1");
   s->model.floor_guard_q8 = 0;
@@ -400,6 +414,48 @@ static void guard_default_and_effect(void) {
   close_runtime(&explicit_guard);
 }
 
+/* The pitch filter: the model's strength applies with pitch_filter_q15 = -1 (the default) and equals the same
+ * strength given in the params; 0 in the params turns the model's off (the output without it); on, it changes
+ * the output. */
+static void pitch_default_and_effect(void) {
+  synthetic_options o;
+  runtime off, by_model, explicit_pitch, without;
+  nnsp_params p_off = nnsp_default_params(), p_on = nnsp_default_params();
+  const nnsp_params defaults = nnsp_default_params();
+  int h, k, same = 1, off_is_without = 1, differs = 0;
+  golden_pipeline_options(0, &o);
+  p_off.pitch_filter_q15 = 0;
+  p_on.pitch_filter_q15 = 16384;
+  if (!open_runtime_on(&without, &o, 32768, 0, &defaults) || !open_runtime_on(&explicit_pitch, &o, 32768, 0, &p_on))
+    return;
+  next_model_pitch_q15 = 16384;
+  if (!open_runtime_on(&by_model, &o, 32768, 0, &defaults) || !open_runtime_on(&off, &o, 32768, 0, &p_off)) {
+    next_model_pitch_q15 = 0;
+    return;
+  }
+  next_model_pitch_q15 = 0;
+  for (h = 0; h < 100; ++h) {
+    int16_t in[NNSP_HOP], out_w[NNSP_HOP], out_m[NNSP_HOP], out_e[NNSP_HOP], out_o[NNSP_HOP];
+    golden_stream_hop(h, in);
+    nnsp_process_q15(without.st, in, out_w);
+    nnsp_process_q15(by_model.st, in, out_m);
+    nnsp_process_q15(explicit_pitch.st, in, out_e);
+    nnsp_process_q15(off.st, in, out_o);
+    for (k = 0; k < NNSP_HOP; ++k) {
+      same &= out_m[k] == out_e[k];
+      off_is_without &= out_o[k] == out_w[k];
+      differs += out_e[k] != out_w[k];
+    }
+  }
+  CHECK(same, "the model's pitch filter and the same filter given in the params differ");
+  CHECK(off_is_without, "pitch_filter_q15 = 0 did not turn the model's filter off");
+  CHECK(differs > 100, "the pitch filter changed only %d samples", differs);
+  close_runtime(&without);
+  close_runtime(&by_model);
+  close_runtime(&explicit_pitch);
+  close_runtime(&off);
+}
+
 void test_pipeline(void) {
   int v;
   init_checks();
@@ -409,6 +465,7 @@ void test_pipeline(void) {
   against_float(0, 22938, 2560); /* and its noise-floor guard 10 */
   pass_gain_default();
   guard_default_and_effect();
+  pitch_default_and_effect();
   attenuation_limit();
   reset_and_in_place();
   extremes();

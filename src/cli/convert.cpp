@@ -23,6 +23,7 @@ struct ConvertArgs {
   bool per_channel = false;
   std::optional<double> pass_gain;
   std::optional<double> floor_guard;
+  std::optional<double> pitch_filter;
 };
 
 void run(const ConvertArgs& args) {
@@ -34,17 +35,20 @@ void run(const ConvertArgs& args) {
   // The pass level the runtime applies unless its caller gives another (nnsp_params.pass_gain_q15 = 0).
   options.pass_gain = args.pass_gain.value_or(trained.recommended.pass_gain.value_or(1.0));
   options.floor_guard = args.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
+  options.pitch_filter = args.pitch_filter.value_or(trained.recommended.pitch_filter.value_or(0.0));
   deploy::QuantizedModel quantized;
   deploy::quantize_into(trained.model, trained.frontend, trained.stats, options, quantized);
   const auto files = deploy::write_c_model(quantized, args.net_id, args.net_name, args.out_dir);
   std::printf("%s\n%s\n", files.header.string().c_str(), files.source.string().c_str());
   spdlog::info("{} layers, {} bytes of weights and biases ({} formats), runtime arena {} bytes, default pass gain {} "
-               "(Q15 {}{}), default noise-floor guard {} (Q8 {}{})",
+               "(Q15 {}{}), default noise-floor guard {} (Q8 {}{}), default pitch filter {} (Q15 {}{})",
                quantized.model().num_layers, quantized.weight_bytes(), args.per_channel ? "per-channel" : "per-tensor",
                nnsp_arena_size(&quantized.model()), options.pass_gain, quantized.model().pass_gain_q15,
                args.pass_gain ? "" : (trained.recommended.pass_gain ? ", the model's enhancer.json" : ", none"),
                options.floor_guard, quantized.model().floor_guard_q8,
-               args.floor_guard ? "" : (trained.recommended.floor_guard ? ", the model's enhancer.json" : ", none"));
+               args.floor_guard ? "" : (trained.recommended.floor_guard ? ", the model's enhancer.json" : ", none"),
+               options.pitch_filter, quantized.model().pitch_filter_q15,
+               args.pitch_filter ? "" : (trained.recommended.pitch_filter ? ", the model's enhancer.json" : ", none"));
 }
 
 void setup_convert(CLI::App& parent) {
@@ -67,6 +71,11 @@ void setup_convert(CLI::App& parent) {
          "Default noise-floor guard written into the tables (the runtime's, unless its caller sets one; 0 = none). "
          "Default: the model's enhancer.json, else 0")
       ->check(CLI::Range(0.0, 255.99));
+  cmd->add_option_function<double>(
+         flag("pitch-filter"), [args](double v) { args->pitch_filter = v; },
+         "Default pitch filter strength written into the tables (the runtime's, unless its caller sets one; 0 = "
+         "none). Default: the model's enhancer.json, else 0")
+      ->check(CLI::Range(0.0, 1.0));
   cmd->callback([args] { run(*args); });
 }
 

@@ -64,13 +64,14 @@ enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const mo
   options.pass_gain =
       choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
   options.floor_guard = choice.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
-  options.pitch_filter = choice.pitch_filter.value_or(0.0);
+  options.pitch_filter = choice.pitch_filter.value_or(trained.recommended.pitch_filter.value_or(0.0));
   const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
                           (!choice.pass_gain && trained.recommended.pass_gain) ||
-                          (!choice.floor_guard && trained.recommended.floor_guard);
+                          (!choice.floor_guard && trained.recommended.floor_guard) ||
+                          (!choice.pitch_filter && trained.recommended.pitch_filter);
   if (from_model) {
-    spdlog::info("enhancer settings of the model: attenuation limit {} dB, pass gain {}, floor guard {}",
-                 options.atten_lim_db, options.pass_gain, options.floor_guard);
+    spdlog::info("enhancer settings of the model: attenuation limit {} dB, pass gain {}, floor guard {}, pitch filter {}",
+                 options.atten_lim_db, options.pass_gain, options.floor_guard, options.pitch_filter);
   }
   return options;
 }

@@ -4,7 +4,8 @@
  *   arena=<bytes> stack=<bytes> macs=<per hop> hops=<n> ticks_features=<t> ticks_network=<t> ticks_synthesis=<t>
  * (ticks of the 25 MHz timer summed over all hops; one tick = 40 instructions, see board.h).
  * Compile-time settings: FW_MODEL (the converted model's symbol, default nnsp_model_se), FW_ATTEN_LIM_DB_Q8
- * (default -1, no limit), FW_FLOOR_GUARD_Q8 (default -1, the model's noise-floor guard; 0: none), FW_ARENA_BYTES
+ * (default -1, no limit), FW_FLOOR_GUARD_Q8 (default -1, the model's noise-floor guard; 0: none), FW_PITCH_FILTER_Q15
+ * (default -1, the model's pitch filter; 0: none), FW_ARENA_BYTES
  * (default 32768), FW_PROFILE (sample the program counter into
  * profile.bin, see profile.c; the profiler's interrupts then count in the measured ticks). */
 #include <stdio.h>
@@ -21,6 +22,9 @@
 #endif
 #ifndef FW_FLOOR_GUARD_Q8
 #define FW_FLOOR_GUARD_Q8 (-1)
+#endif
+#ifndef FW_PITCH_FILTER_Q15
+#define FW_PITCH_FILTER_Q15 (-1)
 #endif
 #ifndef FW_ARENA_BYTES
 #define FW_ARENA_BYTES 32768
@@ -86,6 +90,7 @@ int main(void) {
   hops = bytes / (2 * NNSP_HOP);
   params.atten_lim_db_q8 = FW_ATTEN_LIM_DB_Q8;
   params.floor_guard_q8 = FW_FLOOR_GUARD_Q8;
+  params.pitch_filter_q15 = FW_PITCH_FILTER_Q15;
 
   board_paint_stack();
   st = nnsp_init(&FW_MODEL, arena, sizeof arena, &params, &status);

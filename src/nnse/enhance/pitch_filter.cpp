@@ -17,6 +17,10 @@ constexpr double kBandHz[] = {0,    200,  400,  600,  800,  1000, 1200, 1400,  1
 // A minimum-tracking floor lies below the mean noise power (the minima of a smoothed periodogram): scaled up by
 // this before it counts as the band's noise.
 constexpr float kFloorBias = 2.0f;
+// Bounds that keep the fixed-point runtime's ranges (runtime/src/pitch_filter.c): the mix of the delayed frame
+// (a band far weaker one period back would otherwise be scaled up without limit) and the band rescale.
+constexpr float kMaxMix = 8.0f;
+constexpr float kMaxRescale = 32767.0f / 8192.0f;
 constexpr double kLongLagPenalty = 0.15;  // the score's fall from the shortest to the longest lag
 
 }  // namespace
@@ -38,6 +42,9 @@ PitchFilter::PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions o
   }
   min_lag_ = std::max(1, static_cast<int>(std::floor(config.sample_rate / options.max_pitch_hz)));
   max_lag_ = static_cast<int>(std::ceil(config.sample_rate / options.min_pitch_hz));
+  min_lag_ += (4 - min_lag_ % 4) % 4;  // multiples of 4: the coarse search runs at a quarter of the rate
+  max_lag_ += (4 - max_lag_ % 4) % 4;
+  if (window_ % 4 != 0) throw Error("pitch filter: the window length must be a multiple of 4");
   const double bin_hz = static_cast<double>(config.sample_rate) / config.fft_size;
   for (double hz : kBandHz) {
     const int bin = static_cast<int>(std::lround(hz / bin_hz));
@@ -53,6 +60,8 @@ PitchFilter::PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions o
   band_n_.resize(bands);
   band_r_.resize(bands);
   history_.resize(static_cast<std::size_t>(window_ + max_lag_));
+  half_.resize(history_.size() / 2);
+  quarter_.resize(half_.size() / 2);
   frame_.resize(static_cast<std::size_t>(config.fft_size));
   scratch_hop_.resize(static_cast<std::size_t>(hop_));
   filtered_.resize(static_cast<std::size_t>(bins_));
@@ -65,6 +74,44 @@ void PitchFilter::reset() {
   last_lag_ = 0;
 }
 
+double PitchFilter::lag_weight(int lag) const {
+  return 1.0 - kLongLagPenalty * (lag - min_lag_) / static_cast<double>(max_lag_ - min_lag_);
+}
+
+int PitchFilter::best_lag(const float* frame, int length, int lo, int hi, int step) const {
+  double best = 0.0;
+  int found = 0;
+  for (int lag = lo; lag <= hi; ++lag) {
+    const float* span = frame - lag;
+    double energy = 0.0, dot = 0.0;
+    for (int n = 0; n < length; ++n) {
+      energy += static_cast<double>(span[n]) * span[n];
+      dot += static_cast<double>(frame[n]) * span[n];
+    }
+    if (dot <= 0.0 || energy <= 0.0) continue;
+    const double score = dot / std::sqrt(energy) * lag_weight(lag * step);
+    if (score > best) best = score, found = lag;
+  }
+  return found;
+}
+
+int PitchFilter::find_lag() {
+  // The frame is the last `window_` samples of the history; the candidate for lag T starts T samples earlier.
+  const float* frame = history_.data() + max_lag_;
+  double frame_energy = 0.0;
+  for (int n = 0; n < window_; ++n) frame_energy += static_cast<double>(frame[n]) * frame[n];
+  if (!(frame_energy > 1e-12 * window_)) return 0;
+  // The history at half and at a quarter of the rate (means of pairs).
+  for (std::size_t m = 0; m < half_.size(); ++m) half_[m] = 0.5f * (history_[2 * m] + history_[2 * m + 1]);
+  for (std::size_t m = 0; m < quarter_.size(); ++m) quarter_[m] = 0.5f * (half_[2 * m] + half_[2 * m + 1]);
+  const int coarse = best_lag(quarter_.data() + max_lag_ / 4, window_ / 4, min_lag_ / 4, max_lag_ / 4, 4);
+  if (coarse == 0) return 0;
+  const int mid = best_lag(half_.data() + max_lag_ / 2, window_ / 2, std::max(min_lag_ / 2, 2 * coarse - 1),
+                           std::min(max_lag_ / 2, 2 * coarse + 1), 2);
+  if (mid == 0) return 0;
+  return best_lag(frame, window_, std::max(min_lag_, 2 * mid - 1), std::min(max_lag_, 2 * mid + 1), 1);
+}
+
 void PitchFilter::analyze_hop(std::span<const float> hop, std::span<dsp::Complex> pitch_bins) {
   if (static_cast<int>(hop.size()) != hop_ || static_cast<int>(pitch_bins.size()) != bins_) {
     throw Error("PitchFilter: wrong hop or spectrum size");
@@ -74,35 +121,7 @@ void PitchFilter::analyze_hop(std::span<const float> hop, std::span<dsp::Complex
   std::move(history_.begin() + hop_, history_.end(), history_.begin());
   std::copy(scratch_hop_.begin(), scratch_hop_.end(), history_.end() - hop_);
 
-  // The frame is the last `window_` samples; the candidate for lag T starts T samples earlier.
-  const float* frame = history_.data() + max_lag_;
-  double frame_energy = 0.0;
-  for (int n = 0; n < window_; ++n) frame_energy += static_cast<double>(frame[n]) * frame[n];
-  last_lag_ = 0;
-  if (frame_energy > 1e-12 * window_) {
-    // Energy of the span at lag T, slid from the longest lag down.
-    double span_energy = 0.0;
-    for (int n = 0; n < window_; ++n) span_energy += static_cast<double>(history_[static_cast<std::size_t>(n)]) * history_[static_cast<std::size_t>(n)];
-    double best = 0.0;
-    for (int lag = max_lag_; lag >= min_lag_; --lag) {
-      const float* span = history_.data() + (max_lag_ - lag);
-      if (lag < max_lag_) {  // the span moved one sample later: drop its old first sample, add its new last one
-        const float out = span[-1];
-        const float in = span[window_ - 1];
-        span_energy += static_cast<double>(in) * in - static_cast<double>(out) * out;
-      }
-      float dot = 0.0f;
-      for (int n = 0; n < window_; ++n) dot += frame[n] * span[n];
-      if (dot <= 0.0f || span_energy <= 0.0) continue;
-      // Longer lags are marked down a little, so that a multiple of the period never wins over the period.
-      const double corr = dot / std::sqrt(frame_energy * span_energy) *
-                          (1.0 - kLongLagPenalty * (lag - min_lag_) / static_cast<double>(max_lag_ - min_lag_));
-      if (corr > best) {
-        best = corr;
-        last_lag_ = lag;
-      }
-    }
-  }
+  last_lag_ = find_lag();
   if (last_lag_ == 0) {
     std::fill(pitch_bins.begin(), pitch_bins.end(), dsp::Complex(0.0f, 0.0f));
     return;
@@ -160,7 +179,7 @@ void PitchFilter::apply(std::span<dsp::Complex> bins, std::span<const dsp::Compl
       if (p < g) {
         a = std::sqrt(std::clamp(p * p * (1.0f - g * g) / (g * g * (1.0f - p * p) + kTiny), 0.0f, 1.0f));
       }
-      r = strength_ * a * std::sqrt(band_x_[bb] / band_p_[bb]);
+      r = std::min(strength_ * a * std::sqrt(band_x_[bb] / band_p_[bb]), kMaxMix);
     }
     band_r_[bb] = r;
   }
@@ -175,7 +194,7 @@ void PitchFilter::apply(std::span<dsp::Complex> bins, std::span<const dsp::Compl
   });
   for (int b = 0; b < bands; ++b) {
     const auto bb = static_cast<std::size_t>(b);
-    band_r_[bb] = band_p_[bb] > kTiny ? std::sqrt(band_x_[bb] / band_p_[bb]) : 1.0f;
+    band_r_[bb] = band_p_[bb] > kTiny ? std::min(std::sqrt(band_x_[bb] / band_p_[bb]), kMaxRescale) : 1.0f;
   }
   for_each_bin([&](int k, int i, float w) {
     const auto kk = static_cast<std::size_t>(k);

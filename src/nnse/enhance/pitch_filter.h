@@ -13,8 +13,11 @@
 //
 // Bands: triangular over the FFT bins with edges every 200 Hz up to 1.6 kHz, then wider (RNNoise's layout up to
 // the Nyquist frequency); a bin's coefficient is interpolated between the two bands it belongs to.
-// Pitch: the lag in [min_lag, max_lag] with the highest normalized correlation of the frame's window span with
-// the span one lag back, longer lags marked down by up to 15 % so that a multiple of the period never wins.
+// Pitch: the lag in [min_lag, max_lag] (both made multiples of 4) with the highest correlation of the frame's
+// window span with the span one lag back over the square root of that span's energy, longer lags marked down by up
+// to 15 % so that a multiple of the period never wins; searched at a quarter of the rate (means of sample pairs,
+// twice), then at half and at the full rate over the best lag's neighbours: a twentieth of a full search, so that
+// a Cortex-M4 can afford it.
 #include <span>
 #include <vector>
 
@@ -49,12 +52,17 @@ class PitchFilter {
   int last_lag() const { return last_lag_; }
 
  private:
+  int find_lag();
+  // The lag in [lo, hi] of `frame` (length samples at 1 / step of the rate) with the best score, 0 for none.
+  int best_lag(const float* frame, int length, int lo, int hi, int step) const;
+  double lag_weight(int lag) const;
   float strength_;
   int window_, hop_, min_lag_, max_lag_, bins_;
   dsp::DcRemover dc_;
   bool dc_enabled_;
   std::vector<float> window_values_;
   std::vector<float> history_;     // the last window + max_lag samples
+  std::vector<float> half_, quarter_;  // the history at half and a quarter of the rate
   std::vector<float> frame_;       // fft_size, windowed delayed frame
   std::vector<float> scratch_hop_;
   dsp::FrameFft fft_;

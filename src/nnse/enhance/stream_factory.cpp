@@ -10,7 +10,6 @@ namespace nnse::enhance {
 
 void check_runtime_settings(const EnhancerOptions& options, const RuntimeChoice& runtime) {
   if (!runtime.quantized) return;
-  if (options.pitch_filter != 0.0) throw Error("--pitch-filter", "the fixed-point runtime has no pitch filter yet");
   try {
     (void)deploy::floor_guard_q8(options.floor_guard);
   } catch (const Error& e) {
@@ -27,6 +26,7 @@ std::unique_ptr<dsp::StreamEnhancer> make_stream_enhancer(const nn::Model& model
   q.output_dc_pole = options.output_dc_pole;
   q.pass_gain = options.pass_gain;      // the tables' defaults, which the runtime then applies
   q.floor_guard = options.floor_guard;
+  q.pitch_filter = options.pitch_filter;
   q.per_channel = runtime.per_channel;
   return std::make_unique<deploy::QuantizedEnhancer>(model, frontend, stats, options.atten_lim_db, q);
 }

@@ -134,6 +134,7 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
       << literal(m.log_offset_q23) << ", /* DC poles (Q30), log offset (Q23) */\n"
       << "  " << m.pass_gain_q15 << ", /* recommended pass level (Q15; 32768 = none) */\n"
       << "  " << m.floor_guard_q8 << ", /* recommended noise-floor guard (Q8; 0 = none) */\n"
+      << "  " << m.pitch_filter_q15 << ", /* recommended pitch filter strength (Q15; 0 = none) */\n"
       << "  " << pointer_or_null(mel, p + "mel_first_bin") << ", " << pointer_or_null(mel, p + "mel_count") << ", "
       << pointer_or_null(mel, p + "mel_offset") << ", " << pointer_or_null(mel, p + "mel_weights_q15") << ",\n"
       << "  " << p << "mean_q15, " << p << "inv_std_q15,\n"

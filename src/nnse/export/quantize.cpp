@@ -148,6 +148,12 @@ std::int32_t floor_guard_q8(double beta) {
   return static_cast<std::int32_t>(q8);
 }
 
+std::int32_t pitch_filter_q15(double strength) {
+  if (!(strength >= 0.0 && strength <= 1.0))
+    throw Error("pitch filter strength must be in [0, 1], got " + std::to_string(strength));
+  return static_cast<std::int32_t>(std::nearbyint(std::ldexp(strength, 15)));
+}
+
 std::int64_t QuantizedModel::weight_bytes() const {
   std::int64_t n = 0;
   for (const auto& l : layers)
@@ -279,6 +285,7 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
   M.log_offset_q23 = to_int32(frontend.log_offset, 23);
   M.pass_gain_q15 = pass_gain_q15(options.pass_gain);
   M.floor_guard_q8 = floor_guard_q8(options.floor_guard);
+  M.pitch_filter_q15 = pitch_filter_q15(options.pitch_filter);
   M.mel_first_bin = out.mel_first_bin.empty() ? nullptr : out.mel_first_bin.data();
   M.mel_count = out.mel_count.empty() ? nullptr : out.mel_count.data();
   M.mel_offset = out.mel_offset.empty() ? nullptr : out.mel_offset.data();

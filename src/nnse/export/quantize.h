@@ -22,6 +22,7 @@ struct QuantizeOptions {
   double output_dc_pole = dsp::StreamingFrontend::kOutputDcPole;  // the synthesis path's DC blocker
   double pass_gain = 1.0;    // the model's recommended pass level, written into the tables (1 = none)
   double floor_guard = 0.0;  // the model's recommended noise-floor guard strength, written into the tables (0 = none)
+  double pitch_filter = 0.0; // the model's recommended pitch filter strength, written into the tables (0 = none)
 };
 
 constexpr int kMaxWeightQ = 16;  // smallest representable max weight 127 / 2^16: far below any trained layer
@@ -44,6 +45,8 @@ int output_fraction_bits(nn::LayerType type, nn::Activation activation, const Qu
 std::int32_t pass_gain_q15(double pass_gain);
 // A noise-floor guard strength in [0, 255.99] as the runtime's Q8 value; throws nnse::Error outside.
 std::int32_t floor_guard_q8(double beta);
+// A pitch filter strength in [0, 1] as the runtime's Q15 value in [0, 32768]; throws nnse::Error outside.
+std::int32_t pitch_filter_q15(double strength);
 
 class QuantizedModel {
  public:

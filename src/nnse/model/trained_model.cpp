@@ -112,6 +112,13 @@ RecommendedSettings read_recommended_settings(const fs::path& file) {
     }
     settings.floor_guard = v.get<double>();
   }
+  if (j.contains("pitch_filter")) {
+    const auto& v = j.at("pitch_filter");
+    if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1.0)) {
+      throw Error(file, "pitch_filter must be a number in [0, 1] (0: off)");
+    }
+    settings.pitch_filter = v.get<double>();
+  }
   return settings;
 }
 

@@ -32,11 +32,13 @@ struct ModelChoice {
 };
 
 // Enhancer settings that belong with a model, chosen on its validation data (a model folder's enhancer.json:
-// {"atten_lim_db": N or null for none, "pass_gain": G, "floor_guard": B}); absent = the enhancer's own defaults.
+// {"atten_lim_db": N or null for none, "pass_gain": G, "floor_guard": B, "pitch_filter": S}); absent = the
+// enhancer's own defaults.
 struct RecommendedSettings {
   std::optional<double> atten_lim_db;  // +infinity: no floor
   std::optional<double> pass_gain;
   std::optional<double> floor_guard;   // 0: off
+  std::optional<double> pitch_filter;  // 0: off
 };
 inline constexpr const char* kSettingsFileInModelFolder = "enhancer.json";
 

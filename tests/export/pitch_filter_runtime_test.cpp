@@ -1,0 +1,159 @@
+// The runtime's fixed-point pitch filter (runtime/src/pitch_filter.h) against its float original, the enhancer's
+// (nnse/enhance/pitch_filter.h): the same lags on voiced frames, and the same filtered spectra to within the
+// fixed-point's rounding.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <numbers>
+#include <random>
+#include <vector>
+
+#include "nnse/dsp/stft.h"
+#include "nnse/enhance/pitch_filter.h"
+#include "src/pitch_filter.h"
+
+namespace nnse::deploy {
+namespace {
+
+const dsp::FrontendConfig kConfig{};
+
+// A voice-like signal whose pitch glides from f0_start to f0_end (ten harmonics falling 3 dB each) plus white
+// noise, as int16 samples.
+std::vector<std::int16_t> gliding_voice(double f0_start, double f0_end, int samples, double noise_rms, unsigned seed) {
+  std::mt19937 rng(seed);
+  std::normal_distribution<double> noise(0.0, noise_rms);
+  std::vector<std::int16_t> x(static_cast<std::size_t>(samples));
+  double phase = 0.0;
+  for (int n = 0; n < samples; ++n) {
+    const double f0 = f0_start + (f0_end - f0_start) * n / samples;
+    phase += 2.0 * std::numbers::pi * f0 / 16000.0;
+    double v = 0.0;
+    for (int h = 1; h <= 10; ++h) v += 0.08 * std::pow(10.0, -3.0 * (h - 1) / 20.0) * std::sin(h * phase);
+    x[static_cast<std::size_t>(n)] =
+        static_cast<std::int16_t>(std::lround(std::clamp((v + noise(rng)) * 32768.0, -32768.0, 32767.0)));
+  }
+  return x;
+}
+
+// Runs both searches over the signal hop by hop; returns the pairs of lags (float, fixed) of every frame.
+std::vector<std::pair<int, int>> both_lags(const std::vector<std::int16_t>& x) {
+  enhance::PitchFilter filter(kConfig, enhance::PitchFilterOptions{.strength = 1.0});
+  std::vector<std::int16_t> history(NNSP_PITCH_HIST, 0);
+  std::vector<std::int16_t> scratch(NNSP_PITCH_SCRATCH);
+  std::vector<float> hop(NNSP_HOP);
+  std::vector<dsp::Complex> pitch_bins(NNSP_BINS);
+  std::vector<std::pair<int, int>> lags;
+  for (std::size_t start = 0; start + NNSP_HOP <= x.size(); start += NNSP_HOP) {
+    for (int n = 0; n < NNSP_HOP; ++n) hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
+    filter.analyze_hop(hop, pitch_bins);
+    std::move(history.begin() + NNSP_HOP, history.end(), history.begin());
+    std::copy(x.begin() + static_cast<std::ptrdiff_t>(start), x.begin() + static_cast<std::ptrdiff_t>(start) + NNSP_HOP,
+              history.end() - NNSP_HOP);
+    lags.emplace_back(filter.last_lag(), nnsp_pitch_find_lag(history.data(), scratch.data()));
+  }
+  return lags;
+}
+
+TEST(RuntimePitchFilter, FindsTheFloatFiltersLagsOnAVoice) {
+  const auto lags = both_lags(gliding_voice(110.0, 240.0, 32000, 0.005, 1));
+  int compared = 0, equal = 0;
+  for (std::size_t t = 8; t < lags.size(); ++t) {  // once the history holds the longest lag
+    ++compared;
+    equal += lags[t].first == lags[t].second;
+    EXPECT_LE(std::abs(lags[t].first - lags[t].second), 1) << "frame " << t;
+    EXPECT_GT(lags[t].second, 0) << "frame " << t;
+  }
+  EXPECT_GE(equal, compared * 9 / 10) << equal << " of " << compared << " lags equal";
+}
+
+TEST(RuntimePitchFilter, SilenceHasNoLag) {
+  std::vector<std::int16_t> history(NNSP_PITCH_HIST, 0), scratch(NNSP_PITCH_SCRATCH);
+  EXPECT_EQ(nnsp_pitch_find_lag(history.data(), scratch.data()), 0);
+}
+
+// The float spectrum as runtime mantissas at exponent -shift (value = mantissa 2^exp, int16 sample units).
+std::vector<std::int32_t> to_mantissas(const std::vector<dsp::Complex>& bins, int shift) {
+  std::vector<std::int32_t> m(2 * bins.size());
+  for (std::size_t k = 0; k < bins.size(); ++k) {
+    m[2 * k] = static_cast<std::int32_t>(std::lround(std::ldexp(bins[k].real() * 32768.0, shift)));
+    m[2 * k + 1] = static_cast<std::int32_t>(std::lround(std::ldexp(bins[k].imag() * 32768.0, shift)));
+  }
+  return m;
+}
+
+// The float filter and the runtime's on the same frames (noisy voice, gains 0.3-1 varying over the bins, no
+// floor): the difference's energy at least 40 dB below the filtered frame's, and the filter does change frames.
+TEST(RuntimePitchFilter, FiltersFramesAsTheFloatFilterDoes) {
+  const auto x = gliding_voice(150.0, 170.0, 16000, 0.02, 2);
+  enhance::PitchFilter filter(kConfig, enhance::PitchFilterOptions{.strength = 0.5});
+  dsp::StftAnalyzer analyzer(kConfig);
+  std::vector<float> hop(NNSP_HOP);
+  std::vector<dsp::Complex> spectrum(NNSP_BINS), pitch_bins(NNSP_BINS);
+  std::vector<float> gains(NNSP_BINS);
+  std::vector<std::int16_t> gains_q15(NNSP_BINS);
+  for (int k = 0; k < NNSP_BINS; ++k) {
+    gains[static_cast<std::size_t>(k)] = 0.3f + 0.7f * static_cast<float>((k * 37) % 100) / 100.0f;
+    gains_q15[static_cast<std::size_t>(k)] = static_cast<std::int16_t>(std::lround(gains[static_cast<std::size_t>(k)] * 32767.0f));
+  }
+  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
+  int frames = 0, changed = 0;
+  for (std::size_t start = 0; start + NNSP_HOP <= x.size(); start += NNSP_HOP) {
+    for (int n = 0; n < NNSP_HOP; ++n) hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
+    analyzer.process_hop(hop, spectrum);
+    filter.analyze_hop(hop, pitch_bins);
+    if (start < 10 * NNSP_HOP || filter.last_lag() == 0) continue;
+    auto spec = to_mantissas(spectrum, 8);
+    auto pspec = to_mantissas(pitch_bins, 8);
+    int exp = -8;
+    nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, gains_q15.data(), nullptr, 16384, scratch.data());
+    auto expected = spectrum;
+    filter.apply(expected, pitch_bins, gains);
+    double error = 0.0, energy = 0.0, change = 0.0;
+    for (int k = 0; k < NNSP_BINS; ++k) {
+      const auto kk = static_cast<std::size_t>(k);
+      const dsp::Complex got(static_cast<float>(std::ldexp(spec[2 * kk], exp) / 32768.0),
+                             static_cast<float>(std::ldexp(spec[2 * kk + 1], exp) / 32768.0));
+      error += std::norm(got - expected[kk]);
+      energy += std::norm(expected[kk]);
+      change += std::norm(expected[kk] - spectrum[kk]);
+    }
+    ++frames;
+    changed += change > 1e-3 * energy;
+    EXPECT_LT(10.0 * std::log10(error / energy), -40.0) << "frame " << start / NNSP_HOP;
+  }
+  EXPECT_GT(frames, 80);
+  EXPECT_GT(changed, frames / 2) << "the filter should change most voiced frames with gains below 1";
+}
+
+// With unity gains (32767, the runtime's 1) no band is filtered: the frame comes back as it went in, up to the
+// common exponent's rounding.
+TEST(RuntimePitchFilter, LeavesAFrameOfUnityGainsAsItIs) {
+  const auto x = gliding_voice(200.0, 200.0, 8000, 0.001, 3);
+  enhance::PitchFilter filter(kConfig, enhance::PitchFilterOptions{.strength = 1.0});
+  dsp::StftAnalyzer analyzer(kConfig);
+  std::vector<float> hop(NNSP_HOP);
+  std::vector<dsp::Complex> spectrum(NNSP_BINS), pitch_bins(NNSP_BINS);
+  const std::vector<std::int16_t> unity(NNSP_BINS, 32767);
+  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
+  for (std::size_t start = 0; start + NNSP_HOP <= x.size(); start += NNSP_HOP) {
+    for (int n = 0; n < NNSP_HOP; ++n) hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
+    analyzer.process_hop(hop, spectrum);
+    filter.analyze_hop(hop, pitch_bins);
+    if (start < 10 * NNSP_HOP) continue;
+    const auto before = to_mantissas(spectrum, 8);
+    auto spec = before;
+    auto pspec = to_mantissas(pitch_bins, 8);
+    int exp = -8;
+    nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, unity.data(), nullptr, 32768, scratch.data());
+    double error = 0.0, energy = 0.0;
+    for (std::size_t i = 0; i < spec.size(); ++i) {
+      const double d = std::ldexp(spec[i], exp + 8) - before[i];
+      error += d * d;
+      energy += static_cast<double>(before[i]) * before[i];
+    }
+    EXPECT_LT(10.0 * std::log10(error / energy + 1e-30), -70.0) << "frame " << start / NNSP_HOP;
+  }
+}
+
+}  // namespace
+}  // namespace nnse::deploy
