@@ -8,6 +8,17 @@
 
 #include <stdint.h>
 
+/* Bits needed for v: 0 for 0, else floor(log2 v) + 1 (CLZ where the compiler has it). */
+static inline int nnsp_bit_length32(uint32_t v) {
+#if defined(__GNUC__)
+  return v ? 32 - __builtin_clz(v) : 0;
+#else
+  int b = 0;
+  while (v >> b) ++b;
+  return b;
+#endif
+}
+
 /* A function whose callers pass constants it should be specialized for (GCC and Clang would otherwise keep one
  * out-of-line copy); plain inline elsewhere. */
 #if defined(__GNUC__)

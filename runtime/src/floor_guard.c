@@ -20,20 +20,10 @@
 /* A packed value x = (e << 27) | m stands for m 2^e in Q40 (m < 2^27; m >= 2^26 whenever e > 0), so packed values
  * compare as unsigned integers exactly as the numbers do. */
 
-static int bit_length32(uint32_t v) {
-#if defined(__GNUC__)
-  return v ? 32 - __builtin_clz(v) : 0;
-#else
-  int b = 0;
-  while (v >> b) ++b;
-  return b;
-#endif
-}
-
 /* A Q23 power (< 2^40) as a packed Q40 value: p 2^17 with its 27 leading bits (truncated below). */
 static NNSP_ALWAYS_INLINE uint32_t pack_q23(uint64_t p) {
   const uint32_t hi = (uint32_t)(p >> 32), lo = (uint32_t)p;
-  const int bits = hi ? 32 + bit_length32(hi) : bit_length32(lo);
+  const int bits = hi ? 32 + nnsp_bit_length32(hi) : nnsp_bit_length32(lo);
   if (bits <= 10) return lo << 17; /* below 2^27 in Q40: exact, e = 0 */
   if (bits <= MBITS) return ((uint32_t)(bits - 10) << MBITS) | (lo << (MBITS - bits));
   /* bits in [28, 40] (p <= 2^39, nnsp_power_q23's cap): m = p >> s for s = bits - 27 in [1, 13], from the two
@@ -219,7 +209,7 @@ void nnsp_floor_guard_observe_spec(nnsp_floor_guard *g, const int32_t *spec, int
 static uint32_t ratio_q18(uint32_t n, uint32_t p) {
   const int ep = (int)(p >> MBITS), en = (int)(n >> MBITS);
   const uint32_t mp = p & MMASK, mn = n & MMASK;
-  const int sp = ep > 0 ? MBITS - 16 : (bit_length32(mp) > 16 ? bit_length32(mp) - 16 : 0);
+  const int sp = ep > 0 ? MBITS - 16 : (nnsp_bit_length32(mp) > 16 ? nnsp_bit_length32(mp) - 16 : 0);
   const int s = ep + sp, down = s - en; /* N >> s = mn >> down, down >= 0 */
   const uint32_t p32 = mp >> sp, n16 = down < 32 ? mn >> down : 0u;
   int up;

@@ -48,19 +48,9 @@ typedef struct {
   int e;      /* value = m 2^e */
 } pfloat;
 
-static int bit_length32(uint32_t v) {
-#if defined(__GNUC__)
-  return v ? 32 - __builtin_clz(v) : 0;
-#else
-  int b = 0;
-  while (v >> b) ++b;
-  return b;
-#endif
-}
-
 static int bit_length64(uint64_t v) {
   const uint32_t hi = (uint32_t)(v >> 32);
-  return hi ? 32 + bit_length32(hi) : bit_length32((uint32_t)v);
+  return hi ? 32 + nnsp_bit_length32(hi) : nnsp_bit_length32((uint32_t)v);
 }
 
 static pfloat pf_normalize(uint64_t m, int e) {
@@ -248,7 +238,8 @@ void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspe
   uint64_t *const en = ex + 3 * BANDS, *const ef = ex + 4 * BANDS;
   int64_t *const exp_sum = scratch + 5 * BANDS;
   int32_t r_q10[BANDS], n_q13[BANDS];
-  const int bx = bit_length32(or_abs(spec, 2 * NNSP_BINS)), bp = bit_length32(or_abs(pspec, 2 * NNSP_BINS));
+  const int bx = nnsp_bit_length32(or_abs(spec, 2 * NNSP_BINS));
+  const int bp = nnsp_bit_length32(or_abs(pspec, 2 * NNSP_BINS));
   int ec, i, k, b;
   if (bx == 0 || bp == 0) return;
   memset(scratch, 0, NNSP_PITCH_APPLY_SCRATCH * sizeof(int64_t));
