@@ -82,19 +82,16 @@ static pfloat pf_div(pfloat a, pfloat b) {
   return pf_normalize(a.m / (b.m >> 15), a.e - b.e - 15);
 }
 
+/* floor(sqrt(v)): Newton's iteration from a power of two at or above the root, a few divisions. */
 static uint32_t isqrt32(uint32_t v) {
-  uint32_t root = 0, bit = 1u << 30;
-  while (bit > v) bit >>= 2;
-  while (bit) {
-    if (v >= root + bit) {
-      v -= root + bit;
-      root = (root >> 1) + bit;
-    } else {
-      root >>= 1;
-    }
-    bit >>= 2;
+  uint32_t x, y;
+  if (v == 0) return 0;
+  x = 1u << ((nnsp_bit_length32(v) + 1) / 2);
+  for (;;) {
+    y = (x + v / x) >> 1;
+    if (y >= x) return x;
+    x = y;
   }
-  return root;
 }
 
 static pfloat pf_sqrt(pfloat a) {
@@ -131,43 +128,41 @@ static int32_t lag_weight_q15(int lag) {
   return 32768 - (LAG_PENALTY_Q15 * (lag - NNSP_PITCH_MIN_LAG) + span / 2) / span;
 }
 
-/* dot = sum a[i] b[i] and *energy = sum b[i]^2 over n (even) values: exact sums. */
+/* sum a[i] b[i] over n (even) values, exact. */
 #if NNSP_DSP_KERNELS
 /* With the DSP extension two multiply-accumulates per SMLALD; the pairs are loaded as words (unaligned where the
  * lag is odd: LDR allows it on a Cortex-M4). The same sums as the portable loop. */
-static int64_t dot_energy16(const int16_t *a, const int16_t *b, int n, int64_t *energy) {
-  int64_t dot = 0, e = 0;
+static int64_t dot16(const int16_t *a, const int16_t *b, int n) {
+  int64_t acc = 0;
   int i;
   for (i = 0; i < n; i += 2) {
     int32_t x, y;
     memcpy(&x, a + i, sizeof x);
     memcpy(&y, b + i, sizeof y);
-    dot = __smlald(x, y, dot);
-    e = __smlald(y, y, e);
+    acc = __smlald(x, y, acc);
   }
-  *energy = e;
-  return dot;
+  return acc;
 }
 #else
-static int64_t dot_energy16(const int16_t *a, const int16_t *b, int n, int64_t *energy) {
-  int64_t dot = 0, e = 0;
+static int64_t dot16(const int16_t *a, const int16_t *b, int n) {
+  int64_t acc = 0;
   int i;
-  for (i = 0; i < n; ++i) {
-    dot += (int32_t)a[i] * b[i];
-    e += (int32_t)b[i] * b[i];
-  }
-  *energy = e;
-  return dot;
+  for (i = 0; i < n; ++i) acc += (int32_t)a[i] * b[i];
+  return acc;
 }
 #endif
 
-/* The lag in [lo, hi] of frame (length samples at 1 / step of the rate) with the best score, 0 for none. */
+/* The lag in [lo, hi] of frame (length samples at 1 / step of the rate) with the best score, 0 for none. The
+ * span's energy slides from lag to lag (one sample in, one out: the same exact sum). */
 static int best_lag(const int16_t *frame, int length, int lo, int hi, int step) {
+  int64_t energy = dot16(frame - lo, frame - lo, length);
   uint32_t best = 0;
   int lag, found = 0;
   for (lag = lo; lag <= hi; ++lag) {
-    int64_t energy;
-    const int64_t dot = dot_energy16(frame, frame - lag, length, &energy);
+    const int16_t *span = frame - lag;
+    int64_t dot;
+    if (lag > lo) energy += (int32_t)span[0] * span[0] - (int32_t)span[length] * span[length];
+    dot = dot16(frame, span, length);
     if (dot > 0 && energy > 0) {
       const uint32_t key = score_key(dot, energy, lag_weight_q15(lag * step));
       if (key > best) {
@@ -188,10 +183,8 @@ int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t *scratch) {
   enum { MIN = NNSP_PITCH_MIN_LAG, MAX = NNSP_PITCH_MAX_LAG, HALF = NNSP_PITCH_HIST / 2 };
   const int16_t *frame = hist + NNSP_PITCH_REACH;
   int16_t *half = scratch, *quarter = scratch + HALF;
-  int64_t frame_energy;
   int coarse, mid;
-  (void)dot_energy16(frame, frame, NNSP_WINDOW, &frame_energy);
-  if (frame_energy == 0) return 0;
+  if (dot16(frame, frame, NNSP_WINDOW) == 0) return 0;
   halve_rate(hist, half, HALF);
   halve_rate(half, quarter, HALF / 2);
   coarse = best_lag(quarter + NNSP_PITCH_REACH / 4, NNSP_WINDOW / 4, MIN / 4, MAX / 4, 4);
@@ -213,7 +206,7 @@ static uint32_t or_abs(const int32_t *v, int n) {
 static int32_t rescale(int32_t v, int s) {
   if (s <= 0) return (int32_t)((uint32_t)v << -s);
   if (s >= 32) return 0;
-  return (int32_t)nnsp_rshr64(v, s);
+  return nnsp_rshr32(v, s);
 }
 
 /* The packed Q40 noise floor (floor_guard.h: m 2^e) in units of |v|^2 for mantissas v at exponent ev: the power
@@ -248,27 +241,44 @@ void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspe
     spec[k] = rescale(spec[k], ec - *exp);
     pspec[k] = rescale(pspec[k], ec - pexp);
   }
-  /* Band sums (of the mantissas >> STATS_SHIFT): bin k between centres lo and hi counts (1 - w) towards band i and
-   * w towards band i + 1. */
+  /* Band sums (of the mantissas rounded to 15 bits): bin k between centres lo and hi counts (1 - w) towards band i
+   * and w towards band i + 1. Per segment between two centres, the plain sum S and the weighted sum W of each
+   * quantity: band i gets 2^15 S - W, band i + 1 gets W (exact). Three loops of two quantities each, so that the
+   * running sums stay in registers. */
   for (i = 0; i + 1 < BANDS; ++i) {
-    const int last = i + 2 == BANDS ? band_edges[i + 1] : band_edges[i + 1] - 1;
-    for (k = band_edges[i]; k <= last; ++k) {
-      const uint32_t w = bin_weight_q15[k], wl = 32768u - w;
+    const int first = band_edges[i], last = i + 2 == BANDS ? band_edges[i + 1] : band_edges[i + 1] - 1;
+    uint64_t s1 = 0, w1 = 0, s2 = 0, w2 = 0;
+    int64_t ss = 0, ws = 0;
+    for (k = first; k <= last; ++k) { /* |X|^2, |P|^2 */
+      const uint32_t w = bin_weight_q15[k];
       const int32_t xr = nnsp_rshr32(spec[2 * k], STATS_SHIFT), xi = nnsp_rshr32(spec[2 * k + 1], STATS_SHIFT);
       const int32_t pr = nnsp_rshr32(pspec[2 * k], STATS_SHIFT), pi = nnsp_rshr32(pspec[2 * k + 1], STATS_SHIFT);
       const uint32_t x2 = (uint32_t)(xr * xr) + (uint32_t)(xi * xi), p2 = (uint32_t)(pr * pr) + (uint32_t)(pi * pi);
-      const int32_t xp = xr * pr + xi * pi;
+      s1 += x2, w1 += (uint64_t)w * x2;
+      s2 += p2, w2 += (uint64_t)w * p2;
+    }
+    ex[i] += (s1 << 15) - w1, ex[i + 1] += w1;
+    ep[i] += (s2 << 15) - w2, ep[i + 1] += w2;
+    s1 = w1 = 0;
+    for (k = first; k <= last; ++k) { /* Re(X P*), g^2 |X|^2 */
+      const uint32_t w = bin_weight_q15[k];
+      const int32_t xr = nnsp_rshr32(spec[2 * k], STATS_SHIFT), xi = nnsp_rshr32(spec[2 * k + 1], STATS_SHIFT);
+      const int32_t xp = xr * nnsp_rshr32(pspec[2 * k], STATS_SHIFT) + xi * nnsp_rshr32(pspec[2 * k + 1], STATS_SHIFT);
       /* a gain of 32767 is the runtime's unity (the float filter leaves a band of unity gain alone) */
       const uint32_t g2 = gains_q15[k] >= 32767 ? 32768u : ((uint32_t)(gains_q15[k] * gains_q15[k])) >> 15;
-      const uint32_t gx = (uint32_t)(((uint64_t)g2 * x2) >> 15);
-      ex[i] += (uint64_t)wl * x2, ex[i + 1] += (uint64_t)w * x2;
-      ep[i] += (uint64_t)wl * p2, ep[i + 1] += (uint64_t)w * p2;
-      exp_sum[i] += (int64_t)wl * xp, exp_sum[i + 1] += (int64_t)w * xp;
-      eg[i] += (uint64_t)wl * gx, eg[i + 1] += (uint64_t)w * gx;
-      if (floor) {
+      const uint32_t gx = (uint32_t)(((uint64_t)g2 * ((uint32_t)(xr * xr) + (uint32_t)(xi * xi))) >> 15);
+      ss += xp, ws += (int64_t)w * xp;
+      s1 += gx, w1 += (uint64_t)w * gx;
+    }
+    exp_sum[i] += ss * 32768 - ws, exp_sum[i + 1] += ws;
+    eg[i] += (s1 << 15) - w1, eg[i + 1] += w1;
+    if (floor) {
+      s1 = w1 = 0;
+      for (k = first; k <= last; ++k) { /* the tracked noise floor */
         const uint32_t nk = floor_in_units(floor[k], ec + STATS_SHIFT);
-        en[i] += (uint64_t)wl * nk, en[i + 1] += (uint64_t)w * nk;
+        s1 += nk, w1 += (uint64_t)bin_weight_q15[k] * nk;
       }
+      en[i] += (s1 << 15) - w1, en[i + 1] += w1;
     }
   }
   for (b = 0; b < BANDS; ++b) {
@@ -308,16 +318,19 @@ void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspe
    * a quiet band keeps its precision). */
   for (i = 0; i + 1 < BANDS; ++i) {
     const int last = i + 2 == BANDS ? band_edges[i + 1] : band_edges[i + 1] - 1;
+    uint64_t se = 0, we = 0;
     for (k = band_edges[i]; k <= last; ++k) {
-      const uint32_t w = bin_weight_q15[k], wl = 32768u - w;
-      const int32_t r = (int32_t)((wl * (uint32_t)r_q10[i] + w * (uint32_t)r_q10[i + 1] + 16384u) >> 15);
+      const uint32_t w = bin_weight_q15[k];
+      const int32_t r = (int32_t)(((32768u - w) * (uint32_t)r_q10[i] + w * (uint32_t)r_q10[i + 1] + 16384u) >> 15);
       const int32_t yr = spec[2 * k] + ((r * pspec[2 * k] + 512) >> 10);
       const int32_t yi = spec[2 * k + 1] + ((r * pspec[2 * k + 1] + 512) >> 10);
-      const uint64_t e = (uint64_t)((int64_t)yr * yr) + (uint64_t)((int64_t)yi * yi); /* < 2^41.4 */
+      /* < 2^41.4: the segment's sums (at most 39 bins), times 2^15, stay below 2^62 */
+      const uint64_t e = (uint64_t)((int64_t)yr * yr) + (uint64_t)((int64_t)yi * yi);
       spec[2 * k] = yr;
       spec[2 * k + 1] = yi;
-      ef[i] += wl * e, ef[i + 1] += w * e; /* below 2^56.4 per bin, 77 bins at most */
+      se += e, we += w * e;
     }
+    ef[i] += (se << 15) - we, ef[i + 1] += we;
   }
   for (b = 0; b < BANDS; ++b) {
     pfloat f = pf_u64(ef[b]);
