@@ -36,13 +36,22 @@ TEST(ConvertCli, WritesTheTwoFilesForTheBundledModel) {
   EXPECT_NE(text.str().find(pass_line), std::string::npos) << pass_line;
   // ... and noise-floor guard 4: 4 * 2^8.
   EXPECT_NE(text.str().find("  1024, /* recommended noise-floor guard"), std::string::npos);
+  // ... and its pitch filter strength S: round(S 2^15), from the folder too.
+  const auto bundled = model::TrainedModel::from_checkpoint(model::find_bundled_model() / "model.ckpt").recommended;
+  const std::string pitch_line =
+      "  " + std::to_string(deploy::pitch_filter_q15(bundled.pitch_filter.value_or(0.0))) + ", /* recommended pitch filter";
+  EXPECT_NE(text.str().find(pitch_line), std::string::npos) << pitch_line;
   EXPECT_TRUE(std::filesystem::exists(dir / "def_nn3_se.h"));
-  r = test::run_nnse("convert --pass-gain 0.5 --net-name se2 --out-dir " + dir.path().string());
+  r = test::run_nnse("convert --pass-gain 0.5 --pitch-filter 0 --net-name se2 --out-dir " + dir.path().string());
   ASSERT_EQ(r.exit_code, 0) << r.output;
   std::ifstream source2(dir / "def_nn3_se2.c");
   std::stringstream text2;
   text2 << source2.rdbuf();
   EXPECT_NE(text2.str().find("  16384, /* recommended pass level"), std::string::npos);
+  EXPECT_NE(text2.str().find("  0, /* recommended pitch filter"), std::string::npos);
+  r = test::run_nnse("convert --pitch-filter 1.5 --net-name se3 --out-dir " + dir.path().string());
+  EXPECT_NE(r.exit_code, 0);
+  EXPECT_NE(r.output.find("pitch-filter"), std::string::npos) << r.output;
   r = test::run_nnse("convert --net-name 3x --out-dir " + dir.path().string());
   EXPECT_NE(r.exit_code, 0);
   EXPECT_NE(r.output.find("C identifier"), std::string::npos) << r.output;

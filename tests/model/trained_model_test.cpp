@@ -73,17 +73,20 @@ TEST(TrainedModel, AModelFolderCarriesItsRecommendedEnhancerSettings) {
   EXPECT_FALSE(without.recommended.atten_lim_db.has_value());
   EXPECT_FALSE(without.recommended.pass_gain.has_value());
   EXPECT_FALSE(without.recommended.floor_guard.has_value());
+  EXPECT_FALSE(without.recommended.pitch_filter.has_value());
 
-  test::run_shell("printf '{\"atten_lim_db\": 12, \"pass_gain\": 0.7, \"floor_guard\": 10}' > " + (dir / kSettingsFileInModelFolder).string());
+  test::run_shell("printf '{\"atten_lim_db\": 12, \"pass_gain\": 0.7, \"floor_guard\": 10, \"pitch_filter\": 0.5}' > " +
+                  (dir / kSettingsFileInModelFolder).string());
   const TrainedModel with = TrainedModel::load(choice);
   EXPECT_EQ(with.recommended.atten_lim_db, 12.0);
   EXPECT_EQ(with.recommended.pass_gain, 0.7);
   EXPECT_EQ(with.recommended.floor_guard, 10.0);
+  EXPECT_EQ(with.recommended.pitch_filter, 0.5);
 
   test::run_shell("printf '{\"atten_lim_db\": null}' > " + (dir / kSettingsFileInModelFolder).string());
   EXPECT_TRUE(std::isinf(*TrainedModel::load(choice).recommended.atten_lim_db));
 
-  for (const char* bad : {"{\"pass_gain\": 2}", "{\"floor_guard\": -1}", "{\"floor_guard\": \"on\"}", "{\"atten_lim_db\": -3}", "not json", "[1]"}) {
+  for (const char* bad : {"{\"pass_gain\": 2}", "{\"floor_guard\": -1}", "{\"pitch_filter\": 1.5}", "{\"pitch_filter\": -0.1}", "{\"floor_guard\": \"on\"}", "{\"atten_lim_db\": -3}", "not json", "[1]"}) {
     test::run_shell(std::string("printf '") + bad + "' > " + (dir / kSettingsFileInModelFolder).string());
     try {
       TrainedModel::load(choice);

@@ -3,13 +3,17 @@
 // the input delayed by one pitch period, in proportion to how periodic the band is and how much noise its gain
 // says it holds (the comb filter of Valin's RNNoise, 2018, derived from its description: per band b,
 //   p_b = Re(sum X P*) / sqrt(sum |X|^2 sum |P|^2)          correlation of the frame with its delayed copy
-//   g_b = sqrt(sum g^2 |X|^2 / sum |X|^2)                    the band's gain (energy weighted)
+//   g_b = sqrt(sum g^2 |X|^2 / sum |X|^2)                    the band's gain (energy weighted), raised to
+//         sqrt(1 - 2 sum N / sum |X|^2) with N a tracked noise floor (ours: the floor guard's tracker)
 //   a_b = 1 if p_b >= g_b, else sqrt(p_b^2 (1 - g_b^2) / (g_b^2 (1 - p_b^2))), clamped to [0, 1]
-//   X' = X + strength a_b sqrt(sum |X|^2 / sum |P|^2) P,  then X' rescaled to the band energy of X).
+//   X' = X + min(8, strength a_b sqrt(sum |X|^2 / sum |P|^2)) P,  then X' rescaled to the band energy of X
+//        (by at most 4; both bounds keep the fixed-point runtime's ranges)).
 // Why: the network's gains are smooth over a mel band, so noise between a voice's harmonics stays wherever the
 // band keeps speech. Adding the copy one period back reinforces the harmonics and averages the noise between
-// them down; the rescaling keeps the band's level, so the gain that follows is the network's. Where the gain is
-// near 1 (clean speech, or a band the network leaves alone) a_b is near 0 and the frame passes unchanged.
+// them down; the rescaling keeps the band's level, so the gain that follows is the network's. Where the band is
+// clean (a gain near 1, or the tracker sees no noise in it) a_b is near 0 and the frame passes unchanged: the
+// network's gains alone sit below 1 on parts of clean speech, which the gain-only rule filtered
+// (docs/generalization.md "A pitch filter").
 //
 // Bands: triangular over the FFT bins with edges every 200 Hz up to 1.6 kHz, then wider (RNNoise's layout up to
 // the Nyquist frequency); a bin's coefficient is interpolated between the two bands it belongs to.
