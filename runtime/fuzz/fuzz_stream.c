@@ -62,6 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     static const int32_t guards[4] = {0, 2560, 65535, 1}; /* off, the bundled model's 10, the largest, tiniest */
     params.pass_gain_q15 = pass_levels[(data[1] >> 1) & 3];
     params.floor_guard_q8 = guards[(data[1] >> 3) & 3];
+    params.pitch_filter_q15 = (data[1] & 0x20) ? ((data[1] & 0x40) ? 32768 : 16384) : 0; /* off, 0.5, 1 */
   }
   if (nnsp_arena_size(&models[m].model) > sizeof arena) abort();
   st = nnsp_init(&models[m].model, arena, sizeof arena, &params, 0);

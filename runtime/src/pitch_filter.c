@@ -263,7 +263,9 @@ void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspe
     for (k = first; k <= last; ++k) { /* Re(X P*), g^2 |X|^2 */
       const uint32_t w = bin_weight_q15[k];
       const int32_t xr = nnsp_rshr32(spec[2 * k], STATS_SHIFT), xi = nnsp_rshr32(spec[2 * k + 1], STATS_SHIFT);
-      const int32_t xp = xr * nnsp_rshr32(pspec[2 * k], STATS_SHIFT) + xi * nnsp_rshr32(pspec[2 * k + 1], STATS_SHIFT);
+      /* each product up to 2^30 (a rounded 15-bit mantissa reaches 2^15): the sum in 64 bits */
+      const int64_t xp = (int64_t)xr * nnsp_rshr32(pspec[2 * k], STATS_SHIFT) +
+                         (int64_t)xi * nnsp_rshr32(pspec[2 * k + 1], STATS_SHIFT);
       /* a gain of 32767 is the runtime's unity (the float filter leaves a band of unity gain alone) */
       const uint32_t g2 = gains_q15[k] >= 32767 ? 32768u : ((uint32_t)(gains_q15[k] * gains_q15[k])) >> 15;
       const uint32_t gx = (uint32_t)(((uint64_t)g2 * ((uint32_t)(xr * xr) + (uint32_t)(xi * xi))) >> 15);
