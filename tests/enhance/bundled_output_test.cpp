@@ -90,10 +90,10 @@ struct ChecksumFile {
   }
 };
 
-std::string enhanced_checksum(const std::string& example, const test::ScratchDir& dir) {
+std::string enhanced_checksum(const std::string& example, const test::ScratchDir& dir, const std::string& extra = "") {
   const fs::path input = fs::path(NNSE_SOURCE_DIR) / "examples" / example;
   const fs::path output = dir / ("enhanced_" + example);
-  const auto run = test::run_nnse("enhance " + input.string() + " " + output.string());
+  const auto run = test::run_nnse("enhance " + input.string() + " " + output.string() + extra);
   if (run.exit_code != 0) throw std::runtime_error(run.output);
   return hex(fnv1a64(read_int16(output)));
 }
@@ -121,6 +121,25 @@ TEST(BundledModelOutput, MatchesThePinnedChecksums) {
     ++checked;
   }
   if (checked == 0) GTEST_SKIP() << "no pinned checksums for CPU flavour " << flavour << " in " << kChecksumFile;
+}
+
+// The fixed-point runtime (`--quantized`, the device's arithmetic) gives the same samples on every CPU: its line
+// ("quantized" in the flavour column) is checked everywhere, also where no float line is pinned.
+TEST(BundledModelOutput, QuantizedMatchesThePinnedChecksumsOnEveryCpu) {
+  test::ScratchDir dir;
+  ChecksumFile file = ChecksumFile::read(kChecksumFile);
+  const std::string flavour = "quantized";
+  if (std::getenv("NNSE_REWRITE_CHECKSUMS") != nullptr) {
+    for (const auto& example : kExamples) file.pinned[{example, flavour}] = enhanced_checksum(example, dir, " --quantized");
+    file.write(kChecksumFile);
+    GTEST_SKIP() << "rewrote the " << flavour << " lines of " << kChecksumFile;
+  }
+  for (const auto& example : kExamples) {
+    const auto pinned = file.pinned.find({example, flavour});
+    ASSERT_NE(pinned, file.pinned.end()) << "no " << flavour << " line for " << example << " in " << kChecksumFile;
+    EXPECT_EQ(enhanced_checksum(example, dir, " --quantized"), pinned->second)
+        << example << ": the runtime's output of the bundled model changed (see " << kChecksumFile << ")";
+  }
 }
 
 }  // namespace
