@@ -202,11 +202,17 @@ static uint32_t or_abs(const int32_t *v, int n) {
   return acc;
 }
 
-/* v 2^-s rounded (s > 0), or v 2^-s exactly (s <= 0, where |v| 2^-s stays below 2^MANTISSA_BITS). */
-static int32_t rescale(int32_t v, int s) {
-  if (s <= 0) return (int32_t)((uint32_t)v << -s);
-  if (s >= 32) return 0;
-  return nnsp_rshr32(v, s);
+/* The spectrum's values times 2^-s, rounded (s > 0), or exactly (s <= 0, where |v| 2^-s stays below
+ * 2^MANTISSA_BITS). */
+static void rescale_all(int32_t v[2 * NNSP_BINS], int s) {
+  int k;
+  if (s <= 0) {
+    for (k = 0; k < 2 * NNSP_BINS; ++k) v[k] = (int32_t)((uint32_t)v[k] << -s);
+  } else if (s >= 32) {
+    memset(v, 0, 2 * NNSP_BINS * sizeof(int32_t));
+  } else {
+    for (k = 0; k < 2 * NNSP_BINS; ++k) v[k] = nnsp_rshr32(v[k], s);
+  }
 }
 
 /* The packed Q40 noise floor (floor_guard.h: m 2^e) in units of |v|^2 for mantissas v at exponent ev: the power
@@ -237,10 +243,8 @@ void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspe
   if (bx == 0 || bp == 0) return;
   memset(scratch, 0, NNSP_PITCH_APPLY_SCRATCH * sizeof(int64_t));
   ec = (bx + *exp > bp + pexp ? bx + *exp : bp + pexp) - MANTISSA_BITS;
-  for (k = 0; k < 2 * NNSP_BINS; ++k) {
-    spec[k] = rescale(spec[k], ec - *exp);
-    pspec[k] = rescale(pspec[k], ec - pexp);
-  }
+  rescale_all(spec, ec - *exp);
+  rescale_all(pspec, ec - pexp);
   /* Band sums (of the mantissas rounded to 15 bits): bin k between centres lo and hi counts (1 - w) towards band i
    * and w towards band i + 1. Per segment between two centres, the plain sum S and the weighted sum W of each
    * quantity: band i gets 2^15 S - W, band i + 1 gets W (exact). Three loops of two quantities each, so that the
