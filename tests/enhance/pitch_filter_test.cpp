@@ -134,6 +134,12 @@ TEST(PitchFilter, RejectsBadSettings) {
   EXPECT_THROW(PitchFilter(kConfig, PitchFilterOptions{.strength = 1.5}), Error);
   EXPECT_THROW(PitchFilter(kConfig, PitchFilterOptions{.strength = 1.0, .min_pitch_hz = 500, .max_pitch_hz = 60}),
                Error);
+  // A front end whose window is not a multiple of 4 cannot run the quarter-rate search; off, the filter is fine.
+  dsp::FrontendConfig odd = kConfig;
+  odd.hop_length = 161;
+  odd.window_length = 483;
+  EXPECT_THROW(PitchFilter(odd, PitchFilterOptions{.strength = 0.5}), Error);
+  EXPECT_NO_THROW(PitchFilter(odd, PitchFilterOptions{}));
 }
 
 }  // namespace

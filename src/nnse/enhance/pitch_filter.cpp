@@ -44,7 +44,10 @@ PitchFilter::PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions o
   max_lag_ = static_cast<int>(std::ceil(config.sample_rate / options.min_pitch_hz));
   min_lag_ += (4 - min_lag_ % 4) % 4;  // multiples of 4: the coarse search runs at a quarter of the rate
   max_lag_ += (4 - max_lag_ % 4) % 4;
-  if (window_ % 4 != 0) throw Error("pitch filter: the window length must be a multiple of 4");
+  // (checked only when the filter is on: an enhancer holds one, off, for every front end)
+  if (strength_ > 0.0f && window_ % 4 != 0) {
+    throw Error("pitch filter: the window length must be a multiple of 4, got " + std::to_string(window_));
+  }
   const double bin_hz = static_cast<double>(config.sample_rate) / config.fft_size;
   for (double hz : kBandHz) {
     const int bin = static_cast<int>(std::lround(hz / bin_hz));
