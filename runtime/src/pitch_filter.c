@@ -13,9 +13,9 @@
 #endif
 
 #define BANDS 18
-#define MANTISSA_BITS 17 /* of the two spectra at their common exponent */
-#define MAX_R_Q10 8192   /* r <= 8 */
-#define MAX_N_Q13 32767  /* band rescale < 4 */
+#define MANTISSA_BITS 17     /* of the two spectra at their common exponent */
+#define MAX_R_Q10 8192       /* r <= 8 */
+#define MAX_N_Q13 32767      /* band rescale < 4 */
 #define LAG_PENALTY_Q15 4915 /* 0.15: the lag weight's fall from the shortest to the longest lag */
 
 /* Band centres in bins (16 kHz, 512-point FFT): 0, 200, ..., 1600, 2000, 2400, 2800, 3200, 4000, 4800, 5600, 6800,
@@ -24,23 +24,23 @@ static const uint16_t band_edges[BANDS] = {0, 6, 13, 19, 26, 32, 38, 45, 51, 64,
 
 /* bin_weight_q15[k] = floor(2^15 (k - lo) / (hi - lo)) for bin k between band centres lo and hi (bin 256: 2^15). */
 static const uint16_t bin_weight_q15[NNSP_BINS] = {
-  0, 5461, 10922, 16384, 21845, 27306, 0, 4681, 9362, 14043, 18724, 23405, 28086, 0, 5461, 10922,
-  16384, 21845, 27306, 0, 4681, 9362, 14043, 18724, 23405, 28086, 0, 5461, 10922, 16384, 21845, 27306,
-  0, 5461, 10922, 16384, 21845, 27306, 0, 4681, 9362, 14043, 18724, 23405, 28086, 0, 5461, 10922,
-  16384, 21845, 27306, 0, 2520, 5041, 7561, 10082, 12603, 15123, 17644, 20164, 22685, 25206, 27726, 30247,
-  0, 2520, 5041, 7561, 10082, 12603, 15123, 17644, 20164, 22685, 25206, 27726, 30247, 0, 2520, 5041,
-  7561, 10082, 12603, 15123, 17644, 20164, 22685, 25206, 27726, 30247, 0, 2730, 5461, 8192, 10922, 13653,
-  16384, 19114, 21845, 24576, 27306, 30037, 0, 1260, 2520, 3780, 5041, 6301, 7561, 8822, 10082, 11342,
-  12603, 13863, 15123, 16384, 17644, 18904, 20164, 21425, 22685, 23945, 25206, 26466, 27726, 28987, 30247, 31507,
-  0, 1260, 2520, 3780, 5041, 6301, 7561, 8822, 10082, 11342, 12603, 13863, 15123, 16384, 17644, 18904,
-  20164, 21425, 22685, 23945, 25206, 26466, 27726, 28987, 30247, 31507, 0, 1310, 2621, 3932, 5242, 6553,
-  7864, 9175, 10485, 11796, 13107, 14417, 15728, 17039, 18350, 19660, 20971, 22282, 23592, 24903, 26214, 27525,
-  28835, 30146, 31457, 0, 840, 1680, 2520, 3360, 4201, 5041, 5881, 6721, 7561, 8402, 9242, 10082,
-  10922, 11762, 12603, 13443, 14283, 15123, 15963, 16804, 17644, 18484, 19324, 20164, 21005, 21845, 22685, 23525,
-  24365, 25206, 26046, 26886, 27726, 28566, 29407, 30247, 31087, 31927, 0, 862, 1724, 2586, 3449, 4311,
-  5173, 6036, 6898, 7760, 8623, 9485, 10347, 11210, 12072, 12934, 13797, 14659, 15521, 16384, 17246, 18108,
-  18970, 19833, 20695, 21557, 22420, 23282, 24144, 25007, 25869, 26731, 27594, 28456, 29318, 30181, 31043, 31905,
-  32768,
+    0,     5461,  10922, 16384, 21845, 27306, 0,     4681,  9362,  14043, 18724, 23405, 28086, 0,     5461,  10922,
+    16384, 21845, 27306, 0,     4681,  9362,  14043, 18724, 23405, 28086, 0,     5461,  10922, 16384, 21845, 27306,
+    0,     5461,  10922, 16384, 21845, 27306, 0,     4681,  9362,  14043, 18724, 23405, 28086, 0,     5461,  10922,
+    16384, 21845, 27306, 0,     2520,  5041,  7561,  10082, 12603, 15123, 17644, 20164, 22685, 25206, 27726, 30247,
+    0,     2520,  5041,  7561,  10082, 12603, 15123, 17644, 20164, 22685, 25206, 27726, 30247, 0,     2520,  5041,
+    7561,  10082, 12603, 15123, 17644, 20164, 22685, 25206, 27726, 30247, 0,     2730,  5461,  8192,  10922, 13653,
+    16384, 19114, 21845, 24576, 27306, 30037, 0,     1260,  2520,  3780,  5041,  6301,  7561,  8822,  10082, 11342,
+    12603, 13863, 15123, 16384, 17644, 18904, 20164, 21425, 22685, 23945, 25206, 26466, 27726, 28987, 30247, 31507,
+    0,     1260,  2520,  3780,  5041,  6301,  7561,  8822,  10082, 11342, 12603, 13863, 15123, 16384, 17644, 18904,
+    20164, 21425, 22685, 23945, 25206, 26466, 27726, 28987, 30247, 31507, 0,     1310,  2621,  3932,  5242,  6553,
+    7864,  9175,  10485, 11796, 13107, 14417, 15728, 17039, 18350, 19660, 20971, 22282, 23592, 24903, 26214, 27525,
+    28835, 30146, 31457, 0,     840,   1680,  2520,  3360,  4201,  5041,  5881,  6721,  7561,  8402,  9242,  10082,
+    10922, 11762, 12603, 13443, 14283, 15123, 15963, 16804, 17644, 18484, 19324, 20164, 21005, 21845, 22685, 23525,
+    24365, 25206, 26046, 26886, 27726, 28566, 29407, 30247, 31087, 31927, 0,     862,   1724,  2586,  3449,  4311,
+    5173,  6036,  6898,  7760,  8623,  9485,  10347, 11210, 12072, 12934, 13797, 14659, 15521, 16384, 17246, 18108,
+    18970, 19833, 20695, 21557, 22420, 23282, 24144, 25007, 25869, 26731, 27594, 28456, 29318, 30181, 31043, 31905,
+    32768,
 };
 
 typedef struct {
@@ -132,7 +132,7 @@ static int32_t lag_weight_q15(int lag) {
 #if NNSP_DSP_KERNELS
 /* With the DSP extension two multiply-accumulates per SMLALD; the pairs are loaded as words (unaligned where the
  * lag is odd: LDR allows it on a Cortex-M4). The same sums as the portable loop. */
-static int64_t dot16(const int16_t *a, const int16_t *b, int n) {
+static int64_t dot16(const int16_t* a, const int16_t* b, int n) {
   int64_t acc = 0;
   int i;
   for (i = 0; i < n; i += 2) {
@@ -144,7 +144,7 @@ static int64_t dot16(const int16_t *a, const int16_t *b, int n) {
   return acc;
 }
 #else
-static int64_t dot16(const int16_t *a, const int16_t *b, int n) {
+static int64_t dot16(const int16_t* a, const int16_t* b, int n) {
   int64_t acc = 0;
   int i;
   for (i = 0; i < n; ++i) acc += (int32_t)a[i] * b[i];
@@ -154,12 +154,12 @@ static int64_t dot16(const int16_t *a, const int16_t *b, int n) {
 
 /* The lag in [lo, hi] of frame (length samples at 1 / step of the rate) with the best score, 0 for none. The
  * span's energy slides from lag to lag (one sample in, one out: the same exact sum). */
-static int best_lag(const int16_t *frame, int length, int lo, int hi, int step) {
+static int best_lag(const int16_t* frame, int length, int lo, int hi, int step) {
   int64_t energy = dot16(frame - lo, frame - lo, length);
   uint32_t best = 0;
   int lag, found = 0;
   for (lag = lo; lag <= hi; ++lag) {
-    const int16_t *span = frame - lag;
+    const int16_t* span = frame - lag;
     int64_t dot;
     if (lag > lo) energy += (int32_t)span[0] * span[0] - (int32_t)span[length] * span[length];
     dot = dot16(frame, span, length);
@@ -174,14 +174,14 @@ static int best_lag(const int16_t *frame, int length, int lo, int hi, int step) 
   return found;
 }
 
-static void halve_rate(const int16_t *in, int16_t *out, int n_out) {
+static void halve_rate(const int16_t* in, int16_t* out, int n_out) {
   int m;
   for (m = 0; m < n_out; ++m) out[m] = (int16_t)(((int32_t)in[2 * m] + in[2 * m + 1]) >> 1);
 }
 
-int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t *scratch) {
+int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t* scratch) {
   enum { MIN = NNSP_PITCH_MIN_LAG, MAX = NNSP_PITCH_MAX_LAG, HALF = NNSP_PITCH_HIST / 2 };
-  const int16_t *frame = hist + NNSP_PITCH_REACH;
+  const int16_t* frame = hist + NNSP_PITCH_REACH;
   int16_t *half = scratch, *quarter = scratch + HALF;
   int coarse, mid;
   if (dot16(frame, frame, NNSP_WINDOW) == 0) return 0;
@@ -195,7 +195,7 @@ int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t *scratch) {
   return best_lag(frame, NNSP_WINDOW, 2 * mid - 1 < MIN ? MIN : 2 * mid - 1, 2 * mid + 1 > MAX ? MAX : 2 * mid + 1, 1);
 }
 
-static uint32_t or_abs(const int32_t *v, int n) {
+static uint32_t or_abs(const int32_t* v, int n) {
   uint32_t acc = 0;
   int i;
   for (i = 0; i < n; ++i) acc |= nnsp_abs_u32(v[i]);
@@ -229,13 +229,13 @@ static uint32_t floor_in_units(uint32_t packed, int ev) {
  * energy has no bias against the energy of the full mantissas that the rescale compares it with). */
 #define STATS_SHIFT 2
 
-void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspec[2 * NNSP_BINS], int pexp,
-                             const int16_t gains_q15[NNSP_BINS], const uint32_t *floor, int32_t strength_q15,
-                             int64_t *scratch) {
+void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int* exp, int32_t pspec[2 * NNSP_BINS], int pexp,
+                             const int16_t gains_q15[NNSP_BINS], const uint32_t* floor, int32_t strength_q15,
+                             int64_t* scratch) {
   /* the band sums: in the caller's scratch, to keep the stack small */
-  uint64_t *const ex = (uint64_t *)scratch, *const ep = ex + BANDS, *const eg = ex + 2 * BANDS;
+  uint64_t *const ex = (uint64_t*)scratch, *const ep = ex + BANDS, *const eg = ex + 2 * BANDS;
   uint64_t *const en = ex + 3 * BANDS, *const ef = ex + 4 * BANDS;
-  int64_t *const exp_sum = scratch + 5 * BANDS;
+  int64_t* const exp_sum = scratch + 5 * BANDS;
   int32_t r_q10[BANDS], n_q13[BANDS];
   const int bx = nnsp_bit_length32(or_abs(spec, 2 * NNSP_BINS));
   const int bp = nnsp_bit_length32(or_abs(pspec, 2 * NNSP_BINS));

@@ -33,15 +33,15 @@ extern "C" {
 /* The lag of the frame hist[NNSP_PITCH_REACH ..) (NNSP_PITCH_HIST samples of the synthesis path, oldest first),
  * 0 for none (a silent frame, or no positive correlation). scratch: NNSP_PITCH_SCRATCH values. */
 #define NNSP_PITCH_SCRATCH (NNSP_PITCH_HIST / 2 + NNSP_PITCH_HIST / 4)
-int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t *scratch);
+int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t* scratch);
 
 /* Filters spec (value = mantissa 2^*exp; *exp updated) with pspec (the frame one period back, 2^pexp), the final
  * gains, and floor (the floor guard's packed Q40 noise floor per bin, or null for none). pspec is destroyed.
  * strength_q15 in [1, 32768]; scratch: NNSP_PITCH_APPLY_SCRATCH values (8-byte aligned). */
 #define NNSP_PITCH_APPLY_SCRATCH (6 * 18)
-void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int *exp, int32_t pspec[2 * NNSP_BINS], int pexp,
-                             const int16_t gains_q15[NNSP_BINS], const uint32_t *floor, int32_t strength_q15,
-                             int64_t *scratch);
+void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int* exp, int32_t pspec[2 * NNSP_BINS], int pexp,
+                             const int16_t gains_q15[NNSP_BINS], const uint32_t* floor, int32_t strength_q15,
+                             int64_t* scratch);
 
 #ifdef __cplusplus
 }

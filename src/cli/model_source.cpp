@@ -52,7 +52,7 @@ void add_gain_options(CLI::App& command, GainChoice& choice) {
       .add_option_function<double>(
           flag("pitch-filter"), [&choice](double v) { choice.pitch_filter = v; },
           "Pitch filter strength: before the gains, mix each voiced band with the input one pitch period back "
-          "(a comb filter that lowers the noise between a voice's harmonics); 0 = off. Float path only. "
+          "(a comb filter that lowers the noise between a voice's harmonics); 0 = off. "
           "Default: the model's enhancer.json, else 0")
       ->check(CLI::Range(0.0, 1.0));
 }
@@ -70,8 +70,9 @@ enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const mo
                           (!choice.floor_guard && trained.recommended.floor_guard) ||
                           (!choice.pitch_filter && trained.recommended.pitch_filter);
   if (from_model) {
-    spdlog::info("enhancer settings of the model: attenuation limit {} dB, pass gain {}, floor guard {}, pitch filter {}",
-                 options.atten_lim_db, options.pass_gain, options.floor_guard, options.pitch_filter);
+    spdlog::info(
+        "enhancer settings of the model: attenuation limit {} dB, pass gain {}, floor guard {}, pitch filter {}",
+        options.atten_lim_db, options.pass_gain, options.floor_guard, options.pitch_filter);
   }
   return options;
 }

@@ -44,7 +44,8 @@ std::vector<std::pair<int, int>> both_lags(const std::vector<std::int16_t>& x) {
   std::vector<dsp::Complex> pitch_bins(NNSP_BINS);
   std::vector<std::pair<int, int>> lags;
   for (std::size_t start = 0; start + NNSP_HOP <= x.size(); start += NNSP_HOP) {
-    for (int n = 0; n < NNSP_HOP; ++n) hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
+    for (int n = 0; n < NNSP_HOP; ++n)
+      hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
     filter.analyze_hop(hop, pitch_bins);
     std::move(history.begin() + NNSP_HOP, history.end(), history.begin());
     std::copy(x.begin() + static_cast<std::ptrdiff_t>(start), x.begin() + static_cast<std::ptrdiff_t>(start) + NNSP_HOP,
@@ -91,7 +92,8 @@ void for_each_voiced_frame(const std::vector<std::int16_t>& x, double strength, 
   std::vector<float> hop(NNSP_HOP);
   std::vector<dsp::Complex> spectrum(NNSP_BINS), pitch_bins(NNSP_BINS);
   for (std::size_t start = 0; start + NNSP_HOP <= x.size(); start += NNSP_HOP) {
-    for (int n = 0; n < NNSP_HOP; ++n) hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
+    for (int n = 0; n < NNSP_HOP; ++n)
+      hop[static_cast<std::size_t>(n)] = x[start + static_cast<std::size_t>(n)] / 32768.0f;
     analyzer.process_hop(hop, spectrum);
     filter.analyze_hop(hop, pitch_bins);
     if (start >= 10 * NNSP_HOP && filter.last_lag() != 0) visit(filter, spectrum, pitch_bins, start / NNSP_HOP);
@@ -112,24 +114,25 @@ TEST(RuntimePitchFilter, FiltersFramesAsTheFloatFilterDoes) {
   for_each_voiced_frame(gliding_voice(150.0, 170.0, 16000, 0.02, 2), 0.5,
                         [&](enhance::PitchFilter& filter, const std::vector<dsp::Complex>& spectrum,
                             const std::vector<dsp::Complex>& pitch_bins, std::size_t frame) {
-    auto spec = to_mantissas(spectrum, 8);
-    auto pspec = to_mantissas(pitch_bins, 8);
-    int exp = -8;
-    nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, gains_q15.data(), nullptr, 16384, scratch.data());
-    auto expected = spectrum;
-    filter.apply(expected, pitch_bins, gains);
-    double error = 0.0, energy = 0.0, change = 0.0;
-    for (std::size_t k = 0; k < expected.size(); ++k) {
-      const dsp::Complex got(static_cast<float>(std::ldexp(spec[2 * k], exp) / 32768.0),
-                             static_cast<float>(std::ldexp(spec[2 * k + 1], exp) / 32768.0));
-      error += std::norm(got - expected[k]);
-      energy += std::norm(expected[k]);
-      change += std::norm(expected[k] - spectrum[k]);
-    }
-    ++frames;
-    changed += change > 1e-3 * energy;
-    EXPECT_LT(10.0 * std::log10(error / energy), -40.0) << "frame " << frame;
-  });
+                          auto spec = to_mantissas(spectrum, 8);
+                          auto pspec = to_mantissas(pitch_bins, 8);
+                          int exp = -8;
+                          nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, gains_q15.data(), nullptr, 16384,
+                                                  scratch.data());
+                          auto expected = spectrum;
+                          filter.apply(expected, pitch_bins, gains);
+                          double error = 0.0, energy = 0.0, change = 0.0;
+                          for (std::size_t k = 0; k < expected.size(); ++k) {
+                            const dsp::Complex got(static_cast<float>(std::ldexp(spec[2 * k], exp) / 32768.0),
+                                                   static_cast<float>(std::ldexp(spec[2 * k + 1], exp) / 32768.0));
+                            error += std::norm(got - expected[k]);
+                            energy += std::norm(expected[k]);
+                            change += std::norm(expected[k] - spectrum[k]);
+                          }
+                          ++frames;
+                          changed += change > 1e-3 * energy;
+                          EXPECT_LT(10.0 * std::log10(error / energy), -40.0) << "frame " << frame;
+                        });
   EXPECT_GT(frames, 80);
   EXPECT_GT(changed, frames / 2) << "the filter should change most voiced frames with gains below 1";
 }
@@ -143,20 +146,21 @@ TEST(RuntimePitchFilter, LeavesAFrameOfUnityGainsAsItIs) {
   for_each_voiced_frame(gliding_voice(200.0, 200.0, 8000, 0.001, 3), 1.0,
                         [&](enhance::PitchFilter&, const std::vector<dsp::Complex>& spectrum,
                             const std::vector<dsp::Complex>& pitch_bins, std::size_t frame) {
-    const auto before = to_mantissas(spectrum, 8);
-    auto spec = before;
-    auto pspec = to_mantissas(pitch_bins, 8);
-    int exp = -8;
-    nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, unity.data(), nullptr, 32768, scratch.data());
-    double error = 0.0, energy = 0.0;
-    for (std::size_t i = 0; i < spec.size(); ++i) {
-      const double d = std::ldexp(spec[i], exp + 8) - before[i];
-      error += d * d;
-      energy += static_cast<double>(before[i]) * before[i];
-    }
-    ++frames;
-    EXPECT_LT(10.0 * std::log10(error / energy + 1e-30), -70.0) << "frame " << frame;
-  });
+                          const auto before = to_mantissas(spectrum, 8);
+                          auto spec = before;
+                          auto pspec = to_mantissas(pitch_bins, 8);
+                          int exp = -8;
+                          nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, unity.data(), nullptr, 32768,
+                                                  scratch.data());
+                          double error = 0.0, energy = 0.0;
+                          for (std::size_t i = 0; i < spec.size(); ++i) {
+                            const double d = std::ldexp(spec[i], exp + 8) - before[i];
+                            error += d * d;
+                            energy += static_cast<double>(before[i]) * before[i];
+                          }
+                          ++frames;
+                          EXPECT_LT(10.0 * std::log10(error / energy + 1e-30), -70.0) << "frame " << frame;
+                        });
   EXPECT_GT(frames, 30);
 }
 

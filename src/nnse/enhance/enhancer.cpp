@@ -34,7 +34,8 @@ struct Enhancer::State {
                                                .confidence = FloorGuardOptions{}.confidence,
                                                .frame_rate = config.frame_rate(),
                                                .track = options.pitch_filter > 0.0}),
-        pitch(config, PitchFilterOptions{.strength = options.pitch_filter, .output_dc_pole = options.output_dc_pole}) {}
+        pitch(config,
+              PitchFilterOptions{.strength = options.pitch_filter, .output_dc_pole = options.output_dc_pole}) {}
   dsp::StreamingFrontend frontend;
   dsp::StftSynthesizer synthesizer;
   nn::StreamState<float> stream;
@@ -153,8 +154,8 @@ void Enhancer::run_block() {
     }
     const auto bins_size = static_cast<std::size_t>(bins);
     if (s.pitch.enabled()) {
-      s.pitch.apply(std::span<dsp::Complex>(spectrum, bins_size),
-                    std::span<const dsp::Complex>(s.block_pitch.data() + static_cast<std::size_t>(t) * bins_size, bins_size),
+      const dsp::Complex* delayed = s.block_pitch.data() + static_cast<std::size_t>(t) * bins_size;
+      s.pitch.apply(std::span<dsp::Complex>(spectrum, bins_size), std::span<const dsp::Complex>(delayed, bins_size),
                     s.frame_gain, s.guard.noise_floor());
     }
     for (int k = 0; k < bins; ++k) {

@@ -11,7 +11,7 @@ namespace nnse::enhance {
 namespace {
 
 // Band centres in Hz: 200 Hz apart up to 1.6 kHz, then wider (RNNoise's layout), cut at the Nyquist frequency.
-constexpr double kBandHz[] = {0,    200,  400,  600,  800,  1000, 1200, 1400,  1600,  2000,  2400,
+constexpr double kBandHz[] = {0,    200,  400,  600,  800,  1000, 1200, 1400, 1600,  2000,  2400,
                               2800, 3200, 4000, 4800, 5600, 6800, 8000, 9600, 12000, 15600, 20000};
 
 // A minimum-tracking floor lies below the mean noise power (the minima of a smoothed periodogram): scaled up by
@@ -130,7 +130,8 @@ void PitchFilter::analyze_hop(std::span<const float> hop, std::span<dsp::Complex
     return;
   }
   const float* delayed = history_.data() + (max_lag_ - last_lag_);
-  for (int n = 0; n < window_; ++n) frame_[static_cast<std::size_t>(n)] = delayed[n] * window_values_[static_cast<std::size_t>(n)];
+  for (int n = 0; n < window_; ++n)
+    frame_[static_cast<std::size_t>(n)] = delayed[n] * window_values_[static_cast<std::size_t>(n)];
   std::fill(frame_.begin() + window_, frame_.end(), 0.0f);
   fft_.forward(frame_, pitch_bins);
 }

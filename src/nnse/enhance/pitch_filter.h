@@ -33,7 +33,7 @@
 namespace nnse::enhance {
 
 struct PitchFilterOptions {
-  double strength = 0.0;   // 0 = off, 1 = the full comb filter
+  double strength = 0.0;  // 0 = off, 1 = the full comb filter
   double min_pitch_hz = 60.0;
   double max_pitch_hz = 500.0;
   double output_dc_pole = 0.0;  // the synthesis path's DC blocker, so that the delayed copy is the same signal
@@ -65,12 +65,12 @@ class PitchFilter {
   dsp::DcRemover dc_;
   bool dc_enabled_;
   std::vector<float> window_values_;
-  std::vector<float> history_;     // the last window + max_lag samples
+  std::vector<float> history_;         // the last window + max_lag samples
   std::vector<float> half_, quarter_;  // the history at half and a quarter of the rate
-  std::vector<float> frame_;       // fft_size, windowed delayed frame
+  std::vector<float> frame_;           // fft_size, windowed delayed frame
   std::vector<float> scratch_hop_;
   dsp::FrameFft fft_;
-  std::vector<int> band_edges_;    // bin index of each band's centre
+  std::vector<int> band_edges_;  // bin index of each band's centre
   std::vector<float> band_x_, band_p_, band_xp_, band_g_, band_n_, band_r_;
   std::vector<dsp::Complex> filtered_;
   int last_lag_ = 0;
