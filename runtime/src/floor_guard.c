@@ -177,7 +177,7 @@ void nnsp_floor_guard_reset(nnsp_floor_guard *g) {
 
 void nnsp_floor_guard_observe(nnsp_floor_guard *g, const uint64_t power_q23[NNSP_BINS]) {
   int k;
-  if (g->beta_q8 == 0 && !g->track) return;
+  if (!nnsp_floor_guard_tracking(g)) return;
   if (g->first) {
     for (k = 0; k < NNSP_BINS; ++k) g->power[k] = g->floor[k] = pack_q23(power_q23[k]);
     g->first = 0;
@@ -193,7 +193,7 @@ void nnsp_floor_guard_observe(nnsp_floor_guard *g, const uint64_t power_q23[NNSP
 void nnsp_floor_guard_observe_spec(nnsp_floor_guard *g, const int32_t *spec, int exp, uint64_t power_q23[NNSP_BINS]) {
 #if NNSP_DSP_KERNELS
   const int shift = 2 * exp + 23;
-  if ((g->beta_q8 != 0 || g->track) && !g->first && shift < 0 && shift > -32) {
+  if (nnsp_floor_guard_tracking(g) && !g->first && shift < 0 && shift > -32) {
     nnsp_floor_guard_track_asm(spec, g->power, g->floor, -shift);
     return;
   }

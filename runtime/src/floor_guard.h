@@ -26,6 +26,9 @@ typedef struct {
   int first;           /* no frame seen since reset */
 } nnsp_floor_guard;
 
+/* Whether the trackers run: the guard is on, or the pitch filter reads the floor. */
+static inline int nnsp_floor_guard_tracking(const nnsp_floor_guard *g) { return g->beta_q8 != 0 || g->track; }
+
 void nnsp_floor_guard_reset(nnsp_floor_guard *g);
 
 /* Updates the trackers with one frame's power spectrum (Q23, as nnsp_power_q23 writes it). */

@@ -318,7 +318,7 @@ void nnsp_process_q15(nnsp_state *st, const int16_t in[NNSP_HOP], int16_t out[NN
   PROFILE_MARK(2);
 
   nnsp_rfft512_frame(st->output_hist, st->fft_buf, st->spec, &exp);
-  if (st->guard.beta_q8 != 0 || st->guard.track) {
+  if (nnsp_floor_guard_tracking(&st->guard)) {
     /* the power spectrum and the trackers' update (st->power as scratch: the feature path is done with it) */
     nnsp_floor_guard_observe_spec(&st->guard, st->spec, exp, st->power);
   }

@@ -26,6 +26,12 @@ struct ConvertArgs {
   std::optional<double> pitch_filter;
 };
 
+// Where a default written into the tables came from, for the log line: the option (nothing to add), the model
+// folder's enhancer.json, or neither.
+const char* source(const std::optional<double>& given, const std::optional<double>& recommended) {
+  return given ? "" : (recommended ? ", the model's enhancer.json" : ", none");
+}
+
 void run(const ConvertArgs& args) {
   if (args.net_id < 0) throw Error("--net-id", "must not be negative");
   const model::TrainedModel trained = model::TrainedModel::load(args.model);
@@ -44,11 +50,10 @@ void run(const ConvertArgs& args) {
                "(Q15 {}{}), default noise-floor guard {} (Q8 {}{}), default pitch filter {} (Q15 {}{})",
                quantized.model().num_layers, quantized.weight_bytes(), args.per_channel ? "per-channel" : "per-tensor",
                nnsp_arena_size(&quantized.model()), options.pass_gain, quantized.model().pass_gain_q15,
-               args.pass_gain ? "" : (trained.recommended.pass_gain ? ", the model's enhancer.json" : ", none"),
-               options.floor_guard, quantized.model().floor_guard_q8,
-               args.floor_guard ? "" : (trained.recommended.floor_guard ? ", the model's enhancer.json" : ", none"),
+               source(args.pass_gain, trained.recommended.pass_gain), options.floor_guard,
+               quantized.model().floor_guard_q8, source(args.floor_guard, trained.recommended.floor_guard),
                options.pitch_filter, quantized.model().pitch_filter_q15,
-               args.pitch_filter ? "" : (trained.recommended.pitch_filter ? ", the model's enhancer.json" : ", none"));
+               source(args.pitch_filter, trained.recommended.pitch_filter));
 }
 
 void setup_convert(CLI::App& parent) {

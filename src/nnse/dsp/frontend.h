@@ -25,6 +25,8 @@ class StreamingFrontend {
   void reset();
   // hop.size() == hop_length; bins_out.size() == bins() (synthesis path); features_out.size() == feature_dim().
   void process_hop(std::span<const float> hop, std::span<Complex> bins_out, std::span<float> features_out);
+  // The last hop's samples as the synthesis path sees them (after its DC blocker): what the output is made of.
+  std::span<const float> synthesis_hop() const { return output_scratch_; }
 
   // -3 dB at (1 - a) fs / (2 pi) = 1.3 Hz at 16 kHz: removes a microphone's DC offset (which a time-varying gain
   // would otherwise turn into low-frequency thumps) and nothing audible: 0.7 degrees of phase at 100 Hz.

@@ -34,8 +34,7 @@ struct Enhancer::State {
                                                .confidence = FloorGuardOptions{}.confidence,
                                                .frame_rate = config.frame_rate(),
                                                .track = options.pitch_filter > 0.0}),
-        pitch(config,
-              PitchFilterOptions{.strength = options.pitch_filter, .output_dc_pole = options.output_dc_pole}) {}
+        pitch(config, PitchFilterOptions{.strength = options.pitch_filter}) {}
   dsp::StreamingFrontend frontend;
   dsp::StftSynthesizer synthesizer;
   nn::StreamState<float> stream;
@@ -116,7 +115,9 @@ void Enhancer::push_hop(std::span<const float> hop, std::vector<float>& out) {
   std::span<float> features(s.block_features.data() + row * dim, dim);
   s.frontend.process_hop(hop, std::span<dsp::Complex>(s.block_bins.data() + row * bins, bins), features);
   stats_.normalize(features);
-  if (s.pitch.enabled()) s.pitch.analyze_hop(hop, std::span<dsp::Complex>(s.block_pitch.data() + row * bins, bins));
+  if (s.pitch.enabled()) {
+    s.pitch.analyze_hop(s.frontend.synthesis_hop(), std::span<dsp::Complex>(s.block_pitch.data() + row * bins, bins));
+  }
   ++s.block_used;
   if (s.block_used == options_.block_frames) {
     s.out = &out;

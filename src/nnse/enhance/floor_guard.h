@@ -30,8 +30,7 @@ struct FloorGuardOptions {
 class FloorGuard {
  public:
   FloorGuard(int bins, FloorGuardOptions options);  // throws nnse::Error for a negative beta or confidence <= 0
-  bool enabled() const { return beta_ > 0.0f; }  // the bound applies
-  bool tracking() const { return tracking_; }    // the floor is tracked (enabled, or asked for)
+  bool enabled() const { return beta_ > 0.0f; }  // the bound applies (the floor is tracked also with `track`)
   void reset();
   // Updates the trackers with one frame's spectrum and computes its lower bounds.
   void observe(std::span<const dsp::Complex> spectrum);

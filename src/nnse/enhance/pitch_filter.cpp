@@ -30,8 +30,6 @@ PitchFilter::PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions o
       window_(config.window_length),
       hop_(config.hop_length),
       bins_(config.bins()),
-      dc_(options.output_dc_pole),
-      dc_enabled_(options.output_dc_pole > 0.0),
       window_values_(dsp::stft_window(config)),
       fft_(config.fft_size) {
   if (!(options.strength >= 0.0 && options.strength <= 1.0)) {
@@ -66,14 +64,12 @@ PitchFilter::PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions o
   half_.resize(history_.size() / 2);
   quarter_.resize(half_.size() / 2);
   frame_.resize(static_cast<std::size_t>(config.fft_size));
-  scratch_hop_.resize(static_cast<std::size_t>(hop_));
   filtered_.resize(static_cast<std::size_t>(bins_));
   reset();
 }
 
 void PitchFilter::reset() {
   std::fill(history_.begin(), history_.end(), 0.0f);
-  dc_.reset();
   last_lag_ = 0;
 }
 
@@ -119,10 +115,8 @@ void PitchFilter::analyze_hop(std::span<const float> hop, std::span<dsp::Complex
   if (static_cast<int>(hop.size()) != hop_ || static_cast<int>(pitch_bins.size()) != bins_) {
     throw Error("PitchFilter: wrong hop or spectrum size");
   }
-  std::copy(hop.begin(), hop.end(), scratch_hop_.begin());
-  if (dc_enabled_) dc_.process(scratch_hop_);
   std::move(history_.begin() + hop_, history_.end(), history_.begin());
-  std::copy(scratch_hop_.begin(), scratch_hop_.end(), history_.end() - hop_);
+  std::copy(hop.begin(), hop.end(), history_.end() - hop_);
 
   last_lag_ = find_lag();
   if (last_lag_ == 0) {

@@ -25,7 +25,6 @@
 #include <span>
 #include <vector>
 
-#include "nnse/dsp/dc_filter.h"
 #include "nnse/dsp/frame_fft.h"
 #include "nnse/dsp/frontend_config.h"
 #include "nnse/dsp/stft.h"
@@ -36,7 +35,6 @@ struct PitchFilterOptions {
   double strength = 0.0;  // 0 = off, 1 = the full comb filter
   double min_pitch_hz = 60.0;
   double max_pitch_hz = 500.0;
-  double output_dc_pole = 0.0;  // the synthesis path's DC blocker, so that the delayed copy is the same signal
 };
 
 class PitchFilter {
@@ -44,8 +42,9 @@ class PitchFilter {
   PitchFilter(const dsp::FrontendConfig& config, PitchFilterOptions options);  // throws nnse::Error for bad options
   bool enabled() const { return strength_ > 0.0f; }
   void reset();
-  // Takes the hop of input the frontend just analysed; writes the spectrum of the frame one pitch period back
-  // (zeros when the frame has no energy). pitch_bins.size() == bins.
+  // Takes the hop the frontend just analysed, as its synthesis path sees it (StreamingFrontend::synthesis_hop:
+  // after the DC blocker, so that the delayed copy is the signal the gains multiply); writes the spectrum of the
+  // frame one pitch period back (zeros when the frame has no energy). pitch_bins.size() == bins.
   void analyze_hop(std::span<const float> hop, std::span<dsp::Complex> pitch_bins);
   // Filters one frame in place: `bins` the frame, `pitch_bins` from analyze_hop for the same frame, `gains` the
   // final gains that will multiply it.
@@ -62,13 +61,10 @@ class PitchFilter {
   double lag_weight(int lag) const;
   float strength_;
   int window_, hop_, min_lag_, max_lag_, bins_;
-  dsp::DcRemover dc_;
-  bool dc_enabled_;
   std::vector<float> window_values_;
   std::vector<float> history_;         // the last window + max_lag samples
   std::vector<float> half_, quarter_;  // the history at half and a quarter of the rate
   std::vector<float> frame_;           // fft_size, windowed delayed frame
-  std::vector<float> scratch_hop_;
   dsp::FrameFft fft_;
   std::vector<int> band_edges_;  // bin index of each band's centre
   std::vector<float> band_x_, band_p_, band_xp_, band_g_, band_n_, band_r_;
