@@ -7,12 +7,14 @@
  *         half and at the full rate over the best lag's neighbours (20k multiply-accumulates per frame).
  *         Scores are compared as pseudo-floats of their squares (16-bit mantissas: equal within 2^-14 may order
  *         either way, where the float one might differ).
- *   bands: 18 triangular bands (centres every 200 Hz to 1.6 kHz, then RNNoise's wider ones, to 8 kHz), sums in
- *         int64 of the two spectra brought to one exponent with 17-bit mantissas;
+ *   bands: the 7 triangular bands centred at 0, 200, ..., 1200 Hz (the mix fades out towards 1.4 kHz; the bins
+ *         from there up are not touched: above it the copy one period back no longer adds up coherently, and the
+ *         float filter measured no change of any metric from filtering them), sums in int64 of the two spectra's
+ *         filtered bins brought to one exponent with 17-bit mantissas;
  *   per band: p = Exp / sqrt(Ex Ep), g = max(sqrt(Eg / Ex), sqrt(1 - 2 N / Ex)), a = 1 if p >= g else
- *         sqrt(p^2 (1 - g^2) / (g^2 (1 - p^2))), r = strength a sqrt(Ex / Ep) (at most 8), Q12;
+ *         sqrt(p^2 (1 - g^2) / (g^2 (1 - p^2))), r = strength a sqrt(Ex / Ep) (at most 8), Q10;
  *   per bin: X' = X + r P, then X' sqrt(Ex / Ex') per band (at most 4), interpolated between bands.
- * The spectrum comes back with 17-bit mantissas at the common exponent. */
+ * The filtered bins go back to the spectrum's exponent (which changes only where they would not fit 31 bits). */
 #ifndef NNSP_PITCH_FILTER_H
 #define NNSP_PITCH_FILTER_H
 
@@ -38,7 +40,7 @@ int nnsp_pitch_find_lag(const int16_t hist[NNSP_PITCH_HIST], int16_t* scratch);
 /* Filters spec (value = mantissa 2^*exp; *exp updated) with pspec (the frame one period back, 2^pexp), the final
  * gains, and floor (the floor guard's packed Q40 noise floor per bin, or null for none). pspec is destroyed.
  * strength_q15 in [1, 32768]; scratch: NNSP_PITCH_APPLY_SCRATCH values (8-byte aligned). */
-#define NNSP_PITCH_APPLY_SCRATCH (6 * 18)
+#define NNSP_PITCH_APPLY_SCRATCH (6 * 8)
 void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int* exp, int32_t pspec[2 * NNSP_BINS], int pexp,
                              const int16_t gains_q15[NNSP_BINS], const uint32_t* floor, int32_t strength_q15,
                              int64_t* scratch);

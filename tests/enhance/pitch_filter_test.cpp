@@ -78,7 +78,8 @@ TEST(PitchFilter, LeavesABandThatKeepsUnityGainAlone) {
 }
 
 TEST(PitchFilter, LowersTheNoiseBetweenHarmonicsAndKeepsTheBandLevel) {
-  // 250 Hz fundamental = 8 bins apart: harmonic h sits on bin 8h; bins 8h +- 3..4 lie between harmonics.
+  // 250 Hz fundamental = 8 bins apart: harmonic h sits on bin 8h; bins 8h +- 3..4 lie between harmonics. The
+  // filter works up to 1.2 kHz: harmonics 1-4 (bin 32 = 1 kHz).
   PitchFilter filter(kConfig, PitchFilterOptions{.strength = 1.0});
   auto frames = analyze(filter, harmonic(250.0, 16000, 0.03, 3));
   const std::vector<float> half(static_cast<std::size_t>(kConfig.bins()), 0.5f);
@@ -86,7 +87,7 @@ TEST(PitchFilter, LowersTheNoiseBetweenHarmonicsAndKeepsTheBandLevel) {
   for (std::size_t t = 10; t < frames.spectrum.size(); ++t) {
     auto filtered = frames.spectrum[t];
     filter.apply(filtered, frames.pitch[t], half);
-    for (int h = 1; h <= 8; ++h) {
+    for (int h = 1; h <= 4; ++h) {
       on_before += band_energy(frames.spectrum[t], 8 * h - 1, 8 * h + 2);
       on_after += band_energy(filtered, 8 * h - 1, 8 * h + 2);
       off_before += band_energy(frames.spectrum[t], 8 * h + 3, 8 * h + 6);
@@ -99,6 +100,27 @@ TEST(PitchFilter, LowersTheNoiseBetweenHarmonicsAndKeepsTheBandLevel) {
   const double ratio_after = 10.0 * std::log10(on_after / off_after);
   EXPECT_GT(ratio_after, ratio_before + 2.0) << "harmonic-to-between ratio " << ratio_before << " -> " << ratio_after;
   EXPECT_NEAR(10.0 * std::log10(total_after / total_before), 0.0, 0.5);
+}
+
+TEST(PitchFilter, LeavesTheBinsAbove1400HzAlone) {
+  // The filter's top band is centred on 1.2 kHz, the next centre (1.4 kHz = bin 44.8, rounded to 45) is the
+  // first bin that passes unchanged, while the bins below it are filtered.
+  PitchFilter filter(kConfig, PitchFilterOptions{.strength = 1.0});
+  auto frames = analyze(filter, harmonic(250.0, 16000, 0.03, 3));
+  const std::vector<float> half(static_cast<std::size_t>(kConfig.bins()), 0.5f);
+  int changed_below = 0;
+  for (std::size_t t = 10; t < frames.spectrum.size(); ++t) {
+    auto filtered = frames.spectrum[t];
+    filter.apply(filtered, frames.pitch[t], half);
+    for (std::size_t k = 0; k < filtered.size(); ++k) {
+      if (k >= 45) {
+        EXPECT_EQ(filtered[k], frames.spectrum[t][k]) << "frame " << t << " bin " << k;
+      } else if (std::abs(filtered[k] - frames.spectrum[t][k]) > 1e-3f * std::abs(frames.spectrum[t][k])) {
+        ++changed_below;
+      }
+    }
+  }
+  EXPECT_GT(changed_below, 1000);
 }
 
 TEST(PitchFilter, PassesNoiseWithoutAPitchAtItsLevel) {

@@ -16,7 +16,9 @@
 // (docs/generalization.md "A pitch filter").
 //
 // Bands: triangular over the FFT bins with edges every 200 Hz up to 1.6 kHz, then wider (RNNoise's layout up to
-// the Nyquist frequency); a bin's coefficient is interpolated between the two bands it belongs to.
+// the Nyquist frequency); a bin's coefficient is interpolated between the two bands it belongs to. Only the bands
+// up to 1.2 kHz are filtered (the mix fades out towards 1.4 kHz; bins above pass unchanged): above that the copy
+// one period back no longer adds up coherently, and filtering there changed no metric (pitch_filter.cpp).
 // Pitch: the lag in [min_lag, max_lag] (both made multiples of 4) with the highest correlation of the frame's
 // window span with the span one lag back over the square root of that span's energy, longer lags marked down by up
 // to 15 % so that a multiple of the period never wins; searched at a quarter of the rate (means of sample pairs,
@@ -67,6 +69,7 @@ class PitchFilter {
   std::vector<float> frame_;           // fft_size, windowed delayed frame
   dsp::FrameFft fft_;
   std::vector<int> band_edges_;  // bin index of each band's centre
+  int filtered_bands_ = 0;       // bands 0 .. filtered_bands_ - 1 are filtered, the rest pass
   std::vector<float> band_x_, band_p_, band_xp_, band_g_, band_n_, band_r_;
   std::vector<dsp::Complex> filtered_;
   int last_lag_ = 0;
