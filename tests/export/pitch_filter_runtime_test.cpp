@@ -3,6 +3,7 @@
 // fixed-point's rounding.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <numbers>
 #include <random>
@@ -162,6 +163,83 @@ TEST(RuntimePitchFilter, LeavesAFrameOfUnityGainsAsItIs) {
                           EXPECT_LT(10.0 * std::log10(error / energy + 1e-30), -70.0) << "frame " << frame;
                         });
   EXPECT_GT(frames, 30);
+}
+
+// The runtime filters the bins below 1.4 kHz (the bands up to 1.2 kHz) only: the bins from 45 up come back as they
+// went in (the spectrum's exponent unchanged on these frames), while the bins below change.
+TEST(RuntimePitchFilter, LeavesTheBinsFrom1400HzAlone) {
+  const std::vector<std::int16_t> gains_q15(NNSP_BINS, 9830);  // 0.3
+  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
+  int frames = 0, changed = 0;
+  for_each_voiced_frame(gliding_voice(140.0, 180.0, 16000, 0.02, 4), 1.0,
+                        [&](enhance::PitchFilter&, const std::vector<dsp::Complex>& spectrum,
+                            const std::vector<dsp::Complex>& pitch_bins, std::size_t frame) {
+                          const auto before = to_mantissas(spectrum, 8);
+                          auto spec = before;
+                          auto pspec = to_mantissas(pitch_bins, 8);
+                          int exp = -8;
+                          nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, gains_q15.data(), nullptr, 32768,
+                                                  scratch.data());
+                          ASSERT_EQ(exp, -8) << "frame " << frame;
+                          for (std::size_t i = 2 * 45; i < spec.size(); ++i) {
+                            ASSERT_EQ(spec[i], before[i]) << "frame " << frame << " value " << i;
+                          }
+                          for (std::size_t i = 0; i < 2 * 45; ++i) changed += spec[i] != before[i];
+                          ++frames;
+                        });
+  EXPECT_GT(frames, 80);
+  EXPECT_GT(changed, frames * 45);
+}
+
+// A spectrum whose filtered bins sit just below 2^31 and grow in the filter (P in phase with X on three bins of
+// four, against it on the fourth: the in-phase bins come out louder than they went in, rescale and all): the filtered
+// bins come back at an exponent where they fit, every other bin is the input shifted down by the difference,
+// rounded, and the result is still the float filter's to within -40 dB.
+TEST(RuntimePitchFilter, KeepsAFullScaleSpectrumInRange) {
+  constexpr int kExp = -8;  // value = mantissa 2^kExp / 32768, as to_mantissas
+  std::mt19937 rng(6);
+  std::uniform_int_distribution<int> quadrant(0, 3);  // phases on the axes: one part of each value near 2^31
+  std::vector<std::int32_t> spec(2 * NNSP_BINS), pspec(2 * NNSP_BINS);
+  for (std::size_t k = 0; k < NNSP_BINS; ++k) {
+    const double magnitude = k < 45 ? 0.99 * 2147483647.0 : 1e8;
+    const double phi = quadrant(rng) * std::numbers::pi / 2.0, sign = k % 4 == 3 ? -1.0 : 1.0;
+    spec[2 * k] = static_cast<std::int32_t>(std::lround(magnitude * std::cos(phi)));
+    spec[2 * k + 1] = static_cast<std::int32_t>(std::lround(magnitude * std::sin(phi)));
+    pspec[2 * k] = static_cast<std::int32_t>(std::lround(sign * magnitude * std::cos(phi)));
+    pspec[2 * k + 1] = static_cast<std::int32_t>(std::lround(sign * magnitude * std::sin(phi)));
+  }
+  auto as_float = [](const std::vector<std::int32_t>& m, int exp) {
+    std::vector<dsp::Complex> v(NNSP_BINS);
+    for (std::size_t k = 0; k < v.size(); ++k) {
+      v[k] = dsp::Complex(static_cast<float>(std::ldexp(m[2 * k], exp) / 32768.0),
+                          static_cast<float>(std::ldexp(m[2 * k + 1], exp) / 32768.0));
+    }
+    return v;
+  };
+  const auto spectrum = as_float(spec, kExp), pitch_bins = as_float(pspec, kExp);
+  const std::vector<float> gains(NNSP_BINS, 0.3f);
+  const std::vector<std::int16_t> gains_q15(NNSP_BINS, 9830);
+  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
+  const auto before = spec;
+  int exp = kExp;
+  nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), kExp, gains_q15.data(), nullptr, 16384, scratch.data());
+  const int down = exp - kExp;
+  ASSERT_GT(down, 0) << "the filtered bins fit at the spectrum's exponent: the test no longer reaches that path";
+  for (std::size_t i = 2 * 45; i < spec.size(); ++i) {
+    ASSERT_EQ(spec[i], (before[i] >> down) + ((before[i] >> (down - 1)) & 1)) << "value " << i;
+  }
+  enhance::PitchFilter filter(kConfig, enhance::PitchFilterOptions{.strength = 0.5});
+  auto expected = spectrum;
+  filter.apply(expected, pitch_bins, gains);
+  const auto got = as_float(spec, exp);
+  double error = 0.0, energy = 0.0, change = 0.0;
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    error += std::norm(got[k] - expected[k]);
+    energy += std::norm(expected[k]);
+    change += std::norm(expected[k] - spectrum[k]);
+  }
+  EXPECT_GT(change, 0.01 * energy) << "the float filter should change this frame";
+  EXPECT_LT(10.0 * std::log10(error / energy), -40.0);
 }
 
 }  // namespace
