@@ -152,6 +152,25 @@ static int64_t dot16(const int16_t* a, const int16_t* b, int n) {
  * lag + 3 - o, with the second for lag + 5 - o),
  * r2 the end of frame, r3 the word of span, r12 / lr two words of frame, dot[0..3] in r4:r5, r6:r7, r8:r9,
  * r10:r11. */
+/* Four samples of nnsp_pitch_dot_lags4_asm (below): frame[i .. i + 3] against span[i + o .. i + o + 1] for o =
+ * 1..5, then o = 0, walking on by 4 samples. */
+#define NNSP_DOT_LAGS4_STEP_ASM  \
+  "ldrd   r12, lr, [r0], #8\n\t" \
+  "ldr    r3, [r1, #2]\n\t"      \
+  "smlald r8, r9, r12, r3\n\t"   \
+  "ldr    r3, [r1, #4]\n\t"      \
+  "smlald r6, r7, r12, r3\n\t"   \
+  "smlald r10, r11, lr, r3\n\t"  \
+  "ldr    r3, [r1, #6]\n\t"      \
+  "smlald r4, r5, r12, r3\n\t"   \
+  "smlald r8, r9, lr, r3\n\t"    \
+  "ldr    r3, [r1, #8]\n\t"      \
+  "smlald r6, r7, lr, r3\n\t"    \
+  "ldr    r3, [r1, #10]\n\t"     \
+  "smlald r4, r5, lr, r3\n\t"    \
+  "ldr    r3, [r1], #8\n\t"      \
+  "smlald r10, r11, r12, r3\n\t"
+
 void nnsp_pitch_dot_lags4_asm(const int16_t* frame, const int16_t* span, const int16_t* end, int64_t dot[4]);
 __asm(NNSP_ASM_BEGIN(nnsp_pitch_dot_lags4_asm)
       "push   {r3-r11, lr}\n\t"
@@ -164,38 +183,8 @@ __asm(NNSP_ASM_BEGIN(nnsp_pitch_dot_lags4_asm)
       "mov    r10, #0\n\t"
       "mov    r11, #0\n"
       "1:\n\t"
-      /* frame[i .. i + 3] against span[i + o .. i + o + 1] for o = 1..5, then o = 0 (walking on by 4 samples) */
-      "ldrd   r12, lr, [r0], #8\n\t"
-      "ldr    r3, [r1, #2]\n\t"
-      "smlald r8, r9, r12, r3\n\t"
-      "ldr    r3, [r1, #4]\n\t"
-      "smlald r6, r7, r12, r3\n\t"
-      "smlald r10, r11, lr, r3\n\t"
-      "ldr    r3, [r1, #6]\n\t"
-      "smlald r4, r5, r12, r3\n\t"
-      "smlald r8, r9, lr, r3\n\t"
-      "ldr    r3, [r1, #8]\n\t"
-      "smlald r6, r7, lr, r3\n\t"
-      "ldr    r3, [r1, #10]\n\t"
-      "smlald r4, r5, lr, r3\n\t"
-      "ldr    r3, [r1], #8\n\t"
-      "smlald r10, r11, r12, r3\n\t"
-      /* the next 4 samples, the same */
-      "ldrd   r12, lr, [r0], #8\n\t"
-      "ldr    r3, [r1, #2]\n\t"
-      "smlald r8, r9, r12, r3\n\t"
-      "ldr    r3, [r1, #4]\n\t"
-      "smlald r6, r7, r12, r3\n\t"
-      "smlald r10, r11, lr, r3\n\t"
-      "ldr    r3, [r1, #6]\n\t"
-      "smlald r4, r5, r12, r3\n\t"
-      "smlald r8, r9, lr, r3\n\t"
-      "ldr    r3, [r1, #8]\n\t"
-      "smlald r6, r7, lr, r3\n\t"
-      "ldr    r3, [r1, #10]\n\t"
-      "smlald r4, r5, lr, r3\n\t"
-      "ldr    r3, [r1], #8\n\t"
-      "smlald r10, r11, r12, r3\n\t"
+      NNSP_DOT_LAGS4_STEP_ASM
+      NNSP_DOT_LAGS4_STEP_ASM
       "cmp    r0, r2\n\t"
       "bne    1b\n\t"
       "pop    {r3}\n\t"

@@ -101,6 +101,24 @@ void for_each_voiced_frame(const std::vector<std::int16_t>& x, double strength, 
   }
 }
 
+// The runtime filter on one frame given as the float spectra (mantissas at exponent -8): the input's mantissas, the
+// output's and the output's exponent.
+struct RuntimeFrame {
+  std::vector<std::int32_t> before, spec;
+  int exp = -8;
+};
+RuntimeFrame run_runtime(const std::vector<dsp::Complex>& spectrum, const std::vector<dsp::Complex>& pitch_bins,
+                         const std::vector<std::int16_t>& gains_q15, std::int32_t strength_q15) {
+  RuntimeFrame f;
+  f.before = to_mantissas(spectrum, 8);
+  f.spec = f.before;
+  auto pspec = to_mantissas(pitch_bins, 8);
+  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
+  nnsp_pitch_filter_apply(f.spec.data(), &f.exp, pspec.data(), -8, gains_q15.data(), nullptr, strength_q15,
+                          scratch.data());
+  return f;
+}
+
 // The float filter and the runtime's on the same frames (noisy voice, gains 0.3-1 varying over the bins, no
 // floor): the difference's energy at least 40 dB below the filtered frame's, and the filter does change frames.
 TEST(RuntimePitchFilter, FiltersFramesAsTheFloatFilterDoes) {
@@ -110,16 +128,11 @@ TEST(RuntimePitchFilter, FiltersFramesAsTheFloatFilterDoes) {
     gains[k] = 0.3f + 0.7f * static_cast<float>((k * 37) % 100) / 100.0f;
     gains_q15[k] = static_cast<std::int16_t>(std::lround(gains[k] * 32767.0f));
   }
-  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
   int frames = 0, changed = 0;
   for_each_voiced_frame(gliding_voice(150.0, 170.0, 16000, 0.02, 2), 0.5,
                         [&](enhance::PitchFilter& filter, const std::vector<dsp::Complex>& spectrum,
                             const std::vector<dsp::Complex>& pitch_bins, std::size_t frame) {
-                          auto spec = to_mantissas(spectrum, 8);
-                          auto pspec = to_mantissas(pitch_bins, 8);
-                          int exp = -8;
-                          nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, gains_q15.data(), nullptr, 16384,
-                                                  scratch.data());
+                          const auto [before, spec, exp] = run_runtime(spectrum, pitch_bins, gains_q15, 16384);
                           auto expected = spectrum;
                           filter.apply(expected, pitch_bins, gains);
                           double error = 0.0, energy = 0.0, change = 0.0;
@@ -142,17 +155,11 @@ TEST(RuntimePitchFilter, FiltersFramesAsTheFloatFilterDoes) {
 // common exponent's rounding.
 TEST(RuntimePitchFilter, LeavesAFrameOfUnityGainsAsItIs) {
   const std::vector<std::int16_t> unity(NNSP_BINS, 32767);
-  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
   int frames = 0;
   for_each_voiced_frame(gliding_voice(200.0, 200.0, 8000, 0.001, 3), 1.0,
                         [&](enhance::PitchFilter&, const std::vector<dsp::Complex>& spectrum,
                             const std::vector<dsp::Complex>& pitch_bins, std::size_t frame) {
-                          const auto before = to_mantissas(spectrum, 8);
-                          auto spec = before;
-                          auto pspec = to_mantissas(pitch_bins, 8);
-                          int exp = -8;
-                          nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, unity.data(), nullptr, 32768,
-                                                  scratch.data());
+                          const auto [before, spec, exp] = run_runtime(spectrum, pitch_bins, unity, 32768);
                           double error = 0.0, energy = 0.0;
                           for (std::size_t i = 0; i < spec.size(); ++i) {
                             const double d = std::ldexp(spec[i], exp + 8) - before[i];
@@ -169,17 +176,11 @@ TEST(RuntimePitchFilter, LeavesAFrameOfUnityGainsAsItIs) {
 // went in (the spectrum's exponent unchanged on these frames), while the bins below change.
 TEST(RuntimePitchFilter, LeavesTheBinsFrom1400HzAlone) {
   const std::vector<std::int16_t> gains_q15(NNSP_BINS, 9830);  // 0.3
-  std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
   int frames = 0, changed = 0;
   for_each_voiced_frame(gliding_voice(140.0, 180.0, 16000, 0.02, 4), 1.0,
                         [&](enhance::PitchFilter&, const std::vector<dsp::Complex>& spectrum,
                             const std::vector<dsp::Complex>& pitch_bins, std::size_t frame) {
-                          const auto before = to_mantissas(spectrum, 8);
-                          auto spec = before;
-                          auto pspec = to_mantissas(pitch_bins, 8);
-                          int exp = -8;
-                          nnsp_pitch_filter_apply(spec.data(), &exp, pspec.data(), -8, gains_q15.data(), nullptr, 32768,
-                                                  scratch.data());
+                          const auto [before, spec, exp] = run_runtime(spectrum, pitch_bins, gains_q15, 32768);
                           ASSERT_EQ(exp, -8) << "frame " << frame;
                           for (std::size_t i = 2 * 45; i < spec.size(); ++i) {
                             ASSERT_EQ(spec[i], before[i]) << "frame " << frame << " value " << i;
