@@ -1,4 +1,4 @@
-/* The pitch filter in fixed point (pitch_filter.h). The per-band quotients and square roots are few (18 bands), so
+/* The pitch filter in fixed point (pitch_filter.h). The per-band quotients and square roots are few (7 bands), so
  * they run on small pseudo-floats (a 31-bit mantissa and an exponent, 15 significant bits through a division);
  * the per-bin work is integer multiply-adds. */
 #include "pitch_filter.h"
@@ -440,27 +440,27 @@ static void band_sums_floor(const uint32_t* floor, int ev, uint64_t* en) {
 
 /* The filtered values (spec[0 .. values), at exponent ec, below 2^22.2: |X'| < 2^20.2, rescaled by less than 4)
  * back to the exponent of the rest of the spectrum, *exp: by a shift, rounded where it goes right. Where they would
- * not fit 31 bits there (the filtered bins far louder after filtering than the loudest unfiltered ones could be:
- * not seen in practice, but the ranges allow it), the whole spectrum takes the exponent at which they do. */
+ * not fit 31 bits there (filtered bins near full scale that the filter made louder: the runtime tests build one),
+ * the whole spectrum takes the exponent at which they do. */
 static void to_spectrum_exponent(int32_t spec[2 * NNSP_BINS], int* exp, int ec, int values) {
   const int s = ec - *exp;
-  int b;
+  int bits, i;
   if (s < 0) {
-    for (b = 0; b < values; ++b) spec[b] = -s >= 32 ? 0 : nnsp_rshr32(spec[b], -s);
+    for (i = 0; i < values; ++i) spec[i] = -s >= 32 ? 0 : nnsp_rshr32(spec[i], -s);
     return;
   }
   if (s == 0) return;
-  b = nnsp_bit_length32(or_abs(spec, values));
-  if (b + s <= 31) {
+  bits = nnsp_bit_length32(or_abs(spec, values));
+  if (bits + s <= 31) {
     rescale(spec, values, -s);
     return;
   }
-  /* the new exponent e = ec + b - 31 > *exp: the filtered values shift by ec - e = 31 - b >= 0 to the left, the
-   * others by e - *exp to the right (rounded; nnsp_rshr32 has no overflow for any int32) */
+  /* the new exponent e = ec + bits - 31 > *exp: the filtered values shift by ec - e = 31 - bits >= 0 to the left,
+   * the others by e - *exp to the right (rounded; nnsp_rshr32 has no overflow for any int32) */
   {
-    const int e = ec + b - 31;
+    const int e = ec + bits - 31;
     rescale(spec, values, e - ec);
-    for (b = values; b < 2 * NNSP_BINS; ++b) spec[b] = e - *exp >= 32 ? 0 : nnsp_rshr32(spec[b], e - *exp);
+    for (i = values; i < 2 * NNSP_BINS; ++i) spec[i] = e - *exp >= 32 ? 0 : nnsp_rshr32(spec[i], e - *exp);
     *exp = e;
   }
 }
@@ -534,7 +534,7 @@ void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int* exp, int32_t pspe
       const int32_t r = interpolate(r0, dr, w);
       const int32_t yr = spec[2 * k] + ((r * pspec[2 * k] + 512) >> 10);
       const int32_t yi = spec[2 * k + 1] + ((r * pspec[2 * k + 1] + 512) >> 10);
-      /* < 2^41.4: the segment's sums (at most 39 bins), times 2^15, stay below 2^62; w times the high word
+      /* < 2^41.4: the segment's sums (at most 7 bins), times 2^15, stay below 2^62; w times the high word
        * (< 2^10) fits 32 bits, so w e is one UMLAL and one MLA */
       const uint64_t e = (uint64_t)((int64_t)yr * yr) + (uint64_t)((int64_t)yi * yi);
       spec[2 * k] = yr;
