@@ -330,10 +330,10 @@ static uint32_t or_abs(const int32_t* v, int n) {
   return acc;
 }
 
-/* n (even) values times 2^-s, rounded (s > 0), or exactly (s <= 0, where the caller knows |v| 2^-s fits). The
- * caller's s is at least bits - MANTISSA_BITS for |v| < 2^bits, so for s in [1, 31] |v >> (s - 1)| <=
- * 2^(MANTISSA_BITS + 1) and the rounding floor((v >> (s - 1)) + 1) / 2) = nnsp_rshr32(v, s) needs no overflow
- * guard: three instructions instead of four. */
+/* n (even) values times 2^-s, rounded (s > 0), or exactly (s <= 0, where the caller knows |v| 2^-s fits). For s
+ * in [1, 31] the rounding floor(((v >> (s - 1)) + 1) / 2) = nnsp_rshr32(v, s) needs no overflow guard (three
+ * instructions instead of four) as long as |v| < 2^(s + 30): the callers' spectra have s >= bits - MANTISSA_BITS for
+ * |v| < 2^bits, the filtered values going back to the spectrum's exponent stay below 2^22.2. */
 static void rescale(int32_t* v, int n, int s) {
   int k;
   if (s <= 0) {
@@ -445,24 +445,20 @@ static void band_sums_floor(const uint32_t* floor, int ev, uint64_t* en) {
 static void to_spectrum_exponent(int32_t spec[2 * NNSP_BINS], int* exp, int ec, int values) {
   const int s = ec - *exp;
   int bits, i;
-  if (s < 0) {
-    for (i = 0; i < values; ++i) spec[i] = -s >= 32 ? 0 : nnsp_rshr32(spec[i], -s);
-    return;
-  }
   if (s == 0) return;
-  bits = nnsp_bit_length32(or_abs(spec, values));
-  if (bits + s <= 31) {
-    rescale(spec, values, -s);
-    return;
+  if (s > 0) {
+    bits = nnsp_bit_length32(or_abs(spec, values));
+    if (bits + s > 31) {
+      /* the new exponent e = ec + bits - 31 > *exp: the filtered values shift by ec - e = 31 - bits >= 0 to the
+       * left, the others by e - *exp to the right (rounded; nnsp_rshr32 has no overflow for any int32) */
+      const int e = ec + bits - 31;
+      rescale(spec, values, e - ec);
+      for (i = values; i < 2 * NNSP_BINS; ++i) spec[i] = e - *exp >= 32 ? 0 : nnsp_rshr32(spec[i], e - *exp);
+      *exp = e;
+      return;
+    }
   }
-  /* the new exponent e = ec + bits - 31 > *exp: the filtered values shift by ec - e = 31 - bits >= 0 to the left,
-   * the others by e - *exp to the right (rounded; nnsp_rshr32 has no overflow for any int32) */
-  {
-    const int e = ec + bits - 31;
-    rescale(spec, values, e - ec);
-    for (i = values; i < 2 * NNSP_BINS; ++i) spec[i] = e - *exp >= 32 ? 0 : nnsp_rshr32(spec[i], e - *exp);
-    *exp = e;
-  }
+  rescale(spec, values, -s);
 }
 
 void nnsp_pitch_filter_apply(int32_t spec[2 * NNSP_BINS], int* exp, int32_t pspec[2 * NNSP_BINS], int pexp,

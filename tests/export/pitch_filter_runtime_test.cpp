@@ -83,6 +83,32 @@ std::vector<std::int32_t> to_mantissas(const std::vector<dsp::Complex>& bins, in
   return m;
 }
 
+// The inverse of to_mantissas: runtime mantissas at exponent exp as the float spectrum.
+std::vector<dsp::Complex> from_mantissas(const std::vector<std::int32_t>& m, int exp) {
+  std::vector<dsp::Complex> v(m.size() / 2);
+  for (std::size_t k = 0; k < v.size(); ++k) {
+    v[k] = dsp::Complex(static_cast<float>(std::ldexp(m[2 * k], exp) / 32768.0),
+                        static_cast<float>(std::ldexp(m[2 * k + 1], exp) / 32768.0));
+  }
+  return v;
+}
+
+// The runtime's output against the float filter's: the difference's energy and the float filter's change of its
+// input, each over the float output's energy.
+struct Difference {
+  double error_db, change;
+};
+Difference difference(const std::vector<dsp::Complex>& got, const std::vector<dsp::Complex>& expected,
+                      const std::vector<dsp::Complex>& input) {
+  double error = 0.0, energy = 0.0, change = 0.0;
+  for (std::size_t k = 0; k < expected.size(); ++k) {
+    error += std::norm(got[k] - expected[k]);
+    energy += std::norm(expected[k]);
+    change += std::norm(expected[k] - input[k]);
+  }
+  return {10.0 * std::log10(error / energy), change / energy};
+}
+
 // Feeds x to an STFT analyzer and a float pitch filter of the given strength hop by hop; calls
 // visit(filter, spectrum, pitch_bins, frame) for every frame from the tenth on (the history then holds the
 // longest lag) that has a pitch.
@@ -135,17 +161,10 @@ TEST(RuntimePitchFilter, FiltersFramesAsTheFloatFilterDoes) {
                           const auto [before, spec, exp] = run_runtime(spectrum, pitch_bins, gains_q15, 16384);
                           auto expected = spectrum;
                           filter.apply(expected, pitch_bins, gains);
-                          double error = 0.0, energy = 0.0, change = 0.0;
-                          for (std::size_t k = 0; k < expected.size(); ++k) {
-                            const dsp::Complex got(static_cast<float>(std::ldexp(spec[2 * k], exp) / 32768.0),
-                                                   static_cast<float>(std::ldexp(spec[2 * k + 1], exp) / 32768.0));
-                            error += std::norm(got - expected[k]);
-                            energy += std::norm(expected[k]);
-                            change += std::norm(expected[k] - spectrum[k]);
-                          }
+                          const auto d = difference(from_mantissas(spec, exp), expected, spectrum);
                           ++frames;
-                          changed += change > 1e-3 * energy;
-                          EXPECT_LT(10.0 * std::log10(error / energy), -40.0) << "frame " << frame;
+                          changed += d.change > 1e-3;
+                          EXPECT_LT(d.error_db, -40.0) << "frame " << frame;
                         });
   EXPECT_GT(frames, 80);
   EXPECT_GT(changed, frames / 2) << "the filter should change most voiced frames with gains below 1";
@@ -209,15 +228,7 @@ TEST(RuntimePitchFilter, KeepsAFullScaleSpectrumInRange) {
     pspec[2 * k] = static_cast<std::int32_t>(std::lround(sign * magnitude * std::cos(phi)));
     pspec[2 * k + 1] = static_cast<std::int32_t>(std::lround(sign * magnitude * std::sin(phi)));
   }
-  auto as_float = [](const std::vector<std::int32_t>& m, int exp) {
-    std::vector<dsp::Complex> v(NNSP_BINS);
-    for (std::size_t k = 0; k < v.size(); ++k) {
-      v[k] = dsp::Complex(static_cast<float>(std::ldexp(m[2 * k], exp) / 32768.0),
-                          static_cast<float>(std::ldexp(m[2 * k + 1], exp) / 32768.0));
-    }
-    return v;
-  };
-  const auto spectrum = as_float(spec, kExp), pitch_bins = as_float(pspec, kExp);
+  const auto spectrum = from_mantissas(spec, kExp), pitch_bins = from_mantissas(pspec, kExp);
   const std::vector<float> gains(NNSP_BINS, 0.3f);
   const std::vector<std::int16_t> gains_q15(NNSP_BINS, 9830);
   std::vector<std::int64_t> scratch(NNSP_PITCH_APPLY_SCRATCH);
@@ -232,15 +243,9 @@ TEST(RuntimePitchFilter, KeepsAFullScaleSpectrumInRange) {
   enhance::PitchFilter filter(kConfig, enhance::PitchFilterOptions{.strength = 0.5});
   auto expected = spectrum;
   filter.apply(expected, pitch_bins, gains);
-  const auto got = as_float(spec, exp);
-  double error = 0.0, energy = 0.0, change = 0.0;
-  for (std::size_t k = 0; k < expected.size(); ++k) {
-    error += std::norm(got[k] - expected[k]);
-    energy += std::norm(expected[k]);
-    change += std::norm(expected[k] - spectrum[k]);
-  }
-  EXPECT_GT(change, 0.01 * energy) << "the float filter should change this frame";
-  EXPECT_LT(10.0 * std::log10(error / energy), -40.0);
+  const auto d = difference(from_mantissas(spec, exp), expected, spectrum);
+  EXPECT_GT(d.change, 0.01) << "the float filter should change this frame";
+  EXPECT_LT(d.error_db, -40.0);
 }
 
 }  // namespace
