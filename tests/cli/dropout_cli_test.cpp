@@ -1,5 +1,5 @@
 // `nnse train --dropout P`: every layer's input dropout for the run instead of the arch file's, so a training can
-// be finished without dropout (docs/generalization.md "Dropout off for the last epochs").
+// be finished without dropout (docs/experiments.md "Dropout off for the last epochs").
 #include <gtest/gtest.h>
 
 #include <string>
