@@ -1,6 +1,11 @@
 #include "cli/model_source.h"
 
+#include <algorithm>
+#include <cmath>
+#include <iterator>
 #include <limits>
+#include <string>
+#include <string_view>
 
 #include <spdlog/spdlog.h>
 
@@ -28,47 +33,74 @@ void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch) {
       ->check(CLI::IsMember(dsp::feature_type_names()));
 }
 
+namespace {
+
+// Where each enhancer.json setting goes in the enhancer's options (the fields of model::kEnhancerSettingFields,
+// in its order: checked at compile time).
+struct OptionOfField {
+  std::string_view key;
+  double enhance::EnhancerOptions::*option;
+};
+constexpr OptionOfField kOptionOfField[] = {
+    {"atten_lim_db", &enhance::EnhancerOptions::atten_lim_db},
+    {"pass_gain", &enhance::EnhancerOptions::pass_gain},
+    {"floor_guard", &enhance::EnhancerOptions::floor_guard},
+    {"pitch_filter", &enhance::EnhancerOptions::pitch_filter},
+};
+constexpr bool fields_match() {
+  if (std::size(kOptionOfField) != std::size(model::kEnhancerSettingFields)) return false;
+  for (std::size_t i = 0; i < std::size(kOptionOfField); ++i) {
+    if (kOptionOfField[i].key != model::kEnhancerSettingFields[i].key) return false;
+  }
+  return true;
+}
+static_assert(fields_match(), "kOptionOfField must list model::kEnhancerSettingFields in order");
+
+std::string flag_of(std::string_view key) {
+  std::string name(key);
+  std::replace(name.begin(), name.end(), '_', '-');
+  return name;
+}
+
+}  // namespace
+
 void add_gain_options(CLI::App& command, GainChoice& choice) {
-  command
-      .add_option_function<double>(
-          flag("atten-lim-db"), [&choice](double v) { choice.atten_lim_db = v; },
-          "Attenuation limit: never turn a frequency bin down by more than this many dB (a gain floor, as "
-          "DeepFilterNet's); 'inf' = as deep as the model says. Default: the model's enhancer.json, else none")
-      ->check(CLI::Range(0.0, std::numeric_limits<double>::infinity()));
-  command
-      .add_option_function<double>(
-          flag("pass-gain"), [&choice](double v) { choice.pass_gain = v; },
-          "Pass level: a model gain at or above this leaves its bin untouched (gain 1); lower gains scale by "
-          "1/pass-gain; 1 = the model's gains as they are. Default: the model's enhancer.json, else 1")
-      ->check(CLI::Range(0.01, 1.0));
-  command
-      .add_option_function<double>(
-          flag("floor-guard"), [&choice](double v) { choice.floor_guard = v; },
-          "Noise-floor guard beta: a bin that stands far above its tracked noise floor keeps its level unless the "
-          "model is sure it is noise (10: protected fully 20 dB above the floor); 0 = off. Keeps clean and "
-          "high-SNR speech intact. Default: the model's enhancer.json, else 0")
-      ->check(CLI::Range(0.0, 1e6));
-  command
-      .add_option_function<double>(
-          flag("pitch-filter"), [&choice](double v) { choice.pitch_filter = v; },
-          "Pitch filter strength: before the gains, mix each voiced band with the input one pitch period back "
-          "(a comb filter that lowers the noise between a voice's harmonics); 0 = off. "
-          "Default: the model's enhancer.json, else 0")
-      ->check(CLI::Range(0.0, 1.0));
+  const enhance::EnhancerOptions defaults;
+  for (std::size_t i = 0; i < std::size(kOptionOfField); ++i) {
+    const model::EnhancerSettingField& field = model::kEnhancerSettingFields[i];
+    const std::string name = flag_of(field.key);
+    const double fallback = defaults.*kOptionOfField[i].option;
+    command
+        .add_option_function<double>(
+            flag(name), [&choice, &field](double v) { choice.*field.value = v; },
+            std::string(field.help) + ". Default: the model's enhancer.json, else " +
+                (std::isinf(fallback) ? std::string("none") : fmt::format("{}", fallback)))
+        ->check(CLI::Validator(
+            [&field](std::string& text) -> std::string {
+              double v = 0.0;
+              if (!CLI::detail::lexical_cast(text, v) || !model::in_range(field, v)) {
+                return std::string("must be ") + field.range + ", got " + text;
+              }
+              return {};
+            },
+            field.range));
+  }
 }
 
 enhance::EnhancerOptions resolve_gain_options(const GainChoice& choice, const model::TrainedModel& trained) {
   enhance::EnhancerOptions options;
-  options.atten_lim_db = choice.atten_lim_db.value_or(
-      trained.recommended.atten_lim_db.value_or(enhance::EnhancerOptions::kDefaultAttenLimDb));
-  options.pass_gain =
-      choice.pass_gain.value_or(trained.recommended.pass_gain.value_or(enhance::EnhancerOptions::kDefaultPassGain));
-  options.floor_guard = choice.floor_guard.value_or(trained.recommended.floor_guard.value_or(0.0));
-  options.pitch_filter = choice.pitch_filter.value_or(trained.recommended.pitch_filter.value_or(0.0));
-  const bool from_model = (!choice.atten_lim_db && trained.recommended.atten_lim_db) ||
-                          (!choice.pass_gain && trained.recommended.pass_gain) ||
-                          (!choice.floor_guard && trained.recommended.floor_guard) ||
-                          (!choice.pitch_filter && trained.recommended.pitch_filter);
+  bool from_model = false;
+  for (std::size_t i = 0; i < std::size(kOptionOfField); ++i) {
+    const auto member = model::kEnhancerSettingFields[i].value;
+    const std::optional<double>& given = choice.*member;
+    const std::optional<double>& recommended = trained.recommended.*member;
+    if (given) {
+      options.*kOptionOfField[i].option = *given;
+    } else if (recommended) {
+      options.*kOptionOfField[i].option = *recommended;
+      from_model = true;
+    }
+  }
   if (from_model) {
     spdlog::info(
         "enhancer settings of the model: attenuation limit {} dB, pass gain {}, floor guard {}, pitch filter {}",

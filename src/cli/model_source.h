@@ -13,14 +13,10 @@ using model::ModelChoice;
 // Adds --model / --nn-arch / --epoch-loaded / --models-dir / --feat-type (with the reference's underscore
 // spellings) to a subcommand.
 void add_model_options(CLI::App& command, ModelChoice& choice, bool with_arch);
-// --atten-lim-db and --pass-gain (the enhancer's gain floor and pass level, enhance::EnhancerOptions) as given;
-// what is not given comes from the model (its enhancer.json) or else the enhancer's defaults.
-struct GainChoice {
-  std::optional<double> atten_lim_db;
-  std::optional<double> pass_gain;
-  std::optional<double> floor_guard;
-  std::optional<double> pitch_filter;
-};
+// The enhancer settings as given on the command line (--atten-lim-db, --pass-gain, --floor-guard, --pitch-filter:
+// model::kEnhancerSettingFields); what is not given comes from the model (its enhancer.json) or else the
+// enhancer's defaults.
+using GainChoice = model::RecommendedSettings;
 void add_gain_options(CLI::App& command, GainChoice& choice);
 // The settings to run `trained` with, float enhancer and fixed-point runtime alike; says on stderr when they
 // come from the model.

@@ -35,6 +35,13 @@ TEST(OptionLimitsCli, NumericOptionsAreValidatedBeforeWork) {
       {train + " --target-late-decay -1", "--target-late-decay"},
       {train + " --dropout 1.5", "--dropout"},
       {train + " --dropout nan", "--dropout"},
+      // The enhancer settings share one range table with enhancer.json (model::kEnhancerSettingFields).
+      {"eval --data " + (dir / "absent").string() + " --atten-lim-db -3", "--atten-lim-db"},
+      {"eval --data " + (dir / "absent").string() + " --pass-gain 0", "--pass-gain"},
+      {"eval --data " + (dir / "absent").string() + " --pass-gain 1.5", "--pass-gain"},
+      {"eval --data " + (dir / "absent").string() + " --floor-guard nan", "--floor-guard"},
+      {"eval --data " + (dir / "absent").string() + " --pitch-filter 1.01", "--pitch-filter"},
+      {"eval --data " + (dir / "absent").string() + " --pitch-filter x", "--pitch-filter"},
   };
   for (const auto& c : cases) {
     const auto r = test::run_nnse(c.arguments + " 2>&1");

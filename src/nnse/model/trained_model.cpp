@@ -88,36 +88,14 @@ RecommendedSettings read_recommended_settings(const fs::path& file) {
     throw Error(file, std::string("not valid JSON: ") + e.what());
   }
   if (!j.is_object()) throw Error(file, "expected a JSON object");
-  if (j.contains("atten_lim_db")) {
-    const auto& v = j.at("atten_lim_db");
-    if (v.is_null()) {
-      settings.atten_lim_db = std::numeric_limits<double>::infinity();
-    } else if (v.is_number() && v.get<double>() >= 0.0) {
-      settings.atten_lim_db = v.get<double>();
-    } else {
-      throw Error(file, "atten_lim_db must be a non-negative number of dB or null (no limit)");
+  for (const EnhancerSettingField& field : kEnhancerSettingFields) {
+    if (!j.contains(field.key)) continue;
+    const auto& v = j.at(field.key);
+    const bool no_limit = v.is_null() && field.max == std::numeric_limits<double>::infinity();
+    if (!no_limit && !(v.is_number() && in_range(field, v.get<double>()))) {
+      throw Error(file, std::string(field.key) + " must be " + field.range);
     }
-  }
-  if (j.contains("pass_gain")) {
-    const auto& v = j.at("pass_gain");
-    if (!v.is_number() || !(v.get<double>() > 0.0 && v.get<double>() <= 1.0)) {
-      throw Error(file, "pass_gain must be a number in (0, 1]");
-    }
-    settings.pass_gain = v.get<double>();
-  }
-  if (j.contains("floor_guard")) {
-    const auto& v = j.at("floor_guard");
-    if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1e6)) {
-      throw Error(file, "floor_guard must be a number in [0, 1e6] (0: off)");
-    }
-    settings.floor_guard = v.get<double>();
-  }
-  if (j.contains("pitch_filter")) {
-    const auto& v = j.at("pitch_filter");
-    if (!v.is_number() || !(v.get<double>() >= 0.0 && v.get<double>() <= 1.0)) {
-      throw Error(file, "pitch_filter must be a number in [0, 1] (0: off)");
-    }
-    settings.pitch_filter = v.get<double>();
+    settings.*field.value = no_limit ? std::numeric_limits<double>::infinity() : v.get<double>();
   }
   return settings;
 }

@@ -10,6 +10,7 @@
 // Whichever way, a given arch file must still describe the checkpoint's network, and a given feature type must be
 // the one it was trained with: an edited arch file or a wrong --feat-type is an error, never silently ignored.
 #include <filesystem>
+#include <limits>
 #include <optional>
 #include <string>
 
@@ -41,6 +42,37 @@ struct RecommendedSettings {
   std::optional<double> pitch_filter;  // 0: off
 };
 inline constexpr const char* kSettingsFileInModelFolder = "enhancer.json";
+
+// One enhancer setting as enhancer.json and the command line know it: the one place for its name, its accepted
+// range and what it does (the enhancer.json reader and the `enhance`/`test`/`eval` flags both use this table).
+struct EnhancerSettingField {
+  const char* key;                                   // enhancer.json key; the flag is the key with '-' for '_'
+  std::optional<double> RecommendedSettings::*value;
+  double min, max;                                   // accepted range, inclusive except min when min_open
+  bool min_open;
+  const char* range;                                 // the range in words, for errors
+  const char* help;                                  // what the setting does, for --help
+};
+inline constexpr EnhancerSettingField kEnhancerSettingFields[] = {
+    {"atten_lim_db", &RecommendedSettings::atten_lim_db, 0.0, std::numeric_limits<double>::infinity(), false,
+     "a non-negative number of dB (no limit: null in enhancer.json, inf on the command line)",
+     "Attenuation limit: never turn a frequency bin down by more than this many dB (a gain floor, as "
+     "DeepFilterNet's); 'inf' = as deep as the model says"},
+    {"pass_gain", &RecommendedSettings::pass_gain, 0.0, 1.0, true, "a number in (0, 1]",
+     "Pass level: a model gain at or above this leaves its bin untouched (gain 1); lower gains scale by "
+     "1/pass-gain; 1 = the model's gains as they are"},
+    {"floor_guard", &RecommendedSettings::floor_guard, 0.0, 1e6, false, "a number in [0, 1e6] (0: off)",
+     "Noise-floor guard beta: a bin that stands far above its tracked noise floor keeps its level unless the "
+     "model is sure it is noise (10: protected fully 20 dB above the floor); 0 = off. Keeps clean and "
+     "high-SNR speech intact"},
+    {"pitch_filter", &RecommendedSettings::pitch_filter, 0.0, 1.0, false, "a number in [0, 1] (0: off)",
+     "Pitch filter strength: before the gains, mix each voiced band with the input one pitch period back "
+     "(a comb filter that lowers the noise between a voice's harmonics); 0 = off"},
+};
+// Whether `v` lies in the field's accepted range (NaN never does).
+constexpr bool in_range(const EnhancerSettingField& field, double v) {
+  return (field.min_open ? v > field.min : v >= field.min) && v <= field.max;
+}
 
 struct TrainedModel {
   nn::Model model;
