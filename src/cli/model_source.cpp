@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdlib>
 #include <iterator>
 #include <limits>
 #include <string>
@@ -77,8 +78,9 @@ void add_gain_options(CLI::App& command, GainChoice& choice) {
                 (std::isinf(fallback) ? std::string("none") : fmt::format("{}", fallback)))
         ->check(CLI::Validator(
             [&field](std::string& text) -> std::string {
-              double v = 0.0;
-              if (!CLI::detail::lexical_cast(text, v) || !model::in_range(field, v)) {
+              char* end = nullptr;
+              const double v = std::strtod(text.c_str(), &end);  // accepts "inf"; "nan" fails the range
+              if (text.empty() || *end != '\0' || !model::in_range(field, v)) {
                 return std::string("must be ") + field.range + ", got " + text;
               }
               return {};
