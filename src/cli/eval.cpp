@@ -77,6 +77,9 @@ void run_eval(const EvalCliOptions& o) {
   if (!o.peer_cmd.empty()) std::printf("peer %s: %s\n", o.peer_name.c_str(), o.peer_cmd.c_str());
   std::printf("%s", eval::format_table(report).c_str());
   std::printf("\nchange over the noisy input per group:\n%s", eval::format_change_summary(report).c_str());
+  if (const std::string types = eval::format_noise_type_summary(report); !types.empty()) {
+    std::printf("\nchange over the noisy input per noise type (every noisy input):\n%s", types.c_str());
+  }
   if (o.pesq_cmd.empty()) std::printf("PESQ: absent (give --pesq-cmd to run an external PESQ tool)\n");
   if (!o.json.empty()) {
     nlohmann::json j = eval::to_json(report);

@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <atomic>
+#include <filesystem>
 #include <memory>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "nnse/dsp/stream_enhancer.h"
 #include "nnse/eval/classical_peer.h"
@@ -78,6 +80,18 @@ std::string value_text(const std::string& key, double v, bool sign) {
   return sign ? fmt::format("{:+.2f}", v) : fmt::format("{:.2f}", v);
 }
 
+// The noise type of a clip: its noise files' folder name ("noise/fillets_fx/a.flac" -> "fillets_fx"), the
+// distinct folders joined by '+' when it mixes several; empty when no noise file is named.
+std::string noise_type(const ClipEvaluation& clip) {
+  std::set<std::string> folders;
+  for (const auto& file : clip.noise_files) {
+    folders.insert(std::filesystem::path(file).parent_path().filename().string());
+  }
+  std::string type;
+  for (const auto& folder : folders) type += (type.empty() ? "" : "+") + folder;
+  return type;
+}
+
 }  // namespace
 
 EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
@@ -110,6 +124,13 @@ EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
   }
   const bool other_groups = !by_snr.empty() || !clean.empty();
   if (!unknown.empty() && other_groups) report.groups.push_back(summarize_group("SNR unknown", std::nullopt, unknown));
+  std::map<std::string, std::vector<const ClipEvaluation*>> by_type;
+  for (const ClipEvaluation* clip : all) {
+    if (std::string type = noise_type(*clip); !type.empty()) by_type[type].push_back(clip);
+  }
+  if (by_type.size() >= 2) {
+    for (const auto& [type, members] : by_type) report.noise_types.push_back(summarize_group(type, std::nullopt, members));
+  }
   return report;
 }
 
@@ -142,20 +163,23 @@ std::string format_table(const EvalReport& report) {
   return out;
 }
 
-std::string format_change_summary(const EvalReport& report) {
-  const bool peer = !report.peer_name.empty();
-  std::string header = "| input | clips |", rule = "|---|---:|";
+namespace {
+
+std::string change_rows(const std::vector<EvalGroup>& groups, const std::string& peer_name,
+                        const std::string& first_column) {
+  const bool peer = !peer_name.empty();
+  std::string header = "| " + first_column + " | clips |", rule = "|---|---:|";
   for (const auto& column : metric_columns()) {
     if (std::string(column.key) == "snr_db" || std::string(column.key) == "segmental_snr_db") continue;
     header += fmt::format(" {} model |", column.label);
     rule += "---:|";
     if (peer) {
-      header += fmt::format(" {} {} |", column.label, report.peer_name);
+      header += fmt::format(" {} {} |", column.label, peer_name);
       rule += "---:|";
     }
   }
   std::string out = header + "\n" + rule + "\n";
-  for (const auto& group : report.groups) {
+  for (const auto& group : groups) {
     // A clean input's own score is the metric's ceiling, so a "change" there says nothing: the clean row shows
     // the output's score against its input instead (do no harm: SI-SDR and STOI close to the input's).
     std::string row = fmt::format("| {} | {} |", group.clean ? "clean (output vs input)" : group.label, group.clips);
@@ -173,12 +197,21 @@ std::string format_change_summary(const EvalReport& report) {
   return out;
 }
 
+}  // namespace
+
+std::string format_change_summary(const EvalReport& report) {
+  return change_rows(report.groups, report.peer_name, "input");
+}
+
+std::string format_noise_type_summary(const EvalReport& report) {
+  return report.noise_types.empty() ? std::string() : change_rows(report.noise_types, report.peer_name, "noise type");
+}
+
 nlohmann::json to_json(const EvalReport& report, bool include_clips) {
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(nullptr); };
   nlohmann::json j;
   j["peer"] = report.peer_name.empty() ? nlohmann::json(nullptr) : nlohmann::json(report.peer_name);
-  j["groups"] = nlohmann::json::array();
-  for (const auto& group : report.groups) {
+  auto group_json = [&number](const EvalGroup& group) {
     nlohmann::json g;
     g["label"] = group.label;
     g["snr_db"] = group.snr_db ? nlohmann::json(*group.snr_db) : nlohmann::json(nullptr);
@@ -192,8 +225,12 @@ nlohmann::json to_json(const EvalReport& report, bool include_clips) {
                              {"peer", number(m.peer)},
                              {"peer_improvement", number(m.count > 0 ? m.peer_improvement() : std::nan(""))}};
     }
-    j["groups"].push_back(std::move(g));
-  }
+    return g;
+  };
+  j["groups"] = nlohmann::json::array();
+  for (const auto& group : report.groups) j["groups"].push_back(group_json(group));
+  j["noise_types"] = nlohmann::json::array();
+  for (const auto& group : report.noise_types) j["noise_types"].push_back(group_json(group));
   if (include_clips) {
     j["clips"] = nlohmann::json::array();
     for (const auto& clip : report.clips) {

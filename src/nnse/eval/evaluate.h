@@ -65,6 +65,10 @@ struct EvalGroup {
 struct EvalReport {
   // "all" (every clip with noise) first, then by increasing SNR, "clean", then "SNR unknown"
   std::vector<EvalGroup> groups;
+  // The noisy inputs again, per noise type (the folder of a clip's noise files, e.g. "fillets_fx"; a clip mixing
+  // several folders counts under "a+b"), in name order: where a model or its peer helps and where not. Empty when
+  // the clips hold fewer than two types.
+  std::vector<EvalGroup> noise_types;
   std::vector<ClipEvaluation> clips;
   std::string peer_name;               // empty when no peer ran
 };
@@ -76,6 +80,8 @@ std::string format_table(const EvalReport& report);
 // One markdown row per group: the change of each metric over noisy for the model (and the peer), for model cards;
 // the clean group shows the outputs' own scores against their inputs instead.
 std::string format_change_summary(const EvalReport& report);
+// The same rows for report.noise_types (empty text when there are none).
+std::string format_noise_type_summary(const EvalReport& report);
 nlohmann::json to_json(const EvalReport& report, bool include_clips = true);
 
 struct EvalOptions {
