@@ -105,7 +105,8 @@ void setup_eval(CLI::App& parent) {
       "eval",
       "Enhance every mixture of a split with a trained checkpoint (the streaming enhancer of `nnse enhance`, one "
       "clip at a time from a fresh state, output aligned with the input) and report SI-SDR, SNR, segSNR, LSD, STOI, "
-      "ESTOI (and PESQ with --pesq-cmd) of noisy vs enhanced vs a peer (speexdsp, or --peer-cmd), overall, per SNR and per noise type");
+      "ESTOI (and PESQ with --pesq-cmd) of noisy vs enhanced vs a peer (speexdsp, or --peer-cmd), overall, per SNR "
+      "and per noise type");
   add_model_options(*cmd, o->model, true);
   cmd->add_option(flag("data"), o->data.data, "Shards from `nnse data --out DIR` (reads DIR/<split>)");
   cmd->add_option(flag("corpus"), o->data.corpus, "Or mix the split's clips from this corpus");
