@@ -86,7 +86,9 @@ TEST(TrainedModel, AModelFolderCarriesItsRecommendedEnhancerSettings) {
   test::run_shell("printf '{\"atten_lim_db\": null}' > " + (dir / kSettingsFileInModelFolder).string());
   EXPECT_TRUE(std::isinf(*TrainedModel::load(choice).recommended.atten_lim_db));
 
-  for (const char* bad : {"{\"pass_gain\": 2}", "{\"floor_guard\": -1}", "{\"pitch_filter\": 1.5}", "{\"pitch_filter\": -0.1}", "{\"floor_guard\": \"on\"}", "{\"atten_lim_db\": -3}", "{\"pass_gain\": 0}", "{\"pitch_filter\": null}", "not json", "[1]"}) {
+  for (const char* bad : {"{\"pass_gain\": 2}", "{\"floor_guard\": -1}", "{\"pitch_filter\": 1.5}",
+                          "{\"pitch_filter\": -0.1}", "{\"floor_guard\": \"on\"}", "{\"atten_lim_db\": -3}",
+                          "{\"pass_gain\": 0}", "{\"pitch_filter\": null}", "not json", "[1]"}) {
     test::run_shell(std::string("printf '") + bad + "' > " + (dir / kSettingsFileInModelFolder).string());
     try {
       TrainedModel::load(choice);

@@ -129,7 +129,9 @@ EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
     if (std::string type = noise_type(*clip); !type.empty()) by_type[type].push_back(clip);
   }
   if (by_type.size() >= 2) {
-    for (const auto& [type, members] : by_type) report.noise_types.push_back(summarize_group(type, std::nullopt, members));
+    for (const auto& [type, members] : by_type) {
+      report.noise_types.push_back(summarize_group(type, std::nullopt, members));
+    }
   }
   return report;
 }

@@ -46,12 +46,12 @@ inline constexpr const char* kSettingsFileInModelFolder = "enhancer.json";
 // One enhancer setting as enhancer.json and the command line know it: the one place for its name, its accepted
 // range and what it does (the enhancer.json reader and the `enhance`/`test`/`eval` flags both use this table).
 struct EnhancerSettingField {
-  const char* key;                                   // enhancer.json key; the flag is the key with '-' for '_'
+  const char* key;  // enhancer.json key; the flag is the key with '-' for '_'
   std::optional<double> RecommendedSettings::*value;
-  double min, max;                                   // accepted range, inclusive except min when min_open
+  double min, max;  // accepted range, inclusive except min when min_open
   bool min_open;
-  const char* range;                                 // the range in words, for errors
-  const char* help;                                  // what the setting does, for --help
+  const char* range;  // the range in words, for errors
+  const char* help;   // what the setting does, for --help
 };
 inline constexpr EnhancerSettingField kEnhancerSettingFields[] = {
     {"atten_lim_db", &RecommendedSettings::atten_lim_db, 0.0, std::numeric_limits<double>::infinity(), false,
