@@ -79,35 +79,38 @@ TEST(EvalSummary, NoSnrMetadataGivesOnlyTheOverallGroup) {
   ASSERT_EQ(r.groups.size(), 1u);
   EXPECT_EQ(r.groups[0].label, "all");
 }
+
 TEST(EvalSummary, NoisyInputsAreAlsoSummarizedPerNoiseType) {
   const double clean = std::numeric_limits<double>::infinity();
   std::vector<ClipEvaluation> clips = {
-      {"a", 0.0, report(0, 0.6), report(4, 0.7), report(1, 0.6), {}, {"noise/fx/1.flac", "noise/fx/2.flac"}},
-      {"b", 5.0, report(5, 0.8), report(7, 0.8), report(6, 0.8), {}, {"noise/fx/3.flac"}},
-      {"c", 5.0, report(5, 0.8), report(6, 0.9), report(9, 0.9), {}, {"noise/music/1.flac"}},
-      {"d", 5.0, report(5, 0.8), report(5, 0.8), report(5, 0.8), {}, {"noise/fx/4.flac", "noise/music/2.flac"}},
-      // A clean input of a sweep still names its clip's noise files; it never enters a noise type's mean.
-      {"e", clean, report(60, 1.0), report(30, 0.99), std::nullopt, {}, {"noise/music/3.flac"}},
+      {"a", 0.0, report(0, 0.6), report(4, 0.7), report(1, 0.6), {}, {"noise/fx/1.flac"}, "noise/fx"},
+      {"b", 5.0, report(5, 0.8), report(7, 0.8), report(6, 0.8), {}, {"noise/fx/3.flac"}, "noise/fx"},
+      {"c", 5.0, report(5, 0.8), report(6, 0.9), report(9, 0.9), {}, {"noise/music/1.flac"}, "noise/music"},
+      // A clip without a known noise type (shards of an older format) is left out of every type's mean.
+      {"d", 5.0, report(5, 0.8), report(5, 0.8), report(5, 0.8), {}, {"noise/fx/4.flac"}, ""},
+      // A clean input of a sweep still carries its clip's noise type; it never enters a noise type's mean.
+      {"e", clean, report(60, 1.0), report(30, 0.99), std::nullopt, {}, {"noise/music/3.flac"}, "noise/music"},
   };
   const EvalReport r = summarize(clips, "peer");
-  ASSERT_EQ(r.noise_types.size(), 3u);
-  EXPECT_EQ(r.noise_types[0].label, "fx");
+  ASSERT_EQ(r.noise_types.size(), 2u);
+  EXPECT_EQ(r.noise_types[0].label, "noise/fx");
   EXPECT_EQ(r.noise_types[0].clips, 2);
   EXPECT_DOUBLE_EQ(r.noise_types[0].metrics[0].improvement(), ((4 - 0) + (7 - 5)) / 2.0);
   EXPECT_DOUBLE_EQ(r.noise_types[0].metrics[0].peer_improvement(), ((1 - 0) + (6 - 5)) / 2.0);
-  EXPECT_EQ(r.noise_types[1].label, "fx+music");
-  EXPECT_EQ(r.noise_types[2].label, "music");
-  EXPECT_NEAR(r.noise_types[2].metrics[4].improvement(), 0.1, 1e-12);  // STOI
-  EXPECT_FALSE(r.noise_types[2].clean);
+  EXPECT_EQ(r.noise_types[1].label, "noise/music");
+  EXPECT_EQ(r.noise_types[1].clips, 1);
+  EXPECT_NEAR(r.noise_types[1].metrics[4].improvement(), 0.1, 1e-12);  // STOI
+  EXPECT_FALSE(r.noise_types[1].clean);
 
   const std::string table = format_noise_type_summary(r);
   EXPECT_NE(table.find("| noise type | clips |"), std::string::npos) << table;
-  EXPECT_NE(table.find("| fx | 2 | +3.00 | +1.00 |"), std::string::npos) << table;
-  EXPECT_NE(table.find("| music | 1 | +1.00 | +4.00 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| noise/fx | 2 | +3.00 | +1.00 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| noise/music | 1 | +1.00 | +4.00 |"), std::string::npos) << table;
   const auto j = to_json(r);
-  ASSERT_EQ(j["noise_types"].size(), 3u);
-  EXPECT_EQ(j["noise_types"][1]["label"], "fx+music");
+  ASSERT_EQ(j["noise_types"].size(), 2u);
+  EXPECT_EQ(j["noise_types"][1]["label"], "noise/music");
   EXPECT_EQ(j["noise_types"][0]["metrics"]["si_sdr_db"]["improvement"], 3.0);
+  EXPECT_EQ(j["clips"][2]["noise_type"], "noise/music");
 
   // One noise type only: the table would repeat "all", so there is none.
   clips.erase(clips.begin() + 2, clips.end());

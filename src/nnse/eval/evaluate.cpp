@@ -4,11 +4,9 @@
 
 #include <algorithm>
 #include <atomic>
-#include <filesystem>
 #include <memory>
 #include <map>
 #include <mutex>
-#include <set>
 
 #include "nnse/dsp/stream_enhancer.h"
 #include "nnse/eval/classical_peer.h"
@@ -80,18 +78,6 @@ std::string value_text(const std::string& key, double v, bool sign) {
   return sign ? fmt::format("{:+.2f}", v) : fmt::format("{:.2f}", v);
 }
 
-// The noise type of a clip: its noise files' folder name ("noise/fillets_fx/a.flac" -> "fillets_fx"), the
-// distinct folders joined by '+' when it mixes several; empty when no noise file is named.
-std::string noise_type(const ClipEvaluation& clip) {
-  std::set<std::string> folders;
-  for (const auto& file : clip.noise_files) {
-    folders.insert(std::filesystem::path(file).parent_path().filename().string());
-  }
-  std::string type;
-  for (const auto& folder : folders) type += (type.empty() ? "" : "+") + folder;
-  return type;
-}
-
 }  // namespace
 
 EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
@@ -126,7 +112,7 @@ EvalReport summarize(std::vector<ClipEvaluation> clips, std::string peer_name) {
   if (!unknown.empty() && other_groups) report.groups.push_back(summarize_group("SNR unknown", std::nullopt, unknown));
   std::map<std::string, std::vector<const ClipEvaluation*>> by_type;
   for (const ClipEvaluation* clip : all) {
-    if (std::string type = noise_type(*clip); !type.empty()) by_type[type].push_back(clip);
+    if (!clip->noise_type.empty()) by_type[clip->noise_type].push_back(clip);
   }
   if (by_type.size() >= 2) {
     for (const auto& [type, members] : by_type) {
@@ -240,6 +226,7 @@ nlohmann::json to_json(const EvalReport& report, bool include_clips) {
                           {"snr_db", std::isinf(clip.snr_db) ? nlohmann::json("clean") : number(clip.snr_db)},
                           {"speech_files", clip.speech_files},
                           {"noise_files", clip.noise_files},
+                          {"noise_type", clip.noise_type},
                           {"noisy", clip.noisy},
                           {"enhanced", clip.enhanced}};
       if (clip.peer) c["peer"] = *clip.peer;
@@ -284,6 +271,7 @@ EvalReport evaluate_clips(const nn::Model& model, const dsp::FrontendConfig& fro
         r.snr_db = clip.meta.snr_db ? *clip.meta.snr_db : std::nan("");
         for (const auto& piece : clip.meta.speech) r.speech_files.push_back(piece.file);
         r.noise_files = clip.meta.noise_files;
+        r.noise_type = clip.meta.noise_type;
         r.noisy = metrics::compute_metrics(clip.clean, clip.noisy, frontend.sample_rate, options.metric_options);
         r.enhanced = metrics::compute_metrics(clip.clean, enhanced, frontend.sample_rate, options.metric_options);
         if (options.run_peer) {

@@ -42,6 +42,7 @@ struct ClipEvaluation {
   // figures can be read from a report without rebuilding the mixtures.
   std::vector<std::string> speech_files = {};
   std::vector<std::string> noise_files = {};
+  std::string noise_type = {};  // the mixer's noise type of the clip (data::ClipMeta), empty if unknown
 };
 
 struct MetricSummary {
@@ -65,9 +66,9 @@ struct EvalGroup {
 struct EvalReport {
   // "all" (every clip with noise) first, then by increasing SNR, "clean", then "SNR unknown"
   std::vector<EvalGroup> groups;
-  // The noisy inputs again, per noise type (the folder of a clip's noise files, e.g. "fillets_fx"; a clip mixing
-  // several folders counts under "a+b"), in name order: where a model or its peer helps and where not. Empty when
-  // the clips hold fewer than two types.
+  // The noisy inputs again, per noise type (ClipEvaluation::noise_type, e.g. "noise/fillets_fx"; clips without
+  // one are left out), in name order: where a model or its peer helps and where not. Empty when the clips hold
+  // fewer than two types.
   std::vector<EvalGroup> noise_types;
   std::vector<ClipEvaluation> clips;
   std::string peer_name;               // empty when no peer ran
