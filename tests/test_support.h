@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "nnse/util/error.h"
+
 namespace nnse::test {
 
 // A fresh, empty folder under the system temp dir, removed when the object dies.
@@ -40,5 +42,17 @@ CommandResult run_nnse(const std::string& arguments);
 CommandResult run_shell(const std::string& command);
 
 double snr_db(const std::vector<float>& reference, const std::vector<float>& test);
+
+// The message of the nnse::Error that run() throws, "" when it throws none (a test that expects an error checks
+// what the message says, which "" never does).
+template <typename F>
+std::string error_of(F&& run) {
+  try {
+    run();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return {};
+}
 
 }  // namespace nnse::test

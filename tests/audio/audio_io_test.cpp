@@ -27,12 +27,7 @@ void write_raw(const fs::path& file, int format, int rate, int channels, const s
 }
 
 std::string error_of(const fs::path& file) {
-  try {
-    read_mono(file, 16000, false);
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
+  return test::error_of([&] { read_mono(file, 16000, false); });
 }
 
 TEST(AudioIo, WavRoundTripIs16BitExact) {

@@ -247,15 +247,7 @@ std::vector<std::string> hidden_leftovers(const fs::path& folder) {
   return out;
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Download, FetchesVerifiesAndExtractsIntoTheCorpusLayout) {
   test::ScratchDir dir("nnse-download");

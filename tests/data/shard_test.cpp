@@ -58,15 +58,7 @@ void flip_byte(const fs::path& file, std::uint64_t offset) {
   f.write(&c, 1);
 }
 
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
+using test::error_of;
 
 TEST(Shard, RoundTripKeepsAudioAndMetadata) {
   Fixture f;

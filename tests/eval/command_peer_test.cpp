@@ -34,16 +34,7 @@ std::vector<float> noisy_voice(double seconds, std::uint32_t seed) {
 }
 
 // The message of the nnse::Error `run` throws (a test failure when it throws nothing or something else).
-template <typename F>
-std::string error_of(F&& run) {
-  try {
-    run();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  ADD_FAILURE() << "no nnse::Error";
-  return {};
-}
+using test::error_of;
 
 TEST(CommandPeer, ACopyReturnsTheInputExactly) {
   const auto x = noisy_voice(0.7, 1);
