@@ -33,7 +33,6 @@ std::vector<float> noisy_voice(double seconds, std::uint32_t seed) {
   return on_pcm16_grid(x);
 }
 
-// The message of the nnse::Error `run` throws (a test failure when it throws nothing or something else).
 using test::error_of;
 
 TEST(CommandPeer, ACopyReturnsTheInputExactly) {
