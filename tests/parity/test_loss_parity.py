@@ -27,10 +27,10 @@ RATE, WIN, HOP, NFFT = 16000, 480, 160, 512
 BINS = NFFT // 2 + 1
 HISTORY = WIN - HOP
 NAMES = ["mag_mse", "mag_mae", "log_mse", "cplx_mse", "cplx_mae", "cmag_mse", "ccplx_mse", "cmix",
-         "si_sdr", "wsdr", "spec_corr", "nnse_pow", "tsnr"]
+         "si_sdr", "wsdr", "spec_corr", "nnse_pow", "tsnr", "bwsdr"]
 DEFAULT_EPS = {"mag_mse": 0.0, "mag_mae": 0.0, "log_mse": 1e-8, "cplx_mse": 0.0, "cplx_mae": 0.0,
                "cmag_mse": 1e-6, "ccplx_mse": 1e-6, "cmix": 1e-6, "si_sdr": 1e-8, "wsdr": 1e-8,
-               "spec_corr": 1e-6, "nnse_pow": 1e-6, "tsnr": 1e-8}
+               "spec_corr": 1e-6, "nnse_pow": 1e-6, "tsnr": 1e-8, "bwsdr": 1e-8}
 TOLERANCE = 1e-4
 
 
@@ -69,6 +69,32 @@ def istft_nnse(spec, length):
 
 def compress(x, c, eps):
     return (x + eps) ** c - eps ** c
+
+
+def band_edges(bands=16):
+    """bwsdr's bands: edges equally spaced on the HTK mel scale over 0 .. RATE/2, rounded to bins, each >= 1 bin."""
+    top = 2595 * math.log10(1 + RATE / 2 / 700)
+    edges = [0]
+    for b in range(1, bands):
+        hz = 700 * (10 ** (top * b / bands / 2595) - 1)
+        edges.append(max(int(math.floor(hz / (RATE / NFFT) + 0.5)), edges[-1] + 1))
+    return edges + [BINS]
+
+
+def bwsdr(Y, S, Sh, valid, eps):
+    """wsdr within each band over the valid frames of a sequence, mean over bands, mean over sequences."""
+    edges = band_edges()
+    m = valid.unsqueeze(-1)
+    inner = lambda p, q: ((p.real * q.real + p.imag * q.imag) * m).sum(dim=(1, 2))
+    total = torch.zeros((), dtype=torch.float64)
+    N, Nh = Y - S, Y - Sh
+    for lo, hi in zip(edges[:-1], edges[1:]):
+        s, sh, n, nh = S[..., lo:hi], Sh[..., lo:hi], N[..., lo:hi], Nh[..., lo:hi]
+        ss, nn = inner(s, s), inner(n, n)
+        cos = lambda p, q, pp: inner(p, q) / torch.sqrt((pp + eps) * (inner(q, q) + eps))
+        w = ss / (ss + nn + eps)
+        total = total - (w * cos(s, sh, ss) + (1 - w) * cos(n, nh, nn)).sum()
+    return total / (Y.shape[0] * (len(edges) - 1))
 
 
 def torch_loss(name, Y, S, G, valid, c, a, eps):
@@ -113,6 +139,8 @@ def torch_loss(name, Y, S, G, valid, c, a, eps):
         u, v = compress(aS, c, eps), compress(aH, c, eps)
         cos = (u * v).sum(-1) / torch.sqrt(((u * u).sum(-1) + eps) * ((v * v).sum(-1) + eps))
         return ((1 - cos) * valid).sum() / V
+    if name == "bwsdr":
+        return bwsdr(Y, S, Sh, valid, eps)
     # Time domain: each sequence over its valid frames, mean over all sequences.
     total = torch.zeros((), dtype=torch.float64)
     for b in range(Y.shape[0]):

@@ -21,7 +21,7 @@ using cf = std::complex<float>;
 const std::vector<std::string> kSpectral = {"mag_mse",   "mag_mae", "log_mse", "cplx_mse",  "cplx_mae",
                                             "cmag_mse",  "ccplx_mse", "cmix",  "spec_corr", "nnse_pow"};
 // A weighted sum (combined_loss.h) is checked like its time-domain term.
-const std::vector<std::string> kTime = {"si_sdr", "wsdr", "tsnr", "wsdr+0.5*cmag_mse"};
+const std::vector<std::string> kTime = {"si_sdr", "wsdr", "tsnr", "wsdr+0.5*cmag_mse", "wsdr+bwsdr"};
 
 // A batch that owns its arrays. Gains lie on a 2^-10 grid so that G +- 2^-12 is exact in float and finite
 // differences see the loss formula, not rounding of the perturbed gain.
@@ -130,7 +130,8 @@ double max_abs(const std::vector<float>& v) {
 
 TEST(Loss, NamesFactoryAndKnobValidation) {
   const std::vector<std::string> expected = {"mag_mse",   "mag_mae", "log_mse", "cplx_mse", "cplx_mae", "cmag_mse",
-                                             "ccplx_mse", "cmix",    "si_sdr",  "wsdr",     "spec_corr", "nnse_pow", "tsnr"};
+                                             "ccplx_mse", "cmix",    "si_sdr",  "wsdr",     "spec_corr", "nnse_pow", "tsnr",
+                                             "bwsdr"};
   EXPECT_EQ(loss_names(), expected);
   for (const auto& name : loss_names()) {
     const auto l = loss(name);
@@ -232,6 +233,58 @@ INSTANTIATE_TEST_SUITE_P(Loss, TimeGradient, ::testing::ValuesIn(kTime), [](cons
   }
   return name;
 });
+
+// bwsdr's arithmetic is all double (no inverse STFT), so every element matches a central difference tightly.
+TEST(Loss, BandWsdrGradientMatchesFiniteDifferencesEverywhere) {
+  Data d = random_data(dsp::FrontendConfig{}.bins(), 23, {6, 4, 2});
+  const auto l = loss("bwsdr");
+  const std::vector<float> g = gradient(*l, d);
+  const double scale = max_abs(g);
+  ASSERT_GT(scale, 0.0);
+  for (std::size_t i = 0; i < d.size(); ++i) {
+    const double fd = central_difference(*l, d, i, 1.0f / 4096.0f);
+    ASSERT_NEAR(g[i], fd, 1e-4 * scale + 1e-4 * std::abs(fd)) << "element " << i;
+  }
+}
+
+// What bwsdr is for: noise left in a band where the speech is 40 dB quieter costs it as much as noise left in
+// the loudest band (every band counts alike), while wsdr, weighted by energy, hardly notices it.
+TEST(Loss, BandWsdrCountsAQuietBandLikeALoudOne) {
+  const dsp::FrontendConfig fe;
+  Data d = random_data(fe.bins(), 29, {8});
+  std::mt19937 rng(5);
+  std::normal_distribution<float> normal(0.0f, 1.0f);
+  // Two whole bands each (edges at bins 8, 14, 20 and 151, 181, 215): 250-625 Hz and 4.7-6.7 kHz. Above bin 126
+  // (3.9 kHz) the speech is 40 dB quieter.
+  const int loud_lo = 8, loud_hi = 20, quiet_lo = 151, quiet_hi = 215;
+  for (int t = 0; t < d.frames; ++t) {
+    for (int k = 0; k < d.bins; ++k) {
+      const auto i = static_cast<std::size_t>(t * d.bins + k);
+      const float level = k >= 126 ? 0.01f : 1.0f;
+      d.clean[i] = level * cf(normal(rng), normal(rng));
+      d.noisy[i] = d.clean[i] + 0.3f * level * cf(normal(rng), normal(rng));
+      d.gain[i] = std::min(1.0f, std::abs(d.clean[i]) / std::abs(d.noisy[i]));  // close to ideal
+    }
+  }
+  const auto leave_noise = [&](int lo, int hi) {
+    Data out = d;
+    for (int t = 0; t < d.frames; ++t) {
+      for (int k = lo; k < hi; ++k) out.gain[static_cast<std::size_t>(t * d.bins + k)] = 1.0f;
+    }
+    return out;
+  };
+  const Data loud = leave_noise(loud_lo, loud_hi), quiet = leave_noise(quiet_lo, quiet_hi);
+  const auto cost = [&](const std::string& name, const Data& x) { return value(*loss(name), x) - value(*loss(name), d); };
+  EXPECT_GT(cost("bwsdr", loud), 0.0);
+  EXPECT_GT(cost("bwsdr", quiet), 0.5 * cost("bwsdr", loud));
+  EXPECT_GT(cost("wsdr", loud), 0.0);
+  EXPECT_LT(cost("wsdr", quiet), 0.01 * cost("wsdr", loud));
+}
+
+TEST(Loss, BandWsdrNeedsTheFrontEndsBins) {
+  Data d = random_data(17, 7);
+  EXPECT_THROW(value(*loss("bwsdr"), d), Error);
+}
 
 // A combined loss is exactly the weighted sum of its terms, in value and in gradient.
 TEST(Loss, CombinedIsTheWeightedSumOfItsTerms) {
@@ -338,6 +391,7 @@ TEST(Loss, OptimumAtTheIdealGain) {
   }
   EXPECT_LT(value(*loss("si_sdr"), d), -80.0);  // SI-SDR above 80 dB
   EXPECT_NEAR(value(*loss("wsdr"), d), -1.0, 1e-6);
+  EXPECT_NEAR(value(*loss("bwsdr"), d), -1.0, 1e-6);
   // Off the optimum every loss is worse.
   Data off = d;
   std::mt19937 rng(1);

@@ -1,5 +1,5 @@
-// The table of Table 1's losses (and tsnr, ours) (names, kinds, default eps) and make_loss, which checks the knobs and builds one:
-// the losses themselves are in spectral_losses.cpp and time_losses.cpp.
+// The table of Table 1's losses (and tsnr and bwsdr, ours) (names, kinds, default eps) and make_loss, which checks the knobs and builds one:
+// the losses themselves are in spectral_losses.cpp, time_losses.cpp and band_losses.cpp.
 #include "nnse/train/loss.h"
 
 #include <cmath>
@@ -26,7 +26,7 @@ constexpr NamedKind kLosses[] = {
     {"cplx_mse", Kind::cplx_mse, 0.0},   {"cplx_mae", Kind::cplx_mae, 0.0},   {"cmag_mse", Kind::cmag_mse, 1e-6},
     {"ccplx_mse", Kind::ccplx_mse, 1e-6}, {"cmix", Kind::cmix, 1e-6},         {"si_sdr", Kind::si_sdr, 1e-8},
     {"wsdr", Kind::wsdr, 1e-8},          {"spec_corr", Kind::spec_corr, 1e-6}, {"nnse_pow", Kind::nnse_pow, 1e-6},
-    {"tsnr", Kind::tsnr, 1e-8},
+    {"tsnr", Kind::tsnr, 1e-8},          {"bwsdr", Kind::bwsdr, 1e-8},
 };
 
 const NamedKind* find_loss(const std::string& name) {
@@ -90,6 +90,9 @@ std::unique_ptr<Loss> make_loss(const LossConfig& config, const dsp::FrontendCon
       return loss_detail::make_time_loss(entry->kind, entry->name, eps, frontend);
     case Kind::spec_corr:
       return loss_detail::make_spec_corr_loss(config.c, eps);
+    case Kind::bwsdr:
+      frontend.validate("loss " + config.name);
+      return loss_detail::make_band_loss(eps, frontend);
     default:
       return loss_detail::make_bin_loss(entry->kind, entry->name, config.c, config.a, eps);
   }

@@ -11,6 +11,8 @@
 //       divide by bins to compare with the reference's logged per-bin value
 //   si_sdr, wsdr, tsnr: per-sequence value on the time signals of the sequence's valid frames, mean over
 //       total_sequences (each sequence counts once, whatever its length; one without valid frames adds 0)
+//   bwsdr: per sequence the mean over 16 mel-spaced bands of wsdr on the band's STFT bins, mean over
+//       total_sequences like wsdr (band_losses.cpp)
 // See docs/metrics.md for the formulas, the eps guards and their defaults.
 #include <complex>
 #include <cstdint>
