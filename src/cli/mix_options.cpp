@@ -43,6 +43,12 @@ void add_mix_options(CLI::App& command, train::DataChoice& choice, bool training
                        "[1-S, 1+S] (tempo and pitch: new voices; train split only; 0: off)")
         ->check(finite_in(0, 0.3))
         ->capture_default_str();
+    command.add_option(flag("formant-warp"), choice.formant_warp,
+                       "With --on-the-fly, augmentation: move each training clip's formants by a random factor in "
+                       "[1-W, 1+W] at an unchanged pitch (vocal-tract-length perturbation: new voices; train split "
+                       "only; 0: off)")
+        ->check(finite_in(0, 0.3))
+        ->capture_default_str();
     command
         .add_option(flag("sim-room-prob"), choice.sim_room_prob,
                     "With --on-the-fly, augmentation: share of training clips reverberated in a simulated shoebox "

@@ -479,6 +479,32 @@ TEST(Mixer, SpeedPerturbationChangesTrainingSpeechOnlyDeterministically) {
   EXPECT_THROW(bad.validate(), Error);
 }
 
+TEST(Mixer, FormantWarpChangesTrainingSpeechOnlyDeterministically) {
+  Fixture f;
+  MixConfig plain = small_config(), warped = small_config();
+  plain.reverb_prob = warped.reverb_prob = 0.0;
+  warped.formant_warp = 0.15;
+  EXPECT_FALSE(nlohmann::json(plain).contains("formant_warp"));  // recipes without it are unchanged
+  EXPECT_EQ(nlohmann::json(warped).get<MixConfig>().formant_warp, 0.15);
+  const Mixer a(f.corpus, Split::train, plain), b(f.corpus, Split::train, warped);
+  int changed = 0;
+  for (std::size_t i = 0; i < std::min<std::size_t>(a.size(), 6); ++i) {
+    const Clip x = a.make(i), y = b.make(i);
+    ASSERT_EQ(y.noisy.size(), x.noisy.size());
+    EXPECT_EQ(x.meta.noise_files, y.meta.noise_files);  // the other draws are untouched
+    EXPECT_EQ(x.meta.snr_db, y.meta.snr_db);
+    if (x.clean != y.clean) ++changed;
+    EXPECT_EQ(y.noisy, b.make(i).noisy);  // deterministic
+    for (float v : y.noisy) ASSERT_TRUE(std::isfinite(v));
+  }
+  EXPECT_GT(changed, 0);
+  const Mixer held_plain(f.corpus, Split::valid, plain), held_warped(f.corpus, Split::valid, warped);
+  EXPECT_EQ(held_plain.make(0).noisy, held_warped.make(0).noisy);  // held-out splits are never warped
+  MixConfig bad = small_config();
+  bad.formant_warp = 0.5;
+  EXPECT_THROW(bad.validate(), Error);
+}
+
 TEST(OnTheFlyClipSource, GivesMixerClipsAndNewMixturesPerEpoch) {
   Fixture f;
   const OnTheFlyClipSource source({.corpus = f.dir.path()}, Split::valid, small_config());

@@ -28,6 +28,7 @@ void MixConfig::validate() const {
     if (!snr_is_valid(s)) fail("snr", "SNR values must be in [-40, 60] dB or 'clean'");
   }
   if (!(speed_perturb >= 0.0 && speed_perturb <= 0.3)) fail("speed-perturb", "must be in [0, 0.3]");
+  if (!(formant_warp >= 0.0 && formant_warp <= 0.3)) fail("formant-warp", "must be in [0, 0.3]");
   if (!(sim_room_prob >= 0.0 && sim_room_prob <= 1.0)) fail("sim-room-prob", "must be in [0, 1]");
   if (!(babble_prob >= 0.0 && babble_prob <= 1.0)) fail("babble-prob", "must be in [0, 1]");
   if (!(babble_min_talkers >= 1 && babble_min_talkers <= babble_max_talkers && babble_max_talkers <= 64)) {
@@ -88,6 +89,7 @@ void to_json(nlohmann::json& j, const MixConfig& c) {
                        {"min_q", c.coloration.min_q}, {"max_q", c.coloration.max_q}};
   }
   if (c.speed_perturb > 0.0) j["speed_perturb"] = c.speed_perturb;
+  if (c.formant_warp > 0.0) j["formant_warp"] = c.formant_warp;
   if (c.sim_room_prob > 0.0) {
     const RoomOptions& r = c.room;
     j["sim_room"] = {{"prob", c.sim_room_prob}, {"size_m", {r.min_size_m, r.max_size_m}},
@@ -112,6 +114,7 @@ void from_json(const nlohmann::json& j, MixConfig& c) {
     for (const auto& snr : j.at("snr_db")) c.snr_db.push_back(snr_from_json(snr));
   }
   c.speed_perturb = j.value("speed_perturb", d.speed_perturb);
+  c.formant_warp = j.value("formant_warp", d.formant_warp);
   if (j.contains("babble")) {
     const auto& b = j.at("babble");
     c.babble_prob = b.value("prob", 0.0);

@@ -41,6 +41,9 @@ struct MixConfig {
   // Augmentation, train split only: each clip's speech is played at a random speed in [1 - s, 1 + s] (tempo and
   // pitch together, by resampling, as Kaldi's speed perturbation): new voices from the same speakers. 0 = off.
   double speed_perturb = 0.0;
+  // Augmentation, train split only: each clip's speech gets its formants moved by a random factor in [1 - w, 1 + w]
+  // at an unchanged pitch (formant_warp.h: vocal-tract-length perturbation): voices the corpus does not hold. 0 = off.
+  double formant_warp = 0.0;
   // Augmentation, train split only: this share of clips is reverberated in a simulated room (room.h) instead of
   // with a corpus RIR: many rooms, not the corpus's few. 0 = off.
   double sim_room_prob = 0.0;

@@ -10,6 +10,7 @@
 
 #include "nnse/audio/resample.h"
 #include "nnse/data/checksum.h"
+#include "nnse/data/formant_warp.h"
 #include "nnse/data/random.h"
 #include "nnse/util/error.h"
 #include "nnse/util/stage_profile.h"
@@ -341,7 +342,12 @@ Clip Mixer::make(std::size_t index, int epoch) const {
     Rng speed_rng = clip_stream(epoch, index, Stream::speed);
     speed = speed_rng.uniform(1.0 - config_.speed_perturb, 1.0 + config_.speed_perturb);
   }
-  auto dry_window = [&](std::int64_t from, std::int64_t count, std::int64_t report_from) {
+  double formant = 1.0;
+  if (split_ == Split::train && config_.formant_warp > 0.0) {
+    Rng formant_rng = clip_stream(epoch, index, Stream::formant);
+    formant = formant_rng.uniform(1.0 - config_.formant_warp, 1.0 + config_.formant_warp);
+  }
+  auto speed_window = [&](std::int64_t from, std::int64_t count, std::int64_t report_from) {
     if (speed == 1.0) return speech_window(p, from, count, report_from, &meta.speech);
     const int source_rate = static_cast<int>(std::lround(rate * speed));
     const double ratio = static_cast<double>(source_rate) / rate;
@@ -351,6 +357,15 @@ Clip Mixer::make(std::size_t index, int epoch) const {
     const auto raw = speech_window(p, from, source_count, source_report, &meta.speech);
     auto out = audio::resample(raw, source_rate, rate);
     out.resize(static_cast<std::size_t>(count), 0.0f);
+    return out;
+  };
+  // Formant warp after the speed change (it keeps the pitch that the speed set) and before the room.
+  auto dry_window = [&](std::int64_t from, std::int64_t count, std::int64_t report_from) {
+    auto out = speed_window(from, count, report_from);
+    if (formant != 1.0) {
+      const profile::Scope formant_scope(profile::Stage::formant);
+      out = warp_formants(out, formant, rate);
+    }
     return out;
   };
 

@@ -33,6 +33,7 @@ enum class Stream : std::uint64_t {
   speed = 0x5bee0,          // speed perturbation of one clip's speech (augmentation)
   room = 0x4004,            // simulated room of one clip (augmentation)
   babble = 0xbabb1e,        // whether one clip's noise is babble, and its talkers (augmentation)
+  formant = 0xf0a7,         // formant warp factor of one clip's speech (augmentation)
 };
 
 }  // namespace nnse::data

@@ -51,6 +51,7 @@ data::MixConfig mix_config(const DataChoice& choice, const dsp::FrontendConfig& 
   config.clip_seconds = choice.clip_seconds;
   config.coloration.max_db = choice.eq_db;
   config.speed_perturb = choice.speed_perturb;
+  config.formant_warp = choice.formant_warp;
   config.sim_room_prob = choice.sim_room_prob;
   config.babble_prob = choice.babble_prob;
   if (!choice.snr_db.empty()) config.snr_db = choice.snr_db;

@@ -52,6 +52,7 @@ struct DataChoice {
   double clip_seconds = data::MixConfig{}.clip_seconds;
   double eq_db = 0.0;                // on-the-fly: random spectral coloration of training mixtures (0: off)
   double speed_perturb = 0.0;        // on-the-fly: random speed in [1 - s, 1 + s] of training speech (0: off)
+  double formant_warp = 0.0;         // on-the-fly: random formant factor in [1 - w, 1 + w] of training speech (0: off)
   double sim_room_prob = 0.0;        // on-the-fly: share of training clips reverberated in a simulated room
   double babble_prob = 0.0;          // on-the-fly: share of training clips with babble of their own speech as noise
   std::vector<double> snr_db;        // SNR choices (+inf: clean); empty = the mixer's default list

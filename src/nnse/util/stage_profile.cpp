@@ -13,7 +13,7 @@ std::array<std::atomic<std::int64_t>, kStageCount> g_calls{};
 thread_local Scope* t_innermost = nullptr;
 
 constexpr std::array<std::string_view, kStageCount> kNames = {
-    "decode", "cache expand", "mix", "reverb", "coloration", "stft+features", "batching",
+    "decode", "cache expand", "mix", "reverb", "coloration", "formant warp", "stft+features", "batching",
     "forward+backward", "loss", "optimizer", "process sum", "validation", "checkpoint"};
 
 }  // namespace

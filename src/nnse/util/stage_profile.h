@@ -21,6 +21,7 @@ enum class Stage : int {
   mix,          // speech windows, noise crops, levels, sums (everything of a mix not listed below)
   reverb,       // RIR preparation and convolution
   coloration,   // random peaking-EQ cascades
+  formant,      // formant warps of training speech (data/formant_warp.h)
   features,     // STFT of noisy and clean, log features, normalization
   batching,     // cutting prepared clips into chunk batches
   forward_backward,  // the engine's forward and backward passes (training)
