@@ -4,6 +4,8 @@
 //   BM_MixReverb/1           the same with every clip reverberated (FFT convolution with a 1 s RIR)
 //   BM_ShardRead/1           one thread reading clips back from shards (CRC check + int16 -> float)
 //   BM_Prefetch/2            ClipPrefetcher over on-the-fly mixing, 2 workers
+//   BM_FormantWarp           --formant-warp on 10 s of speech (alpha 1.1), against its peer in the same run:
+//   BM_SpeedPerturb          --speed-perturb's resampling of the same 10 s (speed 1.1), the other voice augmentation
 // Corpus: the starter corpus (docs/reference-facts.md section 6; train split) when present, otherwise a synthetic one made in /tmp. Decoded audio is
 // cached across iterations (steady state of a long run; a cold end-to-end run is in docs/perf-data.md).
 // Run: build/bench/data_bench --benchmark_counters_tabular=true
@@ -18,7 +20,9 @@
 #include <random>
 
 #include "nnse/audio/audio_io.h"
+#include "nnse/audio/resample.h"
 #include "nnse/data/clip_source.h"
+#include "nnse/data/formant_warp.h"
 #include "nnse/data/mixer.h"
 #include "nnse/data/shard.h"
 
@@ -172,11 +176,51 @@ void BM_Prefetch(benchmark::State& state) {
   set_rate(state, total, source->mixer().config().clip_seconds);
 }
 
+// 10 s of a vowel-like test signal (a 140 Hz pulse train through two resonances): what one training clip's speech
+// costs the augmentation.
+std::vector<float> ten_seconds_of_voice() {
+  std::vector<float> x(160000, 0.0f);
+  for (std::size_t i = 0; i < x.size(); i += 114) x[i] = 0.5f;
+  for (const double f : {700.0, 1900.0}) {
+    const double r = 0.97, w = 2.0 * std::numbers::pi * f / 16000.0, a1 = -2.0 * r * std::cos(w), a2 = r * r;
+    double y1 = 0.0, y2 = 0.0;
+    for (auto& v : x) {
+      const double y = v - a1 * y1 - a2 * y2;
+      y2 = y1;
+      y1 = y;
+      v = static_cast<float>(0.05 * y);
+    }
+  }
+  return x;
+}
+
+void BM_FormantWarp(benchmark::State& state) {
+  const std::vector<float> x = ten_seconds_of_voice();
+  std::size_t n = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(data::warp_formants(x, 1.1, 16000));
+    ++n;
+  }
+  set_rate(state, n, 10.0);
+}
+
+void BM_SpeedPerturb(benchmark::State& state) {
+  const std::vector<float> x = ten_seconds_of_voice();
+  std::size_t n = 0;
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(audio::resample(x, 17600, 16000));
+    ++n;
+  }
+  set_rate(state, n, 10.0);
+}
+
 BENCHMARK(BM_MixAndWriteShards)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_Mix)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_MixReverb)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_ShardRead)->Arg(1)->Unit(benchmark::kMillisecond)->MinTime(2.0);
 BENCHMARK(BM_Prefetch)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
+BENCHMARK(BM_FormantWarp)->Unit(benchmark::kMillisecond)->MinTime(1.0);
+BENCHMARK(BM_SpeedPerturb)->Unit(benchmark::kMillisecond)->MinTime(1.0);
 
 }  // namespace
 
