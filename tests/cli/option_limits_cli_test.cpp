@@ -35,6 +35,11 @@ TEST(OptionLimitsCli, NumericOptionsAreValidatedBeforeWork) {
       {train + " --target-late-decay -1", "--target-late-decay"},
       {train + " --dropout 1.5", "--dropout"},
       {train + " --dropout nan", "--dropout"},
+      {train + " --formant-warp 0.5", "--formant-warp"},
+      // Augmentations act while clips are mixed: with shards (--data) they would silently do nothing.
+      {train + " --formant-warp 0.1", "--formant-warp"},
+      {train + " --speed-perturb 0.1", "--speed-perturb"},
+      {train + " --babble-prob 0.25", "--babble-prob"},
       // The enhancer settings share one range table with enhancer.json (model::kEnhancerSettingFields).
       {"eval --data " + (dir / "absent").string() + " --atten-lim-db -3", "--atten-lim-db"},
       {"eval --data " + (dir / "absent").string() + " --pass-gain 0", "--pass-gain"},

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <fmt/format.h>
+#include <utility>
 
 #include "nnse/data/audio_cache.h"
 #include "nnse/data/corpus.h"
@@ -102,6 +103,16 @@ TrainingData open_training_data(const DataChoice& choice, const dsp::FrontendCon
   TrainingData result;
   if (!choice.data.empty() && choice.on_the_fly) {
     throw Error("--on-the-fly", "use either --data (shards) or --corpus with --on-the-fly");
+  }
+  if (!choice.on_the_fly) {
+    // Shards were mixed once by `nnse data`: an augmentation asked for here would silently do nothing.
+    const std::pair<const char*, bool> augmentations[] = {
+        {"--eq-db", choice.eq_db > 0.0},           {"--speed-perturb", choice.speed_perturb > 0.0},
+        {"--formant-warp", choice.formant_warp > 0.0}, {"--sim-room-prob", choice.sim_room_prob > 0.0},
+        {"--babble-prob", choice.babble_prob > 0.0}};
+    for (const auto& [flag, given] : augmentations) {
+      if (given) throw Error(flag, "augments clips as they are mixed, and shards (--data) were mixed once: give --corpus DIR --on-the-fly");
+    }
   }
   if (!choice.data.empty()) {
     result.train = shard_set(shard_split_folder(choice.data, "train"), frontend);
