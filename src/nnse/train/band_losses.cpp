@@ -47,6 +47,18 @@ std::vector<int> band_edges(const dsp::FrontendConfig& frontend) {
   return edges;
 }
 
+// The band of every bin, from the edges.
+std::vector<int> band_of_bins(const dsp::FrontendConfig& frontend) {
+  const std::vector<int> edges = band_edges(frontend);
+  std::vector<int> band_of(static_cast<std::size_t>(edges.back()));
+  for (int band = 0; band < kBands; ++band) {
+    for (int k = edges[static_cast<std::size_t>(band)]; k < edges[static_cast<std::size_t>(band + 1)]; ++k) {
+      band_of[static_cast<std::size_t>(k)] = band;
+    }
+  }
+  return band_of;
+}
+
 // The six sums of one band of one sequence.
 struct BandSums {
   double ss = 0, nn = 0, s_sh = 0, sh_sh = 0, n_nh = 0, nh_nh = 0;
@@ -54,24 +66,18 @@ struct BandSums {
 
 class BandWsdrLoss final : public Loss {
  public:
-  BandWsdrLoss(double eps, const dsp::FrontendConfig& frontend) : eps_(eps), edges_(band_edges(frontend)) {}
+  BandWsdrLoss(double eps, const dsp::FrontendConfig& frontend) : eps_(eps), band_of_(band_of_bins(frontend)) {}
 
   double evaluate(const LossBatch& b, float* grad) const override {
     check_batch(b, "bwsdr");
-    if (b.bins != edges_.back()) {
+    if (static_cast<std::size_t>(b.bins) != band_of_.size()) {
       throw Error("loss bwsdr: the batch has " + std::to_string(b.bins) + " bins, the front end " +
-                  std::to_string(edges_.back()));
+                  std::to_string(band_of_.size()));
     }
     zero_gradient(b, grad);
     if (b.total_sequences <= 0) return 0.0;
     const double scale = 1.0 / (static_cast<double>(b.total_sequences) * kBands);
     std::vector<BandSums> sums(kBands);
-    std::vector<int> band_of(static_cast<std::size_t>(b.bins));
-    for (int band = 0; band < kBands; ++band) {
-      for (int k = edges_[static_cast<std::size_t>(band)]; k < edges_[static_cast<std::size_t>(band + 1)]; ++k) {
-        band_of[static_cast<std::size_t>(k)] = band;
-      }
-    }
     double total = 0.0;
     for (int s = 0; s < b.sequences; ++s) {
       std::fill(sums.begin(), sums.end(), BandSums{});
@@ -81,7 +87,7 @@ class BandWsdrLoss final : public Loss {
         const auto* x = row(b.clean, b, s, t);
         const float* g = b.gain + offset(b, s, t);
         for (int k = 0; k < b.bins; ++k) {
-          BandSums& m = sums[static_cast<std::size_t>(band_of[static_cast<std::size_t>(k)])];
+          BandSums& m = sums[static_cast<std::size_t>(band_of_[static_cast<std::size_t>(k)])];
           const double yr = y[k].real(), yi = y[k].imag(), sr = x[k].real(), si = x[k].imag(), gk = g[k];
           const double nr = yr - sr, ni = yi - si, yy = yr * yr + yi * yi;
           m.ss += sr * sr + si * si;
@@ -113,7 +119,7 @@ class BandWsdrLoss final : public Loss {
         const auto* x = row(b.clean, b, s, t);
         const std::size_t base = offset(b, s, t);
         for (int k = 0; k < b.bins; ++k) {
-          const Coeffs& c = coeffs[static_cast<std::size_t>(band_of[static_cast<std::size_t>(k)])];
+          const Coeffs& c = coeffs[static_cast<std::size_t>(band_of_[static_cast<std::size_t>(k)])];
           const double yr = y[k].real(), yi = y[k].imag(), sr = x[k].real(), si = x[k].imag();
           const double gk = b.gain[base + to_size(k)], yy = yr * yr + yi * yi;
           const double p = sr * yr + si * yi, q = (yr - sr) * yr + (yi - si) * yi;
@@ -135,7 +141,7 @@ class BandWsdrLoss final : public Loss {
 
  private:
   double eps_;
-  std::vector<int> edges_;
+  std::vector<int> band_of_;  // [bins]: the band of each bin
 };
 
 }  // namespace
