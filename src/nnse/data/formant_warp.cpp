@@ -54,22 +54,31 @@ bool lpc(const std::array<double, kFrame>& x, std::array<double, kOrder + 1>& a)
 
 }  // namespace
 
+namespace {
+
+// VTLP's piecewise-linear warp: f -> alpha f up to `in`, then the straight line from (in, out) to (fs/2, fs/2).
+struct WarpKnee {
+  double nyquist, in, out;
+  WarpKnee(double alpha, int sample_rate) {
+    check(alpha, sample_rate);
+    nyquist = sample_rate / 2.0;
+    out = kBoundary * nyquist * std::min(alpha, 1.0);
+    in = out / alpha;
+  }
+};
+
+}  // namespace
+
 double formant_warp_map(double hz, double alpha, int sample_rate) {
-  check(alpha, sample_rate);
-  const double nyquist = sample_rate / 2.0;
-  const double knee_out = kBoundary * nyquist * std::min(alpha, 1.0);
-  const double knee_in = knee_out / alpha;
-  if (hz <= knee_in) return alpha * hz;
-  return nyquist - (nyquist - knee_out) / (nyquist - knee_in) * (nyquist - hz);
+  const WarpKnee knee(alpha, sample_rate);
+  if (hz <= knee.in) return alpha * hz;
+  return knee.nyquist - (knee.nyquist - knee.out) / (knee.nyquist - knee.in) * (knee.nyquist - hz);
 }
 
 double formant_warp_inverse(double hz, double alpha, int sample_rate) {
-  check(alpha, sample_rate);
-  const double nyquist = sample_rate / 2.0;
-  const double knee_out = kBoundary * nyquist * std::min(alpha, 1.0);
-  const double knee_in = knee_out / alpha;
-  if (hz <= knee_out) return hz / alpha;
-  return nyquist - (nyquist - knee_in) / (nyquist - knee_out) * (nyquist - hz);
+  const WarpKnee knee(alpha, sample_rate);
+  if (hz <= knee.out) return hz / alpha;
+  return knee.nyquist - (knee.nyquist - knee.in) / (knee.nyquist - knee.out) * (knee.nyquist - hz);
 }
 
 std::vector<float> warp_formants(std::span<const float> speech, double alpha, int sample_rate) {
