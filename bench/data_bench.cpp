@@ -194,24 +194,24 @@ std::vector<float> ten_seconds_of_voice() {
   return x;
 }
 
-void BM_FormantWarp(benchmark::State& state) {
+// Times `augment` on the 10 s voice, in clips of 10 s per second.
+template <class Augment>
+void time_on_voice(benchmark::State& state, Augment augment) {
   const std::vector<float> x = ten_seconds_of_voice();
   std::size_t n = 0;
   for (auto _ : state) {
-    benchmark::DoNotOptimize(data::warp_formants(x, 1.1, 16000));
+    benchmark::DoNotOptimize(augment(x));
     ++n;
   }
   set_rate(state, n, 10.0);
 }
 
+void BM_FormantWarp(benchmark::State& state) {
+  time_on_voice(state, [](const std::vector<float>& x) { return data::warp_formants(x, 1.1, 16000); });
+}
+
 void BM_SpeedPerturb(benchmark::State& state) {
-  const std::vector<float> x = ten_seconds_of_voice();
-  std::size_t n = 0;
-  for (auto _ : state) {
-    benchmark::DoNotOptimize(audio::resample(x, 17600, 16000));
-    ++n;
-  }
-  set_rate(state, n, 10.0);
+  time_on_voice(state, [](const std::vector<float>& x) { return audio::resample(x, 17600, 16000); });
 }
 
 BENCHMARK(BM_MixAndWriteShards)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->MinTime(3.0);
