@@ -144,7 +144,10 @@ TEST(MetricReport, ComputesEverythingAndRoundTripsJson) {
   const nlohmann::json j = r;
   EXPECT_TRUE(j.at("pesq").is_null());
   EXPECT_EQ(j.at("stoi").get<double>(), *r.stoi);
+  EXPECT_EQ(r.onset_gain, onset_gain(s, e, kRate));
   const auto back = j.get<MetricReport>();
+  EXPECT_FALSE(r.onset_gain);  // continuous speech-like signal: no pause before a word
+  EXPECT_TRUE(j.at("onset_gain_db").is_null());
   EXPECT_EQ(back.si_sdr, r.si_sdr);
   EXPECT_EQ(back.lsd, r.lsd);
   EXPECT_EQ(back.estoi, r.estoi);
@@ -160,6 +163,85 @@ TEST(MetricReport, ComputesEverythingAndRoundTripsJson) {
   std::vector<float> longer(e);
   longer.resize(e.size() + 77, 0.3f);
   EXPECT_EQ(compute_metrics(s, longer, kRate).snr, r.snr);
+}
+
+// Three 0.5 s words after 0.4 s pauses: the onsets the metric must find at 0.4, 1.3 and 2.2 s.
+std::vector<float> words_with_pauses() {
+  const auto word = test::speech_like(0.5, kRate, 21);
+  std::vector<float> out;
+  for (int w = 0; w < 3; ++w) {
+    out.insert(out.end(), static_cast<std::size_t>(kRate * 2 / 5), 0.0f);
+    out.insert(out.end(), word.begin(), word.end());
+  }
+  out.insert(out.end(), static_cast<std::size_t>(kRate / 5), 0.0f);
+  return out;
+}
+
+TEST(OnsetGain, ZeroForTheInputAndTheGainOfAFlatScale) {
+  const auto s = words_with_pauses();
+  ASSERT_TRUE(onset_gain(s, s, kRate));
+  EXPECT_NEAR(*onset_gain(s, s, kRate), 0.0, 1e-9);
+  EXPECT_NEAR(*onset_gain(s, scaled(s, 0.5f), kRate), 20.0 * std::log10(0.5), 1e-6);
+  // A silent estimate sits at the floor, not at minus infinity.
+  EXPECT_NEAR(*onset_gain(s, std::vector<float>(s.size(), 0.0f), kRate), -kOnsetFloorDb, 1e-9);
+}
+
+TEST(OnsetGain, MeasuresALateOpeningAndIgnoresTheRestOfTheWord) {
+  const auto s = words_with_pauses();
+  // An enhancer that keeps each word's first 40 ms at a tenth and the rest at full level: over the 80 ms windows
+  // the least-squares gain is the energy-weighted mean of 0.1 and 1.
+  std::vector<float> late(s);
+  const std::size_t hop = kRate / 100;
+  for (std::size_t start : {std::size_t{kRate * 2 / 5}, std::size_t{kRate * 13 / 10}, std::size_t{kRate * 22 / 10}}) {
+    for (std::size_t i = start; i < start + 4 * hop; ++i) late[i] *= 0.1f;
+  }
+  double expected = 0.0;
+  for (std::size_t start : {std::size_t{kRate * 2 / 5}, std::size_t{kRate * 13 / 10}, std::size_t{kRate * 22 / 10}}) {
+    double head = 0.0, all = 0.0;
+    for (std::size_t i = start; i < start + 8 * hop; ++i) {
+      all += static_cast<double>(s[i]) * s[i];
+      if (i < start + 4 * hop) head += static_cast<double>(s[i]) * s[i];
+    }
+    expected += 20.0 * std::log10((0.1 * head + (all - head)) / all) / 3.0;
+  }
+  ASSERT_TRUE(onset_gain(s, late, kRate));
+  EXPECT_NEAR(*onset_gain(s, late, kRate), expected, 1e-6);
+  EXPECT_LT(expected, -1.0);
+  // Cutting the words' ends instead leaves the onsets alone.
+  std::vector<float> tails(s);
+  for (std::size_t start : {std::size_t{kRate * 2 / 5}, std::size_t{kRate * 13 / 10}, std::size_t{kRate * 22 / 10}}) {
+    for (std::size_t i = start + 20 * hop; i < start + kRate / 2; ++i) tails[i] = 0.0f;
+  }
+  EXPECT_NEAR(*onset_gain(s, tails, kRate), 0.0, 1e-9);
+}
+
+TEST(OnsetGain, NoiseInTheEstimateLeavesItNearTheGainApplied) {
+  const auto s = words_with_pauses();
+  const auto noisy = mix(scaled(s, 0.5f), test::white_noise(s.size(), 22, 0.05f), 1.0);
+  ASSERT_TRUE(onset_gain(s, noisy, kRate));
+  EXPECT_NEAR(*onset_gain(s, noisy, kRate), 20.0 * std::log10(0.5), 0.5);
+}
+
+TEST(OnsetGain, InTheReportAndItsJson) {
+  const auto s = words_with_pauses();
+  const auto e = scaled(s, 0.5f);
+  const MetricReport r = compute_metrics(s, e, kRate);
+  ASSERT_TRUE(r.onset_gain);
+  EXPECT_EQ(*r.onset_gain, *onset_gain(s, e, kRate));
+  nlohmann::json j = r;
+  EXPECT_EQ(j.at("onset_gain_db").get<double>(), *r.onset_gain);
+  EXPECT_EQ(j.get<MetricReport>().onset_gain, r.onset_gain);
+  j.erase("onset_gain_db");  // a report written before the onset gain existed
+  EXPECT_FALSE(j.get<MetricReport>().onset_gain);
+}
+
+TEST(OnsetGain, AbsentWithoutAPauseBeforeAWord) {
+  const auto s = test::speech_like(2.0, kRate, 23);  // continuous: no frame stands 20 dB above the 300 ms before it
+  EXPECT_FALSE(onset_gain(s, s, kRate));
+  EXPECT_FALSE(onset_gain({}, {}, kRate));
+  std::vector<float> silent(kRate, 0.0f);
+  EXPECT_FALSE(onset_gain(silent, silent, kRate));
+  EXPECT_THROW(onset_gain(s, s, 0), Error);
 }
 
 TEST(ExternalPesq, ParsesTheScoreLineAndReportsFailures) {

@@ -27,6 +27,7 @@ const std::vector<MetricColumn>& metric_columns() {
       {"stoi", "STOI", true, [](const metrics::MetricReport& r) { return r.stoi; }},
       {"estoi", "ESTOI", true, [](const metrics::MetricReport& r) { return r.estoi; }},
       {"pesq", "PESQ", true, [](const metrics::MetricReport& r) { return r.pesq; }},
+      {"onset_gain_db", "onset dB", true, [](const metrics::MetricReport& r) { return r.onset_gain; }},
   };
   return columns;
 }

@@ -127,4 +127,40 @@ double log_spectral_distance(std::span<const float> reference, std::span<const f
   return total / static_cast<double>(frames);
 }
 
+std::optional<double> onset_gain(std::span<const float> reference, std::span<const float> estimate, int sample_rate) {
+  check_rate(sample_rate, "onset gain");
+  const std::size_t n = common_length(reference, estimate);
+  const std::size_t hop = static_cast<std::size_t>(std::max(1, sample_rate / 100));
+  const std::size_t frames = n / hop;
+  std::vector<double> power(frames, 0.0);
+  for (std::size_t t = 0; t < frames; ++t) {
+    for (std::size_t i = t * hop; i < (t + 1) * hop; ++i) power[t] += static_cast<double>(reference[i]) * reference[i];
+  }
+  if (frames == 0) return std::nullopt;
+  const double loudest = *std::max_element(power.begin(), power.end());
+  const double jump = std::pow(10.0, kOnsetJumpDb / 10.0), range = std::pow(10.0, -kOnsetRangeDb / 10.0);
+  const double floor = std::pow(10.0, -kOnsetFloorDb / 20.0);
+  const auto history = static_cast<std::size_t>(kOnsetHistoryFrames);
+  const auto window = static_cast<std::size_t>(kOnsetWindowFrames);
+  double sum_db = 0.0;
+  int count = 0;
+  std::size_t last = 0;
+  for (std::size_t t = history; t + window <= frames; ++t) {
+    if (count > 0 && t < last + static_cast<std::size_t>(kOnsetSpacingFrames)) continue;
+    const double before = *std::max_element(power.begin() + static_cast<std::ptrdiff_t>(t - history),
+                                            power.begin() + static_cast<std::ptrdiff_t>(t));
+    if (!(power[t] > jump * before && power[t] >= range * loudest && loudest > 0.0)) continue;
+    double cross = 0.0, energy = 0.0;
+    for (std::size_t i = t * hop; i < (t + window) * hop; ++i) {
+      cross += static_cast<double>(estimate[i]) * reference[i];
+      energy += static_cast<double>(reference[i]) * reference[i];
+    }
+    sum_db += 20.0 * std::log10(std::max(cross / energy, floor));
+    ++count;
+    last = t;
+  }
+  if (count == 0) return std::nullopt;
+  return sum_db / count;
+}
+
 }  // namespace nnse::metrics

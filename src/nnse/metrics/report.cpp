@@ -52,6 +52,7 @@ MetricReport compute_metrics(std::span<const float> clean, std::span<const float
   report.lsd = log_spectral_distance(clean, processed, sample_rate);
   report.stoi = optional_metric(&metrics::stoi, clean, processed, sample_rate);
   report.estoi = optional_metric(&metrics::estoi, clean, processed, sample_rate);
+  report.onset_gain = onset_gain(clean, processed, sample_rate);
   if (!options.pesq_command.empty()) {
     ScratchFolder dir("pesq");
     const fs::path ref = dir.file("reference.wav"), deg = dir.file("degraded.wav");
@@ -71,6 +72,7 @@ void to_json(nlohmann::json& j, const MetricReport& r) {
   put(j, "stoi", r.stoi);
   put(j, "estoi", r.estoi);
   put(j, "pesq", r.pesq);
+  put(j, "onset_gain_db", r.onset_gain);
 }
 
 void from_json(const nlohmann::json& j, MetricReport& r) {
@@ -81,6 +83,7 @@ void from_json(const nlohmann::json& j, MetricReport& r) {
   r.stoi = get(j, "stoi");
   r.estoi = get(j, "estoi");
   r.pesq = get(j, "pesq");
+  r.onset_gain = get(j, "onset_gain_db");
 }
 
 double external_pesq(const std::string& command_template, const fs::path& reference,

@@ -16,6 +16,7 @@ struct MetricReport {
   std::optional<double> stoi;   // absent when the signal is too short (under ~0.4 s of speech)
   std::optional<double> estoi;
   std::optional<double> pesq;   // only from an external tool (MetricOptions::pesq_command); absent otherwise
+  std::optional<double> onset_gain;  // dB; absent when the clean signal has no word onset after a pause (metrics.h)
 };
 
 struct MetricOptions {
@@ -27,7 +28,8 @@ struct MetricOptions {
 MetricReport compute_metrics(std::span<const float> clean, std::span<const float> processed, int sample_rate,
                              const MetricOptions& options = {});
 
-// {"si_sdr_db", "snr_db", "segmental_snr_db", "lsd_db", "stoi", "estoi", "pesq"}; absent values are null.
+// {"si_sdr_db", "snr_db", "segmental_snr_db", "lsd_db", "stoi", "estoi", "pesq", "onset_gain_db"}; absent values are
+// null (and a missing "onset_gain_db", as in reports written before it existed, reads as absent).
 void to_json(nlohmann::json& j, const MetricReport& report);
 void from_json(const nlohmann::json& j, MetricReport& report);
 
