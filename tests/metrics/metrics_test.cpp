@@ -183,7 +183,7 @@ TEST(OnsetGain, ZeroForTheInputAndTheGainOfAFlatScale) {
   EXPECT_NEAR(*onset_gain(s, s, kRate), 0.0, 1e-9);
   EXPECT_NEAR(*onset_gain(s, scaled(s, 0.5f), kRate), 20.0 * std::log10(0.5), 1e-6);
   // A silent estimate sits at the floor, not at minus infinity.
-  EXPECT_NEAR(*onset_gain(s, std::vector<float>(s.size(), 0.0f), kRate), -kOnsetFloorDb, 1e-9);
+  EXPECT_NEAR(*onset_gain(s, std::vector<float>(s.size(), 0.0f), kRate), -kOnset.floor_db, 1e-9);
 }
 
 TEST(OnsetGain, MeasuresALateOpeningAndIgnoresTheRestOfTheWord) {

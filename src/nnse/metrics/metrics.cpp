@@ -138,15 +138,15 @@ std::optional<double> onset_gain(std::span<const float> reference, std::span<con
   }
   if (frames == 0) return std::nullopt;
   const double loudest = *std::max_element(power.begin(), power.end());
-  const double jump = std::pow(10.0, kOnsetJumpDb / 10.0), range = std::pow(10.0, -kOnsetRangeDb / 10.0);
-  const double floor = std::pow(10.0, -kOnsetFloorDb / 20.0);
-  const auto history = static_cast<std::size_t>(kOnsetHistoryFrames);
-  const auto window = static_cast<std::size_t>(kOnsetWindowFrames);
+  const double jump = std::pow(10.0, kOnset.jump_db / 10.0), range = std::pow(10.0, -kOnset.range_db / 10.0);
+  const double floor = std::pow(10.0, -kOnset.floor_db / 20.0);
+  const auto history = static_cast<std::size_t>(kOnset.history_frames);
+  const auto window = static_cast<std::size_t>(kOnset.window_frames);
   double sum_db = 0.0;
   int count = 0;
   std::size_t last = 0;
   for (std::size_t t = history; t + window <= frames; ++t) {
-    if (count > 0 && t < last + static_cast<std::size_t>(kOnsetSpacingFrames)) continue;
+    if (count > 0 && t < last + static_cast<std::size_t>(kOnset.spacing_frames)) continue;
     const double before = *std::max_element(power.begin() + static_cast<std::ptrdiff_t>(t - history),
                                             power.begin() + static_cast<std::ptrdiff_t>(t));
     if (!(power[t] > jump * before && power[t] >= range * loudest && loudest > 0.0)) continue;

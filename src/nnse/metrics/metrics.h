@@ -31,19 +31,18 @@ double segmental_snr(std::span<const float> reference, std::span<const float> es
 double log_spectral_distance(std::span<const float> reference, std::span<const float> estimate, int sample_rate);
 
 // Onset gain, dB: how much of a word's start the estimate keeps. Onsets are found in the reference alone: a 10 ms
-// frame whose power is at least kOnsetJumpDb above the loudest of the kOnsetHistoryFrames frames before it and
-// within kOnsetRangeDb of the reference's loudest frame (at most one per kOnsetSpacingFrames). Per onset, the
-// least-squares gain of the estimate on the reference over the kOnsetWindowFrames frames from it,
-// a = <e, s> / <s, s>, in dB (20 log10 a, a floored at 10^(-kOnsetFloorDb / 20)); averaged over the onsets.
-// Noise in the estimate that the reference does not hold leaves a unchanged on average, so the value is the gain a
-// system gave a word's first 80 ms at any SNR: 0 dB for the noisy input itself, negative for an enhancer that opens
-// late after a pause. Absent (nullopt) when the reference has no onset with 300 ms before it.
-inline constexpr int kOnsetHistoryFrames = 30;
-inline constexpr double kOnsetJumpDb = 20.0;
-inline constexpr double kOnsetRangeDb = 30.0;
-inline constexpr int kOnsetWindowFrames = 8;
-inline constexpr int kOnsetSpacingFrames = 10;
-inline constexpr double kOnsetFloorDb = 60.0;
+// frame whose power is at least `jump_db` above the loudest of the `history_frames` frames before it and within
+// `range_db` of the reference's loudest frame (at most one per `spacing_frames`). Per onset, the least-squares gain
+// of the estimate on the reference over the `window_frames` frames from it, a = <e, s> / <s, s>, in dB (20 log10 a,
+// a floored at 10^(-floor_db / 20)); averaged over the onsets. Noise in the estimate that the reference does not
+// hold leaves a unchanged on average, so the value is the gain a system gave a word's first 80 ms at any SNR: 0 dB
+// for the noisy input itself, negative for an enhancer that opens late after a pause. Absent (nullopt) when the
+// reference has no onset with 300 ms before it.
+struct OnsetRule {
+  int history_frames = 30, window_frames = 8, spacing_frames = 10;
+  double jump_db = 20.0, range_db = 30.0, floor_db = 60.0;
+};
+inline constexpr OnsetRule kOnset{};
 std::optional<double> onset_gain(std::span<const float> reference, std::span<const float> estimate, int sample_rate);
 
 }  // namespace nnse::metrics
