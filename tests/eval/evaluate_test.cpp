@@ -58,6 +58,9 @@ TEST(EvalSummary, GroupsBySnrAndAveragesLikeWithLike) {
   const auto& pesq = r.groups[0].metrics[6];
   EXPECT_EQ(pesq.key, "pesq");
   EXPECT_EQ(pesq.count, 0);
+  const auto& onset = r.groups[0].metrics[7];  // the onset gain: absent in these reports, listed all the same
+  EXPECT_EQ(onset.key, "onset_gain_db");
+  EXPECT_EQ(onset.count, 0);
 
   const std::string table = format_table(r);
   EXPECT_NE(table.find("all (4 clips)"), std::string::npos) << table;
@@ -69,9 +72,29 @@ TEST(EvalSummary, GroupsBySnrAndAveragesLikeWithLike) {
   const auto j = to_json(r);
   EXPECT_EQ(j["groups"][0]["metrics"]["si_sdr_db"]["clips"], 4);
   EXPECT_TRUE(j["groups"][0]["metrics"]["pesq"]["noisy"].is_null());
+  EXPECT_TRUE(j["groups"][0]["metrics"]["onset_gain_db"]["noisy"].is_null());
   EXPECT_EQ(j["clips"].size(), 4u);
   EXPECT_TRUE(j["clips"][3]["snr_db"].is_null());
   EXPECT_FALSE(to_json(r, false).contains("clips"));
+}
+
+TEST(EvalSummary, OnsetGainAveragesOnlyTheClipsWithOnsets) {
+  auto with_onset = [](double si_sdr, double onset) {
+    auto r = report(si_sdr, 0.7);
+    r.onset_gain = onset;
+    return r;
+  };
+  const EvalReport r = summarize({{"a", 5.0, with_onset(5, 0.0), with_onset(8, -3.0), std::nullopt},
+                                  {"b", 5.0, report(5, 0.7), report(8, 0.7), std::nullopt},
+                                  {"c", 5.0, with_onset(5, 0.5), with_onset(8, -0.5), std::nullopt}});
+  const auto& onset = r.groups[0].metrics[7];
+  ASSERT_EQ(onset.key, "onset_gain_db");
+  EXPECT_EQ(onset.count, 2);  // clip b has no onset
+  EXPECT_DOUBLE_EQ(onset.noisy, 0.25);
+  EXPECT_DOUBLE_EQ(onset.enhanced, -1.75);
+  const std::string table = format_table(r);
+  EXPECT_NE(table.find("onset dB"), std::string::npos) << table;
+  EXPECT_NE(table.find("(2 clips)"), std::string::npos) << table;  // fewer clips than the group's three
 }
 
 TEST(EvalSummary, NoSnrMetadataGivesOnlyTheOverallGroup) {
