@@ -166,6 +166,8 @@ TEST(MetricReport, ComputesEverythingAndRoundTripsJson) {
 }
 
 // Three 0.5 s words after 0.4 s pauses: the onsets the metric must find at 0.4, 1.3 and 2.2 s.
+constexpr std::size_t kWordStarts[] = {kRate * 2 / 5, kRate * 13 / 10, kRate * 22 / 10};
+
 std::vector<float> words_with_pauses() {
   const auto word = test::speech_like(0.5, kRate, 21);
   std::vector<float> out;
@@ -192,11 +194,11 @@ TEST(OnsetGain, MeasuresALateOpeningAndIgnoresTheRestOfTheWord) {
   // the least-squares gain is the energy-weighted mean of 0.1 and 1.
   std::vector<float> late(s);
   const std::size_t hop = kRate / 100;
-  for (std::size_t start : {std::size_t{kRate * 2 / 5}, std::size_t{kRate * 13 / 10}, std::size_t{kRate * 22 / 10}}) {
+  for (std::size_t start : kWordStarts) {
     for (std::size_t i = start; i < start + 4 * hop; ++i) late[i] *= 0.1f;
   }
   double expected = 0.0;
-  for (std::size_t start : {std::size_t{kRate * 2 / 5}, std::size_t{kRate * 13 / 10}, std::size_t{kRate * 22 / 10}}) {
+  for (std::size_t start : kWordStarts) {
     double head = 0.0, all = 0.0;
     for (std::size_t i = start; i < start + 8 * hop; ++i) {
       all += static_cast<double>(s[i]) * s[i];
@@ -209,7 +211,7 @@ TEST(OnsetGain, MeasuresALateOpeningAndIgnoresTheRestOfTheWord) {
   EXPECT_LT(expected, -1.0);
   // Cutting the words' ends instead leaves the onsets alone.
   std::vector<float> tails(s);
-  for (std::size_t start : {std::size_t{kRate * 2 / 5}, std::size_t{kRate * 13 / 10}, std::size_t{kRate * 22 / 10}}) {
+  for (std::size_t start : kWordStarts) {
     for (std::size_t i = start + 20 * hop; i < start + kRate / 2; ++i) tails[i] = 0.0f;
   }
   EXPECT_NEAR(*onset_gain(s, tails, kRate), 0.0, 1e-9);

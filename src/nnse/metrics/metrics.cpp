@@ -132,12 +132,13 @@ std::optional<double> onset_gain(std::span<const float> reference, std::span<con
   const std::size_t n = common_length(reference, estimate);
   const std::size_t hop = static_cast<std::size_t>(std::max(1, sample_rate / 100));
   const std::size_t frames = n / hop;
+  if (frames == 0) return std::nullopt;
   std::vector<double> power(frames, 0.0);
   for (std::size_t t = 0; t < frames; ++t) {
     for (std::size_t i = t * hop; i < (t + 1) * hop; ++i) power[t] += static_cast<double>(reference[i]) * reference[i];
   }
-  if (frames == 0) return std::nullopt;
   const double loudest = *std::max_element(power.begin(), power.end());
+  if (!(loudest > 0.0)) return std::nullopt;  // a silent reference has no onset
   const double jump = std::pow(10.0, kOnset.jump_db / 10.0), range = std::pow(10.0, -kOnset.range_db / 10.0);
   const double floor = std::pow(10.0, -kOnset.floor_db / 20.0);
   const auto history = static_cast<std::size_t>(kOnset.history_frames);
@@ -149,7 +150,8 @@ std::optional<double> onset_gain(std::span<const float> reference, std::span<con
     if (count > 0 && t < last + static_cast<std::size_t>(kOnset.spacing_frames)) continue;
     const double before = *std::max_element(power.begin() + static_cast<std::ptrdiff_t>(t - history),
                                             power.begin() + static_cast<std::ptrdiff_t>(t));
-    if (!(power[t] > jump * before && power[t] >= range * loudest && loudest > 0.0)) continue;
+    if (!(power[t] > jump * before && power[t] >= range * loudest)) continue;
+    // Both sums in one pass, in the same order: for the reference itself cross == energy exactly (0 dB, not -0.00).
     double cross = 0.0, energy = 0.0;
     for (std::size_t i = t * hop; i < (t + window) * hop; ++i) {
       cross += static_cast<double>(estimate[i]) * reference[i];
