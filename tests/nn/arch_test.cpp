@@ -162,8 +162,39 @@ INSTANTIATE_TEST_SUITE_P(
         Malformed{"no_layers", "input_neurons 4\n# nothing else\n", "2", "expected at least one layer"},
         Malformed{"strides", "input_neurons 4\ndropprob 0\nlayer_type conv1d\nnum_filters 2\nkernel_size 3\nstrides 2\nactivation tanh\n",
                   "6", "expected 1"},
-        Malformed{"empty", "", "1", "expected at least one layer"}),
+        Malformed{"empty", "", "1", "expected at least one layer"},
+        Malformed{"concat_before_layer", "input_neurons 4\nconcat_input 1\ndropprob 0\nlayer_type fc\nlayer_neurons 2\nactivation tanh\n",
+                  "2", "'concat_input' before any 'layer_type'"},
+        Malformed{"concat_value", "input_neurons 4\ndropprob 0\nlayer_type fc\nlayer_neurons 2\nconcat_input 2\nactivation tanh\n",
+                  "5", "'concat_input' expects 0 or 1, got 2"},
+        Malformed{"concat_twice",
+                  "input_neurons 4\ndropprob 0\nlayer_type fc\nconcat_input 1\nlayer_neurons 2\nconcat_input 0\nactivation tanh\n"
+                  "dropprob 0\nlayer_type fc\nlayer_neurons 2\nactivation tanh\n",
+                  "6", "'concat_input' given twice for the layer of line 3 (first on line 4)"},
+        Malformed{"concat_last", "input_neurons 4\ndropprob 0\nlayer_type fc\nlayer_neurons 2\nactivation tanh\nconcat_input 1\n",
+                  "6", "'concat_input 1' on the last layer"}),
     [](const ::testing::TestParamInfo<Malformed>& info) { return std::string(info.param.name); });
+
+TEST(ArchParser, ConcatInputBelongsToTheLayerAboveAndWidensItsOutput) {
+  const Arch arch = parse_arch(
+      "input_neurons 4\ndropprob 0\n"
+      "layer_type conv1d\nnum_filters 5\nkernel_size 2\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+      "layer_type lstm\nlayer_neurons 3\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+      "layer_type fc\nlayer_neurons 6\nactivation tanh\nconcat_input 0\ndropprob 0\n"
+      "layer_type fc\nlayer_neurons 2\nactivation sigmoid\n",
+      "concat.txt");
+  ASSERT_EQ(arch.layers.size(), 4u);
+  EXPECT_TRUE(arch.layers[0].concat_input);
+  EXPECT_TRUE(arch.layers[1].concat_input);
+  EXPECT_FALSE(arch.layers[2].concat_input);
+  EXPECT_FALSE(arch.layers[3].concat_input);
+  EXPECT_EQ(arch.layer_output_dim(0), 5 + 4);
+  EXPECT_EQ(arch.layer_input_dim(1), 9);
+  EXPECT_EQ(arch.layer_output_dim(1), 3 + 9);
+  EXPECT_EQ(arch.layer_input_dim(2), 12);
+  EXPECT_EQ(arch.layer_input_dim(3), 6);
+  EXPECT_EQ(arch.output_dim(), 2);
+}
 
 TEST(ArchParser, UnreadableFileIsNamed) {
   try {

@@ -181,6 +181,36 @@ const char kStacked[] =
     "layer_type lstm\nlayer_neurons 3\nactivation tanh\ndropprob 0\n"
     "layer_type fc\nlayer_neurons 2\nactivation tanh\n";
 
+// Skip paths: a conv1d and an lstm that pass their input on beside their output (the conv1d's input is the
+// features: no gradient to hand back), then a gru whose input is [lstm h, conv1d output, features].
+const char kConcat[] =
+    "input_neurons 3\ndropprob 0\n"
+    "layer_type conv1d\nnum_filters 4\nkernel_size 3\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+    "layer_type lstm\nlayer_neurons 4\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+    "layer_type gru\nlayer_neurons 3\nactivation tanh\ndropprob 0\n"
+    "layer_type fc\nlayer_neurons 4\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+    "layer_type fc\nlayer_neurons 2\nactivation sigmoid\n";
+
+// The same with dropout on every input: the skip part carries the input before its layer's dropout.
+const char kConcatDropout[] =
+    "input_neurons 3\ndropprob 0.3\n"
+    "layer_type conv1d\nnum_filters 4\nkernel_size 3\nactivation tanh\nconcat_input 1\ndropprob 0.4\n"
+    "layer_type lstm\nlayer_neurons 4\nactivation tanh\nconcat_input 1\ndropprob 0.5\n"
+    "layer_type fc\nlayer_neurons 2\nactivation sigmoid\n";
+
+TEST(GradientCheck, ConcatInputSkipPaths) {
+  DoubleNet n(kConcat);
+  EXPECT_EQ(n.net.layers()[2].input_dim, 4 + 4 + 3);
+  check_gradients(n, Chunk(3, 6, 3, 26), nullptr, nullptr);
+}
+
+TEST(GradientCheck, ConcatInputWithDropout) {
+  DoubleNet n(kConcatDropout);
+  DropoutKey key{5, 20, 1};
+  Chunk warm(2, 3, 3, 27);
+  check_gradients(n, Chunk(2, 5, 3, 28), &warm, &key);
+}
+
 TEST(GradientCheck, Conv1dLstm) {
   DoubleNet n(kConvLstm);
   check_gradients(n, Chunk(3, 6, 4, 21), nullptr, nullptr);
@@ -203,7 +233,7 @@ TEST(GradientCheck, ChunkShorterThanConvHistory) {
 }
 
 TEST(GradientCheck, SecondChunkFromCarriedState) {
-  for (const char* text : {kConvLstm, kConvGru, kStacked}) {
+  for (const char* text : {kConvLstm, kConvGru, kStacked, kConcat}) {
     DoubleNet n(text);
     const int dim = n.net.input_dim();
     Chunk warm(3, 5, dim, 31);
@@ -247,7 +277,7 @@ TEST(GradientCheck, ScalarOutputAndLenFilter) {
 // cross block boundaries.
 TEST(GradientCheck, MultiBlockChunks) {
   for (int steps : {1, 2, 3}) {
-    for (const char* text : {kConvLstm, kConvGru, kStacked}) {
+    for (const char* text : {kConvLstm, kConvGru, kStacked, kConcat}) {
       DoubleNet n(text);
       const int dim = n.net.input_dim();
       Chunk warm(2, 3, dim, 71);

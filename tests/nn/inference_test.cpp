@@ -58,8 +58,19 @@ std::vector<float> engine_forward(const Model& model, const std::vector<float>& 
   return out;
 }
 
-TEST(FloatInference, EqualsTheEngineForwardFrameByFrame) {
-  Model model(parse_arch(kEveryLayer, "every_layer.txt"), 3);
+// Every layer type with concat_input (the skip paths of network.h).
+const char kEveryLayerConcat[] =
+    "input_neurons 5\ndropprob 0\n"
+    "layer_type conv1d\nnum_filters 6\nkernel_size 3\nactivation relu6\nconcat_input 1\ndropprob 0\n"
+    "layer_type lstm\nlayer_neurons 7\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+    "layer_type gru\nlayer_neurons 5\nactivation tanh\nconcat_input 1\ndropprob 0\n"
+    "layer_type fc\nlayer_neurons 6\nactivation linear\nconcat_input 1\ndropprob 0\n"
+    "layer_type fc\nlayer_neurons 3\nactivation sigmoid\n";
+
+class FloatInferenceArchs : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(FloatInferenceArchs, EqualsTheEngineForwardFrameByFrame) {
+  Model model(parse_arch(GetParam(), "every_layer.txt"), 3);
   randomize(model, 11);
   const int frames = 40, D = model.input_dim(), O = model.output_dim();
   const auto features = random_frames(frames, D, 5);
@@ -83,6 +94,11 @@ TEST(FloatInference, EqualsTheEngineForwardFrameByFrame) {
   inference.step(std::span<const float>(features.data(), static_cast<std::size_t>(D)), y);
   for (int o = 0; o < O; ++o) EXPECT_NEAR(y[static_cast<std::size_t>(o)], expected[static_cast<std::size_t>(o)], 2e-5);
 }
+
+INSTANTIATE_TEST_SUITE_P(EveryLayer, FloatInferenceArchs, ::testing::Values(kEveryLayer, kEveryLayerConcat),
+                         [](const ::testing::TestParamInfo<const char*>& info) {
+                           return info.index == 0 ? std::string("Plain") : std::string("ConcatInput");
+                         });
 
 TEST(FloatInference, TheBundledArchitectureMatchesTheEngine) {
   Model model = Model::from_file(std::filesystem::path(NNSE_SOURCE_DIR) / "nn_arch" / "def_se_nn_arch72_mel.txt", 7);

@@ -7,7 +7,7 @@
 // W threads: chunk 1 from a fresh state, chunk 2 carrying state from chunk 1 (its sequence 1 is padded after
 // T2/2 frames). Loss per chunk: sum over real frames of c * y^2 with fixed random weights c. Writes to DIR
 // (float64 .npy, values exactly as the engine saw them):
-//   layers.json                       [{type, input, units, kernel, activation}], scalar_output
+//   layers.json                       [{type, input, units, kernel, activation, concat_input}], scalar_output
 //   param_<name>.npy                  every parameter tensor in its logical shape
 //   pad.npy [D], x1.npy x2.npy [S,T,D], valid2.npy [S,T2], c1.npy c2.npy [S,T,O]
 //   y1.npy y2.npy [S,T,O], loss.npy [2], grad1_<name>.npy grad2_<name>.npy
@@ -69,7 +69,8 @@ int main(int argc, char** argv) {
     nlohmann::json layers = nlohmann::json::array();
     for (const auto& layer : model.network().layers())
       layers.push_back({{"type", nn::to_string(layer.spec.type)}, {"input", layer.input_dim}, {"units", layer.units},
-                        {"kernel", layer.kernel}, {"activation", nn::to_string(layer.spec.activation)}});
+                        {"kernel", layer.kernel}, {"activation", nn::to_string(layer.spec.activation)},
+                        {"concat_input", layer.spec.concat_input}});
     std::ofstream(dir / "layers.json") << nlohmann::json{{"layers", layers}, {"scalar_output", model.arch().scalar_output}}.dump(1);
     for (const auto& tensor : model.parameters())
       write(dir / ("param_" + tensor.name + ".npy"), tensor.value.data(), static_cast<std::size_t>(tensor.value.size()),

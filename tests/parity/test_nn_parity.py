@@ -69,6 +69,35 @@ activation linear
 scalar_output 0.5
 """
 
+# Skip paths (concat_input) on every layer type, including the first layer (its input is the features).
+CONCAT_ARCH = """input_neurons 6
+dropprob 0
+layer_type conv1d
+num_filters 5
+kernel_size 3
+activation tanh
+concat_input 1
+dropprob 0
+layer_type lstm
+layer_neurons 4
+activation tanh
+concat_input 1
+dropprob 0
+layer_type gru
+layer_neurons 3
+activation tanh
+concat_input 1
+dropprob 0
+layer_type fc
+layer_neurons 7
+activation relu6
+concat_input 1
+dropprob 0
+layer_type fc
+layer_neurons 4
+activation sigmoid
+"""
+
 
 def gate_blocks_to_torch(w, units, nnse_order, torch_order):
     """w: nnse [rows, G*units] (Keras layout) -> torch [G*units, rows] with blocks reordered."""
@@ -153,7 +182,7 @@ class TorchNet:
         """x [S, T, D]; returns y [S, T, O] and the state after the chunk (detached: truncated BPTT)."""
         out, new_state = x, []
         for layer, m, s in zip(self.layers, self.modules, state):
-            kind = layer["type"]
+            kind, layer_input = layer["type"], out
             if kind == "conv1d":
                 k = layer["kernel"]
                 full = torch.cat([s, out], dim=1)  # history frames first, oldest first
@@ -169,6 +198,8 @@ class TorchNet:
             elif kind == "gru":
                 out, h = m(out, s)
                 new_state.append(h.detach())
+            if layer.get("concat_input"):
+                out = torch.cat([out, layer_input], dim=2)
         return out * self.scalar, new_state
 
     def zero_grad(self):
@@ -266,10 +297,15 @@ def main():
     mixed = os.path.join(args.workdir, "def_mixed.txt")
     with open(mixed, "w") as f:
         f.write(MIXED_ARCH)
+    concat = os.path.join(args.workdir, "def_concat.txt")
+    with open(concat, "w") as f:
+        f.write(CONCAT_ARCH)
     cases = [
         ("reference", os.path.join(SOURCE, "nn_arch", "def_se_nn_arch72_mel.txt"), 4, (12, 9)),
         ("gru", os.path.join(SOURCE, "nn_arch", "def_se_nn_arch72_mel_gru.txt"), 4, (12, 9)),
         ("mixed", mixed, 5, (7, 6)),
+        ("skip", os.path.join(SOURCE, "nn_arch", "def_se_nn_arch72_mel_skip.txt"), 4, (12, 9)),
+        ("concat", concat, 3, (7, 6)),
     ]
     worst, failures = 0.0, []
     for name, arch_file, sequences, frames in cases:

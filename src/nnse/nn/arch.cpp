@@ -78,6 +78,7 @@ class Parser {
     std::vector<Entry<int>> sizes;
     std::vector<Entry<Activation>> activations;
     std::vector<Entry<double>> dropprobs;
+    std::vector<std::optional<Entry<bool>>> concats;  // per layer_type seen so far
 
     int line_number = 0;
     std::istringstream lines{std::string(text)};
@@ -115,6 +116,15 @@ class Parser {
                   "conv1d, lstm or gru");
         else fail(n, "unknown layer type '" + name + "': expected fc, conv1d, lstm or gru");
         types.push_back({type, n});
+        concats.emplace_back();
+      } else if (key == "concat_input") {
+        const int value = parse_int(key, single_value(), n, 0);
+        if (value > 1) fail(n, "'concat_input' expects 0 or 1, got " + tokens[1]);
+        if (types.empty()) fail(n, "'concat_input' before any 'layer_type': it belongs to the layer above it");
+        if (concats.back())
+          fail(n, "'concat_input' given twice for the layer of line " + std::to_string(types.back().line) +
+                      " (first on line " + std::to_string(concats.back()->line) + ")");
+        concats.back() = Entry<bool>{value == 1, n};
       } else if (key == "layer_neurons" || key == "num_filters") {
         sizes.push_back({parse_int(key, single_value(), n, 1), n});
       } else if (key == "activation") {
@@ -150,7 +160,7 @@ class Parser {
       } else {
         fail(n, "unknown key '" + key +
                     "': expected input_neurons, layer_type, layer_neurons, num_filters, activation, kernel_size, "
-                    "strides, dropprob, scalar_output, len_filter or len_lookahead");
+                    "strides, dropprob, scalar_output, len_filter, len_lookahead or concat_input");
       }
     }
 
@@ -186,8 +196,11 @@ class Parser {
       layer.activation = activations[i].value;
       layer.input_dropout = dropprobs[i].value;
       layer.line = types[i].line;
+      layer.concat_input = concats[i] && concats[i]->value;
       arch.layers.push_back(layer);
     }
+    if (concats.back() && concats.back()->value)
+      fail(concats.back()->line, "'concat_input 1' on the last layer: the output must be the network's gains alone");
     arch.layers.back().units *= arch.len_filter;
     return arch;
   }

@@ -11,6 +11,10 @@
 //     len_lookahead) and list lengths that do not match the number of layers are errors;
 //   - `strides` other than 1 (time downsampling) and `conv2d` (Python-only in the reference) are not supported.
 // `kernel_size` and `strides`: only the first occurrence counts, as in the reference (later ones are ignored).
+//
+// One extension of ours: `concat_input 1` (or 0) belongs to the layer whose `layer_type` line precedes it; such a
+// layer's output is its own output followed by its input (a skip path: the next layer sees both, so gains can
+// follow the features without waiting for a recurrent state to turn). It is not allowed on the last layer.
 #include <filesystem>
 #include <string>
 #include <string_view>
@@ -29,6 +33,7 @@ struct LayerSpec {
   int units = 0;                  // layer_neurons / num_filters (the last layer: times len_filter)
   Activation activation = Activation::linear;  // lstm/gru: recorded only, their gates are sigmoid/tanh
   double input_dropout = 0.0;     // dropout rate on this layer's input, one mask per sequence shared over time
+  bool concat_input = false;      // output = [own output, input] (`concat_input 1`)
   int line = 0;                   // line of its layer_type key, for messages
 };
 
@@ -44,9 +49,13 @@ struct Arch {
   std::vector<LayerSpec> layers;
 
   int input_dim() const { return input_neurons; }
-  int output_dim() const { return layers.empty() ? 0 : layers.back().units; }
-  // Input size of layer i (the previous layer's units, or input_neurons for layer 0).
-  int layer_input_dim(std::size_t i) const { return i == 0 ? input_neurons : layers[i - 1].units; }
+  int output_dim() const { return layers.empty() ? 0 : layer_output_dim(layers.size() - 1); }
+  // Input size of layer i (the previous layer's output, or input_neurons for layer 0).
+  int layer_input_dim(std::size_t i) const { return i == 0 ? input_neurons : layer_output_dim(i - 1); }
+  // Output size of layer i: its units, plus its input size when it concatenates its input.
+  int layer_output_dim(std::size_t i) const {
+    return layers[i].units + (layers[i].concat_input ? layer_input_dim(i) : 0);
+  }
 };
 
 // Parses arch text; errors are nnse::Error "<source>:<line>: <problem, and what was expected>".

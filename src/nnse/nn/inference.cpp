@@ -96,13 +96,14 @@ FloatInference::FloatInference(const Model& model) : model_(&model) {
   const auto& specs = model.network().layers();
   const auto& parameters = model.parameters();
   for (const LayerInfo& info : specs) {
-    Layer layer{info.spec, info.input_dim, info.kernel, {}, {}, {}};
+    Layer layer{info.spec, info.input_dim, info.kernel, {}, {}, {}, 0};
     for (int k = 0; k < info.parameter_count; ++k) {
       const auto& tensor = parameters[static_cast<std::size_t>(info.first_parameter + k)].value;
       layer.tensors.emplace_back(tensor.data(), static_cast<std::size_t>(tensor.size()));
     }
     layer.state.assign(static_cast<std::size_t>(info.state_size), 0.0f);
-    layer.output.assign(static_cast<std::size_t>(info.units), 0.0f);
+    layer.units = static_cast<std::size_t>(info.units);
+    layer.output.assign(static_cast<std::size_t>(info.output_dim), 0.0f);
     layers_.push_back(std::move(layer));
   }
   reset();
@@ -126,21 +127,23 @@ void FloatInference::step(std::span<const float> input, std::span<float> output)
   std::span<const float> x = input;
   for (Layer& layer : layers_) {
     const auto& w = layer.tensors;
-    const std::size_t u = layer.output.size();
+    const std::size_t u = layer.units;
+    const std::span<float> own = std::span<float>(layer.output).first(u);
     switch (layer.spec.type) {
-      case LayerType::fc: dense_forward(w[0], w[1], layer.spec.activation, x, layer.output); break;
-      case LayerType::conv1d: conv1d_step(w[0], w[1], layer.spec.activation, layer.state, x, layer.output); break;
+      case LayerType::fc: dense_forward(w[0], w[1], layer.spec.activation, x, own); break;
+      case LayerType::conv1d: conv1d_step(w[0], w[1], layer.spec.activation, layer.state, x, own); break;
       case LayerType::lstm: {
         const std::span<float> h(layer.state.data(), u), c(layer.state.data() + u, u);
         lstm_step(w[0], w[1], w[2], h, c, x);
-        std::copy(h.begin(), h.end(), layer.output.begin());
+        std::copy(h.begin(), h.end(), own.begin());
         break;
       }
       case LayerType::gru:
         gru_step(w[0], w[1], w[2], w[3], layer.state, x);
-        std::copy(layer.state.begin(), layer.state.end(), layer.output.begin());
+        std::copy(layer.state.begin(), layer.state.end(), own.begin());
         break;
     }
+    if (layer.spec.concat_input) std::copy(x.begin(), x.end(), layer.output.begin() + static_cast<std::ptrdiff_t>(u));
     x = layer.output;
   }
   const auto scale = static_cast<float>(model_->arch().scalar_output);

@@ -90,5 +90,9 @@ template <typename T>
 std::unique_ptr<LayerWork<T>> make_lstm_work(const Network<T>& network, const LayerInfo& info);
 template <typename T>
 std::unique_ptr<LayerWork<T>> make_gru_work(const Network<T>& network, const LayerInfo& info);
+// Wraps a layer with concat_input: its output becomes [the inner layer's output, the layer's input].
+template <typename T>
+std::unique_ptr<LayerWork<T>> make_concat_input_work(const Network<T>& network, const LayerInfo& info,
+                                                     std::unique_ptr<LayerWork<T>> inner);
 
 }  // namespace nnse::nn

@@ -1,5 +1,6 @@
 #include "nnse/nn/model.h"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 #include "nnse/nn/eigen_diagnostics.h"
@@ -118,13 +119,15 @@ std::string Model::summary() const { return describe_network(*network_); }
 
 std::string describe_network(const Network<float>& network) {
   std::string out;
-  out += fmt::format("{:<3} {:<7} {:<14} {:<10} {:>8} {:>10} {:>10}\n", "#", "type", "in -> out", "activation",
-                     "dropout", "params", "MACs/frame");
+  std::size_t shape_width = 14;  // "72 -> 72 + input" (concat_input) is wider than the usual shapes
+  for (const LayerInfo& layer : network.layers()) shape_width = std::max(shape_width, layer.shape_text().size());
+  out += fmt::format("{:<3} {:<7} {:<{}} {:<10} {:>8} {:>10} {:>10}\n", "#", "type", "in -> out", shape_width,
+                     "activation", "dropout", "params", "MACs/frame");
   std::int64_t weights = 0, biases = 0;
   for (const LayerInfo& layer : network.layers()) {
     const bool recurrent = layer.spec.type == LayerType::lstm || layer.spec.type == LayerType::gru;
-    out += fmt::format("{:<3} {:<7} {:<14} {:<10} {:>8.2f} {:>10} {:>10}\n", layer.index, to_string(layer.spec.type),
-                       layer.shape_text(), recurrent ? std::string("(gates)") : to_string(layer.spec.activation),
+    out += fmt::format("{:<3} {:<7} {:<{}} {:<10} {:>8.2f} {:>10} {:>10}\n", layer.index, to_string(layer.spec.type),
+                       layer.shape_text(), shape_width, recurrent ? std::string("(gates)") : to_string(layer.spec.activation),
                        layer.spec.input_dropout, with_commas(layer.weights + layer.biases),
                        with_commas(layer.macs_per_frame));
     weights += layer.weights;

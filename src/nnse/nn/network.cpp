@@ -15,7 +15,7 @@ std::size_t ParameterSpec::size() const {
 
 std::string LayerInfo::shape_text() const {
   std::string in = kernel > 1 ? std::to_string(kernel) + "x" + std::to_string(input_dim) : std::to_string(input_dim);
-  return in + " -> " + std::to_string(units);
+  return in + " -> " + std::to_string(units) + (output_dim > units ? " + input" : "");
 }
 
 template <typename T>
@@ -28,6 +28,7 @@ Network<T>::Network(const Arch& arch) : arch_(arch) {
     info.index = static_cast<int>(i);
     info.input_dim = arch.layer_input_dim(i);
     info.units = info.spec.units;
+    info.output_dim = arch.layer_output_dim(i);
     info.first_parameter = first_parameter;
     const std::int64_t in = info.input_dim, u = info.units;
     const std::string prefix = "layer" + std::to_string(i) + "." + to_string(info.spec.type) + ".";

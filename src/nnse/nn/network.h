@@ -18,6 +18,8 @@
 //   activations relu6 (gradient 1 on 0 < z < 6), tanh, sigmoid, linear; lstm/gru ignore theirs.
 //   dropout  on each layer's input (rate = the arch's dropprob for that layer), inverted scaling 1/(1-p), one
 //           mask per sequence and layer shared by all frames of the chunk (and by a conv1d's history frames).
+//   concat_input  the layer's output is [its own output (units), its input before dropout (input_dim)]; the next
+//           layer sees both, and the gradient of the second part flows straight back to the previous layer.
 //   output   last layer's output times scalar_output.
 // Layout: inside a worker, activations are column-major [features x frames] with frames time-major
 // (column t * sequences + s), so that everything except the recurrent product is one GEMM over all frames
@@ -74,6 +76,7 @@ struct LayerInfo {
   int index = 0;
   int input_dim = 0;
   int units = 0;
+  int output_dim = 0;      // units, plus input_dim for a layer with concat_input
   int kernel = 1;          // conv1d frames (the arch's kernel_size), 1 otherwise
   int first_parameter = 0; // index of its first tensor in the network's parameter list
   int parameter_count = 0; // tensors
