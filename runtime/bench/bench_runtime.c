@@ -13,7 +13,7 @@
 int main(int argc, char **argv) {
   const int hops = 6000; /* 60 s */
   synthetic_model *s = malloc(sizeof *s);
-  synthetic_options o = {0, 0, 0, 1000u, 0};
+  synthetic_options o = {0, 0, 0, 1000u, 0, 0};
   nnsp_params p = nnsp_default_params();
   uint64_t *arena;
   nnsp_state *st;

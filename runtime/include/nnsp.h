@@ -26,7 +26,7 @@ extern "C" {
 #endif
 
 /* The model format this runtime reads; nnsp_init refuses any other. */
-#define NNSP_MODEL_VERSION 4u /* 4: nnsp_model.pitch_filter_q15; 3: nnsp_layer.w_layout, nnsp_model.floor_guard_q8 */
+#define NNSP_MODEL_VERSION 5u /* 5: nnsp_layer.concat_input; 4: nnsp_model.pitch_filter_q15; 3: nnsp_layer.w_layout, nnsp_model.floor_guard_q8 */
 
 /* The one front end this runtime implements (nnse's reference front end): 16 kHz, 480-sample sqrt-Hann window,
  * hop 160, 512-point FFT (257 bins). A model records its own values and nnsp_init checks them. */
@@ -85,7 +85,8 @@ typedef enum {
  * fraction bits:
  *   fc / conv1d:  q_acc = q_in + q_w(r)
  *   lstm / gru:   q_acc = max(q_in + q_w(r), q_out + q_r(r))   (both products are aligned to it)
- * q_w(r) is q_w_rows[r] when that table is given (per-output-channel power-of-two scales), else q_w; likewise
+ * A layer's output has units values, or units + in_dim with concat_input (its input copied after them); the next
+ * layer's in_dim is that count. q_w(r) is q_w_rows[r] when that table is given (per-output-channel power-of-two scales), else q_w; likewise
  * q_r. Biases are int16 with one format per tensor, q_b (rbias: q_rb), at most every row's q_acc: a bias enters
  * its row's accumulator multiplied by 2^(q_acc(r) - q_b), which is exact. */
 typedef struct {
@@ -101,6 +102,9 @@ typedef struct {
   int8_t q_r;              /* fraction bits of the int8 recurrent weights (lstm, gru) */
   int8_t q_b;              /* fraction bits of the int16 biases, <= q_acc of every row */
   int8_t q_rb;             /* gru: fraction bits of the int16 rbias, <= q_acc of the n rows; 0 otherwise */
+  uint8_t concat_input;    /* 1: the output is [own units, the input's in_dim values] (a skip path); needs
+                            * q_in == q_out, and not on the last layer */
+  uint8_t reserved;        /* 0 */
   const int8_t *q_w_rows;  /* optional [rows]: per-row weight fraction bits, overriding q_w */
   const int8_t *q_r_rows;  /* optional [rows]: per-row recurrent fraction bits, overriding q_r */
   const int8_t *w;         /* [rows][kernel * in_dim] */

@@ -9,7 +9,7 @@
 #include "nnsp.h"
 
 typedef struct {
-  int kind, activation, kernel, in_dim, units;
+  int kind, activation, kernel, in_dim, units, concat_input;
   const float *w;     /* [rows][kernel * in_dim] */
   const float *r;     /* [rows][units] */
   const float *bias;  /* [rows] */

@@ -52,6 +52,7 @@ int nnsp_ref_model_from(const nnsp_model *model, nnsp_ref_model *ref) {
     d->kernel = s->kernel;
     d->in_dim = s->in_dim;
     d->units = s->units;
+    d->concat_input = s->concat_input;
     d->w = w;
     d->r = recurrent ? r : 0;
     d->bias = b;
@@ -164,6 +165,7 @@ static const float *run_network(nnsp_ref_enhancer *e, const float *x) {
         break;
       default: nnsp_ref_fc(layer, x, y); break;
     }
+    if (layer->concat_input) memcpy(y + layer->units, x, (size_t)layer->in_dim * sizeof(float));
     x = y;
   }
   return x;

@@ -42,6 +42,10 @@ int nnsp_layer_rows(const nnsp_layer *layer) {
   return layer->units;
 }
 
+int nnsp_layer_output_dim(const nnsp_layer *layer) {
+  return layer->units + (layer->concat_input ? layer->in_dim : 0);
+}
+
 void nnsp_network_reset(const nnsp_model *model, nnsp_layer_state *states, const int16_t *fill) {
   int l, t;
   for (l = 0; l < (int)model->num_layers; ++l) {
@@ -86,6 +90,8 @@ const int16_t *nnsp_network_run(const nnsp_model *model, nnsp_layer_state *state
         break;
       default: nnsp_fc_s8_s16(layer, x, y); break;
     }
+    /* The skip path: the input follows the layer's own output (same format, q_in == q_out: validate.c). */
+    if (layer->concat_input) memcpy(y + layer->units, x, (size_t)layer->in_dim * sizeof(int16_t));
     x = y;
   }
   return x;

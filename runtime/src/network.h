@@ -14,12 +14,14 @@ typedef struct {
 
 /* Rows of a layer's weight matrix (units, 4 units for lstm, 3 for gru). */
 int nnsp_layer_rows(const nnsp_layer *layer);
+/* Values a layer outputs per frame: units, plus in_dim with concat_input. */
+int nnsp_layer_output_dim(const nnsp_layer *layer);
 
 /* Stream start: conv1d windows hold the fill frame (layer 0, the normalized features of silence) or zeros,
  * recurrent states are zero. */
 void nnsp_network_reset(const nnsp_model *model, nnsp_layer_state *states, const int16_t *fill);
 
-/* One frame through every layer. act_a and act_b hold the widest layer's units each; scratch 4 x the widest
+/* One frame through every layer. act_a and act_b hold the widest layer's output (nnsp_layer_output_dim) each; scratch 4 x the widest
  * recurrent layer's units. Returns the last layer's output (in act_a or act_b). */
 const int16_t *nnsp_network_run(const nnsp_model *model, nnsp_layer_state *states, const int16_t *input,
                                 int16_t *act_a, int16_t *act_b, int32_t *scratch);

@@ -74,7 +74,7 @@ static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
   int l;
   for (l = 0; l < (int)m->num_layers; ++l) {
     const nnsp_layer *layer = &m->layers[l];
-    if (layer->units > widest) widest = layer->units;
+    if ((uint32_t)nnsp_layer_output_dim(layer) > widest) widest = (uint32_t)nnsp_layer_output_dim(layer);
     if ((layer->kind == NNSP_LAYER_LSTM || layer->kind == NNSP_LAYER_GRU) && layer->units > widest_recurrent)
       widest_recurrent = layer->units;
   }

@@ -46,6 +46,8 @@ static nnsp_status check_layer(const nnsp_layer *layer, int expected_in, int exp
   int r;
   if (layer->kind > NNSP_LAYER_GRU || layer->units == 0 || layer->in_dim != expected_in) return NNSP_ERR_MODEL;
   if (layer->q_in != expected_q || !q_ok(layer->q_out, 0, 15)) return NNSP_ERR_MODEL;
+  if (layer->concat_input > 1 || (layer->concat_input && layer->q_out != layer->q_in) || layer->reserved != 0)
+    return NNSP_ERR_MODEL;
   if (layer->kernel < 1 || (layer->kind != NNSP_LAYER_CONV1D && layer->kernel != 1)) return NNSP_ERR_MODEL;
   if (!layer->w || !layer->bias) return NNSP_ERR_NULL;
   /* NNSP_W_BLOCK4 groups columns by four: w's and r's column counts must be multiples of 4. */
@@ -96,8 +98,8 @@ nnsp_status nnsp_validate_model(const nnsp_model *model) {
   for (l = 0; l < (int)model->num_layers; ++l) {
     status = check_layer(&model->layers[l], in, q);
     if (status != NNSP_OK) return status;
-    in = model->layers[l].units;
+    in = nnsp_layer_output_dim(&model->layers[l]);
     q = model->layers[l].q_out;
   }
-  return in == NNSP_BINS ? NNSP_OK : NNSP_ERR_MODEL;
+  return in == NNSP_BINS && !model->layers[model->num_layers - 1].concat_input ? NNSP_OK : NNSP_ERR_MODEL;
 }

@@ -252,7 +252,7 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
   for (l = 0; l < 5; ++l) {
     nnsp_layer *L = &s->layers[l];
     const int kind = l == 1 && o->gru ? NNSP_LAYER_GRU : sizes[l][0];
-    const int in = sizes[l][1], units = sizes[l][2], kernel = l == 0 ? 6 : 1;
+    const int in = l == 2 && o->concat ? 144 : sizes[l][1], units = sizes[l][2], kernel = l == 0 ? 6 : 1;
     const int rows = kind == NNSP_LAYER_LSTM ? 4 * units : (kind == NNSP_LAYER_GRU ? 3 * units : units);
     const int cols = kernel * in;
     const double limit = sqrt(6.0 / (cols + units));
@@ -260,6 +260,7 @@ void make_synthetic_model(synthetic_model *s, const synthetic_options *o) {
     L->kind = (uint8_t)kind;
     L->activation = (uint8_t)(l == 4 ? NNSP_ACT_SIGMOID : (l == 3 && o->relu6 ? NNSP_ACT_RELU6 : NNSP_ACT_TANH));
     L->kernel = (uint8_t)kernel;
+    L->concat_input = (uint8_t)(l == 1 && o->concat);
     L->in_dim = (uint16_t)in;
     L->units = (uint16_t)units;
     L->q_in = (int8_t)q_in;

@@ -41,7 +41,8 @@ void make_act_sweep(int32_t x_q24[ACT_SWEEP]);
  * bits of amplitude below full scale). */
 void make_fft_frame(uint32_t seed, int level, int32_t buf[512]);
 
-/* Synthetic model: mel72 (or melflat144) -> conv1d(6x72->72, or 6x144->72, tanh) -> lstm or gru(72) -> fc(72,
+/* Synthetic model: mel72 (or melflat144) -> conv1d(6x72->72, or 6x144->72, tanh) -> lstm or gru(72, optionally
+ * followed by its input: concat_input) -> fc(72,
  * tanh) -> fc(72, relu6 or tanh) -> fc(257, sigmoid), random weights quantized per tensor (or per row) as the
  * converter will. */
 typedef struct {
@@ -64,6 +65,7 @@ typedef struct {
   int relu6;      /* layer 3 relu6 (Q12 output) instead of tanh */
   uint32_t seed;
   int melflat;    /* melflat features (144: the 72 mel bands and their flatness) instead of mel */
+  int concat;     /* the recurrent layer passes its input on beside its state (concat_input): layer 2 takes 144 */
 } synthetic_options;
 
 void make_synthetic_model(synthetic_model *s, const synthetic_options *options);

@@ -22,6 +22,7 @@ void golden_pipeline_options(int i, synthetic_options *o) {
   o->per_row = i == 2;
   o->relu6 = i == 1;
   o->melflat = i == 3;
+  o->concat = i == 4;
 }
 
 void golden_stream_hop(int hop, int16_t out[NNSP_HOP]) {

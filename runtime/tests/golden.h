@@ -12,7 +12,7 @@
 #define GOLDEN_FFT_N 6
 #define GOLDEN_LOG_N 16
 #define GOLDEN_FLOOR_N 8
-#define GOLDEN_PIPELINES 4 /* lstm; gru + relu6; per-row formats; melflat features */
+#define GOLDEN_PIPELINES 5 /* lstm; gru + relu6; per-row formats; melflat features; lstm with concat_input */
 #define GOLDEN_PIPELINE_HOPS 120
 
 typedef struct {

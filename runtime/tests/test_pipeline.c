@@ -302,6 +302,30 @@ static void init_checks(void) {
   s->layers[4].units = 256;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "output bins");
   s->layers[4].units = 257;
+  /* concat_input: the next layer must take [units + in_dim] (72 + 72 here, not 72), the skip path copies the input
+   * unconverted (q_in == q_out), the last layer's output is the gains alone, the flag is 0 or 1. */
+  s->layers[1].concat_input = 1;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "concat width");
+  s->layers[2].in_dim = 144;
+  CHECK(nnsp_arena_size(&s->model) > 0, "concat model sized");
+  s->layers[1].concat_input = 2;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "concat flag 2");
+  s->layers[1].concat_input = 0;
+  s->layers[2].in_dim = 72;
+  s->layers[3].activation = NNSP_ACT_RELU6; /* Q12 out of a Q15 input */
+  s->layers[3].q_out = 12;
+  s->layers[3].concat_input = 1;
+  s->layers[4].in_dim = 72 + 72;
+  s->layers[4].q_in = 12;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "concat across formats");
+  s->layers[3].activation = NNSP_ACT_TANH;
+  s->layers[3].q_out = 15;
+  s->layers[3].concat_input = 0;
+  s->layers[4].in_dim = 72;
+  s->layers[4].q_in = 15;
+  s->layers[4].concat_input = 1;
+  CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_MODEL, "concat on the last layer");
+  s->layers[4].concat_input = 0;
   s->layers[1].r = 0;
   CHECK(!nnsp_init(&s->model, arena, bytes, &p, &status) && status == NNSP_ERR_NULL, "null recurrent");
   s->layers[1].r = s->r;

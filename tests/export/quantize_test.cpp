@@ -7,6 +7,7 @@
 
 #include <cmath>
 #include <fstream>
+#include <regex>
 #include <sstream>
 
 #include "bundled_fixture.h"
@@ -256,6 +257,58 @@ TEST(CWriter, MelflatModelCarriesTheMelTablesAndRunsAsInMemory) {
                            runtime + "/src/*.c -o flat && ./flat");
   ASSERT_EQ(r.exit_code, 0) << r.output;
   EXPECT_EQ(r.output, std::to_string(runtime_hash(q.model())) + "\n");
+}
+
+// The skip path (concat_input) converts: the layer table carries the flag, the next layer takes units + input, the
+// generated C file computes what the in-memory model computes. A skip across two formats is refused by name.
+TEST(CWriter, SkipPathConvertsAndRunsAsInMemory) {
+  const nn::Model model = nn::Model::from_file(kSource / "nn_arch" / "def_se_nn_arch72_mel_skip.txt", 7);
+  const dsp::FrontendConfig config;
+  dsp::FeatureStats stats = dsp::FeatureStats::identity(72);
+  for (std::size_t i = 0; i < 72; ++i) {
+    stats.mean[i] = -3.0f;
+    stats.inv_std[i] = 0.7f;
+  }
+  QuantizedModel q;
+  quantize_into(model, config, stats, {}, q);
+  ASSERT_EQ(q.model().num_layers, 5);
+  EXPECT_EQ(q.model().layers[1].concat_input, 1);
+  EXPECT_EQ(q.model().layers[2].in_dim, 144);
+  EXPECT_EQ(q.model().layers[2].concat_input, 0);
+  EXPECT_GT(nnsp_arena_size(&q.model()), 0u);  // 0 for a model the runtime refuses
+
+  test::ScratchDir dir;
+  const auto files = write_c_model(q, 6, "skip", dir.path());
+  // Layer 1 (kind lstm, tanh, kernel 1, block4, 72 -> 72, Q15 -> Q15, four weight and bias formats), then
+  // concat_input 1 and the reserved 0; layer 2 takes 144.
+  const std::string source = read_file(files.source);
+  EXPECT_TRUE(std::regex_search(source, std::regex(R"(\{2, 2, 1, 1, 72, 72, 15, 15, (-?\d+, ){4}1, 0, )")));
+  EXPECT_TRUE(std::regex_search(source, std::regex(R"(\{0, 2, 1, 1, 144, 72, 15, 15, (-?\d+, ){4}0, 0, )")));
+  {
+    std::ofstream main(dir / "main.c");
+    main << hash_program({{6, "skip"}});
+  }
+  const std::string runtime = (kSource / "runtime").string();
+  const std::string flags = "-Wall -Wextra -Werror -pedantic -I" + runtime + "/include -I" + dir.path().string();
+  auto r = test::run_shell("cd " + dir.path().string() + " && cc -std=c99 -O1 " + flags + " main.c def_nn6_skip.c " +
+                           runtime + "/src/*.c -o skip && ./skip");
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, std::to_string(runtime_hash(q.model())) + "\n");
+
+  // A relu6 layer (Q12 out) that passes on its Q15 input: the runtime copies the input in one format, so no.
+  const nn::Model across(nn::parse_arch("input_neurons 72\ndropprob 0\n"
+                                        "layer_type fc\nlayer_neurons 8\nactivation tanh\ndropprob 0\n"
+                                        "layer_type fc\nlayer_neurons 8\nactivation relu6\nconcat_input 1\ndropprob 0\n"
+                                        "layer_type fc\nlayer_neurons 257\nactivation sigmoid\n",
+                                        "across.txt"),
+                         3);
+  try {
+    quantize_into(across, config, stats, {}, q);
+    FAIL() << "a skip path across two formats was converted";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("layer 1 (fc, concat_input) outputs Q12 but its input is Q15"), std::string::npos)
+        << e.what();
+  }
 }
 
 }  // namespace

@@ -73,12 +73,12 @@ TEST(QuantizedEnhancer, AttenuationLimitInQ8) {
 namespace nnse::deploy {
 namespace {
 
-// Every bundled arch (mel + lstm, mel + gru, pspec, melflat) with fresh weights: quantized, through the runtime,
+// Every bundled arch (mel + lstm, mel + gru, pspec, melflat, mel + lstm with its skip path) with fresh weights: quantized, through the runtime,
 // close to the float enhancer (measured 54.5 to 59.4 dB; held to 40 dB).
 TEST(QuantizedEnhancer, EveryBundledArchTracksTheFloatEnhancer) {
   const auto dir = std::filesystem::path(NNSE_SOURCE_DIR) / "nn_arch";
   for (const char* name : {"def_se_nn_arch72_mel.txt", "def_se_nn_arch72_mel_gru.txt", "def_se_nn_arch257_pspec.txt",
-                           "def_se_nn_arch144_melflat.txt"}) {
+                           "def_se_nn_arch144_melflat.txt", "def_se_nn_arch72_mel_skip.txt"}) {
     const nn::Model model = nn::Model::from_file(dir / name, 11);
     dsp::FrontendConfig config;
     if (model.input_dim() == config.bins()) config.feature_type = dsp::FeatureType::pspec;

@@ -108,15 +108,15 @@ std::string c_model_source(const QuantizedModel& q, int net_id, const std::strin
   array(out, "int32_t", p + "mean_q15", q.mean_q15);
   array(out, "int32_t", p + "inv_std_q15", q.inv_std_q15);
 
-  out << "\n/* kind, activation, kernel, w_layout, in_dim, units, q_in, q_out, q_w, q_r, q_b, q_rb, q_w_rows, "
-         "q_r_rows, w, r, bias, rbias */\n"
+  out << "\n/* kind, activation, kernel, w_layout, in_dim, units, q_in, q_out, q_w, q_r, q_b, q_rb, concat_input, "
+         "reserved, q_w_rows, q_r_rows, w, r, bias, rbias */\n"
       << "static const nnsp_layer " << p << "layers[" << q.layer_table.size() << "] = {\n";
   for (std::size_t l = 0; l < q.layer_table.size(); ++l) {
     const nnsp_layer& L = q.layer_table[l];
     const std::string lp = p + "l" + std::to_string(l) + "_";
     out << "  {" << int(L.kind) << ", " << int(L.activation) << ", " << int(L.kernel) << ", " << written_layout(L)
         << ", " << L.in_dim << ", " << L.units << ", " << int(L.q_in) << ", " << int(L.q_out) << ", " << int(L.q_w)
-        << ", " << int(L.q_r) << ", " << int(L.q_b) << ", " << int(L.q_rb) << ", "
+        << ", " << int(L.q_r) << ", " << int(L.q_b) << ", " << int(L.q_rb) << ", " << int(L.concat_input) << ", 0, "
         << pointer_or_null(L.q_w_rows != nullptr, lp + "q_w_rows") << ", "
         << pointer_or_null(L.q_r_rows != nullptr, lp + "q_r_rows") << ", " << lp << "w, "
         << pointer_or_null(L.r != nullptr, lp + "r") << ", " << lp << "bias, "

@@ -195,6 +195,12 @@ void quantize_into(const nn::Model& model, const dsp::FrontendConfig& frontend, 
     L.q_in = static_cast<std::int8_t>(q_in);
     const int q_out = output_fraction_bits(spec.type, spec.activation, options);
     L.q_out = static_cast<std::int8_t>(q_out);
+    if (spec.concat_input && q_out != q_in)
+      throw Error("quantize: layer " + std::to_string(l) + " (" + nn::to_string(spec.type) + ", concat_input) outputs Q" +
+                  std::to_string(q_out) + " but its input is Q" + std::to_string(q_in) +
+                  ": the runtime's skip path copies the input beside the output in one format, so it needs a layer "
+                  "whose input and output formats agree (e.g. after a tanh, sigmoid or recurrent layer)");
+    L.concat_input = spec.concat_input ? 1 : 0;
 
     // Weight formats: per tensor (the reference) or per row.
     store.q_w_rows.resize(sz(m.rows));
