@@ -178,6 +178,23 @@ std::string hash_program(const std::vector<std::pair<int, std::string>>& models)
   return text + "  return 0;\n}\n";
 }
 
+// Compiles def_nn<id>_<name>.c (written in dir) with the runtime into a program that prints the hash of the model's
+// output on a fixed input: the same hash as the in-memory model's.
+void expect_generated_file_runs_as_in_memory(const std::filesystem::path& dir, int id, const std::string& name,
+                                             const QuantizedModel& q) {
+  {
+    std::ofstream main(dir / "main.c");
+    main << hash_program({{id, name}});
+  }
+  const std::string runtime = (kSource / "runtime").string();
+  const std::string flags = "-Wall -Wextra -Werror -pedantic -I" + runtime + "/include -I" + dir.string();
+  const std::string source = "def_nn" + std::to_string(id) + "_" + name + ".c";
+  auto r = test::run_shell("cd " + dir.string() + " && cc -std=c99 -O1 " + flags + " main.c " + source + " " + runtime +
+                           "/src/*.c -o " + name + " && ./" + name);
+  ASSERT_EQ(r.exit_code, 0) << r.output;
+  EXPECT_EQ(r.output, std::to_string(runtime_hash(q.model())) + "\n");
+}
+
 TEST(CWriter, DeterministicCompilesAsCAndCxxAndTwoModelsLink) {
   const Bundled b = load_bundled();
   QuantizedModel tensor_q, channel_q;
@@ -247,16 +264,7 @@ TEST(CWriter, MelflatModelCarriesTheMelTablesAndRunsAsInMemory) {
   const std::string source = read_file(files.source);
   EXPECT_NE(source.find("flat_mel_weights_q15"), std::string::npos);
   EXPECT_NE(source.find("  2, 8, 144, /* feature type, input Q, feature dim */"), std::string::npos);
-  {
-    std::ofstream main(dir / "main.c");
-    main << hash_program({{5, "flat"}});
-  }
-  const std::string runtime = (kSource / "runtime").string();
-  const std::string flags = "-Wall -Wextra -Werror -pedantic -I" + runtime + "/include -I" + dir.path().string();
-  auto r = test::run_shell("cd " + dir.path().string() + " && cc -std=c99 -O1 " + flags + " main.c def_nn5_flat.c " +
-                           runtime + "/src/*.c -o flat && ./flat");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output, std::to_string(runtime_hash(q.model())) + "\n");
+  expect_generated_file_runs_as_in_memory(dir.path(), 5, "flat", q);
 }
 
 // The skip path (concat_input) converts: the layer table carries the flag, the next layer takes units + input, the
@@ -284,16 +292,7 @@ TEST(CWriter, SkipPathConvertsAndRunsAsInMemory) {
   const std::string source = read_file(files.source);
   EXPECT_TRUE(std::regex_search(source, std::regex(R"(\{2, 2, 1, 1, 72, 72, 15, 15, (-?\d+, ){4}1, 0, )")));
   EXPECT_TRUE(std::regex_search(source, std::regex(R"(\{0, 2, 1, 1, 144, 72, 15, 15, (-?\d+, ){4}0, 0, )")));
-  {
-    std::ofstream main(dir / "main.c");
-    main << hash_program({{6, "skip"}});
-  }
-  const std::string runtime = (kSource / "runtime").string();
-  const std::string flags = "-Wall -Wextra -Werror -pedantic -I" + runtime + "/include -I" + dir.path().string();
-  auto r = test::run_shell("cd " + dir.path().string() + " && cc -std=c99 -O1 " + flags + " main.c def_nn6_skip.c " +
-                           runtime + "/src/*.c -o skip && ./skip");
-  ASSERT_EQ(r.exit_code, 0) << r.output;
-  EXPECT_EQ(r.output, std::to_string(runtime_hash(q.model())) + "\n");
+  expect_generated_file_runs_as_in_memory(dir.path(), 6, "skip", q);
 
   // A relu6 layer (Q12 out) that passes on its Q15 input: the runtime copies the input in one format, so no.
   const nn::Model across(nn::parse_arch("input_neurons 72\ndropprob 0\n"
