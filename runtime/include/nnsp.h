@@ -86,9 +86,9 @@ typedef enum {
  *   fc / conv1d:  q_acc = q_in + q_w(r)
  *   lstm / gru:   q_acc = max(q_in + q_w(r), q_out + q_r(r))   (both products are aligned to it)
  * A layer's output has units values, or units + in_dim with concat_input (its input copied after them); the next
- * layer's in_dim is that count. q_w(r) is q_w_rows[r] when that table is given (per-output-channel power-of-two scales), else q_w; likewise
- * q_r. Biases are int16 with one format per tensor, q_b (rbias: q_rb), at most every row's q_acc: a bias enters
- * its row's accumulator multiplied by 2^(q_acc(r) - q_b), which is exact. */
+ * layer's in_dim is that count. q_w(r) is q_w_rows[r] when that table is given (per-output-channel power-of-two
+ * scales), else q_w; likewise q_r. Biases are int16 with one format per tensor, q_b (rbias: q_rb), at most every
+ * row's q_acc: a bias enters its row's accumulator multiplied by 2^(q_acc(r) - q_b), which is exact. */
 typedef struct {
   uint8_t kind;            /* nnsp_layer_kind */
   uint8_t activation;      /* nnsp_activation (fc, conv1d; lstm and gru use their fixed gates, output Q15) */

@@ -21,8 +21,8 @@ int nnsp_layer_output_dim(const nnsp_layer *layer);
  * recurrent states are zero. */
 void nnsp_network_reset(const nnsp_model *model, nnsp_layer_state *states, const int16_t *fill);
 
-/* One frame through every layer. act_a and act_b hold the widest layer's output (nnsp_layer_output_dim) each; scratch 4 x the widest
- * recurrent layer's units. Returns the last layer's output (in act_a or act_b). */
+/* One frame through every layer. act_a and act_b hold the widest layer's output (nnsp_layer_output_dim) each;
+ * scratch 4 x the widest recurrent layer's units. Returns the last layer's output (in act_a or act_b). */
 const int16_t *nnsp_network_run(const nnsp_model *model, nnsp_layer_state *states, const int16_t *input,
                                 int16_t *act_a, int16_t *act_b, int32_t *scratch);
 

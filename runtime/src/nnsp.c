@@ -74,7 +74,8 @@ static void layout(const nnsp_model *m, carver *c, nnsp_state *st) {
   int l;
   for (l = 0; l < (int)m->num_layers; ++l) {
     const nnsp_layer *layer = &m->layers[l];
-    if ((uint32_t)nnsp_layer_output_dim(layer) > widest) widest = (uint32_t)nnsp_layer_output_dim(layer);
+    const uint32_t output_dim = (uint32_t)nnsp_layer_output_dim(layer);
+    if (output_dim > widest) widest = output_dim;
     if ((layer->kind == NNSP_LAYER_LSTM || layer->kind == NNSP_LAYER_GRU) && layer->units > widest_recurrent)
       widest_recurrent = layer->units;
   }

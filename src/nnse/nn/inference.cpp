@@ -96,13 +96,12 @@ FloatInference::FloatInference(const Model& model) : model_(&model) {
   const auto& specs = model.network().layers();
   const auto& parameters = model.parameters();
   for (const LayerInfo& info : specs) {
-    Layer layer{info.spec, info.input_dim, info.kernel, {}, {}, {}, 0};
+    Layer layer{info.spec, info.input_dim, info.kernel, {}, {}, {}};
     for (int k = 0; k < info.parameter_count; ++k) {
       const auto& tensor = parameters[static_cast<std::size_t>(info.first_parameter + k)].value;
       layer.tensors.emplace_back(tensor.data(), static_cast<std::size_t>(tensor.size()));
     }
     layer.state.assign(static_cast<std::size_t>(info.state_size), 0.0f);
-    layer.units = static_cast<std::size_t>(info.units);
     layer.output.assign(static_cast<std::size_t>(info.output_dim), 0.0f);
     layers_.push_back(std::move(layer));
   }
@@ -127,7 +126,7 @@ void FloatInference::step(std::span<const float> input, std::span<float> output)
   std::span<const float> x = input;
   for (Layer& layer : layers_) {
     const auto& w = layer.tensors;
-    const std::size_t u = layer.units;
+    const auto u = static_cast<std::size_t>(layer.spec.units);
     const std::span<float> own = std::span<float>(layer.output).first(u);
     switch (layer.spec.type) {
       case LayerType::fc: dense_forward(w[0], w[1], layer.spec.activation, x, own); break;

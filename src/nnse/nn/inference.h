@@ -50,8 +50,7 @@ class FloatInference {
     int input_dim = 0, kernel = 1;
     std::vector<std::span<const float>> tensors;  // the layer's parameters, stored order
     std::vector<float> state;                      // conv1d history | lstm [h, c] | gru h
-    std::vector<float> output;                     // [own output (units), input if concat_input]
-    std::size_t units = 0;
+    std::vector<float> output;                     // [own output (spec.units), input if concat_input]
   };
   const Model* model_;
   std::vector<Layer> layers_;

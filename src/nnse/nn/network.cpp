@@ -15,7 +15,7 @@ std::size_t ParameterSpec::size() const {
 
 std::string LayerInfo::shape_text() const {
   std::string in = kernel > 1 ? std::to_string(kernel) + "x" + std::to_string(input_dim) : std::to_string(input_dim);
-  return in + " -> " + std::to_string(units) + (output_dim > units ? " + input" : "");
+  return in + " -> " + std::to_string(units) + (spec.concat_input ? " + input" : "");
 }
 
 template <typename T>

@@ -22,7 +22,7 @@ Worker<T>::Worker(const Network<T>& network) : network_(&network) {
       case LayerType::lstm: layers_.push_back(make_lstm_work(network, info)); break;
       case LayerType::gru: layers_.push_back(make_gru_work(network, info)); break;
     }
-    if (info.output_dim > info.units)
+    if (info.spec.concat_input)
       layers_.back() = make_concat_input_work(network, info, std::move(layers_.back()));
   }
   mask_offset_.resize(layers_.size());
