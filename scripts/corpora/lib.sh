@@ -237,15 +237,16 @@ pick_valid_groups() {
   for g in "$@"; do printf '%s %s\n' "$(md5key "$g")" "$g"; done | sort | awk -v k="$k" 'NR <= k { print $2 }'
 }
 # write_splits DIR: splits/{train,valid,test}.txt from DIR/MANIFEST.tsv (and $ROWS for the split keys); the
-# groups chosen for valid go to $WORK/valid_groups. Speech: per family (the group name up to its first '_'),
-# VALID_SPEECH_PCT of the voices; noise: per folder, VALID_NOISE_PCT of the groups (folders with 3 or more
-# groups) or of the files (by md5 of the split key). test.txt is empty.
+# groups chosen for valid go to $WORK/valid_groups. Speech: per family (the group name up to its first '_'; all
+# voices are one family when SPEECH_ONE_FAMILY=1), VALID_SPEECH_PCT of the voices; noise: per folder,
+# VALID_NOISE_PCT of the groups (folders with 3 or more groups) or of the files (by md5 of the split key). test.txt
+# is empty.
 write_splits() {
-  local dir=$1 fam folder groups g
+  local dir=$1 fam folder groups g one=${SPEECH_ONE_FAMILY:-0}
   : > "$WORK/valid_groups"
   # speech: per family (tuxpaint, hedgewars, ...), whole voices
-  for fam in $(awk -F'\t' 'NR > 1 && $2 == "speech" { sub(/_.*/, "", $4); print $4 }' "$dir/MANIFEST.tsv" | sort -u); do
-    mapfile -t groups < <(awk -F'\t' -v f="$fam" 'NR > 1 && $2 == "speech" && index($4, f "_") == 1 { print $4 }' "$dir/MANIFEST.tsv" | sort -u)
+  for fam in $(awk -F'\t' -v one="$one" 'NR > 1 && $2 == "speech" { if (one == 1) $4 = "all"; else sub(/_.*/, "", $4); print $4 }' "$dir/MANIFEST.tsv" | sort -u); do
+    mapfile -t groups < <(awk -F'\t' -v f="$fam" -v one="$one" 'NR > 1 && $2 == "speech" && (one == 1 || index($4, f "_") == 1) { print $4 }' "$dir/MANIFEST.tsv" | sort -u)
     pick_valid_groups "$VALID_SPEECH_PCT" "${groups[@]}" >> "$WORK/valid_groups"
   done
   # noise: per folder; whole groups where a folder has 3 or more, else single files by md5 of the key

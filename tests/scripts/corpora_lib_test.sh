@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # scripts/corpora/lib.sh without audio tools: select_group on made-up measurements (md5 order, the short,
 # clipped, narrowband, near-silent (MIN_RMS_DB) and duplicate drops, the cap) and write_splits on a tiny noise
-# corpus (whole groups to valid in a folder with 3 or more groups, single files by md5 otherwise). With sox,
+# corpus (whole groups to valid in a folder with 3 or more groups, single files by md5 otherwise) and on a tiny
+# speech corpus (per family, or over all voices with SPEECH_ONE_FAMILY=1). With sox,
 # convert_one's clip count as a share of the samples ("0.1%") is checked too.
 set -euo pipefail
 lib="$1/scripts/corpora/lib.sh"
@@ -55,6 +56,18 @@ nb=$(grep -c '^noise/b/' "$dir/splits/valid.txt" || true)
   fail "train + valid is not the manifest"
 [[ ! -s "$dir/splits/test.txt" ]] || fail "test split not empty"
 [[ $(split_minutes "$dir" train noise) != "" ]] || fail "split_minutes"
+
+# write_splits on speech: per family (a: 2 voices, b and c: 1 each) every family gives a valid voice; with
+# SPEECH_ONE_FAMILY=1 the 12 % are taken over all 4 voices (one voice)
+sdir=$work/speech; mkdir -p "$sdir"
+{ printf 'path\tkind\tsource\tspeaker_or_group\tlicense\tduration_s\n'
+  for g in a_x a_y b_z c_w; do printf 'speech/%s/1.flac\tspeech\tx\t%s\tCC0\t60\n' "$g" "$g"; done; } > "$sdir/MANIFEST.tsv"
+tail -n +2 "$sdir/MANIFEST.tsv" | awk -F'\t' -v OFS='\t' '{ print $1, $2, $3, $4, $5, $6, $4 }' > "$ROWS"
+write_splits "$sdir"
+[[ $(wc -l < "$WORK/valid_groups") -eq 3 ]] || fail "per-family valid voices: $(cat "$WORK/valid_groups")"
+SPEECH_ONE_FAMILY=1 write_splits "$sdir"
+[[ $(wc -l < "$WORK/valid_groups") -eq 1 && $(wc -l < "$sdir/splits/valid.txt") -eq 1 ]] ||
+  fail "one-family valid voices: $(cat "$WORK/valid_groups")"
 
 # convert_one: a run of full-scale samples (sox counts some 60 at the peak) in 1 s at 8 kHz: clipped under "0.1%"
 # (8 samples), not under "200"
