@@ -52,7 +52,7 @@ common_setup "$OUT_ARG"
 cand_voice() {
   local pkg=$1 f=$2 rel=$3 group=$4 lic=$5 trim=${6:-0} srcpath=${7:-${2#"$DEB_ROOT"/}} rate
   [[ -f "$f" ]] || die "missing in $pkg: $srcpath"
-  rate=$(ffprobe -v error -select_streams a:0 -show_entries stream=sample_rate -of csv=p=0 "$f")
+  rate=$(stored_rate "$f")
   if [[ "$rate" -lt $MIN_RATE ]]; then printf 'lowrate\tspeech/%s\n' "$rel" >> "$REJECTS"; return; fi
   cand "$f" "speech/$rel" speech "$(debsrc "$pkg" "$srcpath")" "$group" "$lic" "$(basename "${rel%.flac}")" "$trim"
 }

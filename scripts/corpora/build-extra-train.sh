@@ -91,7 +91,7 @@ queue_ktuberling() {
     while IFS= read -r f; do
       # the recording rate decides per file (some folders mix 8 kHz and 44.1 kHz recordings)
       case "$f" in
-        *.opus) rate=$(ffprobe -v error -select_streams a:0 -show_entries stream=sample_rate -of csv=p=0 "$f") ;;
+        *.opus) rate=$(stored_rate "$f") ;;
         *) rate=$(soxi -r "$f") ;;
       esac
       [[ "$rate" -ge 16000 ]] || continue

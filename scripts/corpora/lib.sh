@@ -93,6 +93,8 @@ fetch_deb() {
   fi
 }
 debsrc() { printf 'deb:%s=%s:%s' "$1" "${PKGVER[$1]}" "$2"; }   # debsrc NAME PATH_IN_PACKAGE
+# stored_rate FILE: the sample rate the file's first audio stream is stored at (any format ffprobe reads)
+stored_rate() { ffprobe -v error -select_streams a:0 -show_entries stream=sample_rate -of csv=p=0 "$1"; }
 # license_file PKG: where the package's copyright file is after fetch_deb
 license_file() { printf '%s/ext/%s/usr/share/doc/%s/copyright' "$WORK" "$1" "$1"; }
 
